@@ -1,0 +1,294 @@
+//! The agent: one rep of a workload, specified in JSON, measured in this process and reported
+//! as JSON on stdout. Native runs it as a child process, containers through `exec`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::measure::Op;
+use crate::workload::cache;
+use crate::workload::checkpoint::{self, CheckpointSpec};
+use crate::workload::dataset::{Dataset, DatasetSpec, PrepareReport};
+use crate::workload::{seq_read, small_files, Params, Phase, Timed, Workload};
+
+/// Files whose residency is checked with mincore before a rep; beyond this an evenly spaced
+/// sample is checked.
+const RESIDENCY_SAMPLE: usize = 4096;
+
+/// One rep to measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepSpec {
+    pub workload: Workload,
+    pub phase: Phase,
+    /// The storage under test: a host folder (native) or the mount point in the container.
+    pub root: PathBuf,
+    /// Folder under `root/scratch/` for written files, unique per run and target.
+    pub scratch: String,
+    /// Sequence number of this rep in the run (warm-ups included); seeds the shuffle.
+    pub seq: u64,
+}
+
+/// One figure of a rep: bytes and ops done in `seconds` of wall time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    pub name: String,
+    pub bytes: u64,
+    pub ops: u64,
+    pub seconds: f64,
+    /// The op type whose percentiles stand for this metric in tables.
+    pub op: Op,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepResult {
+    pub metrics: Vec<Metric>,
+    pub histograms: BTreeMap<Op, String>,
+    /// Fraction of the data's pages in the page cache right before the timed section.
+    pub residency: Option<f64>,
+    /// Seconds the agent process spent in total, to separate exec overhead from I/O.
+    pub agent_seconds: f64,
+}
+
+/// Prepare (generate or reuse) a dataset under `root`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrepareSpec {
+    pub dataset: DatasetSpec,
+    pub root: PathBuf,
+    pub threads: usize,
+}
+
+pub fn prepare(spec: &PrepareSpec) -> Result<PrepareReport> {
+    Dataset::prepare(&spec.root, &spec.dataset, spec.threads)
+}
+
+pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
+    let w = &spec.workload;
+    let threads = w.threads as usize;
+    let (metrics, histograms, residency) = match &w.params {
+        Params::SeqRead { block_size, .. } => {
+            let dataset = open_dataset(spec)?;
+            let residency = set_phase(&dataset, spec.phase)?;
+            let t = seq_read::run(&dataset, threads, block_size.0 as usize, w.direct)?;
+            (
+                vec![metric("read", &t, Op::Read)],
+                t.histograms,
+                Some(residency),
+            )
+        }
+        Params::SmallFiles {
+            block_size, stat, ..
+        } => {
+            let dataset = open_dataset(spec)?;
+            let residency = set_phase(&dataset, spec.phase)?;
+            let shuffle = w.seed ^ spec.seq.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let t = small_files::run(
+                &dataset,
+                threads,
+                block_size.0 as usize,
+                *stat,
+                w.direct,
+                shuffle,
+            )?;
+            (
+                vec![metric("scan", &t, Op::File)],
+                t.histograms,
+                Some(residency),
+            )
+        }
+        Params::Checkpoint {
+            size,
+            chunk_size,
+            fsync,
+            keep,
+            verify,
+        } => {
+            let dir = spec.root.join("scratch").join(&spec.scratch).join(&w.name);
+            let out = checkpoint::run(&CheckpointSpec {
+                dir: &dir,
+                size: size.0,
+                chunk: chunk_size.0 as usize,
+                fsync: *fsync,
+                keep: *keep as usize,
+                verify: *verify,
+                direct: w.direct,
+                phase: spec.phase,
+                seed: w.seed,
+                seq: spec.seq,
+            })?;
+            let save = Metric {
+                name: "save".into(),
+                bytes: out.bytes,
+                ops: out.chunks,
+                seconds: out.save_seconds,
+                op: Op::Write,
+            };
+            let restore = Metric {
+                name: "restore".into(),
+                bytes: out.bytes,
+                ops: out.restore_reads,
+                seconds: out.restore_seconds,
+                op: Op::Restore,
+            };
+            (vec![save, restore], out.histograms, out.residency)
+        }
+    };
+    Ok(RepResult {
+        metrics,
+        histograms: histograms.encode(),
+        residency,
+        agent_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn metric(name: &str, t: &Timed, op: Op) -> Metric {
+    Metric {
+        name: name.into(),
+        bytes: t.bytes,
+        ops: t.ops,
+        seconds: t.seconds,
+        op,
+    }
+}
+
+fn open_dataset(spec: &RepSpec) -> Result<Dataset> {
+    let ds = DatasetSpec::of(&spec.workload).expect("read workloads have a dataset");
+    Dataset::open(&spec.root, &ds)
+}
+
+/// Evict (cold) or read once (warm), then measure what fraction is cached.
+pub fn set_phase(dataset: &Dataset, phase: Phase) -> Result<f64> {
+    let mut buf = vec![0u8; 1 << 20];
+    for i in 0..dataset.sizes.len() {
+        let path = dataset.path(i);
+        let done = match phase {
+            Phase::Cold => cache::evict(&path),
+            Phase::Warm => cache::warm(&path, &mut buf).map(|_| ()),
+        };
+        done.map_err(|e| Error::io(&path, e))?;
+    }
+    residency(dataset)
+}
+
+pub fn residency(dataset: &Dataset) -> Result<f64> {
+    let n = dataset.sizes.len();
+    let step = n.div_ceil(RESIDENCY_SAMPLE).max(1);
+    let (mut resident, mut total) = (0u64, 0u64);
+    for i in (0..n).step_by(step) {
+        let path = dataset.path(i);
+        let (r, t) = cache::residency(&path).map_err(|e| Error::io(&path, e))?;
+        resident += r;
+        total += t;
+    }
+    Ok(if total == 0 {
+        0.0
+    } else {
+        resident as f64 / total as f64
+    })
+}
+
+/// The mount holding `path`, from /proc/self/mountinfo: what the agent sees inside.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MountFacts {
+    pub mount_point: String,
+    pub fs_type: String,
+    pub source: String,
+    pub options: String,
+}
+
+impl MountFacts {
+    /// Parse mountinfo text and pick the longest mount point that contains `path`.
+    pub fn from_mountinfo(text: &str, path: &Path) -> Option<MountFacts> {
+        let path = path.to_string_lossy();
+        text.lines()
+            .filter_map(parse_mountinfo_line)
+            .filter(|m| {
+                let mp = m.mount_point.trim_end_matches('/');
+                path == m.mount_point || path.starts_with(&format!("{mp}/")) || m.mount_point == "/"
+            })
+            .max_by_key(|m| m.mount_point.len())
+    }
+
+    pub fn of(path: &Path) -> Result<MountFacts> {
+        let text = std::fs::read_to_string("/proc/self/mountinfo")
+            .map_err(|e| Error::io("/proc/self/mountinfo", e))?;
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        MountFacts::from_mountinfo(&text, &canonical)
+            .ok_or_else(|| Error::Agent(format!("no mount holds {}", path.display())))
+    }
+}
+
+/// `36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue`
+fn parse_mountinfo_line(line: &str) -> Option<MountFacts> {
+    let (left, right) = line.split_once(" - ")?;
+    let left: Vec<&str> = left.split(' ').collect();
+    let mut right = right.split(' ');
+    let unescape = |s: &str| {
+        s.replace("\\040", " ")
+            .replace("\\011", "\t")
+            .replace("\\134", "\\")
+    };
+    let mount_options = *left.get(5)?;
+    let fs_type = right.next()?;
+    let source = right.next()?;
+    let super_options = right.next().unwrap_or("");
+    Some(MountFacts {
+        mount_point: unescape(left.get(4)?),
+        fs_type: fs_type.to_string(),
+        source: unescape(source),
+        options: format!("{mount_options} {super_options}")
+            .trim()
+            .to_string(),
+    })
+}
+
+/// Shared objects this process has mapped: what a `FROM scratch` image must carry besides the
+/// binary itself.
+pub fn loaded_libraries() -> Result<Vec<PathBuf>> {
+    let maps =
+        std::fs::read_to_string("/proc/self/maps").map_err(|e| Error::io("/proc/self/maps", e))?;
+    let mut libs: Vec<PathBuf> = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .filter(|p| p.starts_with('/') && p.contains(".so"))
+        .map(PathBuf::from)
+        .collect();
+    libs.sort();
+    libs.dedup();
+    Ok(libs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MOUNTINFO: &str = "\
+1 0 0:1 / / rw,relatime - overlay overlay rw,lowerdir=/x,upperdir=/y
+2 1 0:2 / /mb rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw,size=1048576k,mode=1777
+3 1 254:1 /var/lib/docker/volumes/v/_data /mbx rw,relatime - ext4 /dev/vda rw
+4 1 0:3 / /my\\040dir rw - virtiofs mount0 rw
+";
+
+    #[test]
+    fn picks_the_longest_containing_mount() {
+        let cases = [
+            ("/mb/datasets/x", "tmpfs", "/mb"),
+            ("/mb", "tmpfs", "/mb"),
+            ("/mbx/y", "ext4", "/mbx"),
+            ("/other", "overlay", "/"),
+            ("/my dir/f", "virtiofs", "/my dir"),
+        ];
+        for (path, fs, mp) in cases {
+            let m = MountFacts::from_mountinfo(MOUNTINFO, Path::new(path)).unwrap();
+            assert_eq!(
+                (m.fs_type.as_str(), m.mount_point.as_str()),
+                (fs, mp),
+                "{path}"
+            );
+        }
+        let tmpfs = MountFacts::from_mountinfo(MOUNTINFO, Path::new("/mb")).unwrap();
+        assert!(tmpfs.options.contains("size=1048576k"));
+    }
+}

@@ -1,0 +1,127 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use mountbench::workload::TargetSpec;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mountbench",
+    version,
+    about = "How fast is ML-style I/O inside Docker on bind mounts, named volumes and tmpfs, against the bare host?",
+    after_help = "Examples:\n  mountbench run -w workloads/quick.toml --targets native,bind,volume,tmpfs --reps 5\n  mountbench report results/linux-box/20261123-101500-ab12 results/macbook/20261123-111500-cd34 --out compare\n  mountbench info\n  mountbench clean"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a workload file over a matrix of targets and write a results folder.
+    #[command(
+        after_help = "Examples:\n  mountbench run -w workloads/quick.toml\n  mountbench run -w workloads/quick.toml --targets native,bind,volume,tmpfs --reps 5 --out /tmp/mb\n  mountbench run -w workloads/imagenet-like.toml --targets native,bind:ro --drop-caches"
+    )]
+    Run(RunArgs),
+    /// Render charts and report.md from one or more result folders (many hosts merge).
+    #[command(
+        after_help = "Example:\n  mountbench report results/linux-box/RUN results/macbook/RUN --out compare"
+    )]
+    Report(ReportArgs),
+    /// Print host, data dir and Docker engine facts (flavour, storage driver, cgroup).
+    Info(InfoArgs),
+    /// Remove leftover containers and volumes labelled io.mountbench.run (nothing unlabelled).
+    Clean(CleanArgs),
+    /// The workload engine itself (run by mountbench natively and inside containers).
+    #[command(hide = true)]
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Workload file (TOML).
+    #[arg(short, long, default_value = "workloads/quick.toml")]
+    pub workload: PathBuf,
+    /// Targets, comma separated: native, bind, volume, volume-opts, tmpfs, layer (bind/volume
+    /// with :ro for read-only). Default: the workload file's [run] targets.
+    #[arg(short, long, value_delimiter = ',')]
+    pub targets: Option<Vec<TargetSpec>>,
+    /// Measured reps per cell (default: the file's, else 5).
+    #[arg(short, long)]
+    pub reps: Option<u32>,
+    /// Warm-up reps per cell, discarded (default: the file's, else 1).
+    #[arg(long)]
+    pub warmup: Option<u32>,
+    /// Seed for datasets and run order (default: the file's, else 42).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only these workloads of the file (by name), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Option<Vec<String>>,
+    /// Results folder (default results/<host>/<run-id>); must be new or empty.
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// Where datasets live; the bind target mounts <data-dir>/host.
+    #[arg(long, env = "MOUNTBENCH_DATA")]
+    pub data_dir: Option<PathBuf>,
+    /// Also drop the host page cache before cold reps (Linux, root).
+    #[arg(long)]
+    pub drop_caches: bool,
+    /// No progress output.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// Result folders (each holds reps.csv, summary.csv, histograms.json, env.json).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write report.md and charts/.
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InfoArgs {
+    #[arg(long, env = "MOUNTBENCH_DATA")]
+    pub data_dir: Option<PathBuf>,
+    /// Print everything as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CleanArgs {
+    /// Only the objects of this run id.
+    #[arg(long)]
+    pub run: Option<String>,
+    /// Also remove the cached agent images (labelled io.mountbench=agent).
+    #[arg(long)]
+    pub images: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentCommand {
+    /// Measure one rep (JSON spec) and print its result as JSON.
+    Run {
+        #[arg(long)]
+        spec: String,
+    },
+    /// Generate or reuse a dataset (JSON spec).
+    Prepare {
+        #[arg(long)]
+        spec: String,
+    },
+    /// Print the mount holding PATH as JSON.
+    Mountinfo {
+        #[arg(long)]
+        path: PathBuf,
+    },
+    /// Print the shared libraries this binary loads, one a line.
+    Libs,
+    /// Sleep until killed (the long-lived container's main process).
+    Idle,
+}

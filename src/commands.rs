@@ -1,0 +1,217 @@
+//! The binary's edge: each subcommand calls the library and prints for people.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use mountbench::agent::{self, MountFacts, PrepareSpec, RepSpec};
+use mountbench::analysis::Analysis;
+use mountbench::datadir::DataDir;
+use mountbench::env::HostFacts;
+use mountbench::plan::{Overrides, Plan};
+use mountbench::run::{self, RunOptions};
+use mountbench::target::cleanup;
+use mountbench::target::engine::Engine;
+use mountbench::workload::WorkloadFile;
+
+use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
+
+pub fn dispatch(command: Command) -> Result<i32> {
+    match command {
+        Command::Run(args) => run(args),
+        Command::Report(args) => {
+            let written = mountbench::report::render_dirs(&args.dirs, &args.out)?;
+            println!("report: {}", written.display());
+            Ok(0)
+        }
+        Command::Info(args) => info(args),
+        Command::Clean(args) => clean(args),
+        Command::Agent { command } => agent_command(command),
+    }
+}
+
+fn run(args: RunArgs) -> Result<i32> {
+    let file = WorkloadFile::load(&args.workload)?;
+    let overrides = Overrides {
+        targets: args.targets,
+        reps: args.reps,
+        warmup: args.warmup,
+        seed: args.seed,
+        workloads: args.only,
+    };
+    let plan = Plan::new(file, &overrides)?;
+    let options = RunOptions {
+        out: args.out,
+        data_dir: args.data_dir.unwrap_or_else(DataDir::default_path),
+        agent_exe: std::env::current_exe().context("cannot find the mountbench binary")?,
+        drop_caches: args.drop_caches,
+        progress: !args.quiet,
+    };
+    let _ = ctrlc::set_handler(run::interrupt);
+    let summary = run::run(plan, options)?;
+    print_table(&summary.analysis);
+    let report = mountbench::report::render_dirs(&[summary.out_dir.clone()], &summary.out_dir);
+    println!("results: {}", summary.out_dir.display());
+    if let Err(e) = report {
+        eprintln!("mountbench: the report could not be rendered: {e}");
+    }
+    for e in &summary.teardown_errors {
+        eprintln!("mountbench: cleanup failed: {e} (run `mountbench clean`)");
+    }
+    if summary.interrupted {
+        eprintln!(
+            "mountbench: interrupted; the reps done so far are in {}",
+            summary.out_dir.display()
+        );
+        return Ok(130);
+    }
+    if !summary.failed_reps.is_empty() {
+        eprintln!("mountbench: {} rep(s) failed:", summary.failed_reps.len());
+        for f in summary.failed_reps.iter().take(20) {
+            eprintln!("  {f}");
+        }
+        return Ok(1);
+    }
+    Ok(if summary.teardown_errors.is_empty() {
+        0
+    } else {
+        1
+    })
+}
+
+fn print_table(analysis: &Analysis) {
+    println!(
+        "{:<14} {:<12} {:<5} {:<8} {:>10} {:>21} {:>11} {:>6} {:>15}",
+        "workload", "target", "phase", "metric", "MiB/s", "95% CI", "ops/s", "CV", "× native"
+    );
+    for s in &analysis.summary {
+        let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
+            (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}-{hi:.2}]"),
+            _ => "-".into(),
+        };
+        let failed = if s.failed > 0 {
+            format!(" {} failed", s.failed)
+        } else {
+            String::new()
+        };
+        println!(
+            "{:<14} {:<12} {:<5} {:<8} {:>10.1} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}",
+            s.workload,
+            s.target,
+            s.phase,
+            s.metric,
+            s.median_mib_s,
+            format!("[{:.1}, {:.1}]", s.ci_low_mib_s, s.ci_high_mib_s),
+            s.median_ops_s,
+            s.cv * 100.0,
+            ratio,
+            if s.noisy { " noisy" } else { "" },
+            failed
+        );
+    }
+}
+
+fn info(args: InfoArgs) -> Result<i32> {
+    let data_dir = args.data_dir.unwrap_or_else(DataDir::default_path);
+    let probe = if data_dir.exists() {
+        data_dir.clone()
+    } else {
+        PathBuf::from("/")
+    };
+    let host = HostFacts::collect(&probe);
+    let engine = Engine::connect();
+    if args.json {
+        let json = serde_json::json!({
+            "host": host,
+            "data_dir": data_dir,
+            "engine": engine.as_ref().ok().map(|e| &e.facts),
+            "engine_error": engine.as_ref().err().map(|e| e.to_string()),
+        });
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(0);
+    }
+    println!(
+        "host        {} — {} {} {}",
+        host.hostname, host.os, host.kernel, host.arch
+    );
+    println!("cpu         {} ({} cores)", host.cpu_model, host.cores);
+    println!(
+        "memory      {:.1} GiB",
+        host.memory_bytes as f64 / (1u64 << 30) as f64
+    );
+    let fs = host
+        .data_mount
+        .as_ref()
+        .map(|m| format!("{} on {} ({})", m.fs_type, m.mount_point, m.options))
+        .unwrap_or_default();
+    println!("data dir    {} — {fs}", data_dir.display());
+    match engine {
+        Ok(e) => {
+            let f = &e.facts;
+            println!(
+                "engine      {} — Docker {} (API {}) at {}",
+                f.flavour, f.server_version, f.api_version, f.docker_host
+            );
+            println!(
+                "engine os   {} ({}, kernel {}, {})",
+                f.operating_system, f.os_type, f.kernel, f.arch
+            );
+            println!(
+                "storage     {} driver; cgroup v{} ({})",
+                f.storage_driver, f.cgroup_version, f.cgroup_driver
+            );
+            println!(
+                "engine vm   {} CPUs, {:.1} GiB",
+                f.ncpu,
+                f.mem_total as f64 / (1u64 << 30) as f64
+            );
+        }
+        Err(e) => println!("engine      not reachable: {e}"),
+    }
+    Ok(0)
+}
+
+fn clean(args: CleanArgs) -> Result<i32> {
+    let engine = Engine::connect()?;
+    let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
+    for c in &cleaned.containers {
+        println!("removed container {c}");
+    }
+    for v in &cleaned.volumes {
+        println!("removed volume {v}");
+    }
+    for i in &cleaned.images {
+        println!("removed image {i}");
+    }
+    if cleaned.containers.is_empty() && cleaned.volumes.is_empty() && cleaned.images.is_empty() {
+        println!("nothing to clean");
+    }
+    Ok(0)
+}
+
+fn agent_command(command: AgentCommand) -> Result<i32> {
+    let started = Instant::now();
+    match command {
+        AgentCommand::Run { spec } => {
+            let spec: RepSpec = serde_json::from_str(&spec).context("bad rep spec")?;
+            let result = agent::run_rep(&spec, started)?;
+            println!("{}", serde_json::to_string(&result)?);
+        }
+        AgentCommand::Prepare { spec } => {
+            let spec: PrepareSpec = serde_json::from_str(&spec).context("bad prepare spec")?;
+            println!("{}", serde_json::to_string(&agent::prepare(&spec)?)?);
+        }
+        AgentCommand::Mountinfo { path } => {
+            println!("{}", serde_json::to_string(&MountFacts::of(&path)?)?);
+        }
+        AgentCommand::Libs => {
+            for lib in agent::loaded_libraries()? {
+                println!("{}", lib.display());
+            }
+        }
+        AgentCommand::Idle => loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        },
+    }
+    Ok(0)
+}

@@ -1,0 +1,173 @@
+//! Environment facts recorded with every run: host, engine and the mounts the agent saw.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::MountFacts;
+use crate::results::SCHEMA;
+use crate::target::flavour::EngineFacts;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct HostFacts {
+    pub hostname: String,
+    pub os: String,
+    pub kernel: String,
+    pub arch: String,
+    pub cpu_model: String,
+    pub cores: usize,
+    pub memory_bytes: u64,
+    pub data_dir: String,
+    pub data_mount: Option<MountFacts>,
+}
+
+impl HostFacts {
+    pub fn collect(data_dir: &Path) -> Self {
+        let uname = rustix::system::uname();
+        let text = |s: &std::ffi::CStr| s.to_string_lossy().into_owned();
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu_model = cpuinfo
+            .lines()
+            .find(|l| l.starts_with("model name") || l.starts_with("Model"))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default();
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let memory_bytes = meminfo
+            .lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+            .unwrap_or(0);
+        HostFacts {
+            hostname: text(uname.nodename()),
+            os: os_name(&text(uname.sysname())),
+            kernel: text(uname.release()),
+            arch: std::env::consts::ARCH.to_string(),
+            cpu_model,
+            cores: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            memory_bytes,
+            data_dir: data_dir.display().to_string(),
+            data_mount: MountFacts::of(data_dir).ok(),
+        }
+    }
+}
+
+/// "Linux" plus the distribution's pretty name when /etc/os-release has one.
+fn os_name(sysname: &str) -> String {
+    let pretty = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("PRETTY_NAME=")
+                    .map(|v| v.trim_matches('"').to_string())
+            })
+        });
+    match pretty {
+        Some(p) => format!("{sysname} ({p})"),
+        None => sysname.to_string(),
+    }
+}
+
+/// The storage a target measured, as the agent saw it from inside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetFacts {
+    pub target: String,
+    pub root: String,
+    pub mount: Option<MountFacts>,
+    pub container: Option<String>,
+    pub image: Option<String>,
+    pub volume: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadFileFacts {
+    pub path: String,
+    pub hash: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Env {
+    pub schema: u32,
+    pub run_id: String,
+    pub mountbench_version: String,
+    pub started: String,
+    pub finished: Option<String>,
+    pub host: HostFacts,
+    pub engine: Option<EngineFacts>,
+    pub targets: Vec<TargetFacts>,
+    pub workload_file: WorkloadFileFacts,
+    pub reps: u32,
+    pub warmup: u32,
+    pub seed: u64,
+    pub drop_caches: bool,
+}
+
+impl Env {
+    pub fn new(
+        run_id: &str,
+        host: HostFacts,
+        file: &crate::workload::WorkloadFile,
+        reps: u32,
+        warmup: u32,
+        seed: u64,
+        drop_caches: bool,
+    ) -> Self {
+        Env {
+            schema: SCHEMA,
+            run_id: run_id.to_string(),
+            mountbench_version: env!("CARGO_PKG_VERSION").to_string(),
+            started: now(),
+            finished: None,
+            host,
+            engine: None,
+            targets: Vec::new(),
+            workload_file: WorkloadFileFacts {
+                path: file.path.display().to_string(),
+                hash: file.hash.clone(),
+                text: file.text.clone(),
+            },
+            reps,
+            warmup,
+            seed,
+            drop_caches,
+        }
+    }
+
+    /// Short engine label used in result rows: "Docker Desktop 4.x / 27.3.1" or "none".
+    pub fn engine_label(&self) -> String {
+        self.engine
+            .as_ref()
+            .map(|e| format!("{} {}", e.flavour, e.server_version))
+            .unwrap_or_else(|| "none".to_string())
+    }
+
+    pub fn load(dir: &Path) -> crate::error::Result<Env> {
+        let path = dir.join("env.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| crate::error::Error::io(&path, e))?;
+        let env: Env = serde_json::from_str(&text).map_err(|e| {
+            crate::error::Error::input(
+                path.display().to_string(),
+                format!("not a mountbench env.json: {e}"),
+            )
+        })?;
+        if env.schema != SCHEMA {
+            return Err(crate::error::Error::input(
+                path.display().to_string(),
+                format!(
+                    "schema {} (this mountbench reads schema {SCHEMA})",
+                    env.schema
+                ),
+            ));
+        }
+        Ok(env)
+    }
+}
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

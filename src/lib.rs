@@ -1,0 +1,23 @@
+//! mountbench: how fast is ML-style I/O inside Docker on a bind mount, a named volume and a
+//! tmpfs, against the same I/O on the bare host?
+//!
+//! Stages, each reading the previous one's files: [`workload`] (what to run) → [`plan`] →
+//! [`run`] (targets + agent, see [`target`] and [`agent`]) → [`results`] / [`export`] →
+//! [`analysis`] → [`report`].
+
+pub mod agent;
+pub mod analysis;
+pub mod datadir;
+pub mod env;
+pub mod error;
+pub mod export;
+pub mod measure;
+pub mod plan;
+pub mod report;
+pub mod results;
+pub mod run;
+pub mod size;
+pub mod target;
+pub mod workload;
+
+pub use error::{Error, Result};

@@ -1,0 +1,215 @@
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use base64::Engine as _;
+use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+/// The operation types timed one by one inside the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Op {
+    Open,
+    Read,
+    Stat,
+    Close,
+    /// One whole small file: stat + open + read to EOF + close.
+    File,
+    Write,
+    Fsync,
+    Rename,
+    Unlink,
+    /// One read of a checkpoint being restored.
+    Restore,
+}
+
+impl Op {
+    pub const ALL: [Op; 10] = [
+        Op::Open,
+        Op::Read,
+        Op::Stat,
+        Op::Close,
+        Op::File,
+        Op::Write,
+        Op::Fsync,
+        Op::Rename,
+        Op::Unlink,
+        Op::Restore,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Open => "open",
+            Op::Read => "read",
+            Op::Stat => "stat",
+            Op::Close => "close",
+            Op::File => "file",
+            Op::Write => "write",
+            Op::Fsync => "fsync",
+            Op::Rename => "rename",
+            Op::Unlink => "unlink",
+            Op::Restore => "restore",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.as_str() == s)
+    }
+}
+
+/// Lowest and highest recordable latency: 1 ns to 1 hour, 3 significant digits.
+const HIGHEST_NS: u64 = 3_600_000_000_000;
+
+fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIGHEST_NS, 3).expect("constant histogram bounds are valid")
+}
+
+/// One latency histogram (nanoseconds) per op type, filled by one thread without locking.
+#[derive(Debug, Clone)]
+pub struct OpHistograms {
+    hists: Vec<Option<Histogram<u64>>>,
+}
+
+impl Default for OpHistograms {
+    fn default() -> Self {
+        OpHistograms {
+            hists: vec![None; Op::ALL.len()],
+        }
+    }
+}
+
+impl OpHistograms {
+    /// Make the histograms for `ops` up front so nothing is allocated inside timed sections.
+    pub fn with_ops(ops: &[Op]) -> Self {
+        let mut h = Self::default();
+        for op in ops {
+            h.hists[*op as usize] = Some(new_histogram());
+        }
+        h
+    }
+
+    #[inline]
+    pub fn record(&mut self, op: Op, nanos: u64) {
+        self.hists[op as usize]
+            .get_or_insert_with(new_histogram)
+            .saturating_record(nanos.max(1));
+    }
+
+    /// Time `f` and record its duration under `op`.
+    #[inline]
+    pub fn time<T>(&mut self, op: Op, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        self.record(op, start.elapsed().as_nanos() as u64);
+        out
+    }
+
+    pub fn merge(&mut self, other: &OpHistograms) {
+        for (mine, theirs) in self.hists.iter_mut().zip(&other.hists) {
+            if let Some(theirs) = theirs {
+                match mine {
+                    Some(m) => m.add(theirs).expect("histograms with equal bounds add"),
+                    None => *mine = Some(theirs.clone()),
+                }
+            }
+        }
+    }
+
+    pub fn get(&self, op: Op) -> Option<&Histogram<u64>> {
+        self.hists[op as usize].as_ref().filter(|h| !h.is_empty())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Op, &Histogram<u64>)> {
+        Op::ALL
+            .into_iter()
+            .filter_map(move |op| self.get(op).map(|h| (op, h)))
+    }
+
+    /// V2 + deflate serialization, base64, per op type.
+    pub fn encode(&self) -> BTreeMap<Op, String> {
+        self.iter().map(|(op, h)| (op, encode(h))).collect()
+    }
+
+    pub fn decode(map: &BTreeMap<Op, String>) -> Result<Self, String> {
+        let mut out = Self::default();
+        for (op, text) in map {
+            out.hists[*op as usize] = Some(decode(text)?);
+        }
+        Ok(out)
+    }
+}
+
+pub fn encode(h: &Histogram<u64>) -> String {
+    let mut buf = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(h, &mut buf)
+        .expect("serializing to a Vec cannot fail");
+    base64::engine::general_purpose::STANDARD.encode(buf)
+}
+
+pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| format!("histogram is not base64: {e}"))?;
+    let h: Histogram<u64> = Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| format!("histogram does not decode: {e:?}"))?;
+    Ok(h)
+}
+
+/// Percentiles of one histogram in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub p50_us: f64,
+    pub p90_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+    pub max_us: f64,
+}
+
+impl LatencySummary {
+    pub fn of(h: &Histogram<u64>) -> Self {
+        let us = |ns: u64| ns as f64 / 1000.0;
+        LatencySummary {
+            count: h.len(),
+            p50_us: us(h.value_at_quantile(0.5)),
+            p90_us: us(h.value_at_quantile(0.9)),
+            p99_us: us(h.value_at_quantile(0.99)),
+            p999_us: us(h.value_at_quantile(0.999)),
+            max_us: us(h.max()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_merges() {
+        let mut a = OpHistograms::default();
+        for v in 1..=1000u64 {
+            a.record(Op::Read, v * 1000);
+        }
+        let mut b = OpHistograms::default();
+        b.record(Op::Read, 5_000_000);
+        b.record(Op::Open, 700);
+        let decoded = OpHistograms::decode(&a.encode()).unwrap();
+        assert_eq!(decoded.get(Op::Read).unwrap().len(), 1000);
+        let mut merged = decoded;
+        merged.merge(&b);
+        let read = LatencySummary::of(merged.get(Op::Read).unwrap());
+        assert_eq!(read.count, 1001);
+        assert!((read.p50_us - 501.0).abs() < 1.0, "{read:?}");
+        assert!((read.max_us - 5000.0).abs() < 5.0, "{read:?}");
+        assert_eq!(merged.get(Op::Open).unwrap().len(), 1);
+        assert!(merged.get(Op::Write).is_none());
+    }
+
+    #[test]
+    fn bad_base64_is_an_error() {
+        assert!(decode("not base64!").is_err());
+    }
+}

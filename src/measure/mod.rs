@@ -1,0 +1,7 @@
+//! Measurement: per-operation latency histograms and sample statistics.
+
+pub mod histogram;
+pub mod stats;
+
+pub use histogram::{LatencySummary, Op, OpHistograms};
+pub use stats::{bootstrap_ratio, SampleStats};

@@ -1,0 +1,251 @@
+//! The plan: cells (workload × target × phase) and the interleaved order of their reps.
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, Result};
+use crate::size::ByteSize;
+use crate::workload::{Phase, TargetKind, TargetSpec, Workload, WorkloadFile};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub workload: Workload,
+    pub target: TargetSpec,
+    pub phase: Phase,
+}
+
+impl Cell {
+    /// "workload/target/phase", as criterion and filters name it.
+    pub fn id(&self) -> String {
+        format!("{}/{}/{}", self.workload.name, self.target, self.phase)
+    }
+}
+
+/// One rep of one cell in the run order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub cell: usize,
+    /// 0-based among the cell's warm-ups, or among its measured reps.
+    pub rep: u32,
+    pub warmup: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub file: WorkloadFile,
+    pub cells: Vec<Cell>,
+    pub targets: Vec<TargetSpec>,
+    pub reps: u32,
+    pub warmup: u32,
+    pub seed: u64,
+    /// Cells left out, with why (e.g. a write workload on a read-only target).
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub targets: Option<Vec<TargetSpec>>,
+    pub reps: Option<u32>,
+    pub warmup: Option<u32>,
+    pub seed: Option<u64>,
+    pub workloads: Option<Vec<String>>,
+}
+
+impl Plan {
+    pub fn new(file: WorkloadFile, overrides: &Overrides) -> Result<Plan> {
+        let targets = overrides
+            .targets
+            .clone()
+            .unwrap_or_else(|| file.run.targets.clone());
+        if targets.is_empty() {
+            return Err(Error::input("--targets", "names no target"));
+        }
+        let reps = overrides.reps.unwrap_or(file.run.reps);
+        if reps == 0 {
+            return Err(Error::input("--reps", "must be at least 1"));
+        }
+        let warmup = overrides.warmup.unwrap_or(file.run.warmup);
+        let seed = overrides.seed.unwrap_or(file.run.seed);
+        if let Some(names) = &overrides.workloads {
+            for name in names {
+                if !file.workloads.iter().any(|w| &w.name == name) {
+                    return Err(Error::input(
+                        "--workload-name",
+                        format!("{} has no workload named \"{name}\"", file.path.display()),
+                    ));
+                }
+            }
+        }
+        let mut cells = Vec::new();
+        let mut skipped = Vec::new();
+        for w in &file.workloads {
+            if overrides
+                .workloads
+                .as_ref()
+                .is_some_and(|n| !n.contains(&w.name))
+            {
+                continue;
+            }
+            for target in &targets {
+                for phase in &w.phases {
+                    if target.ro && !w.params.reads_dataset() {
+                        skipped.push(format!(
+                            "{}/{target}/{phase}: {} writes, {target} is read-only",
+                            w.name,
+                            w.params.kind()
+                        ));
+                        continue;
+                    }
+                    cells.push(Cell {
+                        workload: w.clone(),
+                        target: *target,
+                        phase: *phase,
+                    });
+                }
+            }
+        }
+        if cells.is_empty() {
+            return Err(Error::input(
+                file.path.display().to_string(),
+                "the workloads and targets chosen leave no cell to run",
+            ));
+        }
+        let plan = Plan {
+            file,
+            cells,
+            targets,
+            reps,
+            warmup,
+            seed,
+            skipped,
+        };
+        plan.check_tmpfs()?;
+        Ok(plan)
+    }
+
+    /// Datasets and checkpoints of every workload live in the one tmpfs at once.
+    fn check_tmpfs(&self) -> Result<()> {
+        if !self.targets.iter().any(|t| t.kind == TargetKind::Tmpfs) {
+            return Ok(());
+        }
+        let need: u64 = self
+            .workloads_on(TargetKind::Tmpfs)
+            .map(|w| w.params.footprint())
+            .sum();
+        let size = self.file.targets.tmpfs.size;
+        let place = format!("{}: [targets.tmpfs] size", self.file.path.display());
+        if need > size.0 {
+            return Err(Error::input(
+                place,
+                format!("{size} cannot hold the {} the workloads need on tmpfs; raise it or shrink the datasets", ByteSize(need)),
+            ));
+        }
+        let memory = self.file.targets.container.memory;
+        if size.0 + (256 << 20) > memory.0 {
+            return Err(Error::input(
+                place,
+                format!("{size} plus 256MiB headroom exceeds the container memory limit {memory} (tmpfs pages count against it); raise [targets.container] memory"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn workloads_on(&self, kind: TargetKind) -> impl Iterator<Item = &Workload> {
+        let mut seen = Vec::new();
+        self.cells
+            .iter()
+            .filter(move |c| c.target.kind == kind)
+            .filter_map(move |c| {
+                if seen.contains(&c.workload.name) {
+                    None
+                } else {
+                    seen.push(c.workload.name.clone());
+                    Some(&c.workload)
+                }
+            })
+    }
+
+    /// Warm-up rounds first, then measured rounds; each round runs every cell once, in an
+    /// order shuffled with the run's seed so no cell always follows the same neighbour.
+    pub fn steps(&self) -> Vec<Step> {
+        let mut steps = Vec::new();
+        let rounds = (0..self.warmup)
+            .map(|r| (r, true))
+            .chain((0..self.reps).map(|r| (r, false)));
+        for (round, (rep, warmup)) in rounds.enumerate() {
+            let mut order: Vec<usize> = (0..self.cells.len()).collect();
+            order.shuffle(&mut ChaCha8Rng::seed_from_u64(
+                self.seed ^ ((round as u64) << 32),
+            ));
+            steps.extend(order.into_iter().map(|cell| Step { cell, rep, warmup }));
+        }
+        steps
+    }
+
+    pub fn needs_docker(&self) -> bool {
+        self.targets.iter().any(|t| t.kind.in_container())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const FILE: &str = r#"
+[run]
+reps = 3
+warmup = 1
+targets = ["native", "bind:ro", "tmpfs"]
+[targets.tmpfs]
+size = "64MiB"
+[[workload]]
+kind = "seq-read"
+shards = 2
+shard_size = "1MiB"
+phases = ["cold", "warm"]
+[[workload]]
+kind = "checkpoint"
+size = "4MiB"
+chunk_size = "1MiB"
+"#;
+
+    #[test]
+    fn cells_steps_and_skips() {
+        let file = WorkloadFile::parse(Path::new("t.toml"), FILE).unwrap();
+        let plan = Plan::new(file, &Overrides::default()).unwrap();
+        // seq-read: 3 targets × 2 phases; checkpoint: native + tmpfs (bind:ro skipped).
+        assert_eq!(plan.cells.len(), 8);
+        assert_eq!(plan.skipped.len(), 1);
+        let steps = plan.steps();
+        assert_eq!(steps.len(), 8 * 4);
+        assert!(steps[..8].iter().all(|s| s.warmup));
+        for cell in 0..8 {
+            let reps: Vec<u32> = steps
+                .iter()
+                .filter(|s| s.cell == cell && !s.warmup)
+                .map(|s| s.rep)
+                .collect();
+            assert_eq!(reps, [0, 1, 2]);
+        }
+        assert_ne!(
+            steps[8..16].iter().map(|s| s.cell).collect::<Vec<_>>(),
+            steps[16..24].iter().map(|s| s.cell).collect::<Vec<_>>(),
+            "rounds are shuffled differently"
+        );
+    }
+
+    #[test]
+    fn refuses_datasets_larger_than_the_tmpfs() {
+        let text = FILE.replace("size = \"64MiB\"", "size = \"4MiB\"");
+        let file = WorkloadFile::parse(Path::new("t.toml"), &text).unwrap();
+        let err = Plan::new(file, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[targets.tmpfs] size") && err.contains("cannot hold"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! report.md: per host the environment, the medians with CIs, ratios to native, noisy flags,
+//! and the charts.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::charts::Rendered;
+use super::HostRun;
+
+fn rel(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn num(v: f64) -> String {
+    if !v.is_finite() {
+        "-".into()
+    } else if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+pub fn render(runs: &[HostRun], charts: &[Rendered], out: &Path) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# mountbench report\n");
+    let _ = writeln!(
+        md,
+        "{} run(s): {}.\n\nMedians over measured reps (warm-ups discarded) with bootstrap 95% confidence intervals; `× native` is the ratio of medians to the same host's native baseline. Cells with a coefficient of variation above 5% are marked **noisy**.\n",
+        runs.len(),
+        runs.iter().map(|r| format!("`{}`", r.label())).collect::<Vec<_>>().join(", ")
+    );
+    if runs.len() > 1 {
+        let _ = writeln!(md, "## Across hosts\n");
+        for c in charts.iter().filter(|c| c.name.starts_with("hosts-")) {
+            let _ = writeln!(md, "![{}]({})\n", c.title, rel(&c.png, out));
+        }
+    }
+    for run in runs {
+        host_section(&mut md, run, charts, out);
+    }
+    md
+}
+
+fn host_section(md: &mut String, run: &HostRun, charts: &[Rendered], out: &Path) {
+    let env = &run.env;
+    let h = &env.host;
+    let _ = writeln!(md, "## {}\n", run.label());
+    let _ = writeln!(
+        md,
+        "Run `{}` from `{}`, started {}, mountbench {}.\n",
+        env.run_id,
+        run.dir.display(),
+        env.started,
+        env.mountbench_version
+    );
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let _ = writeln!(
+        md,
+        "| host | {} — {} {} {} |",
+        h.hostname, h.os, h.kernel, h.arch
+    );
+    let _ = writeln!(
+        md,
+        "| CPU | {} ({} cores), {:.1} GiB RAM |",
+        h.cpu_model,
+        h.cores,
+        h.memory_bytes as f64 / (1u64 << 30) as f64
+    );
+    if let Some(m) = &h.data_mount {
+        let _ = writeln!(
+            md,
+            "| data dir | `{}` on {} (`{}`) |",
+            h.data_dir, m.fs_type, m.options
+        );
+    }
+    match &env.engine {
+        Some(e) => {
+            let _ = writeln!(
+                md,
+                "| engine | {} — Docker {} (API {}), {} |",
+                e.flavour, e.server_version, e.api_version, e.operating_system
+            );
+            let _ = writeln!(
+                md,
+                "| engine kernel | {} ({}), {} storage driver, cgroup v{} |",
+                e.kernel, e.arch, e.storage_driver, e.cgroup_version
+            );
+        }
+        None => {
+            let _ = writeln!(md, "| engine | none (native only) |");
+        }
+    }
+    let _ = writeln!(
+        md,
+        "| workload file | `{}` (xxh3 {}) |",
+        env.workload_file.path, env.workload_file.hash
+    );
+    let _ = writeln!(
+        md,
+        "| reps | {} measured + {} warm-up per cell, seed {}{} |\n",
+        env.reps,
+        env.warmup,
+        env.seed,
+        if env.drop_caches {
+            ", host drop_caches before cold reps"
+        } else {
+            ""
+        }
+    );
+    if !env.targets.is_empty() {
+        let _ = writeln!(md, "Mounts as the agent saw them:\n\n| target | mount point | fs type | source | options |\n|---|---|---|---|---|");
+        for t in &env.targets {
+            match &t.mount {
+                Some(m) => {
+                    let _ = writeln!(
+                        md,
+                        "| {} | `{}` | {} | `{}` | `{}` |",
+                        t.target, m.mount_point, m.fs_type, m.source, m.options
+                    );
+                }
+                None => {
+                    let _ = writeln!(md, "| {} | `{}` | ? | | |", t.target, t.root);
+                }
+            }
+        }
+        md.push('\n');
+    }
+    let _ = writeln!(md, "| workload | target | phase | metric | median MiB/s | 95% CI | ops/s | CV | × native [95% CI] | cached | reps | |\n|---|---|---|---|---:|---|---:|---:|---|---:|---:|---|");
+    for s in &run.analysis.summary {
+        let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
+            (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}–{hi:.2}]"),
+            _ => "-".into(),
+        };
+        let mut flags = Vec::new();
+        if s.noisy {
+            flags.push("**noisy**".to_string());
+        }
+        if s.failed > 0 {
+            flags.push(format!("**{} failed**", s.failed));
+        }
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {}–{} | {} | {:.1}% | {} | {} | {} | {} |",
+            s.workload,
+            s.target,
+            s.phase,
+            s.metric,
+            num(s.median_mib_s),
+            num(s.ci_low_mib_s),
+            num(s.ci_high_mib_s),
+            num(s.median_ops_s),
+            s.cv * 100.0,
+            ratio,
+            s.residency
+                .map(|r| format!("{:.0}%", r * 100.0))
+                .unwrap_or_else(|| "-".into()),
+            s.reps,
+            flags.join(" ")
+        );
+    }
+    let failures: Vec<_> = run.results.reps.iter().filter(|r| !r.ok).collect();
+    if !failures.is_empty() {
+        let _ = writeln!(md, "\nFailed reps:\n");
+        for f in failures.iter().take(20) {
+            let _ = writeln!(
+                md,
+                "- {}/{}/{} rep {}: {}",
+                f.workload, f.target, f.phase, f.rep, f.error
+            );
+        }
+    }
+    md.push('\n');
+    let host_slug_charts: Vec<&Rendered> = charts
+        .iter()
+        .filter(|c| !c.name.starts_with("hosts-") && c.title.contains(&run.label()))
+        .collect();
+    for c in host_slug_charts {
+        let _ = writeln!(
+            md,
+            "![{}]({})\n\n[SVG]({})\n",
+            c.title,
+            rel(&c.png, out),
+            rel(&c.svg, out)
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! Result files: the row types of reps.csv, summary.csv, latency.csv and histograms.json,
+//! atomic writes, and reading a result folder back.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, IoContext, Result};
+use crate::measure::{Op, OpHistograms};
+
+/// Version of every result file; bumped when a column or field changes meaning.
+pub const SCHEMA: u32 = 1;
+
+/// Write `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// reader (or a crash) sees the old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .at(dir)?;
+    tmp.write_all(bytes).at(tmp.path())?;
+    tmp.as_file().sync_data().at(tmp.path())?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Identity of a run, repeated in every row so files from many hosts can be concatenated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct RunMeta {
+    pub run_id: String,
+    pub host: String,
+    pub os: String,
+    pub engine: String,
+}
+
+/// One row of reps.csv: one metric of one rep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepRow {
+    pub schema: u32,
+    pub run_id: String,
+    pub host: String,
+    pub os: String,
+    pub engine: String,
+    pub workload: String,
+    pub kind: String,
+    pub target: String,
+    pub phase: String,
+    pub metric: String,
+    pub rep: u32,
+    pub warmup: bool,
+    pub bytes: u64,
+    pub ops: u64,
+    pub seconds: f64,
+    pub mib_s: f64,
+    pub ops_s: f64,
+    pub p50_us: Option<f64>,
+    pub p99_us: Option<f64>,
+    pub residency: Option<f64>,
+    /// Seconds outside the agent's own measurement (process spawn or docker exec round trip).
+    pub overhead_s: Option<f64>,
+    pub ok: bool,
+    pub error: String,
+}
+
+/// One row of summary.csv: one metric of one cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    pub schema: u32,
+    pub run_id: String,
+    pub host: String,
+    pub os: String,
+    pub engine: String,
+    pub workload: String,
+    pub kind: String,
+    pub target: String,
+    pub phase: String,
+    pub metric: String,
+    pub reps: usize,
+    pub failed: usize,
+    pub median_mib_s: f64,
+    pub mean_mib_s: f64,
+    pub stdev_mib_s: f64,
+    pub ci_low_mib_s: f64,
+    pub ci_high_mib_s: f64,
+    pub median_ops_s: f64,
+    pub ci_low_ops_s: f64,
+    pub ci_high_ops_s: f64,
+    pub cv: f64,
+    pub noisy: bool,
+    pub ratio_to_native: Option<f64>,
+    pub ratio_ci_low: Option<f64>,
+    pub ratio_ci_high: Option<f64>,
+    pub residency: Option<f64>,
+    pub overhead_s: Option<f64>,
+    pub op: String,
+    pub p50_us: Option<f64>,
+    pub p90_us: Option<f64>,
+    pub p99_us: Option<f64>,
+    pub p999_us: Option<f64>,
+    pub max_us: Option<f64>,
+}
+
+/// One row of latency.csv: percentiles of one op type in one cell, merged over its reps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LatencyRow {
+    pub schema: u32,
+    pub run_id: String,
+    pub host: String,
+    pub os: String,
+    pub engine: String,
+    pub workload: String,
+    pub target: String,
+    pub phase: String,
+    pub op: String,
+    pub count: u64,
+    pub p50_us: f64,
+    pub p90_us: f64,
+    pub p99_us: f64,
+    pub p999_us: f64,
+    pub max_us: f64,
+}
+
+/// A cell as named in result files.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CellKey {
+    pub workload: String,
+    pub target: String,
+    pub phase: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellHistograms {
+    #[serde(flatten)]
+    pub cell: CellKey,
+    pub histograms: BTreeMap<Op, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistogramsFile {
+    pub schema: u32,
+    #[serde(flatten)]
+    pub meta: RunMeta,
+    pub cells: Vec<CellHistograms>,
+}
+
+/// What a run has measured so far: every rep row and, per cell, the op histograms merged
+/// over its measured (not warm-up) successful reps.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    pub meta: RunMeta,
+    pub reps: Vec<RepRow>,
+    pub histograms: BTreeMap<CellKey, OpHistograms>,
+}
+
+impl Results {
+    pub fn new(meta: RunMeta) -> Self {
+        Results {
+            meta,
+            ..Default::default()
+        }
+    }
+
+    pub fn record(&mut self, rows: Vec<RepRow>, cell: CellKey, histograms: Option<OpHistograms>) {
+        self.reps.extend(rows);
+        if let Some(h) = histograms {
+            self.histograms.entry(cell).or_default().merge(&h);
+        }
+    }
+
+    pub fn histograms_file(&self) -> HistogramsFile {
+        HistogramsFile {
+            schema: SCHEMA,
+            meta: self.meta.clone(),
+            cells: self
+                .histograms
+                .iter()
+                .map(|(cell, h)| CellHistograms {
+                    cell: cell.clone(),
+                    histograms: h.encode(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Read reps.csv and histograms.json of a result folder.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let place = dir.display().to_string();
+        let reps_path = dir.join("reps.csv");
+        if !reps_path.is_file() {
+            return Err(Error::input(
+                &place,
+                "not a mountbench result folder (no reps.csv)",
+            ));
+        }
+        let mut reader = csv::Reader::from_path(&reps_path)
+            .map_err(|e| Error::input(reps_path.display().to_string(), e.to_string()))?;
+        let mut reps = Vec::new();
+        for (line, row) in reader.deserialize::<RepRow>().enumerate() {
+            let row = row.map_err(|e| {
+                Error::input(
+                    format!("{}:{}", reps_path.display(), line + 2),
+                    format!("not a schema-{SCHEMA} reps.csv row: {e}"),
+                )
+            })?;
+            if row.schema != SCHEMA {
+                return Err(Error::input(
+                    reps_path.display().to_string(),
+                    format!(
+                        "schema {} (this mountbench reads schema {SCHEMA})",
+                        row.schema
+                    ),
+                ));
+            }
+            reps.push(row);
+        }
+        let hist_path = dir.join("histograms.json");
+        let text = fs::read_to_string(&hist_path).at(&hist_path)?;
+        let file: HistogramsFile = serde_json::from_str(&text)
+            .map_err(|e| Error::input(hist_path.display().to_string(), e.to_string()))?;
+        if file.schema != SCHEMA {
+            return Err(Error::input(
+                hist_path.display().to_string(),
+                format!(
+                    "schema {} (this mountbench reads schema {SCHEMA})",
+                    file.schema
+                ),
+            ));
+        }
+        let mut histograms = BTreeMap::new();
+        for cell in file.cells {
+            let h = OpHistograms::decode(&cell.histograms)
+                .map_err(|e| Error::input(hist_path.display().to_string(), e))?;
+            histograms.insert(cell.cell, h);
+        }
+        Ok(Results {
+            meta: file.meta,
+            reps,
+            histograms,
+        })
+    }
+}

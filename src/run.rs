@@ -1,0 +1,513 @@
+//! Executing a plan: targets started lazily, datasets prepared once, one agent call per rep,
+//! every rep recorded and the result files rewritten atomically right after it.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::agent::{RepResult, RepSpec};
+use crate::analysis::{analyze, main_op, Analysis};
+use crate::datadir::DataDir;
+use crate::env::{Env, HostFacts};
+use crate::error::{Error, IoContext, Result};
+use crate::export;
+use crate::measure::{LatencySummary, OpHistograms};
+use crate::plan::{Plan, Step};
+use crate::results::{write_atomic, CellKey, RepRow, Results, RunMeta, SCHEMA};
+use crate::target::container::{ContainerConfig, ContainerHost};
+use crate::target::engine::Engine;
+use crate::target::native::NativeHost;
+use crate::target::{image, Target};
+use crate::workload::dataset::DatasetSpec;
+use crate::workload::{cache, TargetKind, TargetSpec};
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Ask a running plan to stop after the rep in flight (Ctrl-C, SIGTERM).
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Results folder; default `results/<host>/<run-id>`.
+    pub out: Option<PathBuf>,
+    pub data_dir: PathBuf,
+    /// The mountbench binary that serves as the agent.
+    pub agent_exe: PathBuf,
+    /// Also drop the host's page cache before cold reps (root on Linux).
+    pub drop_caches: bool,
+    /// Progress bar on a terminal, plain lines otherwise; nothing when false.
+    pub progress: bool,
+}
+
+/// What one step did.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    pub ok: bool,
+    pub error: Option<String>,
+    /// Seconds of the headline metric, as measured inside the agent.
+    pub seconds: f64,
+    pub bytes: u64,
+    pub mib_s: f64,
+}
+
+pub struct Session {
+    pub plan: Plan,
+    options: RunOptions,
+    pub out_dir: PathBuf,
+    env: Env,
+    results: Results,
+    data: DataDir,
+    engine: Option<Rc<Engine>>,
+    image: Option<String>,
+    targets: BTreeMap<TargetSpec, Target>,
+    broken: BTreeMap<TargetSpec, String>,
+    seq: u64,
+    out_created: bool,
+}
+
+fn run_id() -> String {
+    format!(
+        "{}-{:04x}",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S"),
+        rand::random::<u16>()
+    )
+}
+
+/// Refuse an --out folder that already holds files: results are never overwritten.
+fn check_out(out: &Path) -> Result<()> {
+    if let Ok(mut entries) = std::fs::read_dir(out) {
+        if entries.next().is_some() {
+            return Err(Error::input(
+                format!("--out {}", out.display()),
+                "already holds files; give a new folder (results are never overwritten)",
+            ));
+        }
+    } else if out.exists() {
+        return Err(Error::input(
+            format!("--out {}", out.display()),
+            "is not a folder",
+        ));
+    }
+    Ok(())
+}
+
+impl Session {
+    /// Check everything the user gave before creating anything, then connect the engine
+    /// (when a container target is planned) and write env.json.
+    pub fn open(plan: Plan, options: RunOptions) -> Result<Session> {
+        DataDir::check(&options.data_dir)?;
+        let id = run_id();
+        let host_facts = HostFacts::collect(Path::new("/"));
+        let out_dir = options.out.clone().unwrap_or_else(|| {
+            PathBuf::from("results")
+                .join(&host_facts.hostname)
+                .join(&id)
+        });
+        check_out(&out_dir)?;
+        if options.drop_caches && !rustix::process::geteuid().is_root() {
+            return Err(Error::input(
+                "--drop-caches",
+                "needs root (it writes /proc/sys/vm/drop_caches)",
+            ));
+        }
+        let engine = if plan.needs_docker() {
+            Some(Rc::new(Engine::connect()?))
+        } else {
+            None
+        };
+        let data = DataDir::open(&options.data_dir)?;
+        let mut host = HostFacts::collect(&data.path);
+        host.data_dir = data.path.display().to_string();
+        let mut env = Env::new(
+            &id,
+            host,
+            &plan.file,
+            plan.reps,
+            plan.warmup,
+            plan.seed,
+            options.drop_caches,
+        );
+        env.engine = engine.as_ref().map(|e| e.facts.clone());
+        let meta = RunMeta {
+            run_id: id,
+            host: env.host.hostname.clone(),
+            os: format!("{} {}", env.host.os, env.host.kernel),
+            engine: env.engine_label(),
+        };
+        Ok(Session {
+            plan,
+            options,
+            out_dir,
+            env,
+            results: Results::new(meta),
+            data,
+            engine,
+            image: None,
+            targets: BTreeMap::new(),
+            broken: BTreeMap::new(),
+            seq: 0,
+            out_created: false,
+        })
+    }
+
+    pub fn run_id(&self) -> &str {
+        &self.results.meta.run_id
+    }
+
+    fn ensure_out(&mut self) -> Result<()> {
+        if !self.out_created {
+            std::fs::create_dir_all(&self.out_dir).map_err(|e| {
+                Error::input(
+                    format!("--out {}", self.out_dir.display()),
+                    format!("cannot create it: {e}"),
+                )
+            })?;
+            self.out_created = true;
+            self.save_env()?;
+        }
+        Ok(())
+    }
+
+    fn save_env(&mut self) -> Result<()> {
+        self.env.targets = self.targets.values().map(Target::facts).collect();
+        let json = serde_json::to_vec_pretty(&self.env).expect("env serializes");
+        write_atomic(&self.out_dir.join("env.json"), &json)
+    }
+
+    fn scratch(&self, target: &TargetSpec) -> String {
+        format!("{}-{}", self.run_id(), target.to_string().replace(':', "-"))
+    }
+
+    /// The target of a cell, started on first use.
+    fn target(&mut self, spec: TargetSpec) -> Result<&mut Target> {
+        if let Some(why) = self.broken.get(&spec) {
+            return Err(Error::Docker(format!(
+                "target {spec} could not start: {why}"
+            )));
+        }
+        if !self.targets.contains_key(&spec) {
+            match self.start_target(spec) {
+                Ok(mut target) => {
+                    if let Err(e) = target.mount_facts() {
+                        let _ = target.teardown();
+                        self.broken.insert(spec, e.to_string());
+                        return Err(e);
+                    }
+                    self.targets.insert(spec, target);
+                    self.save_env()?;
+                }
+                Err(e) => {
+                    self.broken.insert(spec, e.to_string());
+                    return Err(e);
+                }
+            }
+        }
+        Ok(self.targets.get_mut(&spec).expect("inserted above"))
+    }
+
+    fn start_target(&mut self, spec: TargetSpec) -> Result<Target> {
+        let host_root = self.data.host_root();
+        std::fs::create_dir_all(&host_root).at(&host_root)?;
+        if spec.kind == TargetKind::Native {
+            return Ok(Target::new(
+                spec,
+                Box::new(NativeHost::new(&self.options.agent_exe, &host_root)),
+            ));
+        }
+        let engine = self
+            .engine
+            .clone()
+            .ok_or_else(|| Error::Docker("no engine connected".into()))?;
+        if self.image.is_none() {
+            self.image = Some(image::ensure(&engine, &self.options.agent_exe)?);
+        }
+        let config = ContainerConfig {
+            run_id: &self.results.meta.run_id,
+            image: self.image.as_deref().expect("set above"),
+            bind_source: &host_root,
+            settings: &self.plan.file.targets,
+        };
+        let host = ContainerHost::start(engine, spec, &config)?;
+        Ok(Target::new(spec, Box::new(host)))
+    }
+
+    /// Run one step, record it and rewrite the result files. A failure is recorded as a
+    /// failed rep; only errors writing the results themselves are returned.
+    pub fn run_step(&mut self, step: Step) -> Result<StepOutcome> {
+        self.ensure_out()?;
+        let cell = self.plan.cells[step.cell].clone();
+        self.seq += 1;
+        let spec = RepSpec {
+            workload: cell.workload.clone(),
+            phase: cell.phase,
+            root: PathBuf::new(),
+            scratch: self.scratch(&cell.target),
+            seq: self.seq,
+        };
+        let drop_caches = self.options.drop_caches && cell.phase == crate::workload::Phase::Cold;
+        let outcome = self.execute(cell.target, spec, drop_caches);
+        let key = CellKey {
+            workload: cell.workload.name.clone(),
+            target: cell.target.to_string(),
+            phase: cell.phase.to_string(),
+        };
+        let (rows, hist, result) = self.rows(&cell, step, outcome);
+        let measured = if step.warmup { None } else { hist };
+        self.results.record(rows, key, measured);
+        let analysis = analyze(&self.results);
+        export::write_all(&self.out_dir, &self.results, &analysis)?;
+        Ok(result)
+    }
+
+    fn execute(
+        &mut self,
+        target: TargetSpec,
+        mut spec: RepSpec,
+        drop_caches: bool,
+    ) -> Result<(RepResult, f64)> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let dataset = DatasetSpec::of(&spec.workload);
+        let t = self.target(target)?;
+        if let Some(ds) = &dataset {
+            t.prepare_dataset(ds, threads)?;
+        }
+        spec.root = t.root();
+        if drop_caches {
+            cache::drop_host_caches().map_err(|e| Error::io("/proc/sys/vm/drop_caches", e))?;
+        }
+        t.run_rep(&spec)
+    }
+
+    fn rows(
+        &self,
+        cell: &crate::plan::Cell,
+        step: Step,
+        outcome: Result<(RepResult, f64)>,
+    ) -> (Vec<RepRow>, Option<OpHistograms>, StepOutcome) {
+        let meta = &self.results.meta;
+        let base = |metric: &str| RepRow {
+            schema: SCHEMA,
+            run_id: meta.run_id.clone(),
+            host: meta.host.clone(),
+            os: meta.os.clone(),
+            engine: meta.engine.clone(),
+            workload: cell.workload.name.clone(),
+            kind: cell.workload.params.kind().to_string(),
+            target: cell.target.to_string(),
+            phase: cell.phase.to_string(),
+            metric: metric.to_string(),
+            rep: step.rep,
+            warmup: step.warmup,
+            bytes: 0,
+            ops: 0,
+            seconds: 0.0,
+            mib_s: 0.0,
+            ops_s: 0.0,
+            p50_us: None,
+            p99_us: None,
+            residency: None,
+            overhead_s: None,
+            ok: false,
+            error: String::new(),
+        };
+        let parsed = outcome.and_then(|(r, overhead)| {
+            let h = OpHistograms::decode(&r.histograms).map_err(Error::Agent)?;
+            Ok((r, overhead, h))
+        });
+        match parsed {
+            Ok((result, overhead, hist)) => {
+                let rows: Vec<RepRow> = result
+                    .metrics
+                    .iter()
+                    .map(|m| {
+                        let lat = main_op(&m.name)
+                            .and_then(|op| hist.get(op))
+                            .map(LatencySummary::of);
+                        let mib_s = m.bytes as f64 / (1 << 20) as f64 / m.seconds;
+                        RepRow {
+                            bytes: m.bytes,
+                            ops: m.ops,
+                            seconds: m.seconds,
+                            mib_s,
+                            ops_s: m.ops as f64 / m.seconds,
+                            p50_us: lat.map(|l| l.p50_us),
+                            p99_us: lat.map(|l| l.p99_us),
+                            residency: result.residency,
+                            overhead_s: Some(overhead),
+                            ok: true,
+                            ..base(&m.name)
+                        }
+                    })
+                    .collect();
+                let head = &rows[0];
+                let outcome = StepOutcome {
+                    ok: true,
+                    error: None,
+                    seconds: head.seconds,
+                    bytes: head.bytes,
+                    mib_s: head.mib_s,
+                };
+                (rows, Some(hist), outcome)
+            }
+            Err(e) => {
+                let message = e.to_string();
+                let rows = cell
+                    .workload
+                    .params
+                    .metrics()
+                    .iter()
+                    .map(|m| RepRow {
+                        error: message.clone(),
+                        ..base(m)
+                    })
+                    .collect();
+                let outcome = StepOutcome {
+                    ok: false,
+                    error: Some(message),
+                    seconds: 0.0,
+                    bytes: 0,
+                    mib_s: 0.0,
+                };
+                (rows, None, outcome)
+            }
+        }
+    }
+
+    /// Tear every target down, remove scratch files on the host, write the final files.
+    pub fn finish(mut self) -> Result<RunSummary> {
+        let mut teardown_errors = Vec::new();
+        for (spec, target) in self.targets.iter_mut() {
+            if let Err(e) = target.teardown() {
+                teardown_errors.push(format!("{spec}: {e}"));
+            }
+        }
+        for spec in self.plan.targets.clone() {
+            if matches!(spec.kind, TargetKind::Native | TargetKind::Bind) {
+                let scratch = self
+                    .data
+                    .host_root()
+                    .join("scratch")
+                    .join(self.scratch(&spec));
+                if scratch.exists() {
+                    std::fs::remove_dir_all(&scratch).at(&scratch)?;
+                }
+            }
+        }
+        let analysis = analyze(&self.results);
+        if self.out_created {
+            self.env.finished = Some(crate::env::now());
+            self.save_env()?;
+            export::write_all(&self.out_dir, &self.results, &analysis)?;
+        }
+        Ok(RunSummary {
+            out_dir: self.out_dir.clone(),
+            failed_reps: self
+                .results
+                .reps
+                .iter()
+                .filter(|r| !r.ok)
+                .map(|r| {
+                    format!(
+                        "{}/{}/{} rep {}: {}",
+                        r.workload, r.target, r.phase, r.rep, r.error
+                    )
+                })
+                .collect(),
+            teardown_errors,
+            analysis,
+            skipped: self.plan.skipped.clone(),
+            interrupted: false,
+        })
+    }
+}
+
+pub struct RunSummary {
+    pub out_dir: PathBuf,
+    pub failed_reps: Vec<String>,
+    pub teardown_errors: Vec<String>,
+    pub analysis: Analysis,
+    pub skipped: Vec<String>,
+    pub interrupted: bool,
+}
+
+/// Run a whole plan in its interleaved order with progress, then finish.
+pub fn run(plan: Plan, options: RunOptions) -> Result<RunSummary> {
+    let steps = plan.steps();
+    let progress = options.progress;
+    let mut session = Session::open(plan, options)?;
+    let bar = (progress && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(steps.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:30}] {pos}/{len} ETA {eta} {msg}",
+            )
+            .expect("constant template")
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    if progress {
+        eprintln!(
+            "mountbench: run {} → {}",
+            session.run_id(),
+            session.out_dir.display()
+        );
+        for s in &session.plan.skipped {
+            eprintln!("mountbench: skipped {s}");
+        }
+    }
+    let mut interrupted_run = false;
+    for (i, step) in steps.iter().enumerate() {
+        if interrupted() {
+            interrupted_run = true;
+            break;
+        }
+        let cell_id = session.plan.cells[step.cell].id();
+        if let Some(bar) = &bar {
+            bar.set_message(cell_id.clone());
+        }
+        let outcome = session.run_step(*step)?;
+        let label = if step.warmup {
+            format!("warm-up {}", step.rep + 1)
+        } else {
+            format!("rep {}", step.rep + 1)
+        };
+        let line = match &outcome.error {
+            None => format!(
+                "[{}/{}] {cell_id} {label}: {:.1} MiB/s",
+                i + 1,
+                steps.len(),
+                outcome.mib_s
+            ),
+            Some(e) => format!("[{}/{}] {cell_id} {label}: FAILED: {e}", i + 1, steps.len()),
+        };
+        match &bar {
+            Some(bar) => {
+                if !outcome.ok {
+                    bar.println(line);
+                }
+                bar.inc(1);
+            }
+            None if progress => eprintln!("{line}"),
+            None => {}
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let mut summary = session.finish()?;
+    summary.interrupted = interrupted_run;
+    Ok(summary)
+}

@@ -1,0 +1,294 @@
+//! Container targets: one long-lived, hardened agent container per target and run, with the
+//! storage under test mounted at /mb (bind, volume, volume-opts, tmpfs) or inside its
+//! writable layer (layer). Each rep is one `exec` of the agent.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Instant;
+
+use bollard::container::LogOutput;
+use bollard::exec::StartExecResults;
+use bollard::models::{
+    ContainerCreateBody, ExecConfig, HostConfig, Mount, MountTmpfsOptions, MountType,
+    VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+};
+use futures_util::StreamExt;
+
+use super::engine::{Engine, RUN_LABEL};
+use super::image::{AGENT_PATH, MOUNT_POINT, PREP_POINT};
+use super::{AgentHost, ExecOutput};
+use crate::env::TargetFacts;
+use crate::error::{Error, Result};
+use crate::workload::spec::TargetSettings;
+use crate::workload::{TargetKind, TargetSpec};
+
+/// Everything a container target needs from the run.
+pub struct ContainerConfig<'a> {
+    pub run_id: &'a str,
+    pub image: &'a str,
+    /// Host folder bind-mounted by the `bind` target (created by mountbench under its data dir).
+    pub bind_source: &'a Path,
+    pub settings: &'a TargetSettings,
+}
+
+pub struct ContainerHost {
+    engine: Rc<Engine>,
+    spec: TargetSpec,
+    container: Option<String>,
+    volume: Option<String>,
+    image: String,
+}
+
+pub fn labels(run_id: &str, target: &TargetSpec) -> HashMap<String, String> {
+    HashMap::from([
+        (RUN_LABEL.to_string(), run_id.to_string()),
+        ("io.mountbench.target".to_string(), target.to_string()),
+    ])
+}
+
+impl ContainerHost {
+    /// Create (volume and) container and start it. On any failure, what was created is removed.
+    pub fn start(
+        engine: Rc<Engine>,
+        spec: TargetSpec,
+        config: &ContainerConfig,
+    ) -> Result<ContainerHost> {
+        let mut host = ContainerHost {
+            engine,
+            spec,
+            container: None,
+            volume: None,
+            image: config.image.to_string(),
+        };
+        match host.create(config) {
+            Ok(()) => Ok(host),
+            Err(e) => {
+                let _ = host.teardown();
+                Err(e)
+            }
+        }
+    }
+
+    fn create(&mut self, config: &ContainerConfig) -> Result<()> {
+        let name = format!(
+            "mountbench-{}-{}",
+            config.run_id,
+            self.spec.to_string().replace(':', "-")
+        );
+        let labels = labels(config.run_id, &self.spec);
+        let ro = self.spec.ro;
+        let mut mounts = Vec::new();
+        let mount = |typ: MountType, source: Option<String>, target: &str, read_only: bool| Mount {
+            typ: Some(typ),
+            source,
+            target: Some(target.to_string()),
+            read_only: Some(read_only),
+            ..Default::default()
+        };
+        match self.spec.kind {
+            TargetKind::Bind => {
+                let source = config.bind_source.display().to_string();
+                mounts.push(mount(
+                    MountType::BIND,
+                    Some(source.clone()),
+                    MOUNT_POINT,
+                    ro,
+                ));
+                if ro {
+                    mounts.push(mount(MountType::BIND, Some(source), PREP_POINT, false));
+                }
+            }
+            TargetKind::Volume | TargetKind::VolumeOpts => {
+                let volume = name.clone();
+                let mut request = VolumeCreateRequest {
+                    name: Some(volume.clone()),
+                    labels: Some(labels.clone()),
+                    ..Default::default()
+                };
+                if self.spec.kind == TargetKind::VolumeOpts {
+                    request.driver = Some("local".into());
+                    request.driver_opts = Some(
+                        config
+                            .settings
+                            .volume_opts
+                            .driver_opts
+                            .clone()
+                            .into_iter()
+                            .collect(),
+                    );
+                }
+                self.engine
+                    .block_on(self.engine.docker.create_volume(request))
+                    .map_err(|e| {
+                        Error::Docker(format!("creating volume {volume}: {}", Error::from(e)))
+                    })?;
+                self.volume = Some(volume.clone());
+                mounts.push(mount(
+                    MountType::VOLUME,
+                    Some(volume.clone()),
+                    MOUNT_POINT,
+                    ro,
+                ));
+                if ro {
+                    mounts.push(mount(MountType::VOLUME, Some(volume), PREP_POINT, false));
+                }
+            }
+            TargetKind::Tmpfs => mounts.push(Mount {
+                tmpfs_options: Some(MountTmpfsOptions {
+                    size_bytes: Some(config.settings.tmpfs.size.0 as i64),
+                    mode: Some(0o1777),
+                    ..Default::default()
+                }),
+                ..mount(MountType::TMPFS, None, MOUNT_POINT, false)
+            }),
+            TargetKind::Layer => {}
+            TargetKind::Native => unreachable!("native targets have no container"),
+        }
+        let uid = rustix::process::getuid().as_raw();
+        let gid = rustix::process::getgid().as_raw();
+        let body = ContainerCreateBody {
+            image: Some(config.image.to_string()),
+            cmd: Some(vec![AGENT_PATH.into(), "agent".into(), "idle".into()]),
+            user: Some(format!("{uid}:{gid}")),
+            labels: Some(labels),
+            network_disabled: Some(true),
+            host_config: Some(HostConfig {
+                mounts: Some(mounts),
+                cap_drop: Some(vec!["ALL".into()]),
+                security_opt: Some(vec!["no-new-privileges".into()]),
+                network_mode: Some("none".into()),
+                // The layer target measures the writable layer, so only it may write there.
+                readonly_rootfs: Some(self.spec.kind != TargetKind::Layer),
+                memory: Some(config.settings.container.memory.0 as i64),
+                pids_limit: Some(config.settings.container.pids),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        let created = self
+            .engine
+            .block_on(self.engine.docker.create_container(Some(options), body))
+            .map_err(|e| Error::Docker(format!("creating container {name}: {}", Error::from(e))))?;
+        self.container = Some(created.id.clone());
+        self.engine
+            .block_on(self.engine.docker.start_container(&created.id, None))
+            .map_err(|e| Error::Docker(format!("starting container {name}: {}", Error::from(e))))?;
+        Ok(())
+    }
+
+    pub fn container_id(&self) -> Option<&str> {
+        self.container.as_deref()
+    }
+}
+
+impl AgentHost for ContainerHost {
+    fn exec(&mut self, args: &[String]) -> Result<ExecOutput> {
+        let id = self
+            .container
+            .clone()
+            .ok_or_else(|| Error::Docker("the target's container is gone".into()))?;
+        let mut cmd = vec![AGENT_PATH.to_string()];
+        cmd.extend(args.iter().cloned());
+        let docker = &self.engine.docker;
+        let start = Instant::now();
+        let (stdout, stderr, exit_code) = self.engine.block_on(async {
+            let exec = docker
+                .create_exec(
+                    &id,
+                    ExecConfig {
+                        cmd: Some(cmd),
+                        attach_stdout: Some(true),
+                        attach_stderr: Some(true),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+            if let StartExecResults::Attached { mut output, .. } =
+                docker.start_exec(&exec.id, None).await?
+            {
+                while let Some(chunk) = output.next().await {
+                    match chunk? {
+                        LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
+                        LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                        _ => {}
+                    }
+                }
+            }
+            let inspect = docker.inspect_exec(&exec.id).await?;
+            Ok::<_, bollard::errors::Error>((stdout, stderr, inspect.exit_code))
+        })?;
+        Ok(ExecOutput {
+            stdout,
+            stderr,
+            exit_code,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    fn root(&self) -> PathBuf {
+        PathBuf::from(MOUNT_POINT)
+    }
+
+    fn prep_root(&self) -> PathBuf {
+        PathBuf::from(if self.spec.ro {
+            PREP_POINT
+        } else {
+            MOUNT_POINT
+        })
+    }
+
+    fn facts(&self) -> TargetFacts {
+        TargetFacts {
+            target: self.spec.to_string(),
+            root: MOUNT_POINT.into(),
+            mount: None,
+            container: self.container.clone(),
+            image: Some(self.image.clone()),
+            volume: self.volume.clone(),
+        }
+    }
+
+    fn teardown(&mut self) -> Result<()> {
+        let mut first_error = None;
+        if let Some(id) = self.container.take() {
+            let options = RemoveContainerOptionsBuilder::default()
+                .force(true)
+                .v(true)
+                .build();
+            if let Err(e) = self
+                .engine
+                .block_on(self.engine.docker.remove_container(&id, Some(options)))
+            {
+                first_error.get_or_insert(Error::Docker(format!(
+                    "removing container {id}: {}",
+                    Error::from(e)
+                )));
+            }
+        }
+        if let Some(volume) = self.volume.take() {
+            let options = RemoveVolumeOptionsBuilder::default().force(true).build();
+            if let Err(e) = self
+                .engine
+                .block_on(self.engine.docker.remove_volume(&volume, Some(options)))
+            {
+                first_error.get_or_insert(Error::Docker(format!(
+                    "removing volume {volume}: {}",
+                    Error::from(e)
+                )));
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+impl Drop for ContainerHost {
+    fn drop(&mut self) {
+        let _ = self.teardown();
+    }
+}

@@ -1,0 +1,209 @@
+//! The agent image, built offline: our own binary and the shared libraries it loads, packed
+//! `FROM scratch`, tagged with a hash of the binary. Engines that cannot run the host's
+//! binary (macOS, Windows, another architecture) build docker/agent.Dockerfile instead.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bollard::query_parameters::{BuildImageOptionsBuilder, CreateImageOptionsBuilder};
+use futures_util::StreamExt;
+
+use crate::error::{one_line, Error, IoContext, Result};
+use crate::target::engine::{Engine, AGENT_LABEL};
+
+pub const REPO: &str = "mountbench-agent";
+/// Mount point of the storage under test inside the agent container.
+pub const MOUNT_POINT: &str = "/mb";
+/// Second, writable mount of the same storage for `:ro` targets, used only to prepare data.
+pub const PREP_POINT: &str = "/mb-prep";
+pub const AGENT_PATH: &str = "/mountbench";
+
+/// Make sure the agent image exists; returns its tag.
+pub fn ensure(engine: &Engine, agent_exe: &Path) -> Result<String> {
+    let host_runs = engine
+        .facts
+        .runs_host_binaries(std::env::consts::OS, std::env::consts::ARCH);
+    if host_runs {
+        let binary = std::fs::read(agent_exe).at(agent_exe)?;
+        let tag = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&binary));
+        let name = format!("{REPO}:{tag}");
+        if engine.block_on(engine.docker.inspect_image(&name)).is_ok() {
+            return Ok(name);
+        }
+        let rootfs = pack_rootfs(agent_exe, &binary)?;
+        import(engine, &tag, rootfs)?;
+        Ok(name)
+    } else {
+        build_from_source(engine)
+    }
+}
+
+/// A rootfs tar: the binary at /mountbench, its shared libraries at their own paths, and
+/// world-writable mount points.
+fn pack_rootfs(agent_exe: &Path, binary: &[u8]) -> Result<Vec<u8>> {
+    let libs = agent_libraries(agent_exe)?;
+    let mut tar = tar::Builder::new(Vec::new());
+    let add_dir = |tar: &mut tar::Builder<Vec<u8>>, path: &str, mode: u32| -> Result<()> {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_mode(mode);
+        h.set_size(0);
+        h.set_mtime(0);
+        tar.append_data(&mut h, path.trim_start_matches('/'), std::io::empty())
+            .map_err(|e| Error::Docker(format!("packing the agent image: {e}")))
+    };
+    for dir in [
+        MOUNT_POINT,
+        PREP_POINT,
+        "/tmp",
+        "/proc",
+        "/sys",
+        "/dev",
+        "/etc",
+    ] {
+        add_dir(
+            &mut tar,
+            dir,
+            if matches!(dir, "/proc" | "/sys" | "/dev" | "/etc") {
+                0o755
+            } else {
+                0o1777
+            },
+        )?;
+    }
+    let add_file = |tar: &mut tar::Builder<Vec<u8>>, path: &str, bytes: &[u8]| -> Result<()> {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_mode(0o755);
+        h.set_size(bytes.len() as u64);
+        h.set_mtime(0);
+        tar.append_data(&mut h, path.trim_start_matches('/'), bytes)
+            .map_err(|e| Error::Docker(format!("packing the agent image: {e}")))
+    };
+    add_file(&mut tar, AGENT_PATH, binary)?;
+    for lib in libs {
+        let bytes = std::fs::read(&lib).at(&lib)?;
+        add_file(&mut tar, &lib.to_string_lossy(), &bytes)?;
+    }
+    tar.into_inner()
+        .map_err(|e| Error::Docker(format!("packing the agent image: {e}")))
+}
+
+/// Ask the agent binary itself which shared objects it loads (`agent libs`).
+fn agent_libraries(agent_exe: &Path) -> Result<Vec<PathBuf>> {
+    let out = Command::new(agent_exe)
+        .args(["agent", "libs"])
+        .output()
+        .at(agent_exe)?;
+    if !out.status.success() {
+        return Err(Error::Agent(format!(
+            "{} agent libs failed: {}",
+            agent_exe.display(),
+            one_line(&String::from_utf8_lossy(&out.stderr))
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(PathBuf::from)
+        .collect())
+}
+
+fn import(engine: &Engine, tag: &str, rootfs: Vec<u8>) -> Result<()> {
+    let options = CreateImageOptionsBuilder::default()
+        .from_src("-")
+        .repo(REPO)
+        .tag(tag)
+        .changes(vec![
+            format!("LABEL {AGENT_LABEL}=agent"),
+            format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
+        ])
+        .build();
+    engine.block_on(async {
+        let mut stream = engine.docker.create_image(
+            Some(options),
+            Some(bollard::body_full(rootfs.into())),
+            None,
+        );
+        while let Some(item) = stream.next().await {
+            let info = item?;
+            if let Some(detail) = info.error_detail {
+                return Err(Error::Docker(format!(
+                    "importing the agent image: {}",
+                    detail.message.unwrap_or_default()
+                )));
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Build the agent from this crate's source inside Linux with docker/agent.Dockerfile.
+fn build_from_source(engine: &Engine) -> Result<String> {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dockerfile = source.join("docker/agent.Dockerfile");
+    if !dockerfile.is_file() {
+        return Err(Error::Docker(format!(
+            "this engine ({} on {}) cannot run the host's binary, and the source tree with docker/agent.Dockerfile is not at {}: run mountbench from a checkout",
+            engine.facts.flavour,
+            engine.facts.arch,
+            source.display()
+        )));
+    }
+    let context = source_context(source)?;
+    let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&context));
+    let name = format!("{REPO}:src-{hash}");
+    if engine.block_on(engine.docker.inspect_image(&name)).is_ok() {
+        return Ok(name);
+    }
+    let mut labels = HashMap::new();
+    labels.insert(AGENT_LABEL.to_string(), "agent".to_string());
+    let options = BuildImageOptionsBuilder::default()
+        .dockerfile("docker/agent.Dockerfile")
+        .t(&name)
+        .labels(&labels)
+        .rm(true)
+        .build();
+    engine.block_on(async {
+        let mut stream =
+            engine
+                .docker
+                .build_image(options, None, Some(bollard::body_full(context.into())));
+        while let Some(item) = stream.next().await {
+            let info = item?;
+            if let Some(detail) = info.error_detail {
+                return Err(Error::Docker(format!(
+                    "building the agent image from docker/agent.Dockerfile: {}",
+                    one_line(&detail.message.unwrap_or_default())
+                )));
+            }
+        }
+        Ok(())
+    })?;
+    Ok(name)
+}
+
+/// The files the Dockerfile needs: manifest, lock file, sources, benches and the Dockerfile.
+fn source_context(source: &Path) -> Result<Vec<u8>> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for entry in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src",
+        "benches",
+        "docker",
+        "assets",
+    ] {
+        let path = source.join(entry);
+        let done = if path.is_dir() {
+            tar.append_dir_all(entry, &path)
+        } else if path.is_file() {
+            tar.append_path_with_name(&path, entry)
+        } else {
+            Ok(())
+        };
+        done.at(&path)?;
+    }
+    tar.into_inner().at(source)
+}

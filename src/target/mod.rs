@@ -1,0 +1,158 @@
+//! Targets: where a workload runs. Every target runs the same agent, natively as a child
+//! process or inside a long-lived container through `exec`.
+
+pub mod cleanup;
+pub mod container;
+pub mod engine;
+pub mod flavour;
+pub mod image;
+pub mod native;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde::de::DeserializeOwned;
+
+use crate::agent::{MountFacts, PrepareSpec, RepResult, RepSpec};
+use crate::env::TargetFacts;
+use crate::error::{one_line, Error, Result};
+use crate::workload::dataset::{DatasetSpec, PrepareReport};
+use crate::workload::TargetSpec;
+
+/// What one agent invocation produced.
+pub struct ExecOutput {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub exit_code: Option<i64>,
+    /// Wall time of the whole invocation as seen from the host.
+    pub seconds: f64,
+}
+
+/// Runs agent commands where the storage under test is.
+pub trait AgentHost {
+    fn exec(&mut self, args: &[String]) -> Result<ExecOutput>;
+    /// Where the agent measures.
+    fn root(&self) -> PathBuf;
+    /// Where the agent writes datasets (differs from `root` on `:ro` targets).
+    fn prep_root(&self) -> PathBuf;
+    fn facts(&self) -> TargetFacts;
+    /// Remove whatever the host created; safe to call twice.
+    fn teardown(&mut self) -> Result<()>;
+}
+
+pub struct Target {
+    pub spec: TargetSpec,
+    host: Box<dyn AgentHost>,
+    prepared: BTreeSet<String>,
+    pub mount: Option<MountFacts>,
+}
+
+impl Target {
+    pub fn new(spec: TargetSpec, host: Box<dyn AgentHost>) -> Self {
+        Target {
+            spec,
+            host,
+            prepared: BTreeSet::new(),
+            mount: None,
+        }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.host.root()
+    }
+
+    /// Generate or reuse a dataset once per run on this target.
+    pub fn prepare_dataset(
+        &mut self,
+        dataset: &DatasetSpec,
+        threads: usize,
+    ) -> Result<Option<PrepareReport>> {
+        if self.prepared.contains(&dataset.id()) {
+            return Ok(None);
+        }
+        let spec = PrepareSpec {
+            dataset: dataset.clone(),
+            root: self.host.prep_root(),
+            threads,
+        };
+        let (report, _): (PrepareReport, f64) = self.call("prepare", &spec)?;
+        self.prepared.insert(dataset.id());
+        Ok(Some(report))
+    }
+
+    /// Run one rep; returns the agent's result and the overhead outside its own timing.
+    pub fn run_rep(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
+        let (result, wall): (RepResult, f64) = self.call("run", spec)?;
+        let overhead = (wall - result.agent_seconds).max(0.0);
+        Ok((result, overhead))
+    }
+
+    /// The mount holding the root as the agent sees it.
+    pub fn mount_facts(&mut self) -> Result<MountFacts> {
+        if let Some(m) = &self.mount {
+            return Ok(m.clone());
+        }
+        let args = vec![
+            "agent".into(),
+            "mountinfo".into(),
+            "--path".into(),
+            self.host.root().display().to_string(),
+        ];
+        let out = self.host.exec(&args)?;
+        let facts: MountFacts = parse_output(&out)?;
+        self.mount = Some(facts.clone());
+        Ok(facts)
+    }
+
+    pub fn facts(&self) -> TargetFacts {
+        let mut f = self.host.facts();
+        f.mount = self.mount.clone();
+        f
+    }
+
+    pub fn teardown(&mut self) -> Result<()> {
+        self.host.teardown()
+    }
+
+    fn call<S: serde::Serialize, T: DeserializeOwned>(
+        &mut self,
+        command: &str,
+        spec: &S,
+    ) -> Result<(T, f64)> {
+        let json = serde_json::to_string(spec).expect("agent specs serialize");
+        let args = vec!["agent".into(), command.into(), "--spec".into(), json];
+        let out = self.host.exec(&args)?;
+        Ok((parse_output(&out)?, out.seconds))
+    }
+}
+
+fn parse_output<T: DeserializeOwned>(out: &ExecOutput) -> Result<T> {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(one_line);
+    match out.exit_code {
+        Some(0) => serde_json::from_slice(&out.stdout).map_err(|e| {
+            Error::Agent(format!(
+                "unreadable agent answer ({e}): {}",
+                one_line(&String::from_utf8_lossy(&out.stdout))
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
+            ))
+        }),
+        Some(137) => Err(Error::Agent(
+            "agent killed (exit 137: container killed or out of memory)".into(),
+        )),
+        Some(code) => Err(Error::Agent(format!(
+            "exit {code}: {}",
+            last.unwrap_or_else(|| "no message".into())
+        ))),
+        None => Err(Error::Agent(format!(
+            "agent ended without an exit code (killed?): {}",
+            last.unwrap_or_else(|| "no message".into())
+        ))),
+    }
+}

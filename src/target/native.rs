@@ -1,0 +1,67 @@
+//! The `native` target: the agent as a child process on the host, no container.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use super::{AgentHost, ExecOutput};
+use crate::env::TargetFacts;
+use crate::error::{IoContext, Result};
+
+pub struct NativeHost {
+    agent_exe: PathBuf,
+    root: PathBuf,
+}
+
+impl NativeHost {
+    pub fn new(agent_exe: &Path, root: &Path) -> Self {
+        NativeHost {
+            agent_exe: agent_exe.to_path_buf(),
+            root: root.to_path_buf(),
+        }
+    }
+}
+
+impl AgentHost for NativeHost {
+    fn exec(&mut self, args: &[String]) -> Result<ExecOutput> {
+        let start = Instant::now();
+        let out = Command::new(&self.agent_exe)
+            .args(args)
+            .output()
+            .at(&self.agent_exe)?;
+        let seconds = start.elapsed().as_secs_f64();
+        let exit_code = out.status.code().map(i64::from).or_else(|| {
+            use std::os::unix::process::ExitStatusExt;
+            out.status.signal().map(|s| 128 + s as i64)
+        });
+        Ok(ExecOutput {
+            stdout: out.stdout,
+            stderr: out.stderr,
+            exit_code,
+            seconds,
+        })
+    }
+
+    fn root(&self) -> PathBuf {
+        self.root.clone()
+    }
+
+    fn prep_root(&self) -> PathBuf {
+        self.root.clone()
+    }
+
+    fn facts(&self) -> TargetFacts {
+        TargetFacts {
+            target: "native".into(),
+            root: self.root.display().to_string(),
+            mount: None,
+            container: None,
+            image: None,
+            volume: None,
+        }
+    }
+
+    fn teardown(&mut self) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,244 @@
+//! `checkpoint`: write a model checkpoint in chunks, fsync, atomic rename, keep the last K,
+//! then restore it and verify its checksum.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::error::{Error, IoContext, Result};
+use crate::measure::{Op, OpHistograms};
+use crate::workload::cache::{self, AlignedBuffer};
+use crate::workload::spec::Phase;
+
+/// Distinct chunks kept in memory; chunk k is pattern k % PATTERNS stamped with k.
+const PATTERNS: usize = 4;
+
+pub struct CheckpointSpec<'a> {
+    pub dir: &'a Path,
+    pub size: u64,
+    pub chunk: usize,
+    pub fsync: bool,
+    pub keep: usize,
+    pub verify: bool,
+    pub direct: bool,
+    pub phase: Phase,
+    pub seed: u64,
+    /// Sequence number of this save in the run; names the file.
+    pub seq: u64,
+}
+
+pub struct CheckpointOutcome {
+    pub save_seconds: f64,
+    pub restore_seconds: f64,
+    pub bytes: u64,
+    pub chunks: u64,
+    pub restore_reads: u64,
+    pub residency: Option<f64>,
+    pub histograms: OpHistograms,
+}
+
+struct Payload {
+    patterns: Vec<AlignedBuffer>,
+    chunks: u64,
+}
+
+impl Payload {
+    fn new(size: u64, chunk: usize, seed: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let patterns = (0..PATTERNS)
+            .map(|_| {
+                let mut b = AlignedBuffer::new(chunk);
+                rng.fill_bytes(&mut b);
+                b
+            })
+            .collect();
+        Payload {
+            patterns,
+            chunks: size.div_ceil(chunk as u64),
+        }
+    }
+
+    /// Stamp chunk `k` and return its bytes (the last chunk may be short).
+    fn chunk(&mut self, k: u64, size: u64) -> &[u8] {
+        let len = self.patterns[0].len();
+        let buf = &mut self.patterns[k as usize % PATTERNS];
+        buf[..8.min(len)].copy_from_slice(&k.to_le_bytes()[..8.min(len)]);
+        let this = (size - k * len as u64).min(len as u64) as usize;
+        &buf[..this]
+    }
+
+    fn checksum(&mut self, size: u64) -> u64 {
+        let mut h = Xxh3::new();
+        for k in 0..self.chunks {
+            h.update(self.chunk(k, size));
+        }
+        h.digest()
+    }
+}
+
+fn fsync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).at(dir)
+}
+
+pub fn run(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
+    fs::create_dir_all(spec.dir).at(spec.dir)?;
+    let mut payload = Payload::new(spec.size, spec.chunk, spec.seed);
+    let expected = payload.checksum(spec.size);
+    let mut hist = OpHistograms::with_ops(&[
+        Op::Open,
+        Op::Write,
+        Op::Fsync,
+        Op::Rename,
+        Op::Unlink,
+        Op::Restore,
+    ]);
+    let tmp = spec.dir.join(format!("ckpt-{:08}.tmp", spec.seq));
+    let done = spec.dir.join(format!("ckpt-{:08}.bin", spec.seq));
+
+    let save_start = Instant::now();
+    let mut file = hist
+        .time(Op::Open, || cache::open_write(&tmp, spec.direct))
+        .at(&tmp)?;
+    for k in 0..payload.chunks {
+        let bytes = payload.chunk(k, spec.size);
+        hist.time(Op::Write, || file.write_all(bytes))
+            .map_err(|e| Error::io(&tmp, cache::direct_error(e, spec.direct)))?;
+    }
+    if spec.fsync {
+        hist.time(Op::Fsync, || file.sync_all()).at(&tmp)?;
+    }
+    drop(file);
+    hist.time(Op::Rename, || fs::rename(&tmp, &done))
+        .at(&done)?;
+    if spec.fsync {
+        let start = Instant::now();
+        fsync_dir(spec.dir)?;
+        hist.record(Op::Fsync, start.elapsed().as_nanos() as u64);
+    }
+    let save_seconds = save_start.elapsed().as_secs_f64();
+
+    rotate(spec.dir, spec.keep, &mut hist)?;
+
+    if spec.phase == Phase::Cold {
+        cache::evict(&done).at(&done)?;
+    }
+    let residency =
+        cache::residency(&done)
+            .ok()
+            .map(|(r, t)| if t == 0 { 0.0 } else { r as f64 / t as f64 });
+
+    let mut buf = AlignedBuffer::new(spec.chunk);
+    buf.fill(1);
+    let restore_start = Instant::now();
+    let mut file = hist
+        .time(Op::Open, || cache::open_read(&done, spec.direct))
+        .at(&done)?;
+    let (mut left, mut reads) = (spec.size, 0u64);
+    while left > 0 {
+        let want = (left as usize).min(buf.len());
+        let n = hist
+            .time(Op::Restore, || file.read(&mut buf[..want]))
+            .at(&done)?;
+        if n == 0 {
+            return Err(Error::Agent(format!(
+                "{}: checkpoint shorter than written",
+                done.display()
+            )));
+        }
+        left -= n as u64;
+        reads += 1;
+    }
+    drop(file);
+    let restore_seconds = restore_start.elapsed().as_secs_f64();
+
+    if spec.verify {
+        verify(&done, expected, &mut buf)?;
+    }
+    Ok(CheckpointOutcome {
+        save_seconds,
+        restore_seconds,
+        bytes: spec.size,
+        chunks: payload.chunks,
+        restore_reads: reads,
+        residency,
+        histograms: hist,
+    })
+}
+
+/// Keep the newest `keep` finished checkpoints, unlink older ones and stray temp files.
+fn rotate(dir: &Path, keep: usize, hist: &mut OpHistograms) -> Result<()> {
+    let mut finished: Vec<PathBuf> = fs::read_dir(dir)
+        .at(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("ckpt-") && n.ends_with(".bin"))
+        })
+        .collect();
+    finished.sort();
+    let excess = finished.len().saturating_sub(keep);
+    for old in &finished[..excess] {
+        hist.time(Op::Unlink, || fs::remove_file(old)).at(old)?;
+    }
+    Ok(())
+}
+
+fn verify(path: &Path, expected: u64, buf: &mut [u8]) -> Result<()> {
+    let mut file = File::open(path).at(path)?;
+    let mut h = Xxh3::new();
+    loop {
+        let n = file.read(buf).at(path)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    if h.digest() != expected {
+        return Err(Error::Agent(format!(
+            "{}: restored checkpoint does not match what was written",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saves_rotates_restores_and_verifies() {
+        let dir = tempfile::tempdir().unwrap();
+        for seq in 0..4 {
+            let out = run(&CheckpointSpec {
+                dir: dir.path(),
+                size: (3 << 20) + 123,
+                chunk: 1 << 20,
+                fsync: true,
+                keep: 2,
+                verify: true,
+                direct: false,
+                phase: Phase::Cold,
+                seed: 5,
+                seq,
+            })
+            .unwrap();
+            assert_eq!(out.chunks, 4);
+            assert_eq!(out.bytes, (3 << 20) + 123);
+            assert_eq!(out.histograms.get(Op::Write).unwrap().len(), 4);
+            assert!(out.histograms.get(Op::Fsync).unwrap().len() >= 2);
+        }
+        let mut names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["ckpt-00000002.bin", "ckpt-00000003.bin"]);
+    }
+}

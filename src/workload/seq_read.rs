@@ -1,0 +1,51 @@
+//! `seq-read`: shards read front to back with a fixed block size (TFRecord/WebDataset style).
+
+use std::io::Read;
+
+use crate::error::{Error, IoContext, Result};
+use crate::measure::Op;
+use crate::workload::cache::{self, AlignedBuffer};
+use crate::workload::dataset::Dataset;
+use crate::workload::{run_threads, Timed};
+
+/// Thread `t` of `threads` reads shards t, t+threads, …; ops count the reads.
+pub fn run(dataset: &Dataset, threads: usize, block: usize, direct: bool) -> Result<Timed> {
+    let threads = threads.min(dataset.sizes.len()).max(1);
+    run_threads(
+        threads,
+        &[Op::Open, Op::Read, Op::Close],
+        |_| {
+            let mut buf = AlignedBuffer::new(block);
+            buf.fill(1);
+            let paths: Vec<_> = (0..dataset.sizes.len()).map(|i| dataset.path(i)).collect();
+            (buf, paths)
+        },
+        |t, (buf, paths), hist| {
+            let (mut bytes, mut reads) = (0u64, 0u64);
+            for i in (t..dataset.sizes.len()).step_by(threads) {
+                let path = &paths[i];
+                let mut file = hist
+                    .time(Op::Open, || cache::open_read(path, direct))
+                    .at(path)?;
+                let mut left = dataset.sizes[i];
+                while left > 0 {
+                    let want = (left as usize).min(buf.len());
+                    let n = hist
+                        .time(Op::Read, || file.read(&mut buf[..want]))
+                        .map_err(|e| Error::io(path, cache::direct_error(e, direct)))?;
+                    if n == 0 {
+                        return Err(Error::Agent(format!(
+                            "{}: shorter than its manifest says",
+                            path.display()
+                        )));
+                    }
+                    left -= n as u64;
+                    bytes += n as u64;
+                    reads += 1;
+                }
+                hist.time(Op::Close, || drop(file));
+            }
+            Ok((bytes, reads))
+        },
+    )
+}

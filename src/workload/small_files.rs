@@ -1,0 +1,88 @@
+//! `small-files`: many small files in shuffled order, stat + open + read + close each
+//! (an ImageNet-style scan).
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, IoContext, Result};
+use crate::measure::Op;
+use crate::workload::cache::{self, AlignedBuffer};
+use crate::workload::dataset::Dataset;
+use crate::workload::{run_threads, Timed};
+
+/// Files handed to a thread at a time: large enough that the shared counter is not
+/// contended, small enough to balance the tail.
+const BATCH: usize = 16;
+
+/// Scan every file once in an order shuffled by `shuffle_seed`; ops count files.
+pub fn run(
+    dataset: &Dataset,
+    threads: usize,
+    block: usize,
+    stat: bool,
+    direct: bool,
+    shuffle_seed: u64,
+) -> Result<Timed> {
+    let mut order: Vec<u32> = (0..dataset.sizes.len() as u32).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(shuffle_seed));
+    let next = AtomicUsize::new(0);
+    let ops: &[Op] = &[Op::Stat, Op::Open, Op::Read, Op::Close, Op::File];
+    run_threads(
+        threads,
+        ops,
+        |_| {
+            let mut buf = AlignedBuffer::new(block);
+            buf.fill(1);
+            (buf, PathBuf::with_capacity(512), String::with_capacity(64))
+        },
+        |_, (buf, path, rel), hist| {
+            let (mut bytes, mut files) = (0u64, 0u64);
+            loop {
+                let first = next.fetch_add(BATCH, Ordering::Relaxed);
+                if first >= order.len() {
+                    return Ok((bytes, files));
+                }
+                for &index in &order[first..(first + BATCH).min(order.len())] {
+                    let index = index as usize;
+                    rel.clear();
+                    dataset.spec.write_rel_path(index, rel);
+                    path.clear();
+                    path.push(&dataset.dir);
+                    path.push(&*rel);
+                    let file_start = Instant::now();
+                    if stat {
+                        hist.time(Op::Stat, || std::fs::metadata(&*path))
+                            .at(&*path)?;
+                    }
+                    let mut file = hist
+                        .time(Op::Open, || cache::open_read(path, direct))
+                        .at(&*path)?;
+                    let mut left = dataset.sizes[index];
+                    while left > 0 {
+                        let want = (left as usize).min(buf.len());
+                        let n = hist
+                            .time(Op::Read, || file.read(&mut buf[..want]))
+                            .map_err(|e| Error::io(&*path, cache::direct_error(e, direct)))?;
+                        if n == 0 {
+                            return Err(Error::Agent(format!(
+                                "{}: shorter than its manifest says",
+                                path.display()
+                            )));
+                        }
+                        left -= n as u64;
+                        bytes += n as u64;
+                    }
+                    hist.time(Op::Close, || drop(file));
+                    hist.record(Op::File, file_start.elapsed().as_nanos() as u64);
+                    files += 1;
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,683 @@
+//! Workload files: TOML parsed with serde, then validated into typed workloads.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{one_line, Error, Result};
+use crate::size::ByteSize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Cold,
+    Warm,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Cold => "cold",
+            Phase::Warm => "warm",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Phase {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "cold" => Ok(Phase::Cold),
+            "warm" => Ok(Phase::Warm),
+            _ => Err(format!("unknown phase \"{s}\" (expected cold or warm)")),
+        }
+    }
+}
+
+/// The I/O pattern of a workload and its parameters, validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Params {
+    SeqRead {
+        shards: u32,
+        shard_size: ByteSize,
+        block_size: ByteSize,
+    },
+    SmallFiles {
+        dirs: u32,
+        files_per_dir: u32,
+        median_size: ByteSize,
+        sigma: f64,
+        block_size: ByteSize,
+        stat: bool,
+    },
+    Checkpoint {
+        size: ByteSize,
+        chunk_size: ByteSize,
+        fsync: bool,
+        keep: u32,
+        verify: bool,
+    },
+}
+
+impl Params {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Params::SeqRead { .. } => "seq-read",
+            Params::SmallFiles { .. } => "small-files",
+            Params::Checkpoint { .. } => "checkpoint",
+        }
+    }
+
+    /// Whether the workload reads a pre-generated dataset (and so can run on a `:ro` target).
+    pub fn reads_dataset(&self) -> bool {
+        !matches!(self, Params::Checkpoint { .. })
+    }
+
+    /// Bytes a target must hold for this workload: the dataset, or `keep + 1` checkpoints.
+    pub fn footprint(&self) -> u64 {
+        match self {
+            Params::SeqRead {
+                shards, shard_size, ..
+            } => *shards as u64 * shard_size.0,
+            Params::SmallFiles {
+                dirs,
+                files_per_dir,
+                median_size,
+                sigma,
+                ..
+            } => {
+                // Mean of a log-normal is median * exp(sigma^2 / 2); add 10% for tail luck.
+                let mean = median_size.0 as f64 * (sigma * sigma / 2.0).exp();
+                (*dirs as f64 * *files_per_dir as f64 * mean * 1.1) as u64
+            }
+            Params::Checkpoint { size, keep, .. } => (*keep as u64 + 1) * size.0,
+        }
+    }
+
+    /// The metrics a rep of this kind reports, the first being the headline.
+    pub fn metrics(&self) -> &'static [&'static str] {
+        match self {
+            Params::SeqRead { .. } => &["read"],
+            Params::SmallFiles { .. } => &["scan"],
+            Params::Checkpoint { .. } => &["save", "restore"],
+        }
+    }
+}
+
+/// One validated workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workload {
+    pub name: String,
+    pub phases: Vec<Phase>,
+    pub threads: u32,
+    pub direct: bool,
+    pub seed: u64,
+    #[serde(flatten)]
+    pub params: Params,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Native,
+    Bind,
+    Volume,
+    VolumeOpts,
+    Tmpfs,
+    Layer,
+}
+
+impl TargetKind {
+    pub const ALL: [TargetKind; 6] = [
+        TargetKind::Native,
+        TargetKind::Bind,
+        TargetKind::Volume,
+        TargetKind::VolumeOpts,
+        TargetKind::Tmpfs,
+        TargetKind::Layer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Native => "native",
+            TargetKind::Bind => "bind",
+            TargetKind::Volume => "volume",
+            TargetKind::VolumeOpts => "volume-opts",
+            TargetKind::Tmpfs => "tmpfs",
+            TargetKind::Layer => "layer",
+        }
+    }
+
+    pub fn in_container(self) -> bool {
+        self != TargetKind::Native
+    }
+}
+
+/// Where a workload runs: a storage kind, optionally mounted read-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TargetSpec {
+    pub kind: TargetKind,
+    pub ro: bool,
+}
+
+impl TargetSpec {
+    pub const fn new(kind: TargetKind) -> Self {
+        TargetSpec { kind, ro: false }
+    }
+}
+
+impl fmt::Display for TargetSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.as_str())?;
+        if self.ro {
+            f.write_str(":ro")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for TargetSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, ro) = match s.trim().strip_suffix(":ro") {
+            Some(name) => (name, true),
+            None => (s.trim(), false),
+        };
+        let kind = TargetKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown target \"{s}\" (expected one of native, bind, volume, volume-opts, tmpfs, layer, optionally with :ro)"
+                )
+            })?;
+        match kind {
+            TargetKind::Native | TargetKind::Tmpfs | TargetKind::Layer if ro => Err(format!(
+                "target \"{s}\" cannot be read-only (only bind, volume and volume-opts can)"
+            )),
+            _ => Ok(TargetSpec { kind, ro }),
+        }
+    }
+}
+
+impl Serialize for TargetSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Container settings shared by every container target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerSettings {
+    /// Memory limit; page cache and tmpfs contents count against it.
+    #[serde(default = "default_memory")]
+    pub memory: ByteSize,
+    #[serde(default = "default_pids")]
+    pub pids: i64,
+}
+
+fn default_memory() -> ByteSize {
+    ByteSize(4 << 30)
+}
+fn default_pids() -> i64 {
+    256
+}
+
+impl Default for ContainerSettings {
+    fn default() -> Self {
+        ContainerSettings {
+            memory: default_memory(),
+            pids: default_pids(),
+        }
+    }
+}
+
+/// Per-target settings from the `[targets]` table.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TargetSettings {
+    #[serde(default)]
+    pub tmpfs: TmpfsSettings,
+    #[serde(default)]
+    pub volume_opts: VolumeOptsSettings,
+    #[serde(default)]
+    pub container: ContainerSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TmpfsSettings {
+    pub size: ByteSize,
+}
+
+impl Default for TmpfsSettings {
+    fn default() -> Self {
+        TmpfsSettings {
+            size: ByteSize(1 << 30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeOptsSettings {
+    pub driver_opts: BTreeMap<String, String>,
+}
+
+impl Default for VolumeOptsSettings {
+    fn default() -> Self {
+        let mut driver_opts = BTreeMap::new();
+        driver_opts.insert("type".into(), "tmpfs".into());
+        driver_opts.insert("device".into(), "tmpfs".into());
+        driver_opts.insert("o".into(), "size=1g".into());
+        VolumeOptsSettings { driver_opts }
+    }
+}
+
+/// Settings of a run from the `[run]` table; the CLI may override them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSettings {
+    #[serde(default = "default_reps")]
+    pub reps: u32,
+    #[serde(default = "default_warmup")]
+    pub warmup: u32,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default = "default_targets")]
+    pub targets: Vec<TargetSpec>,
+}
+
+fn default_reps() -> u32 {
+    5
+}
+fn default_warmup() -> u32 {
+    1
+}
+fn default_seed() -> u64 {
+    42
+}
+fn default_targets() -> Vec<TargetSpec> {
+    vec![TargetSpec::new(TargetKind::Native)]
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            reps: default_reps(),
+            warmup: default_warmup(),
+            seed: default_seed(),
+            targets: default_targets(),
+        }
+    }
+}
+
+/// A workload file after parsing and validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub hash: String,
+    pub run: RunSettings,
+    pub targets: TargetSettings,
+    pub workloads: Vec<Workload>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    run: RunSettings,
+    #[serde(default)]
+    targets: TargetSettings,
+    #[serde(default)]
+    workload: Vec<RawWorkload>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkload {
+    kind: String,
+    name: Option<String>,
+    phases: Option<Vec<Phase>>,
+    threads: Option<u32>,
+    direct: Option<bool>,
+    seed: Option<u64>,
+    // seq-read
+    shards: Option<u32>,
+    shard_size: Option<ByteSize>,
+    // small-files
+    dirs: Option<u32>,
+    files_per_dir: Option<u32>,
+    median_size: Option<ByteSize>,
+    sigma: Option<f64>,
+    stat: Option<bool>,
+    // seq-read and small-files
+    block_size: Option<ByteSize>,
+    // checkpoint
+    size: Option<ByteSize>,
+    chunk_size: Option<ByteSize>,
+    fsync: Option<bool>,
+    keep: Option<u32>,
+    verify: Option<bool>,
+}
+
+const FIELDS_BY_KIND: [(&str, &[&str]); 3] = [
+    ("seq-read", &["shards", "shard_size", "block_size"]),
+    (
+        "small-files",
+        &[
+            "dirs",
+            "files_per_dir",
+            "median_size",
+            "sigma",
+            "stat",
+            "block_size",
+        ],
+    ),
+    (
+        "checkpoint",
+        &["size", "chunk_size", "fsync", "keep", "verify"],
+    ),
+];
+
+impl WorkloadFile {
+    /// Read, parse and validate a workload file. Every failure is an `Error::Input` naming the
+    /// file, the field and the reason on one line.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(
+                path.display().to_string(),
+                format!("cannot read workload file: {e}"),
+            )
+        })?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let file = path.display().to_string();
+        let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(&file, text, &e))?;
+        let mut workloads = Vec::new();
+        for (index, raw_workload) in raw.workload.into_iter().enumerate() {
+            workloads.push(validate(&file, index, raw_workload, raw.run.seed)?);
+        }
+        if workloads.is_empty() {
+            return Err(Error::input(file, "no [[workload]] tables: nothing to run"));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for w in &workloads {
+            if !names.insert(w.name.clone()) {
+                return Err(Error::input(
+                    &file,
+                    format!(
+                        "workload name \"{}\" is used twice; names must be unique",
+                        w.name
+                    ),
+                ));
+            }
+        }
+        check_run(&file, &raw.run, &raw.targets)?;
+        Ok(WorkloadFile {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            hash: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes())),
+            run: raw.run,
+            targets: raw.targets,
+            workloads,
+        })
+    }
+}
+
+fn check_run(file: &str, run: &RunSettings, targets: &TargetSettings) -> Result<()> {
+    if run.reps == 0 {
+        return Err(Error::input(
+            format!("{file}: [run] reps"),
+            "must be at least 1",
+        ));
+    }
+    if run.targets.is_empty() {
+        return Err(Error::input(
+            format!("{file}: [run] targets"),
+            "names no target",
+        ));
+    }
+    if targets.tmpfs.size.0 == 0 {
+        return Err(Error::input(
+            format!("{file}: [targets.tmpfs] size"),
+            "must be greater than 0",
+        ));
+    }
+    if targets.container.memory.0 < (64 << 20) {
+        return Err(Error::input(
+            format!("{file}: [targets.container] memory"),
+            "must be at least 64MiB",
+        ));
+    }
+    check_driver_opts(file, &targets.volume_opts.driver_opts)
+}
+
+/// The local volume driver accepts `type`, `device` and `o`; anything else fails at
+/// `docker volume create` time with a vague message, so refuse it here.
+pub fn check_driver_opts(file: &str, opts: &BTreeMap<String, String>) -> Result<()> {
+    let place = format!("{file}: [targets.volume-opts] driver_opts");
+    for key in opts.keys() {
+        if !matches!(key.as_str(), "type" | "device" | "o") {
+            return Err(Error::input(
+                &place,
+                format!("unknown option \"{key}\" (the local driver takes type, device and o)"),
+            ));
+        }
+    }
+    match (opts.get("type"), opts.get("device")) {
+        (Some(_), Some(_)) => Ok(()),
+        _ => Err(Error::input(
+            &place,
+            "needs both type and device (e.g. type = \"tmpfs\", device = \"tmpfs\")",
+        )),
+    }
+}
+
+fn validate(file: &str, index: usize, raw: RawWorkload, run_seed: u64) -> Result<Workload> {
+    let name = raw.name.clone().unwrap_or_else(|| raw.kind.clone());
+    let place = |field: &str| format!("{file}: workload \"{name}\" (#{}) field {field}", index + 1);
+    let Some((_, own_fields)) = FIELDS_BY_KIND.iter().find(|(k, _)| *k == raw.kind) else {
+        return Err(Error::input(
+            place("kind"),
+            format!(
+                "unknown kind \"{}\" (expected seq-read, small-files or checkpoint)",
+                raw.kind
+            ),
+        ));
+    };
+    for (kind, fields) in FIELDS_BY_KIND {
+        for field in fields {
+            if !own_fields.contains(field) && raw.is_set(field) {
+                return Err(Error::input(
+                    place(field),
+                    format!("applies to {kind}, not to {}", raw.kind),
+                ));
+            }
+        }
+    }
+    let positive = |field: &str, value: u64| -> Result<()> {
+        if value == 0 {
+            Err(Error::input(place(field), "must be greater than 0"))
+        } else {
+            Ok(())
+        }
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(Error::input(
+            place("name"),
+            format!("\"{name}\" must be non-empty and use only letters, digits, - and _"),
+        ));
+    }
+    let threads = raw.threads.unwrap_or(1);
+    positive("threads", threads as u64)?;
+    if threads > 256 {
+        return Err(Error::input(place("threads"), "must be at most 256"));
+    }
+    let phases = raw.phases.clone().unwrap_or_else(|| vec![Phase::Warm]);
+    if phases.is_empty() {
+        return Err(Error::input(
+            place("phases"),
+            "names no phase (use [\"cold\"], [\"warm\"] or both)",
+        ));
+    }
+    let params = match raw.kind.as_str() {
+        "seq-read" => {
+            let shards = raw.shards.unwrap_or(8);
+            let shard_size = raw.shard_size.unwrap_or(ByteSize(64 << 20));
+            let block_size = raw.block_size.unwrap_or(ByteSize(1 << 20));
+            positive("shards", shards as u64)?;
+            positive("shard_size", shard_size.0)?;
+            positive("block_size", block_size.0)?;
+            if block_size.0 > 1 << 30 {
+                return Err(Error::input(place("block_size"), "must be at most 1GiB"));
+            }
+            Params::SeqRead {
+                shards,
+                shard_size,
+                block_size,
+            }
+        }
+        "small-files" => {
+            let dirs = raw.dirs.unwrap_or(16);
+            let files_per_dir = raw.files_per_dir.unwrap_or(256);
+            let median_size = raw.median_size.unwrap_or(ByteSize(110 << 10));
+            let sigma = raw.sigma.unwrap_or(0.6);
+            let block_size = raw.block_size.unwrap_or(ByteSize(1 << 20));
+            positive("dirs", dirs as u64)?;
+            positive("files_per_dir", files_per_dir as u64)?;
+            positive("median_size", median_size.0)?;
+            positive("block_size", block_size.0)?;
+            if !(0.0..=3.0).contains(&sigma) {
+                return Err(Error::input(
+                    place("sigma"),
+                    format!("{sigma} is outside 0.0..=3.0"),
+                ));
+            }
+            Params::SmallFiles {
+                dirs,
+                files_per_dir,
+                median_size,
+                sigma,
+                block_size,
+                stat: raw.stat.unwrap_or(true),
+            }
+        }
+        _ => {
+            let size = raw.size.unwrap_or(ByteSize(256 << 20));
+            let chunk_size = raw.chunk_size.unwrap_or(ByteSize(8 << 20));
+            positive("size", size.0)?;
+            positive("chunk_size", chunk_size.0)?;
+            if chunk_size.0 > size.0 {
+                return Err(Error::input(
+                    place("chunk_size"),
+                    format!("{chunk_size} is larger than size {size}"),
+                ));
+            }
+            if chunk_size.0 > 1 << 30 {
+                return Err(Error::input(place("chunk_size"), "must be at most 1GiB"));
+            }
+            let keep = raw.keep.unwrap_or(2);
+            positive("keep", keep as u64)?;
+            Params::Checkpoint {
+                size,
+                chunk_size,
+                fsync: raw.fsync.unwrap_or(true),
+                keep,
+                verify: raw.verify.unwrap_or(true),
+            }
+        }
+    };
+    if raw.direct == Some(true) {
+        let block = match &params {
+            Params::SeqRead { block_size, .. } | Params::SmallFiles { block_size, .. } => {
+                *block_size
+            }
+            Params::Checkpoint { chunk_size, .. } => *chunk_size,
+        };
+        if block.0 % 4096 != 0 {
+            return Err(Error::input(
+                place("direct"),
+                format!("O_DIRECT needs a block size that is a multiple of 4KiB, not {block}"),
+            ));
+        }
+    }
+    Ok(Workload {
+        name,
+        phases,
+        threads,
+        direct: raw.direct.unwrap_or(false),
+        seed: raw.seed.unwrap_or(run_seed),
+        params,
+    })
+}
+
+impl RawWorkload {
+    fn is_set(&self, field: &str) -> bool {
+        match field {
+            "shards" => self.shards.is_some(),
+            "shard_size" => self.shard_size.is_some(),
+            "dirs" => self.dirs.is_some(),
+            "files_per_dir" => self.files_per_dir.is_some(),
+            "median_size" => self.median_size.is_some(),
+            "sigma" => self.sigma.is_some(),
+            "stat" => self.stat.is_some(),
+            "block_size" => self.block_size.is_some(),
+            "size" => self.size.is_some(),
+            "chunk_size" => self.chunk_size.is_some(),
+            "fsync" => self.fsync.is_some(),
+            "keep" => self.keep.is_some(),
+            "verify" => self.verify.is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// Turn a toml error into one line: `file:line:col: field: message`.
+fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Error {
+    let message = one_line(e.message());
+    let Some(span) = e.span() else {
+        return Error::input(file, message);
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col = span.start - line_start + 1;
+    let line_text = text[line_start..].lines().next().unwrap_or("");
+    let key = line_text
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !message.contains(&format!("`{k}`")));
+    match key {
+        Some(key) => Error::input(
+            format!("{file}:{line}:{col}"),
+            format!("field {key}: {message}"),
+        ),
+        None => Error::input(format!("{file}:{line}:{col}"), message),
+    }
+}
