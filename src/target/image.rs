@@ -82,12 +82,50 @@ fn pack_rootfs(agent_exe: &Path, binary: &[u8]) -> Result<Vec<u8>> {
             .map_err(|e| Error::Docker(format!("packing the agent image: {e}")))
     };
     add_file(&mut tar, AGENT_PATH, binary)?;
-    for lib in libs {
+    let mut paths: Vec<PathBuf> = libs.clone();
+    if let Some(interp) = elf_interpreter(binary) {
+        // The loader is mapped under its resolved path, but the binary asks for it by the
+        // path in PT_INTERP (e.g. /lib64/ld-linux-x86-64.so.2, a symlink on the host).
+        let resolved = std::fs::canonicalize(&interp).unwrap_or_else(|_| interp.clone());
+        if !paths.contains(&interp)
+            && libs
+                .iter()
+                .any(|l| std::fs::canonicalize(l).ok().as_ref() == Some(&resolved))
+        {
+            paths.push(interp);
+        }
+    }
+    for lib in paths {
         let bytes = std::fs::read(&lib).at(&lib)?;
         add_file(&mut tar, &lib.to_string_lossy(), &bytes)?;
     }
     tar.into_inner()
         .map_err(|e| Error::Docker(format!("packing the agent image: {e}")))
+}
+
+/// The dynamic loader a 64-bit little-endian ELF asks for (its PT_INTERP), if any.
+fn elf_interpreter(elf: &[u8]) -> Option<PathBuf> {
+    let u16_at = |o: usize| Some(u16::from_le_bytes(elf.get(o..o + 2)?.try_into().ok()?));
+    let u32_at = |o: usize| Some(u32::from_le_bytes(elf.get(o..o + 4)?.try_into().ok()?));
+    let u64_at = |o: usize| Some(u64::from_le_bytes(elf.get(o..o + 8)?.try_into().ok()?));
+    if elf.get(..4)? != b"\x7fELF" || elf.get(4)? != &2 || elf.get(5)? != &1 {
+        return None;
+    }
+    let (phoff, phentsize, phnum) = (
+        u64_at(0x20)? as usize,
+        u16_at(0x36)? as usize,
+        u16_at(0x38)? as usize,
+    );
+    (0..phnum).find_map(|i| {
+        let ph = phoff + i * phentsize;
+        if u32_at(ph)? != 3 {
+            return None;
+        }
+        let (offset, size) = (u64_at(ph + 0x08)? as usize, u64_at(ph + 0x20)? as usize);
+        let raw = elf.get(offset..offset + size)?;
+        let text = std::str::from_utf8(raw.split(|b| *b == 0).next()?).ok()?;
+        Some(PathBuf::from(text))
+    })
 }
 
 /// Ask the agent binary itself which shared objects it loads (`agent libs`).
@@ -140,6 +178,21 @@ fn import(engine: &Engine, tag: &str, rootfs: Vec<u8>) -> Result<()> {
 }
 
 /// Build the agent from this crate's source inside Linux with docker/agent.Dockerfile.
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_our_own_interpreter() {
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let interp = super::elf_interpreter(&exe).expect("test binaries are dynamically linked");
+        assert!(
+            interp.to_string_lossy().contains("ld-linux"),
+            "{}",
+            interp.display()
+        );
+        assert_eq!(super::elf_interpreter(b"not an elf"), None);
+    }
+}
+
 fn build_from_source(engine: &Engine) -> Result<String> {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dockerfile = source.join("docker/agent.Dockerfile");
