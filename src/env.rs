@@ -105,6 +105,16 @@ pub struct Env {
     pub warmup: u32,
     pub seed: u64,
     pub drop_caches: bool,
+    /// Datasets prepared for this run, per target: generated (with speed) or reused.
+    #[serde(default)]
+    pub datasets: Vec<DatasetFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetFacts {
+    pub target: String,
+    #[serde(flatten)]
+    pub report: crate::workload::dataset::PrepareReport,
 }
 
 impl Env {
@@ -135,6 +145,7 @@ impl Env {
             warmup,
             seed,
             drop_caches,
+            datasets: Vec::new(),
         }
     }
 

@@ -83,22 +83,44 @@ fn run_id() -> String {
     )
 }
 
-/// Refuse an --out folder that already holds files: results are never overwritten.
+/// Refuse an --out folder that already holds files (results are never overwritten) or that
+/// cannot be created; checked before anything is created.
 fn check_out(out: &Path) -> Result<()> {
+    let place = format!("--out {}", out.display());
     if let Ok(mut entries) = std::fs::read_dir(out) {
         if entries.next().is_some() {
             return Err(Error::input(
-                format!("--out {}", out.display()),
+                place,
                 "already holds files; give a new folder (results are never overwritten)",
             ));
         }
-    } else if out.exists() {
+        return Ok(());
+    }
+    if out.exists() {
+        return Err(Error::input(place, "is not a folder"));
+    }
+    let ancestor = out
+        .ancestors()
+        .skip(1)
+        .find(|a| a.as_os_str().is_empty() || a.exists())
+        .unwrap_or(Path::new("."));
+    let ancestor = if ancestor.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        ancestor
+    };
+    if !ancestor.is_dir() {
         return Err(Error::input(
-            format!("--out {}", out.display()),
-            "is not a folder",
+            place,
+            format!("cannot be created: {} is not a folder", ancestor.display()),
         ));
     }
-    Ok(())
+    rustix::fs::access(ancestor, rustix::fs::Access::WRITE_OK).map_err(|e| {
+        Error::input(
+            place,
+            format!("cannot be created in {}: {e}", ancestor.display()),
+        )
+    })
 }
 
 impl Session {
@@ -280,10 +302,35 @@ impl Session {
             .unwrap_or(1);
         let dataset = DatasetSpec::of(&spec.workload);
         let t = self.target(target)?;
-        if let Some(ds) = &dataset {
-            t.prepare_dataset(ds, threads)?;
-        }
+        let prepared = match &dataset {
+            Some(ds) => t.prepare_dataset(ds, threads)?,
+            None => None,
+        };
         spec.root = t.root();
+        if let Some(report) = prepared {
+            if self.options.progress {
+                let what = if report.reused {
+                    "reused".to_string()
+                } else {
+                    format!(
+                        "generated in {:.1} s ({:.0} MiB/s)",
+                        report.seconds, report.mib_s
+                    )
+                };
+                eprintln!(
+                    "mountbench: dataset {} on {target}: {} files, {}, {what}",
+                    report.id,
+                    report.files,
+                    crate::size::ByteSize(report.bytes)
+                );
+            }
+            self.env.datasets.push(crate::env::DatasetFacts {
+                target: target.to_string(),
+                report,
+            });
+            self.save_env()?;
+        }
+        let t = self.targets.get_mut(&target).expect("started above");
         if drop_caches {
             cache::drop_host_caches().map_err(|e| Error::io("/proc/sys/vm/drop_caches", e))?;
         }

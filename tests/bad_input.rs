@@ -1,0 +1,160 @@
+//! Bad input: one clear line naming file, field and reason; exit code 2; nothing created.
+
+mod common;
+
+use std::path::Path;
+
+use common::{mountbench, write_workload, TINY};
+
+struct Case {
+    name: &'static str,
+    /// Workload file text (None: no file is written).
+    toml: Option<String>,
+    args: &'static [&'static str],
+    /// Substrings the one error line must contain.
+    expect: &'static [&'static str],
+}
+
+fn edit(from: &str, to: &str) -> Option<String> {
+    assert!(TINY.contains(from), "{from}");
+    Some(TINY.replacen(from, to, 1))
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case { name: "toml syntax", toml: edit("shards = 2", "shards = = 2"), args: &[], expect: &["w.toml:", "shards"] },
+        Case { name: "unknown field", toml: edit("shards = 2", "shardz = 2"), args: &[], expect: &["w.toml", "unknown field `shardz`"] },
+        Case { name: "wrong unit", toml: edit("shard_size = \"2MiB\"", "shard_size = \"12 parsecs\""), args: &[], expect: &["w.toml:", "shard_size", "12 parsecs"] },
+        Case { name: "unitless float size", toml: edit("shard_size = \"2MiB\"", "shard_size = 1.5"), args: &[], expect: &["shard_size", "no unit"] },
+        Case { name: "zero size", toml: edit("shard_size = \"2MiB\"", "shard_size = \"0\""), args: &[], expect: &["workload \"seq\"", "shard_size", "greater than 0"] },
+        Case { name: "negative size", toml: edit("size = \"3MiB\"", "size = \"-3MiB\""), args: &[], expect: &["size", "negative"] },
+        Case { name: "negative count", toml: edit("shards = 2", "shards = -2"), args: &[], expect: &["w.toml:", "shards"] },
+        Case { name: "zero threads", toml: edit("threads = 2", "threads = 0"), args: &[], expect: &["threads", "greater than 0"] },
+        Case { name: "unknown kind", toml: edit("kind = \"seq-read\"", "kind = \"seq-reed\""), args: &[], expect: &["kind", "seq-reed"] },
+        Case { name: "field of another kind", toml: edit("shards = 2", "shards = 2\nfiles_per_dir = 3"), args: &[], expect: &["files_per_dir", "applies to small-files"] },
+        Case { name: "unknown phase", toml: edit("phases = [\"cold\", \"warm\"]", "phases = [\"tepid\"]"), args: &[], expect: &["w.toml:", "tepid"] },
+        Case { name: "chunk larger than size", toml: edit("chunk_size = \"1MiB\"", "chunk_size = \"8MiB\""), args: &[], expect: &["chunk_size", "larger than size"] },
+        Case { name: "direct with odd block", toml: edit("block_size = \"256KiB\"", "block_size = \"1000\"\ndirect = true"), args: &[], expect: &["direct", "4KiB"] },
+        Case { name: "dataset larger than tmpfs", toml: edit("size = \"64MiB\"", "size = \"1MiB\""), args: &["--targets", "native,tmpfs"], expect: &["[targets.tmpfs] size", "cannot hold"] },
+        Case { name: "invalid driver_opts", toml: Some(format!("{TINY}\n[targets.volume-opts]\ndriver_opts = {{ type = \"tmpfs\", device = \"tmpfs\", size = \"1g\" }}\n")), args: &[], expect: &["driver_opts", "unknown option \"size\""] },
+        Case { name: "unknown target", toml: Some(TINY.to_string()), args: &["--targets", "native,nfs"], expect: &["unknown target \"nfs\""] },
+        Case { name: "tmpfs cannot be ro", toml: Some(TINY.to_string()), args: &["--targets", "tmpfs:ro"], expect: &["tmpfs:ro", "read-only"] },
+        Case { name: "zero reps", toml: Some(TINY.to_string()), args: &["--reps", "0"], expect: &["--reps", "at least 1"] },
+        Case { name: "unknown workload name", toml: Some(TINY.to_string()), args: &["--only", "nope"], expect: &["no workload named \"nope\""] },
+        Case { name: "missing workload file", toml: None, args: &[], expect: &["w.toml", "cannot read workload file"] },
+        Case { name: "duplicate names", toml: edit("name = \"small\"", "name = \"seq\""), args: &[], expect: &["\"seq\" is used twice"] },
+        Case { name: "unwritable out", toml: Some(TINY.to_string()), args: &["--out", "/dev/null/results"], expect: &["--out /dev/null/results", "not a folder"] },
+    ]
+}
+
+#[test]
+fn bad_inputs_fail_with_one_clear_line_and_exit_2() {
+    let mut tried = 0;
+    for case in cases() {
+        let tmp = tempfile::tempdir().unwrap();
+        let workload = match &case.toml {
+            Some(text) => write_workload(tmp.path(), text),
+            None => tmp.path().join("w.toml"),
+        };
+        let out = tmp.path().join("out");
+        let data = tmp.path().join("data");
+        let mut cmd = mountbench();
+        cmd.arg("run")
+            .arg("-w")
+            .arg(&workload)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--quiet");
+        if !case.args.contains(&"--out") {
+            cmd.arg("--out").arg(&out);
+        }
+        cmd.args(case.args);
+        let output = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: exit code; stderr: {stderr}",
+            case.name
+        );
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{}: one line expected, got: {stderr}",
+            case.name
+        );
+        assert!(!stderr.contains("panicked"), "{}: {stderr}", case.name);
+        for want in case.expect {
+            assert!(
+                lines[0].contains(want),
+                "{}: {want:?} not in {:?}",
+                case.name,
+                lines[0]
+            );
+        }
+        assert!(!out.exists(), "{}: --out was created", case.name);
+        assert!(!data.exists(), "{}: the data dir was created", case.name);
+        tried += 1;
+    }
+    assert!(tried >= 20);
+}
+
+fn run_with_data_dir(tmp: &Path, data: &Path) -> std::process::Output {
+    let workload = write_workload(tmp, TINY);
+    mountbench()
+        .args(["run", "--quiet", "--targets", "native", "-w"])
+        .arg(&workload)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--out")
+        .arg(tmp.join("out"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn symlinked_or_foreign_data_dirs_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let out = run_with_data_dir(tmp.path(), &link);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link"));
+    assert_eq!(
+        std::fs::read_dir(&real).unwrap().count(),
+        0,
+        "nothing written through the link"
+    );
+
+    std::fs::write(real.join("thesis.tex"), "mine").unwrap();
+    let out = run_with_data_dir(tmp.path(), &real);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did not create"));
+    assert_eq!(
+        std::fs::read_to_string(real.join("thesis.tex")).unwrap(),
+        "mine"
+    );
+    assert!(!tmp.path().join("out").exists());
+}
+
+#[test]
+fn report_refuses_a_folder_that_is_not_a_result_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = mountbench()
+        .arg("report")
+        .arg(tmp.path())
+        .arg("--out")
+        .arg(tmp.path().join("r"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not a mountbench result folder"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("r").exists());
+}

@@ -1,0 +1,134 @@
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub fn mountbench() -> Command {
+    Command::cargo_bin("mountbench").expect("the mountbench binary is built")
+}
+
+/// Whether a Docker engine answers. Without one, Docker tests skip loudly, except when
+/// MOUNTBENCH_REQUIRE_DOCKER=1 (CI), where a missing engine fails them.
+pub fn docker_available(test: &str) -> bool {
+    match mountbench::target::engine::Engine::connect() {
+        Ok(_) => true,
+        Err(e) => {
+            if std::env::var("MOUNTBENCH_REQUIRE_DOCKER").as_deref() == Ok("1") {
+                panic!("{test}: MOUNTBENCH_REQUIRE_DOCKER=1 but no engine answers: {e}");
+            }
+            eprintln!("\n!!!!!!!! {test}: SKIPPED — no Docker engine: {e} !!!!!!!!\n");
+            false
+        }
+    }
+}
+
+/// A tiny matrix that finishes in seconds on any target.
+pub const TINY: &str = r#"
+[run]
+reps = 2
+warmup = 1
+seed = 7
+
+[targets.tmpfs]
+size = "64MiB"
+
+[targets.container]
+memory = "512MiB"
+
+[[workload]]
+kind = "seq-read"
+name = "seq"
+shards = 2
+shard_size = "2MiB"
+block_size = "256KiB"
+threads = 2
+phases = ["cold", "warm"]
+
+[[workload]]
+kind = "small-files"
+name = "small"
+dirs = 2
+files_per_dir = 20
+median_size = "8KiB"
+threads = 2
+
+[[workload]]
+kind = "checkpoint"
+name = "ckpt"
+size = "3MiB"
+chunk_size = "1MiB"
+keep = 1
+"#;
+
+pub fn write_workload(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("w.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader =
+        csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    reader.deserialize().map(|r| r.unwrap()).collect()
+}
+
+/// Labelled containers and volumes of one run still on the engine.
+pub fn leftovers(run_id: &str) -> (usize, usize) {
+    let out = std::process::Command::new("docker")
+        .args([
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("label=io.mountbench.run={run_id}"),
+        ])
+        .output()
+        .expect("docker CLI");
+    let containers = String::from_utf8_lossy(&out.stdout).lines().count();
+    let out = std::process::Command::new("docker")
+        .args([
+            "volume",
+            "ls",
+            "-q",
+            "--filter",
+            &format!("label=io.mountbench.run={run_id}"),
+        ])
+        .output()
+        .expect("docker CLI");
+    (
+        containers,
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+    )
+}
+
+pub fn run_id_of(out: &Path) -> String {
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("env.json")).unwrap()).unwrap();
+    env["run_id"].as_str().unwrap().to_string()
+}
+
+pub fn check_png(path: &Path) {
+    let img = image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8();
+    assert_eq!(img.dimensions(), (1600, 900), "{}", path.display());
+    let first = *img.get_pixel(0, 0);
+    let differing = img.pixels().filter(|p| **p != first).count();
+    assert!(
+        differing > 10_000,
+        "{} looks blank ({differing} non-background pixels)",
+        path.display()
+    );
+}
+
+pub fn check_svg(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc =
+        roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert!(
+        doc.descendants().filter(|n| n.has_tag_name("text")).count() > 5,
+        "{} has no text",
+        path.display()
+    );
+}

@@ -1,0 +1,332 @@
+//! Against the real engine: every target runs, containers are hardened, a killed container
+//! leaves a failed rep and nothing behind, and `clean` touches only labelled objects.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use common::{docker_available, leftovers, mountbench, read_csv, run_id_of, write_workload, TINY};
+use mountbench::target::container::{ContainerConfig, ContainerHost};
+use mountbench::target::engine::Engine;
+use mountbench::target::{image, AgentHost};
+use mountbench::workload::spec::TargetSettings;
+use mountbench::workload::{TargetKind, TargetSpec};
+
+fn agent_exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))
+}
+
+#[test]
+fn every_target_runs_and_nothing_is_left_behind() {
+    if !docker_available("every_target_runs_and_nothing_is_left_behind") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let workload = write_workload(tmp.path(), TINY);
+    let out = tmp.path().join("out");
+    let output = mountbench()
+        .args([
+            "run",
+            "--reps",
+            "1",
+            "--targets",
+            "native,bind,volume,volume-opts,tmpfs,layer,bind:ro,volume:ro",
+            "-w",
+        ])
+        .arg(&workload)
+        .arg("--data-dir")
+        .arg(tmp.path().join("data"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let reps = read_csv(&out.join("reps.csv"));
+    for r in &reps {
+        assert_eq!(r["ok"], "true", "{r:?}");
+    }
+    for target in [
+        "native",
+        "bind",
+        "volume",
+        "volume-opts",
+        "tmpfs",
+        "layer",
+        "bind:ro",
+        "volume:ro",
+    ] {
+        assert!(
+            reps.iter()
+                .any(|r| r["target"] == target && r["workload"] == "seq"),
+            "{target} ran seq"
+        );
+    }
+    assert!(
+        !reps
+            .iter()
+            .any(|r| r["target"].ends_with(":ro") && r["workload"] == "ckpt"),
+        "no writes on :ro"
+    );
+    assert!(reps
+        .iter()
+        .filter(|r| r["target"] != "native")
+        .all(|r| r["overhead_s"].parse::<f64>().unwrap() > 0.0));
+
+    let env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("env.json")).unwrap()).unwrap();
+    assert!(!env["engine"]["flavour"].as_str().unwrap().is_empty());
+    assert!(
+        env["engine"]["info"]["Driver"].is_string(),
+        "Docker /info is recorded"
+    );
+    let fs_of = |target: &str| -> String {
+        env["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["target"] == target)
+            .unwrap_or_else(|| panic!("{target} in env.json"))["mount"]["fs_type"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(fs_of("tmpfs"), "tmpfs");
+    assert_eq!(
+        fs_of("volume-opts"),
+        "tmpfs",
+        "default driver_opts make a tmpfs volume"
+    );
+    let bind_ro = env["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["target"] == "bind:ro")
+        .unwrap();
+    assert!(
+        bind_ro["mount"]["options"]
+            .as_str()
+            .unwrap()
+            .starts_with("ro"),
+        "{bind_ro}"
+    );
+    assert_eq!(
+        leftovers(&run_id_of(&out)),
+        (0, 0),
+        "no labelled container or volume is left"
+    );
+}
+
+#[test]
+fn containers_are_hardened() {
+    if !docker_available("containers_are_hardened") {
+        return;
+    }
+    let engine = Rc::new(Engine::connect().unwrap());
+    let image = image::ensure(&engine, &agent_exe()).unwrap();
+    let bind = tempfile::tempdir().unwrap();
+    let settings = TargetSettings::default();
+    let run_id = format!("test-harden-{}", std::process::id());
+    let config = ContainerConfig {
+        run_id: &run_id,
+        image: &image,
+        bind_source: bind.path(),
+        settings: &settings,
+    };
+    for kind in [TargetKind::Bind, TargetKind::Tmpfs, TargetKind::Layer] {
+        let mut host =
+            ContainerHost::start(engine.clone(), TargetSpec::new(kind), &config).unwrap();
+        let id = host.container_id().unwrap().to_string();
+        let inspect = engine
+            .block_on(engine.docker.inspect_container(&id, None))
+            .unwrap();
+        let hc = inspect.host_config.unwrap();
+        assert_eq!(hc.cap_drop, Some(vec!["ALL".to_string()]), "{kind:?}");
+        assert_eq!(hc.security_opt, Some(vec!["no-new-privileges".to_string()]));
+        assert_eq!(hc.network_mode.as_deref(), Some("none"));
+        assert_eq!(
+            hc.readonly_rootfs,
+            Some(kind != TargetKind::Layer),
+            "only the layer target writes its layer"
+        );
+        assert_eq!(hc.memory, Some(settings.container.memory.0 as i64));
+        assert_eq!(hc.pids_limit, Some(settings.container.pids));
+        let labels = inspect.config.unwrap().labels.unwrap();
+        assert_eq!(labels.get("io.mountbench.run"), Some(&run_id));
+        // The agent answers inside, as the invoking user.
+        let out = host
+            .exec(&[
+                "agent".into(),
+                "mountinfo".into(),
+                "--path".into(),
+                "/mb".into(),
+            ])
+            .unwrap();
+        assert_eq!(
+            out.exit_code,
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        host.teardown().unwrap();
+    }
+    assert_eq!(leftovers(&run_id), (0, 0));
+}
+
+#[test]
+fn a_killed_container_fails_its_reps_and_the_rest_goes_on() {
+    if !docker_available("a_killed_container_fails_its_reps_and_the_rest_goes_on") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let workload = write_workload(tmp.path(), TINY);
+    let out = tmp.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mountbench"))
+        .args([
+            "run",
+            "--quiet",
+            "--reps",
+            "12",
+            "--targets",
+            "native,bind",
+            "-w",
+        ])
+        .arg(&workload)
+        .arg("--data-dir")
+        .arg(tmp.path().join("data"))
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the bind container has served a few reps, then kill it.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let killed = loop {
+        assert!(Instant::now() < deadline, "the bind target never ran");
+        let bind_reps = std::fs::read_to_string(out.join("reps.csv"))
+            .map(|t| t.lines().filter(|l| l.contains(",bind,")).count())
+            .unwrap_or(0);
+        if bind_reps >= 6 {
+            let ps = Command::new("docker")
+                .args(["ps", "-q", "--filter", "label=io.mountbench.target=bind"])
+                .output()
+                .unwrap();
+            let ids: Vec<String> = String::from_utf8_lossy(&ps.stdout)
+                .lines()
+                .map(String::from)
+                .collect();
+            let run_filter = format!("label=io.mountbench.run={}", run_id_of(&out));
+            let ours = Command::new("docker")
+                .args(["ps", "-q", "--filter", &run_filter])
+                .output()
+                .unwrap();
+            let id = ids
+                .into_iter()
+                .find(|id| String::from_utf8_lossy(&ours.stdout).contains(id.as_str()))
+                .expect("our bind container runs");
+            assert!(Command::new("docker")
+                .args(["kill", &id])
+                .status()
+                .unwrap()
+                .success());
+            break id;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a failed rep makes a non-zero exit: {stderr}"
+    );
+    assert!(stderr.contains("rep(s) failed"), "{stderr}");
+    let reps = read_csv(&out.join("reps.csv"));
+    let failed: Vec<_> = reps.iter().filter(|r| r["ok"] == "false").collect();
+    assert!(!failed.is_empty(), "container {killed} was killed");
+    assert!(
+        failed
+            .iter()
+            .all(|r| r["target"] == "bind" && !r["error"].is_empty()),
+        "{failed:?}"
+    );
+    let native_ok = reps
+        .iter()
+        .filter(|r| r["target"] == "native" && r["ok"] == "true")
+        .count();
+    assert_eq!(native_ok, (2 + 1 + 2) * 13, "every native rep completed");
+    assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
+}
+
+#[test]
+fn clean_removes_only_labelled_objects() {
+    if !docker_available("clean_removes_only_labelled_objects") {
+        return;
+    }
+    let engine = Engine::connect().unwrap();
+    let image = image::ensure(&engine, &agent_exe()).unwrap();
+    let pid = std::process::id();
+    let run_id = format!("test-clean-{pid}");
+    let docker = |args: &[&str]| {
+        let out = Command::new("docker").args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "docker {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let mine_volume = format!("user-volume-{pid}");
+    let mine_container = format!("user-container-{pid}");
+    docker(&["volume", "create", &mine_volume]);
+    docker(&["create", "--name", &mine_container, &image]);
+    docker(&[
+        "volume",
+        "create",
+        "--label",
+        &format!("io.mountbench.run={run_id}"),
+        &format!("mb-left-{pid}"),
+    ]);
+    docker(&[
+        "create",
+        "--label",
+        &format!("io.mountbench.run={run_id}"),
+        "--name",
+        &format!("mb-left-{pid}"),
+        &image,
+    ]);
+    assert_eq!(leftovers(&run_id), (1, 1));
+
+    let out = mountbench()
+        .args(["clean", "--run", &run_id])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("removed container mb-left-{pid}")),
+        "{stdout}"
+    );
+    assert_eq!(leftovers(&run_id), (0, 0));
+    assert_eq!(
+        docker(&[
+            "volume",
+            "ls",
+            "-q",
+            "--filter",
+            &format!("name={mine_volume}")
+        ]),
+        mine_volume,
+        "unlabelled volume untouched"
+    );
+    assert!(
+        !docker(&["ps", "-aq", "--filter", &format!("name={mine_container}")]).is_empty(),
+        "unlabelled container untouched"
+    );
+    docker(&["rm", &mine_container]);
+    docker(&["volume", "rm", &mine_volume]);
+}

@@ -1,0 +1,267 @@
+//! Reports from result folders: charts decode, a Linux run merges with a macOS fixture into
+//! cross-host charts, and incompatible folders are refused with a clear message.
+
+mod common;
+
+use std::path::Path;
+
+use common::{mountbench, write_workload, TINY};
+use mountbench::agent::MountFacts;
+use mountbench::env::{Env, TargetFacts};
+use mountbench::measure::OpHistograms;
+use mountbench::results::Results;
+use mountbench::target::flavour::EngineFacts;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/macos");
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(Path::new(FIXTURES).join(name)).unwrap()
+}
+
+/// A real native run of TINY.
+fn linux_run(dir: &Path) -> std::path::PathBuf {
+    let workload = write_workload(dir, TINY);
+    let out = dir.join("linux");
+    let status = mountbench()
+        .args(["run", "--quiet", "--targets", "native", "-w"])
+        .arg(&workload)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    out
+}
+
+/// A macOS Docker Desktop result folder built from the Linux run's rows and the recorded
+/// Docker Desktop answers: bind slowed 3×, volume 1.1×, tmpfs as native (synthetic).
+fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
+    let out = dir.join("macos");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut results = Results::load(linux).unwrap();
+    let mut env = Env::load(linux).unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(&fixture("docker-desktop-info.json")).unwrap();
+    let version: serde_json::Value =
+        serde_json::from_str(&fixture("docker-desktop-version.json")).unwrap();
+    let engine = EngineFacts::from_answers(info, version, "unix:///var/run/docker.sock", "macos");
+    assert_eq!(engine.flavour, "Docker Desktop");
+    env.run_id = "FIXTURE-20261101-120000-0000".into();
+    env.host.hostname = "FIXTURE-macbook".into();
+    env.host.os = "Darwin".into();
+    env.host.kernel = "24.1.0".into();
+    env.host.arch = "aarch64".into();
+    env.engine = Some(engine);
+    let mountinfo = fixture("mountinfo.txt");
+    env.targets = [("bind", "/mb"), ("volume", "/mbv"), ("tmpfs", "/mbt")]
+        .into_iter()
+        .map(|(t, mp)| TargetFacts {
+            target: t.into(),
+            root: mp.into(),
+            mount: MountFacts::from_mountinfo(&mountinfo, Path::new(mp)),
+            container: None,
+            image: None,
+            volume: None,
+        })
+        .collect();
+    assert_eq!(env.targets[0].mount.as_ref().unwrap().fs_type, "fakeowner");
+    results.meta.run_id = env.run_id.clone();
+    results.meta.host = env.host.hostname.clone();
+    let native_rows = results.reps.clone();
+    for (target, slowdown) in [("bind", 3.0), ("volume", 1.1), ("tmpfs", 1.0)] {
+        for row in &native_rows {
+            let mut r = row.clone();
+            r.target = target.into();
+            r.seconds *= slowdown;
+            r.mib_s /= slowdown;
+            r.ops_s /= slowdown;
+            results.reps.push(r);
+        }
+        let cells: Vec<_> = results
+            .histograms
+            .iter()
+            .filter(|(k, _)| k.target == "native")
+            .map(|(k, h)| (k.clone(), h.clone()))
+            .collect();
+        for (mut key, hist) in cells {
+            key.target = target.into();
+            let mut slowed = OpHistograms::default();
+            for (op, h) in hist.iter() {
+                for v in h.iter_recorded() {
+                    for _ in 0..v.count_at_value() {
+                        slowed.record(op, (v.value_iterated_to() as f64 * slowdown) as u64);
+                    }
+                }
+            }
+            results.histograms.insert(key, slowed);
+        }
+    }
+    for r in results.reps.iter_mut() {
+        r.run_id = env.run_id.clone();
+        r.host = env.host.hostname.clone();
+        r.os = "Darwin 24.1.0".into();
+        r.engine = "Docker Desktop 27.4.0".into();
+    }
+    let analysis = mountbench::analysis::analyze(&results);
+    mountbench::export::write_all(&out, &results, &analysis).unwrap();
+    std::fs::write(
+        out.join("env.json"),
+        serde_json::to_vec_pretty(&env).unwrap(),
+    )
+    .unwrap();
+    out
+}
+
+#[test]
+fn two_hosts_merge_into_cross_host_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let linux = linux_run(tmp.path());
+    let macos = macos_fixture(&linux, tmp.path());
+    let report = tmp.path().join("report");
+    let out = mountbench()
+        .arg("report")
+        .arg(&linux)
+        .arg(&macos)
+        .arg("--out")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("## Across hosts"));
+    assert!(
+        md.contains("FIXTURE-macbook (Darwin, Docker Desktop)"),
+        "{md}"
+    );
+    assert!(md.contains("fakeowner"), "macOS mounts are listed");
+    assert!(md.contains("(Linux, no engine)"), "{md}");
+    for name in [
+        "hosts-ratio",
+        "hosts-latency-cdf",
+        "fixture-macbook-ratio",
+        "fixture-macbook-throughput",
+    ] {
+        let png = report.join("charts").join(format!("{name}.png"));
+        assert!(png.is_file(), "{name}.png");
+        common::check_png(&png);
+        common::check_svg(&png.with_extension("svg"));
+        assert!(
+            md.contains(&format!("charts/{name}.png")),
+            "report.md links {name}"
+        );
+    }
+    let summary = common::read_csv(&macos.join("summary.csv"));
+    let bind = summary
+        .iter()
+        .find(|s| s["target"] == "bind" && s["workload"] == "seq" && s["phase"] == "warm")
+        .unwrap();
+    let ratio: f64 = bind["ratio_to_native"].parse().unwrap();
+    assert!((ratio - 1.0 / 3.0).abs() < 0.01, "{ratio}");
+}
+
+#[test]
+fn incompatible_folders_are_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let linux = linux_run(tmp.path());
+    let macos = macos_fixture(&linux, tmp.path());
+
+    let mut env: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(macos.join("env.json")).unwrap()).unwrap();
+    env["workload_file"]["text"] =
+        serde_json::Value::String(TINY.replace("shards = 2", "shards = 4"));
+    env["workload_file"]["hash"] = serde_json::Value::String("other".into());
+    std::fs::write(macos.join("env.json"), serde_json::to_vec(&env).unwrap()).unwrap();
+    let out = mountbench()
+        .arg("report")
+        .arg(&linux)
+        .arg(&macos)
+        .arg("--out")
+        .arg(tmp.path().join("r1"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("workload \"seq\" differs") && stderr.contains("\"shards\":4"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("r1").exists());
+
+    env["schema"] = serde_json::Value::from(2);
+    std::fs::write(macos.join("env.json"), serde_json::to_vec(&env).unwrap()).unwrap();
+    let out = mountbench()
+        .arg("report")
+        .arg(&linux)
+        .arg(&macos)
+        .arg("--out")
+        .arg(tmp.path().join("r2"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("schema 2") && stderr.contains("macos"),
+        "{stderr}"
+    );
+
+    let reps = std::fs::read_to_string(linux.join("reps.csv"))
+        .unwrap()
+        .replacen("\n1,", "\n3,", 1);
+    std::fs::write(linux.join("reps.csv"), reps).unwrap();
+    let out = mountbench()
+        .arg("report")
+        .arg(&linux)
+        .arg("--out")
+        .arg(tmp.path().join("r3"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("schema 3"));
+}
+
+#[test]
+fn recorded_macos_samples_parse() {
+    let info: serde_json::Value =
+        serde_json::from_str(&fixture("docker-desktop-info.json")).unwrap();
+    let version: serde_json::Value =
+        serde_json::from_str(&fixture("docker-desktop-version.json")).unwrap();
+    let facts = EngineFacts::from_answers(info, version, "unix:///var/run/docker.sock", "macos");
+    assert_eq!(
+        (
+            facts.flavour.as_str(),
+            facts.arch.as_str(),
+            facts.cgroup_version.as_str()
+        ),
+        ("Docker Desktop", "aarch64", "2")
+    );
+    assert!(
+        !facts.runs_host_binaries("macos", "aarch64"),
+        "macOS hosts need the Dockerfile-built agent"
+    );
+    let mountinfo = fixture("mountinfo.txt");
+    let cases = [
+        ("/mb/datasets/x", "fakeowner"),
+        ("/mbv", "ext4"),
+        ("/mbt/f", "tmpfs"),
+        ("/etc", "overlay"),
+    ];
+    for (path, fs) in cases {
+        assert_eq!(
+            MountFacts::from_mountinfo(&mountinfo, Path::new(path))
+                .unwrap()
+                .fs_type,
+            fs,
+            "{path}"
+        );
+    }
+}
