@@ -50,6 +50,8 @@ fn plan() -> Plan {
 }
 
 fn mounts(c: &mut Criterion) {
+    // criterion draws its own plots with plotters: give it the bundled font.
+    mountbench::report::charts::register_fonts();
     let plan = plan();
     let cells = plan.cells.clone();
     let options = RunOptions {
@@ -111,7 +113,10 @@ fn mounts(c: &mut Criterion) {
         .finish()
         .unwrap_or_else(|e| panic!("{e}"));
     if summary.out_dir.exists() {
-        match mountbench::report::render_dirs(&[summary.out_dir.clone()], &summary.out_dir) {
+        match mountbench::report::render_dirs(
+            std::slice::from_ref(&summary.out_dir),
+            &summary.out_dir,
+        ) {
             Ok(report) => eprintln!(
                 "mountbench: results and report in {}",
                 report.parent().unwrap_or(&summary.out_dir).display()

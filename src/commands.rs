@@ -50,7 +50,8 @@ fn run(args: RunArgs) -> Result<i32> {
     let _ = ctrlc::set_handler(run::interrupt);
     let summary = run::run(plan, options)?;
     print_table(&summary.analysis);
-    let report = mountbench::report::render_dirs(&[summary.out_dir.clone()], &summary.out_dir);
+    let report =
+        mountbench::report::render_dirs(std::slice::from_ref(&summary.out_dir), &summary.out_dir);
     println!("results: {}", summary.out_dir.display());
     if let Err(e) = report {
         eprintln!("mountbench: the report could not be rendered: {e}");

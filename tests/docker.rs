@@ -184,7 +184,7 @@ fn a_killed_container_fails_its_reps_and_the_rest_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mountbench"))
+    let child = Command::new(env!("CARGO_BIN_EXE_mountbench"))
         .args([
             "run",
             "--quiet",

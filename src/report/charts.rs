@@ -21,7 +21,8 @@ const FONT: &str = "sans-serif";
 
 static FONTS: Once = Once::new();
 
-fn register_fonts() {
+/// Register the bundled DejaVu Sans as "sans-serif" (criterion's plots use it too).
+pub fn register_fonts() {
     FONTS.call_once(|| {
         let regular: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
         let bold: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");

@@ -178,21 +178,6 @@ fn import(engine: &Engine, tag: &str, rootfs: Vec<u8>) -> Result<()> {
 }
 
 /// Build the agent from this crate's source inside Linux with docker/agent.Dockerfile.
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn reads_our_own_interpreter() {
-        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        let interp = super::elf_interpreter(&exe).expect("test binaries are dynamically linked");
-        assert!(
-            interp.to_string_lossy().contains("ld-linux"),
-            "{}",
-            interp.display()
-        );
-        assert_eq!(super::elf_interpreter(b"not an elf"), None);
-    }
-}
-
 fn build_from_source(engine: &Engine) -> Result<String> {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dockerfile = source.join("docker/agent.Dockerfile");
@@ -259,4 +244,19 @@ fn source_context(source: &Path) -> Result<Vec<u8>> {
         done.at(&path)?;
     }
     tar.into_inner().at(source)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_our_own_interpreter() {
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let interp = super::elf_interpreter(&exe).expect("test binaries are dynamically linked");
+        assert!(
+            interp.to_string_lossy().contains("ld-linux"),
+            "{}",
+            interp.display()
+        );
+        assert_eq!(super::elf_interpreter(b"not an elf"), None);
+    }
 }
