@@ -18,6 +18,7 @@ use crate::results::{CellKey, SummaryRow};
 pub const WIDTH: u32 = 1600;
 pub const HEIGHT: u32 = 900;
 const FONT: &str = "sans-serif";
+const TITLE_HEIGHT: u32 = 68;
 
 static FONTS: Once = Once::new();
 
@@ -129,14 +130,26 @@ fn draw_figure<DB: DrawingBackend>(
     figure: &Figure,
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
-    let (title_area, rest) = root.split_vertically(56);
+    let (title_area, rest) = root.split_vertically(TITLE_HEIGHT);
+    // "What — on which host": the what in bold, the host and engine on a second line.
+    let (head, host) = figure
+        .title
+        .split_once(" — ")
+        .unwrap_or((figure.title.as_str(), ""));
     title_area.draw(&Text::new(
-        figure.title.clone(),
-        (WIDTH as i32 / 2, 14),
-        TextStyle::from((FONT, 26).into_font().style(FontStyle::Bold))
+        head.to_string(),
+        (WIDTH as i32 / 2, 8),
+        TextStyle::from((FONT, 24).into_font().style(FontStyle::Bold))
             .pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;
-    let (body, caption_area) = rest.split_vertically(HEIGHT - 56 - 30);
+    title_area.draw(&Text::new(
+        host.to_string(),
+        (WIDTH as i32 / 2, 40),
+        TextStyle::from((FONT, 17).into_font())
+            .color(&RGBColor(60, 60, 60))
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let (body, caption_area) = rest.split_vertically(HEIGHT - TITLE_HEIGHT - 30);
     caption_area.draw(&Text::new(
         figure.caption.clone(),
         (WIDTH as i32 / 2, 4),
@@ -261,7 +274,7 @@ fn draw_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &BarPanel) ->
             Text::new(
                 label,
                 (x, top),
-                TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom)),
             )
         }))?;
     }

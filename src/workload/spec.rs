@@ -589,6 +589,12 @@ fn validate(file: &str, index: usize, raw: RawWorkload, run_seed: u64) -> Result
             }
         }
         _ => {
+            if threads != 1 {
+                return Err(Error::input(
+                    place("threads"),
+                    "checkpoint writes one file at a time; threads must be 1",
+                ));
+            }
             let size = raw.size.unwrap_or(ByteSize(256 << 20));
             let chunk_size = raw.chunk_size.unwrap_or(ByteSize(8 << 20));
             positive("size", size.0)?;
