@@ -7,11 +7,15 @@ pub mod seq_read;
 pub mod small_files;
 pub mod spec;
 
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
 use std::sync::Barrier;
 use std::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::measure::{Op, OpHistograms};
+use crate::workload::cache::direct_error;
 
 pub use spec::{Params, Phase, TargetKind, TargetSpec, Workload, WorkloadFile};
 
@@ -84,4 +88,32 @@ where
         seconds: (end - start).as_secs_f64(),
         histograms,
     })
+}
+
+/// Read exactly `size` bytes of `file` in `buf`-sized reads, each timed as `Op::Read`;
+/// returns the number of reads. A file shorter than its manifest says is an error.
+pub fn read_timed(
+    file: &mut File,
+    path: &Path,
+    size: u64,
+    buf: &mut [u8],
+    direct: bool,
+    hist: &mut OpHistograms,
+) -> Result<u64> {
+    let (mut left, mut reads) = (size, 0u64);
+    while left > 0 {
+        let want = (left as usize).min(buf.len());
+        let n = hist
+            .time(Op::Read, || file.read(&mut buf[..want]))
+            .map_err(|e| Error::io(path, direct_error(e, direct)))?;
+        if n == 0 {
+            return Err(Error::Agent(format!(
+                "{}: shorter than its manifest says",
+                path.display()
+            )));
+        }
+        left -= n as u64;
+        reads += 1;
+    }
+    Ok(reads)
 }

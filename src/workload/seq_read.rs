@@ -1,12 +1,10 @@
 //! `seq-read`: shards read front to back with a fixed block size (TFRecord/WebDataset style).
 
-use std::io::Read;
-
-use crate::error::{Error, IoContext, Result};
+use crate::error::{IoContext, Result};
 use crate::measure::Op;
 use crate::workload::cache::{self, AlignedBuffer};
 use crate::workload::dataset::Dataset;
-use crate::workload::{run_threads, Timed};
+use crate::workload::{read_timed, run_threads, Timed};
 
 /// Thread `t` of `threads` reads shards t, t+threads, …; ops count the reads.
 pub fn run(dataset: &Dataset, threads: usize, block: usize, direct: bool) -> Result<Timed> {
@@ -27,22 +25,8 @@ pub fn run(dataset: &Dataset, threads: usize, block: usize, direct: bool) -> Res
                 let mut file = hist
                     .time(Op::Open, || cache::open_read(path, direct))
                     .at(path)?;
-                let mut left = dataset.sizes[i];
-                while left > 0 {
-                    let want = (left as usize).min(buf.len());
-                    let n = hist
-                        .time(Op::Read, || file.read(&mut buf[..want]))
-                        .map_err(|e| Error::io(path, cache::direct_error(e, direct)))?;
-                    if n == 0 {
-                        return Err(Error::Agent(format!(
-                            "{}: shorter than its manifest says",
-                            path.display()
-                        )));
-                    }
-                    left -= n as u64;
-                    bytes += n as u64;
-                    reads += 1;
-                }
+                reads += read_timed(&mut file, path, dataset.sizes[i], buf, direct, hist)?;
+                bytes += dataset.sizes[i];
                 hist.time(Op::Close, || drop(file));
             }
             Ok((bytes, reads))

@@ -1,7 +1,6 @@
 //! `small-files`: many small files in shuffled order, stat + open + read + close each
 //! (an ImageNet-style scan).
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -10,11 +9,11 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{IoContext, Result};
 use crate::measure::Op;
 use crate::workload::cache::{self, AlignedBuffer};
 use crate::workload::dataset::Dataset;
-use crate::workload::{run_threads, Timed};
+use crate::workload::{read_timed, run_threads, Timed};
 
 /// Files handed to a thread at a time: large enough that the shared counter is not
 /// contended, small enough to balance the tail.
@@ -63,21 +62,8 @@ pub fn run(
                     let mut file = hist
                         .time(Op::Open, || cache::open_read(path, direct))
                         .at(&*path)?;
-                    let mut left = dataset.sizes[index];
-                    while left > 0 {
-                        let want = (left as usize).min(buf.len());
-                        let n = hist
-                            .time(Op::Read, || file.read(&mut buf[..want]))
-                            .map_err(|e| Error::io(&*path, cache::direct_error(e, direct)))?;
-                        if n == 0 {
-                            return Err(Error::Agent(format!(
-                                "{}: shorter than its manifest says",
-                                path.display()
-                            )));
-                        }
-                        left -= n as u64;
-                        bytes += n as u64;
-                    }
+                    read_timed(&mut file, path, dataset.sizes[index], buf, direct, hist)?;
+                    bytes += dataset.sizes[index];
                     hist.time(Op::Close, || drop(file));
                     hist.record(Op::File, file_start.elapsed().as_nanos() as u64);
                     files += 1;
