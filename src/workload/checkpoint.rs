@@ -13,6 +13,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::workload::cache::{self, AlignedBuffer};
+use crate::workload::read_timed;
 use crate::workload::spec::Phase;
 
 /// Distinct chunks kept in memory; chunk k is pattern k % PATTERNS stamped with k.
@@ -138,21 +139,15 @@ pub fn run(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
     let mut file = hist
         .time(Op::Open, || cache::open_read(&done, spec.direct))
         .at(&done)?;
-    let (mut left, mut reads) = (spec.size, 0u64);
-    while left > 0 {
-        let want = (left as usize).min(buf.len());
-        let n = hist
-            .time(Op::Restore, || file.read(&mut buf[..want]))
-            .at(&done)?;
-        if n == 0 {
-            return Err(Error::Agent(format!(
-                "{}: checkpoint shorter than written",
-                done.display()
-            )));
-        }
-        left -= n as u64;
-        reads += 1;
-    }
+    let reads = read_timed(
+        Op::Restore,
+        &mut file,
+        &done,
+        spec.size,
+        &mut buf,
+        spec.direct,
+        &mut hist,
+    )?;
     drop(file);
     let restore_seconds = restore_start.elapsed().as_secs_f64();
 

@@ -90,9 +90,10 @@ where
     })
 }
 
-/// Read exactly `size` bytes of `file` in `buf`-sized reads, each timed as `Op::Read`;
+/// Read exactly `size` bytes of `file` in `buf`-sized reads, each timed as `op`;
 /// returns the number of reads. A file shorter than its manifest says is an error.
 pub fn read_timed(
+    op: Op,
     file: &mut File,
     path: &Path,
     size: u64,
@@ -104,7 +105,7 @@ pub fn read_timed(
     while left > 0 {
         let want = (left as usize).min(buf.len());
         let n = hist
-            .time(Op::Read, || file.read(&mut buf[..want]))
+            .time(op, || file.read(&mut buf[..want]))
             .map_err(|e| Error::io(path, direct_error(e, direct)))?;
         if n == 0 {
             return Err(Error::Agent(format!(

@@ -25,7 +25,15 @@ pub fn run(dataset: &Dataset, threads: usize, block: usize, direct: bool) -> Res
                 let mut file = hist
                     .time(Op::Open, || cache::open_read(path, direct))
                     .at(path)?;
-                reads += read_timed(&mut file, path, dataset.sizes[i], buf, direct, hist)?;
+                reads += read_timed(
+                    Op::Read,
+                    &mut file,
+                    path,
+                    dataset.sizes[i],
+                    buf,
+                    direct,
+                    hist,
+                )?;
                 bytes += dataset.sizes[i];
                 hist.time(Op::Close, || drop(file));
             }

@@ -62,7 +62,15 @@ pub fn run(
                     let mut file = hist
                         .time(Op::Open, || cache::open_read(path, direct))
                         .at(&*path)?;
-                    read_timed(&mut file, path, dataset.sizes[index], buf, direct, hist)?;
+                    read_timed(
+                        Op::Read,
+                        &mut file,
+                        path,
+                        dataset.sizes[index],
+                        buf,
+                        direct,
+                        hist,
+                    )?;
                     bytes += dataset.sizes[index];
                     hist.time(Op::Close, || drop(file));
                     hist.record(Op::File, file_start.elapsed().as_nanos() as u64);
