@@ -74,13 +74,6 @@ impl DataDir {
     pub fn host_root(&self) -> PathBuf {
         self.path.join("host")
     }
-
-    pub fn is_ours(path: &Path) -> bool {
-        path.join(MARKER).is_file()
-            && !fs::symlink_metadata(path)
-                .map(|m| m.file_type().is_symlink())
-                .unwrap_or(true)
-    }
 }
 
 #[cfg(test)]

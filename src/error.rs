@@ -18,8 +18,6 @@ pub enum Error {
     Agent(String),
     #[error("report: {0}")]
     Report(String),
-    #[error("interrupted")]
-    Interrupted,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -42,7 +40,6 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input { .. } => 2,
-            Error::Interrupted => 130,
             _ => 1,
         }
     }

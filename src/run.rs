@@ -452,6 +452,21 @@ impl Session {
                 }
             }
         }
+        let mut failed_reps: Vec<String> = self
+            .results
+            .reps
+            .iter()
+            .filter(|r| !r.ok)
+            .map(|r| {
+                let kind = if r.warmup { "warm-up" } else { "rep" };
+                format!(
+                    "{}/{}/{} {kind} {}: {}",
+                    r.workload, r.target, r.phase, r.rep, r.error
+                )
+            })
+            .collect();
+        // A failed rep has one row per metric; name it once.
+        failed_reps.dedup();
         let analysis = analyze(&self.results);
         if self.out_created {
             self.env.finished = Some(crate::env::now());
@@ -460,18 +475,7 @@ impl Session {
         }
         Ok(RunSummary {
             out_dir: self.out_dir.clone(),
-            failed_reps: self
-                .results
-                .reps
-                .iter()
-                .filter(|r| !r.ok)
-                .map(|r| {
-                    format!(
-                        "{}/{}/{} rep {}: {}",
-                        r.workload, r.target, r.phase, r.rep, r.error
-                    )
-                })
-                .collect(),
+            failed_reps,
             teardown_errors,
             analysis,
             skipped: self.plan.skipped.clone(),

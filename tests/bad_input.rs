@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{mountbench, write_workload, TINY};
+use common::{expect_input_error, mountbench, report_cli, run_cli, write_workload, TINY};
 
 struct Case {
     name: &'static str,
@@ -102,15 +102,12 @@ fn bad_inputs_fail_with_one_clear_line_and_exit_2() {
 
 fn run_with_data_dir(tmp: &Path, data: &Path) -> std::process::Output {
     let workload = write_workload(tmp, TINY);
-    mountbench()
-        .args(["run", "--quiet", "--targets", "native", "-w"])
-        .arg(&workload)
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--out")
-        .arg(tmp.join("out"))
-        .output()
-        .unwrap()
+    run_cli(
+        &workload,
+        data,
+        &tmp.join("out"),
+        &["--quiet", "--targets", "native"],
+    )
 }
 
 #[test]
@@ -121,8 +118,7 @@ fn symlinked_or_foreign_data_dirs_are_refused() {
     let link = tmp.path().join("link");
     std::os::unix::fs::symlink(&real, &link).unwrap();
     let out = run_with_data_dir(tmp.path(), &link);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link"));
+    expect_input_error(&out, &["symbolic link"]);
     assert_eq!(
         std::fs::read_dir(&real).unwrap().count(),
         0,
@@ -131,8 +127,7 @@ fn symlinked_or_foreign_data_dirs_are_refused() {
 
     std::fs::write(real.join("thesis.tex"), "mine").unwrap();
     let out = run_with_data_dir(tmp.path(), &real);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("did not create"));
+    expect_input_error(&out, &["did not create"]);
     assert_eq!(
         std::fs::read_to_string(real.join("thesis.tex")).unwrap(),
         "mine"
@@ -143,18 +138,7 @@ fn symlinked_or_foreign_data_dirs_are_refused() {
 #[test]
 fn report_refuses_a_folder_that_is_not_a_result_folder() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = mountbench()
-        .arg("report")
-        .arg(tmp.path())
-        .arg("--out")
-        .arg(tmp.path().join("r"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("not a mountbench result folder"),
-        "{stderr}"
-    );
+    let out = report_cli(&[tmp.path()], &tmp.path().join("r"));
+    expect_input_error(&out, &["not a mountbench result folder"]);
     assert!(!tmp.path().join("r").exists());
 }

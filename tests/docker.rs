@@ -8,7 +8,9 @@ use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use common::{docker_available, leftovers, mountbench, read_csv, run_id_of, write_workload, TINY};
+use common::{
+    docker_available, leftovers, mountbench, read_csv, run_cli, run_id_of, write_workload, TINY,
+};
 use mountbench::target::container::{ContainerConfig, ContainerHost};
 use mountbench::target::engine::Engine;
 use mountbench::target::{image, AgentHost};
@@ -27,22 +29,13 @@ fn every_target_runs_and_nothing_is_left_behind() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
-    let output = mountbench()
-        .args([
-            "run",
-            "--reps",
-            "1",
-            "--targets",
-            "native,bind,volume,volume-opts,tmpfs,layer,bind:ro,volume:ro",
-            "-w",
-        ])
-        .arg(&workload)
-        .arg("--data-dir")
-        .arg(tmp.path().join("data"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let targets = "native,bind,volume,volume-opts,tmpfs,layer,bind:ro,volume:ro";
+    let output = run_cli(
+        &workload,
+        &tmp.path().join("data"),
+        &out,
+        &["--reps", "1", "--targets", targets],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let reps = read_csv(&out.join("reps.csv"));

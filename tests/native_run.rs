@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{check_png, check_svg, mountbench, read_csv, write_workload, TINY};
+use common::{check_png, check_svg, read_csv, run_cli, write_workload, TINY};
 
 #[test]
 fn native_run_writes_plausible_results_and_charts() {
@@ -11,15 +11,7 @@ fn native_run_writes_plausible_results_and_charts() {
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
     let data = tmp.path().join("data");
-    let output = mountbench()
-        .args(["run", "--targets", "native", "-w"])
-        .arg(&workload)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_cli(&workload, &data, &out, &["--targets", "native"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
@@ -117,39 +109,19 @@ fn native_run_writes_plausible_results_and_charts() {
     }
 
     // Same data dir again: datasets are reused, a new --out is required.
-    let again = mountbench()
-        .args([
-            "run",
-            "--targets",
-            "native",
-            "--reps",
-            "1",
-            "--warmup",
-            "0",
-            "-w",
-        ])
-        .arg(&workload)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("--out")
-        .arg(tmp.path().join("out2"))
-        .output()
-        .unwrap();
+    let again = run_cli(
+        &workload,
+        &data,
+        &tmp.path().join("out2"),
+        &["--targets", "native", "--reps", "1", "--warmup", "0"],
+    );
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(again.status.success(), "{stderr}");
     assert!(
         stderr.contains("reused") && !stderr.contains("generated in"),
         "{stderr}"
     );
-    let clobber = mountbench()
-        .args(["run", "--targets", "native", "-w"])
-        .arg(&workload)
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let clobber = run_cli(&workload, &data, &out, &["--targets", "native"]);
     assert_eq!(
         clobber.status.code(),
         Some(2),

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{mountbench, write_workload, TINY};
+use common::{expect_input_error, report_cli, run_cli, write_workload, TINY};
 use mountbench::agent::MountFacts;
 use mountbench::env::{Env, TargetFacts};
 use mountbench::measure::OpHistograms;
@@ -22,19 +22,16 @@ fn fixture(name: &str) -> String {
 fn linux_run(dir: &Path) -> std::path::PathBuf {
     let workload = write_workload(dir, TINY);
     let out = dir.join("linux");
-    let status = mountbench()
-        .args(["run", "--quiet", "--targets", "native", "-w"])
-        .arg(&workload)
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = run_cli(
+        &workload,
+        &dir.join("data"),
+        &out,
+        &["--quiet", "--targets", "native"],
+    );
     assert!(
-        status.status.success(),
+        output.status.success(),
         "{}",
-        String::from_utf8_lossy(&status.stderr)
+        String::from_utf8_lossy(&output.stderr)
     );
     out
 }
@@ -124,14 +121,7 @@ fn two_hosts_merge_into_cross_host_charts() {
     let linux = linux_run(tmp.path());
     let macos = macos_fixture(&linux, tmp.path());
     let report = tmp.path().join("report");
-    let out = mountbench()
-        .arg("report")
-        .arg(&linux)
-        .arg(&macos)
-        .arg("--out")
-        .arg(&report)
-        .output()
-        .unwrap();
+    let out = report_cli(&[&linux, &macos], &report);
     assert!(
         out.status.success(),
         "{}",
@@ -181,52 +171,21 @@ fn incompatible_folders_are_refused_by_name() {
         serde_json::Value::String(TINY.replace("shards = 2", "shards = 4"));
     env["workload_file"]["hash"] = serde_json::Value::String("other".into());
     std::fs::write(macos.join("env.json"), serde_json::to_vec(&env).unwrap()).unwrap();
-    let out = mountbench()
-        .arg("report")
-        .arg(&linux)
-        .arg(&macos)
-        .arg("--out")
-        .arg(tmp.path().join("r1"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("workload \"seq\" differs") && stderr.contains("\"shards\":4"),
-        "{stderr}"
-    );
+    let out = report_cli(&[&linux, &macos], &tmp.path().join("r1"));
+    expect_input_error(&out, &["workload \"seq\" differs", "\"shards\":4"]);
     assert!(!tmp.path().join("r1").exists());
 
     env["schema"] = serde_json::Value::from(2);
     std::fs::write(macos.join("env.json"), serde_json::to_vec(&env).unwrap()).unwrap();
-    let out = mountbench()
-        .arg("report")
-        .arg(&linux)
-        .arg(&macos)
-        .arg("--out")
-        .arg(tmp.path().join("r2"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("schema 2") && stderr.contains("macos"),
-        "{stderr}"
-    );
+    let out = report_cli(&[&linux, &macos], &tmp.path().join("r2"));
+    expect_input_error(&out, &["schema 2", "macos"]);
 
     let reps = std::fs::read_to_string(linux.join("reps.csv"))
         .unwrap()
         .replacen("\n1,", "\n3,", 1);
     std::fs::write(linux.join("reps.csv"), reps).unwrap();
-    let out = mountbench()
-        .arg("report")
-        .arg(&linux)
-        .arg("--out")
-        .arg(tmp.path().join("r3"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("schema 3"));
+    let out = report_cli(&[&linux], &tmp.path().join("r3"));
+    expect_input_error(&out, &["schema 3"]);
 }
 
 #[test]

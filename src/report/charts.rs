@@ -485,6 +485,33 @@ fn host_header(run: &HostRun) -> String {
 const NOISY_NOTE: &str =
     "bars: median of reps, whiskers: bootstrap 95% CI of the median; * noisy (CV > 5%)";
 
+/// One metric's bars: cache phases as groups, one bar per target; `ops` picks ops/s over MiB/s.
+fn phase_panel(rows: &[&SummaryRow], title: String, y_label: &str, ops: bool) -> Panel {
+    let phases = ordered(rows.iter().map(|r| r.phase.clone()));
+    let series = targets_of(rows.iter().copied())
+        .into_iter()
+        .map(|t| BarSeries {
+            color: target_color(&t),
+            bars: phases
+                .iter()
+                .map(|ph| {
+                    rows.iter()
+                        .find(|r| r.target == t && &r.phase == ph)
+                        .and_then(|r| bar_of(r, ops))
+                })
+                .collect(),
+            label: t,
+        })
+        .collect();
+    Panel::Bars(BarPanel {
+        title,
+        y_label: y_label.into(),
+        groups: phases.iter().map(|p| format!("{p} cache")).collect(),
+        series,
+        reference: None,
+    })
+}
+
 /// Throughput of every workload metric: one panel each, phases as groups, targets as bars.
 fn throughput(run: &HostRun) -> Figure {
     let rows = &run.analysis.summary;
@@ -496,30 +523,12 @@ fn throughput(run: &HostRun) -> Figure {
                 .iter()
                 .filter(|r| &r.workload == w && &r.metric == m)
                 .collect();
-            let phases = ordered(cell_rows.iter().map(|r| r.phase.clone()));
-            let series = targets_of(cell_rows.iter().copied())
-                .into_iter()
-                .map(|t| BarSeries {
-                    color: target_color(&t),
-                    bars: phases
-                        .iter()
-                        .map(|ph| {
-                            cell_rows
-                                .iter()
-                                .find(|r| r.target == t && &r.phase == ph)
-                                .and_then(|r| bar_of(r, m == "scan"))
-                        })
-                        .collect(),
-                    label: t,
-                })
-                .collect();
-            Panel::Bars(BarPanel {
-                title: format!("{w} — {m} ({})", unit(m)),
-                y_label: unit(m).into(),
-                groups: phases.iter().map(|p| format!("{p} cache")).collect(),
-                series,
-                reference: None,
-            })
+            phase_panel(
+                &cell_rows,
+                format!("{w} — {m} ({})", unit(m)),
+                unit(m),
+                m == "scan",
+            )
         })
         .collect();
     Figure {
@@ -576,7 +585,7 @@ fn ratio(run: &HostRun) -> Option<Figure> {
         panels: vec![Panel::Bars(BarPanel {
             title: "throughput relative to native (higher is better)".into(),
             y_label: "× native".into(),
-            groups: groups.iter().map(|(w, m, p)| if m == w || (w.contains(m.as_str())) { format!("{w} {p}") } else { format!("{w} {m} {p}") }).collect(),
+            groups: groups.iter().map(|(w, m, p)| format!("{w} {m} {p}")).collect(),
             series,
             reference: Some(1.0),
         })],
@@ -662,28 +671,12 @@ fn small_files(run: &HostRun) -> Option<Figure> {
         .iter()
         .map(|w| {
             let wr: Vec<&SummaryRow> = rows.iter().copied().filter(|r| &r.workload == w).collect();
-            let phases = ordered(wr.iter().map(|r| r.phase.clone()));
-            Panel::Bars(BarPanel {
-                title: format!("{w} — files per second (stat + open + read + close)"),
-                y_label: "files/s".into(),
-                groups: phases.iter().map(|p| format!("{p} cache")).collect(),
-                series: targets_of(wr.iter().copied())
-                    .into_iter()
-                    .map(|t| BarSeries {
-                        color: target_color(&t),
-                        bars: phases
-                            .iter()
-                            .map(|p| {
-                                wr.iter()
-                                    .find(|r| r.target == t && &r.phase == p)
-                                    .and_then(|r| bar_of(r, true))
-                            })
-                            .collect(),
-                        label: t,
-                    })
-                    .collect(),
-                reference: None,
-            })
+            phase_panel(
+                &wr,
+                format!("{w} — files per second (stat + open + read + close)"),
+                "files/s",
+                true,
+            )
         })
         .collect();
     Some(Figure {

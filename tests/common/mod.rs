@@ -132,3 +132,39 @@ pub fn check_svg(path: &Path) {
         path.display()
     );
 }
+
+/// `mountbench run -w WORKLOAD --data-dir DATA --out OUT ARGS…`, waited for.
+pub fn run_cli(workload: &Path, data: &Path, out: &Path, args: &[&str]) -> std::process::Output {
+    mountbench()
+        .arg("run")
+        .args(args)
+        .arg("-w")
+        .arg(workload)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// `mountbench report DIRS… --out OUT`, waited for.
+pub fn report_cli<P: AsRef<Path>>(dirs: &[P], out: &Path) -> std::process::Output {
+    mountbench()
+        .arg("report")
+        .args(dirs.iter().map(|d| d.as_ref()))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// Assert a bad-input failure: exit code 2 and every `want` in stderr. Returns stderr.
+pub fn expect_input_error(output: &std::process::Output, wants: &[&str]) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for want in wants {
+        assert!(stderr.contains(want), "{want:?} not in {stderr}");
+    }
+    stderr
+}
