@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a workload file over a matrix of targets and write a results folder.
     #[command(
-        after_help = "Examples:\n  mountbench run -w workloads/quick.toml\n  mountbench run -w workloads/quick.toml --targets native,bind,volume,tmpfs --reps 5 --out /tmp/mb\n  mountbench run -w workloads/imagenet-like.toml --targets native,bind:ro --drop-caches"
+        after_help = "Examples:\n  mountbench run -w workloads/quick.toml\n  mountbench run -w workloads/quick.toml --targets native,bind,volume,tmpfs --reps 5 --out /tmp/mb\n  mountbench run -w workloads/imagenet-like.toml --targets native,bind:ro --drop-caches\n  mountbench run --resume results/linux-box/20261123-101500-ab12"
     )]
     Run(RunArgs),
     /// Render charts and report.md from one or more result folders (many hosts merge).
@@ -72,6 +72,10 @@ pub struct RunArgs {
     /// No progress output.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Finish an interrupted run in this results folder: its plan is read from its env.json,
+    /// successful reps are kept, failed and missing ones are run.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "reps", "warmup", "seed", "only", "out", "drop_caches"])]
+    pub resume: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]

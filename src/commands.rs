@@ -31,6 +31,22 @@ pub fn dispatch(command: Command) -> Result<i32> {
 }
 
 fn run(args: RunArgs) -> Result<i32> {
+    let agent_exe = std::env::current_exe().context("cannot find the mountbench binary")?;
+    let _ = ctrlc::set_handler(run::interrupt);
+    if let Some(dir) = &args.resume {
+        let data_dir = match args.data_dir {
+            Some(d) => d,
+            None => PathBuf::from(mountbench::env::Env::load(dir)?.host.data_dir),
+        };
+        let options = RunOptions {
+            out: Some(dir.clone()),
+            data_dir,
+            agent_exe,
+            drop_caches: false,
+            progress: !args.quiet,
+        };
+        return finish_run(run::resume(dir, options)?);
+    }
     let file = WorkloadFile::load(&args.workload)?;
     let overrides = Overrides {
         targets: args.targets,
@@ -43,12 +59,15 @@ fn run(args: RunArgs) -> Result<i32> {
     let options = RunOptions {
         out: args.out,
         data_dir: args.data_dir.unwrap_or_else(DataDir::default_path),
-        agent_exe: std::env::current_exe().context("cannot find the mountbench binary")?,
+        agent_exe,
         drop_caches: args.drop_caches,
         progress: !args.quiet,
     };
-    let _ = ctrlc::set_handler(run::interrupt);
-    let summary = run::run(plan, options)?;
+    finish_run(run::run(plan, options)?)
+}
+
+/// The table, the report and what failed, after a run or a resume.
+fn finish_run(summary: run::RunSummary) -> Result<i32> {
     print_table(&summary.analysis);
     let report =
         mountbench::report::render_dirs(std::slice::from_ref(&summary.out_dir), &summary.out_dir);
@@ -57,11 +76,14 @@ fn run(args: RunArgs) -> Result<i32> {
         eprintln!("mountbench: the report could not be rendered: {e}");
     }
     for e in &summary.teardown_errors {
-        eprintln!("mountbench: cleanup failed: {e} (run `mountbench clean`)");
+        eprintln!(
+            "mountbench: cleanup failed: {e} (when the engine answers again: `mountbench clean --run {}`)",
+            summary.run_id
+        );
     }
     if summary.interrupted {
         eprintln!(
-            "mountbench: interrupted; the reps done so far are in {}",
+            "mountbench: interrupted; the reps done so far are in {0}; finish with `mountbench run --resume {0}`",
             summary.out_dir.display()
         );
         return Ok(130);
@@ -71,6 +93,16 @@ fn run(args: RunArgs) -> Result<i32> {
         for f in summary.failed_reps.iter().take(20) {
             eprintln!("  {f}");
         }
+        if summary.failed_reps.len() > 20 {
+            eprintln!(
+                "  … and {} more (reps.csv has them all)",
+                summary.failed_reps.len() - 20
+            );
+        }
+        eprintln!(
+            "mountbench: run them again with `mountbench run --resume {}`",
+            summary.out_dir.display()
+        );
         return Ok(1);
     }
     Ok(if summary.teardown_errors.is_empty() {

@@ -108,6 +108,16 @@ pub struct Env {
     /// Datasets prepared for this run, per target: generated (with speed) or reused.
     #[serde(default)]
     pub datasets: Vec<DatasetFacts>,
+    /// The targets of the plan, as given (`--targets` or the file's), so `--resume` can
+    /// rebuild the same plan.
+    #[serde(default)]
+    pub plan_targets: Vec<String>,
+    /// `--only`, when given.
+    #[serde(default)]
+    pub only: Option<Vec<String>>,
+    /// One line per `--resume` of this run: when, and what was left to do.
+    #[serde(default)]
+    pub resumed: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,15 +128,8 @@ pub struct DatasetFacts {
 }
 
 impl Env {
-    pub fn new(
-        run_id: &str,
-        host: HostFacts,
-        file: &crate::workload::WorkloadFile,
-        reps: u32,
-        warmup: u32,
-        seed: u64,
-        drop_caches: bool,
-    ) -> Self {
+    pub fn new(run_id: &str, host: HostFacts, plan: &crate::plan::Plan, drop_caches: bool) -> Self {
+        let file = &plan.file;
         Env {
             schema: SCHEMA,
             run_id: run_id.to_string(),
@@ -141,11 +144,14 @@ impl Env {
                 hash: file.hash.clone(),
                 text: file.text.clone(),
             },
-            reps,
-            warmup,
-            seed,
+            reps: plan.reps,
+            warmup: plan.warmup,
+            seed: plan.seed,
             drop_caches,
             datasets: Vec::new(),
+            plan_targets: plan.targets.iter().map(|t| t.to_string()).collect(),
+            only: plan.only.clone(),
+            resumed: Vec::new(),
         }
     }
 
@@ -159,7 +165,12 @@ impl Env {
 
     pub fn load(dir: &Path) -> crate::error::Result<Env> {
         let path = dir.join("env.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| crate::error::Error::io(&path, e))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            crate::error::Error::input(
+                dir.display().to_string(),
+                format!("not a mountbench result folder (env.json: {e})"),
+            )
+        })?;
         let env: Env = serde_json::from_str(&text).map_err(|e| {
             crate::error::Error::input(
                 path.display().to_string(),

@@ -41,6 +41,8 @@ pub struct Plan {
     pub seed: u64,
     /// Cells left out, with why (e.g. a write workload on a read-only target).
     pub skipped: Vec<String>,
+    /// The workloads chosen by name (`--only`), when not all of the file's.
+    pub only: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -119,6 +121,7 @@ impl Plan {
             warmup,
             seed,
             skipped,
+            only: overrides.workloads.clone(),
         };
         plan.check_tmpfs()?;
         Ok(plan)

@@ -1,7 +1,7 @@
 //! Executing a plan: targets started lazily, datasets prepared once, one agent call per rep,
 //! every rep recorded and the result files rewritten atomically right after it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -16,14 +16,16 @@ use crate::env::{Env, HostFacts};
 use crate::error::{Error, IoContext, Result};
 use crate::export;
 use crate::measure::{LatencySummary, OpHistograms};
-use crate::plan::{Plan, Step};
+use crate::plan::{Overrides, Plan, Step};
 use crate::results::{write_atomic, CellKey, RepRow, Results, RunMeta, SCHEMA};
 use crate::target::container::{ContainerConfig, ContainerHost};
 use crate::target::engine::Engine;
 use crate::target::native::NativeHost;
 use crate::target::{image, Target};
 use crate::workload::dataset::DatasetSpec;
-use crate::workload::{cache, TargetKind, TargetSpec};
+use crate::workload::{cache, TargetKind, TargetSpec, WorkloadFile};
+
+const MAX_RESTARTS: u32 = 3;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -71,8 +73,83 @@ pub struct Session {
     image: Option<String>,
     targets: BTreeMap<TargetSpec, Target>,
     broken: BTreeMap<TargetSpec, String>,
+    /// Teardowns that failed before the end of the run (a dead target's), for the summary.
+    teardown_errors: Vec<String>,
+    /// Times a target's container was found dead after a failed rep and started anew.
+    restarts: BTreeMap<TargetSpec, u32>,
     seq: u64,
     out_created: bool,
+    /// Steps already recorded as successful (a resumed run).
+    done: BTreeSet<StepKey>,
+    /// Held while the session writes its folder, so two runs never write one folder.
+    _lock: Option<std::fs::File>,
+}
+
+/// A step as result rows name it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct StepKey {
+    workload: String,
+    target: String,
+    phase: String,
+    rep: u32,
+    warmup: bool,
+}
+
+impl StepKey {
+    fn of_row(r: &RepRow) -> StepKey {
+        StepKey {
+            workload: r.workload.clone(),
+            target: r.target.clone(),
+            phase: r.phase.clone(),
+            rep: r.rep,
+            warmup: r.warmup,
+        }
+    }
+
+    fn of_step(plan: &Plan, s: &Step) -> StepKey {
+        let cell = &plan.cells[s.cell];
+        StepKey {
+            workload: cell.workload.name.clone(),
+            target: cell.target.to_string(),
+            phase: cell.phase.to_string(),
+            rep: s.rep,
+            warmup: s.warmup,
+        }
+    }
+}
+
+fn check_drop_caches(options: &RunOptions) -> Result<()> {
+    if options.drop_caches && !rustix::process::geteuid().is_root() {
+        return Err(Error::input(
+            "--drop-caches",
+            "needs root (it writes /proc/sys/vm/drop_caches)",
+        ));
+    }
+    Ok(())
+}
+
+fn connect_if_needed(plan: &Plan) -> Result<Option<Rc<Engine>>> {
+    Ok(if plan.needs_docker() {
+        Some(Rc::new(Engine::connect()?))
+    } else {
+        None
+    })
+}
+
+/// An exclusive lock on the results folder itself, refused at once when another run holds it.
+fn lock_out(dir: &Path) -> Result<std::fs::File> {
+    let handle = std::fs::File::open(dir).at(dir)?;
+    rustix::fs::flock(
+        &handle,
+        rustix::fs::FlockOperation::NonBlockingLockExclusive,
+    )
+    .map_err(|_| {
+        Error::input(
+            dir.display().to_string(),
+            "another mountbench run is writing this folder",
+        )
+    })?;
+    Ok(handle)
 }
 
 fn run_id() -> String {
@@ -136,29 +213,12 @@ impl Session {
                 .join(&id)
         });
         check_out(&out_dir)?;
-        if options.drop_caches && !rustix::process::geteuid().is_root() {
-            return Err(Error::input(
-                "--drop-caches",
-                "needs root (it writes /proc/sys/vm/drop_caches)",
-            ));
-        }
-        let engine = if plan.needs_docker() {
-            Some(Rc::new(Engine::connect()?))
-        } else {
-            None
-        };
+        check_drop_caches(&options)?;
+        let engine = connect_if_needed(&plan)?;
         let data = DataDir::open(&options.data_dir)?;
         let mut host = HostFacts::collect(&data.path);
         host.data_dir = data.path.display().to_string();
-        let mut env = Env::new(
-            &id,
-            host,
-            &plan.file,
-            plan.reps,
-            plan.warmup,
-            plan.seed,
-            options.drop_caches,
-        );
+        let mut env = Env::new(&id, host, &plan, options.drop_caches);
         env.engine = engine.as_ref().map(|e| e.facts.clone());
         let meta = RunMeta {
             run_id: id,
@@ -177,9 +237,105 @@ impl Session {
             image: None,
             targets: BTreeMap::new(),
             broken: BTreeMap::new(),
+            restarts: BTreeMap::new(),
+            teardown_errors: Vec::new(),
             seq: 0,
             out_created: false,
+            done: BTreeSet::new(),
+            _lock: None,
         })
+    }
+
+    /// Reopen an interrupted run's folder: the same plan (rebuilt from env.json, not from
+    /// the workload file on disk, which may have changed since), its successful reps kept,
+    /// its failed reps to be run again.
+    pub fn resume(dir: &Path, mut options: RunOptions) -> Result<Session> {
+        let mut env = Env::load(dir)?;
+        let lock = lock_out(dir)?;
+        let place = dir.join("env.json").display().to_string();
+        let file =
+            WorkloadFile::parse(Path::new(&env.workload_file.path), &env.workload_file.text)?;
+        let targets = env
+            .plan_targets
+            .iter()
+            .map(|t| t.parse::<TargetSpec>().map_err(|e| Error::input(&place, e)))
+            .collect::<Result<Vec<_>>>()?;
+        if targets.is_empty() {
+            return Err(Error::input(
+                &place,
+                "records no targets; it was written by an older mountbench that cannot resume",
+            ));
+        }
+        let overrides = Overrides {
+            targets: Some(targets),
+            reps: Some(env.reps),
+            warmup: Some(env.warmup),
+            seed: Some(env.seed),
+            workloads: env.only.clone(),
+        };
+        let plan = Plan::new(file, &overrides)?;
+        options.out = Some(dir.to_path_buf());
+        options.drop_caches = env.drop_caches;
+        DataDir::check(&options.data_dir)?;
+        check_drop_caches(&options)?;
+        let mut results = if dir.join("reps.csv").is_file() {
+            Results::load(dir)?
+        } else {
+            Results::new(RunMeta {
+                run_id: env.run_id.clone(),
+                host: env.host.hostname.clone(),
+                os: format!("{} {}", env.host.os, env.host.kernel),
+                engine: env.engine_label(),
+            })
+        };
+        if results.meta.run_id != env.run_id {
+            return Err(Error::input(
+                dir.join("reps.csv").display().to_string(),
+                format!(
+                    "belongs to run {}, env.json to run {}",
+                    results.meta.run_id, env.run_id
+                ),
+            ));
+        }
+        let failed = results.reps.iter().filter(|r| !r.ok).count();
+        results.reps.retain(|r| r.ok);
+        let done: BTreeSet<StepKey> = results.reps.iter().map(StepKey::of_row).collect();
+        let engine = connect_if_needed(&plan)?;
+        let data = DataDir::open(&options.data_dir)?;
+        env.finished = None;
+        env.resumed.push(format!(
+            "{}: {} reps done kept, {failed} failed rows dropped to be run again",
+            crate::env::now(),
+            done.len()
+        ));
+        let seq = results.reps.len() as u64 + failed as u64;
+        Ok(Session {
+            plan,
+            options,
+            out_dir: dir.to_path_buf(),
+            env,
+            results,
+            data,
+            engine,
+            image: None,
+            targets: BTreeMap::new(),
+            broken: BTreeMap::new(),
+            restarts: BTreeMap::new(),
+            teardown_errors: Vec::new(),
+            seq,
+            out_created: true,
+            done,
+            _lock: Some(lock),
+        })
+    }
+
+    /// The steps of the plan not yet done, in the plan's order.
+    pub fn pending_steps(&self) -> Vec<Step> {
+        self.plan
+            .steps()
+            .into_iter()
+            .filter(|s| !self.done.contains(&StepKey::of_step(&self.plan, s)))
+            .collect()
     }
 
     pub fn run_id(&self) -> &str {
@@ -195,6 +351,7 @@ impl Session {
                 )
             })?;
             self.out_created = true;
+            self._lock = Some(lock_out(&self.out_dir)?);
             self.save_env()?;
         }
         Ok(())
@@ -278,6 +435,9 @@ impl Session {
         };
         let drop_caches = self.options.drop_caches && cell.phase == crate::workload::Phase::Cold;
         let outcome = self.execute(cell.target, spec, drop_caches);
+        if outcome.is_err() {
+            self.restart_if_dead(cell.target);
+        }
         let key = CellKey {
             workload: cell.workload.name.clone(),
             target: cell.target.to_string(),
@@ -289,6 +449,29 @@ impl Session {
         let analysis = analyze(&self.results);
         export::write_all(&self.out_dir, &self.results, &analysis)?;
         Ok(result)
+    }
+
+    /// After a failed rep: a target whose container died (killed, out of memory) is torn down
+    /// so that its next rep starts a fresh one, up to MAX_RESTARTS times per target.
+    fn restart_if_dead(&mut self, spec: TargetSpec) {
+        let Some(target) = self.targets.get_mut(&spec) else {
+            return;
+        };
+        if target.alive() {
+            return;
+        }
+        if let Err(e) = target.teardown() {
+            self.teardown_errors.push(format!("{spec}: {e}"));
+        }
+        self.targets.remove(&spec);
+        let restarts = self.restarts.entry(spec).or_insert(0);
+        *restarts += 1;
+        if *restarts > MAX_RESTARTS {
+            self.broken.insert(
+                spec,
+                format!("its container died {restarts} times; not started again"),
+            );
+        }
     }
 
     fn execute(
@@ -434,7 +617,7 @@ impl Session {
 
     /// Tear every target down, remove scratch files on the host, write the final files.
     pub fn finish(mut self) -> Result<RunSummary> {
-        let mut teardown_errors = Vec::new();
+        let mut teardown_errors = std::mem::take(&mut self.teardown_errors);
         for (spec, target) in self.targets.iter_mut() {
             if let Err(e) = target.teardown() {
                 teardown_errors.push(format!("{spec}: {e}"));
@@ -474,6 +657,7 @@ impl Session {
             export::write_all(&self.out_dir, &self.results, &analysis)?;
         }
         Ok(RunSummary {
+            run_id: self.run_id().to_string(),
             out_dir: self.out_dir.clone(),
             failed_reps,
             teardown_errors,
@@ -485,6 +669,7 @@ impl Session {
 }
 
 pub struct RunSummary {
+    pub run_id: String,
     pub out_dir: PathBuf,
     pub failed_reps: Vec<String>,
     pub teardown_errors: Vec<String>,
@@ -495,9 +680,17 @@ pub struct RunSummary {
 
 /// Run a whole plan in its interleaved order with progress, then finish.
 pub fn run(plan: Plan, options: RunOptions) -> Result<RunSummary> {
-    let steps = plan.steps();
-    let progress = options.progress;
-    let mut session = Session::open(plan, options)?;
+    run_session(Session::open(plan, options)?)
+}
+
+/// Finish an interrupted run in `dir`: only the steps without a successful rep run.
+pub fn resume(dir: &Path, options: RunOptions) -> Result<RunSummary> {
+    run_session(Session::resume(dir, options)?)
+}
+
+fn run_session(mut session: Session) -> Result<RunSummary> {
+    let steps = session.pending_steps();
+    let progress = session.options.progress;
     let bar = (progress && std::io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::new(steps.len() as u64);
         bar.set_style(
@@ -511,9 +704,10 @@ pub fn run(plan: Plan, options: RunOptions) -> Result<RunSummary> {
     });
     if progress {
         eprintln!(
-            "mountbench: run {} → {}",
+            "mountbench: run {} → {} ({} reps to do)",
             session.run_id(),
-            session.out_dir.display()
+            session.out_dir.display(),
+            steps.len()
         );
         for s in &session.plan.skipped {
             eprintln!("mountbench: skipped {s}");

@@ -142,3 +142,28 @@ fn report_refuses_a_folder_that_is_not_a_result_folder() {
     expect_input_error(&out, &["not a mountbench result folder"]);
     assert!(!tmp.path().join("r").exists());
 }
+
+#[test]
+fn resume_refuses_what_it_cannot_finish() {
+    let tmp = tempfile::tempdir().unwrap();
+    let resume = |args: &[&str]| mountbench().arg("run").args(args).output().unwrap();
+    let dir = tmp.path().display().to_string();
+    expect_input_error(
+        &resume(&["--resume", &dir]),
+        &[&dir, "not a mountbench result folder"],
+    );
+    expect_input_error(
+        &resume(&["--resume", &dir, "--targets", "native"]),
+        &["--resume", "--targets", "cannot be used with"],
+    );
+    std::fs::write(tmp.path().join("env.json"), "{\"schema\": 1}").unwrap();
+    expect_input_error(
+        &resume(&["--resume", &dir]),
+        &["env.json", "not a mountbench env.json"],
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "nothing created"
+    );
+}

@@ -196,7 +196,7 @@ impl AgentHost for ContainerHost {
         cmd.extend(args.iter().cloned());
         let docker = &self.engine.docker;
         let start = Instant::now();
-        let (stdout, stderr, exit_code) = self.engine.block_on(async {
+        let run = async {
             let exec = docker
                 .create_exec(
                     &id,
@@ -222,7 +222,26 @@ impl AgentHost for ContainerHost {
             }
             let inspect = docker.inspect_exec(&exec.id).await?;
             Ok::<_, bollard::errors::Error>((stdout, stderr, inspect.exit_code))
-        })?;
+        };
+        // The Engine API cannot stop one exec, so an interrupt stops the container; the
+        // run tears it down next anyway.
+        let outcome = self.engine.block_on(async {
+            tokio::select! {
+                done = run => Some(done),
+                _ = interrupt_requested() => {
+                    let _ = docker.kill_container(&id, None::<bollard::query_parameters::KillContainerOptions>).await;
+                    None
+                }
+            }
+        });
+        let (stdout, stderr, exit_code) = match outcome {
+            Some(done) => done?,
+            None => {
+                return Err(Error::Docker(
+                    "interrupted: the rep in flight was stopped".into(),
+                ))
+            }
+        };
         Ok(ExecOutput {
             stdout,
             stderr,
@@ -252,6 +271,10 @@ impl AgentHost for ContainerHost {
             image: Some(self.image.clone()),
             volume: self.volume.clone(),
         }
+    }
+
+    fn alive(&self) -> bool {
+        self.running()
     }
 
     fn teardown(&mut self) -> Result<()> {
@@ -287,8 +310,26 @@ impl AgentHost for ContainerHost {
     }
 }
 
+impl ContainerHost {
+    fn running(&self) -> bool {
+        let Some(id) = &self.container else {
+            return false;
+        };
+        let inspect = self
+            .engine
+            .block_on(self.engine.docker.inspect_container(id, None));
+        matches!(inspect, Ok(i) if i.state.as_ref().and_then(|s| s.running) == Some(true))
+    }
+}
+
 impl Drop for ContainerHost {
     fn drop(&mut self) {
         let _ = self.teardown();
+    }
+}
+
+async fn interrupt_requested() {
+    while !crate::run::interrupted() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

@@ -38,6 +38,10 @@ pub trait AgentHost {
     fn facts(&self) -> TargetFacts;
     /// Remove whatever the host created; safe to call twice.
     fn teardown(&mut self) -> Result<()>;
+    /// Whether the host can still serve reps (a container may have been killed).
+    fn alive(&self) -> bool {
+        true
+    }
 }
 
 pub struct Target {
@@ -110,6 +114,10 @@ impl Target {
         f
     }
 
+    pub fn alive(&self) -> bool {
+        self.host.alive()
+    }
+
     pub fn teardown(&mut self) -> Result<()> {
         self.host.teardown()
     }
@@ -144,15 +152,37 @@ fn parse_output<T: DeserializeOwned>(out: &ExecOutput) -> Result<T> {
             ))
         }),
         Some(137) => Err(Error::Agent(
-            "agent killed (exit 137: container killed or out of memory)".into(),
+            "killed (exit 137, SIGKILL: container killed or out of memory)".into(),
         )),
+        Some(code @ 129..=159) => Err(Error::Agent(format!(
+            "crashed (exit {code}, {}): {}",
+            signal_name(code - 128),
+            last.unwrap_or_else(|| "no message".into())
+        ))),
         Some(code) => Err(Error::Agent(format!(
             "exit {code}: {}",
             last.unwrap_or_else(|| "no message".into())
         ))),
         None => Err(Error::Agent(format!(
-            "agent ended without an exit code (killed?): {}",
+            "ended without an exit code (killed?): {}",
             last.unwrap_or_else(|| "no message".into())
         ))),
     }
+}
+
+fn signal_name(signal: i64) -> String {
+    let name = match signal {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_string()
 }

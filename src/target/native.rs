@@ -1,7 +1,9 @@
 //! The `native` target: the agent as a child process on the host, no container.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 use std::time::Instant;
 
 use super::{AgentHost, ExecOutput};
@@ -25,11 +27,36 @@ impl NativeHost {
 impl AgentHost for NativeHost {
     fn exec(&mut self, args: &[String]) -> Result<ExecOutput> {
         let start = Instant::now();
-        let out = Command::new(&self.agent_exe)
+        let child = Command::new(&self.agent_exe)
             .args(args)
-            .output()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .at(&self.agent_exe)?;
-        let seconds = start.elapsed().as_secs_f64();
+        let pid = child.id();
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        // An interrupt (SIGTERM to us alone) also stops the agent in flight.
+        let (out, seconds) = std::thread::scope(|scope| {
+            scope.spawn(move || loop {
+                match done_rx.recv_timeout(Duration::from_millis(50)) {
+                    Err(mpsc::RecvTimeoutError::Timeout) if crate::run::interrupted() => {
+                        if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+                            let _ =
+                                rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+                        }
+                        return;
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+            });
+            let out = child.wait_with_output();
+            let seconds = start.elapsed().as_secs_f64();
+            let _ = done_tx.send(());
+            (out, seconds)
+        });
+        let out = out.at(&self.agent_exe)?;
         let exit_code = out.status.code().map(i64::from).or_else(|| {
             use std::os::unix::process::ExitStatusExt;
             out.status.signal().map(|s| 128 + s as i64)
