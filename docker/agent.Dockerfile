@@ -8,8 +8,8 @@ COPY . .
 RUN RUSTFLAGS="-C target-feature=+crt-static" \
     cargo build --release --locked --bin mountbench \
       --target "$(rustc -vV | sed -n 's/^host: //p')" \
- && mkdir -p /out/mb /out/mb-prep /out/tmp \
- && chmod 1777 /out/mb /out/mb-prep /out/tmp \
+ && mkdir -p /out/mb /out/mb-prep /out/mb-backup /out/tmp \
+ && chmod 1777 /out/mb /out/mb-prep /out/mb-backup /out/tmp \
  && cp target/*/release/mountbench /out/mountbench
 
 FROM scratch

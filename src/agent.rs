@@ -8,11 +8,15 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::measure::Op;
+use crate::measure::{Op, OpHistograms};
 use crate::workload::cache;
 use crate::workload::checkpoint::{self, CheckpointSpec};
 use crate::workload::dataset::{Dataset, DatasetSpec, PrepareReport};
-use crate::workload::{seq_read, small_files, Params, Phase, Timed, Workload};
+use crate::workload::random_read::{self, RandomReadConfig};
+use crate::workload::train_epoch::{self, EpochConfig};
+use crate::workload::{
+    backup_restore, metadata, seq_read, shared_volume, small_files, Params, Phase, Timed, Workload,
+};
 
 /// Files whose residency is checked with mincore before a rep; beyond this an evenly spaced
 /// sample is checked.
@@ -29,6 +33,21 @@ pub struct RepSpec {
     pub scratch: String,
     /// Sequence number of this rep in the run (warm-ups included); seeds the shuffle.
     pub seq: u64,
+    /// The host folder for backup archives, as this agent sees it.
+    #[serde(default)]
+    pub backup: PathBuf,
+    /// The part this agent plays in a two-party workload.
+    #[serde(default)]
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    #[default]
+    Solo,
+    Writer,
+    Reader,
 }
 
 /// One figure of a rep: bytes and ops done in `seconds` of wall time.
@@ -40,6 +59,9 @@ pub struct Metric {
     pub seconds: f64,
     /// The op type whose percentiles stand for this metric in tables.
     pub op: Op,
+    /// Accelerator utilisation (train-epoch): compute time over the steps' wall time.
+    #[serde(default)]
+    pub au: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,14 +105,13 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
         } => {
             let dataset = open_dataset(spec)?;
             let residency = set_phase(&dataset, spec.phase)?;
-            let shuffle = w.seed ^ spec.seq.wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let t = small_files::run(
                 &dataset,
                 threads,
                 block_size.0 as usize,
                 *stat,
                 w.direct,
-                shuffle,
+                shuffle_seed(spec),
             )?;
             (
                 vec![metric("scan", &t, Op::File)],
@@ -105,7 +126,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
             keep,
             verify,
         } => {
-            let dir = spec.root.join("scratch").join(&spec.scratch).join(&w.name);
+            let dir = scratch_dir(spec);
             let out = checkpoint::run(&CheckpointSpec {
                 dir: &dir,
                 size: size.0,
@@ -118,21 +139,138 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
                 seed: w.seed,
                 seq: spec.seq,
             })?;
-            let save = Metric {
-                name: "save".into(),
-                bytes: out.bytes,
-                ops: out.chunks,
-                seconds: out.save_seconds,
-                op: Op::Write,
-            };
-            let restore = Metric {
-                name: "restore".into(),
-                bytes: out.bytes,
-                ops: out.restore_reads,
-                seconds: out.restore_seconds,
-                op: Op::Restore,
-            };
+            let save = Metric::of("save", out.bytes, out.chunks, out.save_seconds, Op::Write);
+            let restore = Metric::of(
+                "restore",
+                out.bytes,
+                out.restore_reads,
+                out.restore_seconds,
+                Op::Restore,
+            );
             (vec![save, restore], out.histograms, out.residency)
+        }
+        Params::TrainEpoch {
+            block_size,
+            batch_size,
+            prefetch,
+            compute_time,
+            ..
+        } => {
+            let dataset = open_dataset(spec)?;
+            let residency = set_phase(&dataset, spec.phase)?;
+            let epoch = train_epoch::run(
+                &dataset,
+                &EpochConfig {
+                    readers: threads,
+                    block: block_size.0 as usize,
+                    batch_size: *batch_size as usize,
+                    prefetch: *prefetch as usize,
+                    compute: compute_time.0,
+                    direct: w.direct,
+                    shuffle_seed: shuffle_seed(spec),
+                },
+            )?;
+            let metric = Metric {
+                au: Some(epoch.clock.au()),
+                ..Metric::of("epoch", epoch.bytes, epoch.samples, epoch.seconds, Op::Wait)
+            };
+            (vec![metric], epoch.histograms, Some(residency))
+        }
+        Params::RandomRead {
+            record_size,
+            record_size_max,
+            reads,
+            ..
+        } => {
+            let dataset = open_dataset(spec)?;
+            let residency = set_phase(&dataset, spec.phase)?;
+            let t = random_read::run(
+                &dataset,
+                &RandomReadConfig {
+                    threads,
+                    record_min: record_size.0,
+                    record_max: record_size_max.0,
+                    reads: *reads as u64,
+                    direct: w.direct,
+                    seed: shuffle_seed(spec),
+                },
+            )?;
+            (
+                vec![metric("read", &t, Op::Read)],
+                t.histograms,
+                Some(residency),
+            )
+        }
+        Params::Metadata {
+            dirs,
+            files_per_dir,
+        } => {
+            let dir = scratch_dir(spec).join(spec.seq.to_string());
+            let s = metadata::run(&dir, *dirs as usize, *files_per_dir as usize, threads)?;
+            let mut histograms = OpHistograms::default();
+            for t in [&s.create, &s.stat, &s.rename, &s.unlink] {
+                histograms.merge(&t.histograms);
+            }
+            let metrics = vec![
+                metric("create", &s.create, Op::Create),
+                metric("stat", &s.stat, Op::Stat),
+                metric("rename", &s.rename, Op::Rename),
+                metric("unlink", &s.unlink, Op::Unlink),
+            ];
+            (metrics, histograms, None)
+        }
+        Params::BackupRestore { fsync, .. } => {
+            let dataset = open_dataset(spec)?;
+            let residency = set_phase(&dataset, spec.phase)?;
+            let archive = spec
+                .backup
+                .join(&spec.scratch)
+                .join(format!("{}-{}.tar", w.name, spec.seq));
+            let restore = scratch_dir(spec).join(format!("restore-{}", spec.seq));
+            let trip = backup_restore::run(&dataset, &archive, &restore, *fsync)?;
+            let metrics = vec![
+                Metric::of(
+                    "backup",
+                    trip.bytes,
+                    trip.files,
+                    trip.backup_seconds,
+                    Op::Archive,
+                ),
+                Metric::of(
+                    "extract",
+                    trip.bytes,
+                    trip.files,
+                    trip.extract_seconds,
+                    Op::Extract,
+                ),
+            ];
+            (metrics, trip.histograms, Some(residency))
+        }
+        Params::SharedVolume {
+            samples,
+            sample_size,
+            fsync,
+        } => {
+            let dir = scratch_dir(spec).join(spec.seq.to_string());
+            match spec.role {
+                Role::Writer => {
+                    let p = shared_volume::write(&dir, *samples, sample_size.0, *fsync)?;
+                    let m = Metric::of("publish", p.bytes, p.samples, p.seconds, Op::Write);
+                    (vec![m], OpHistograms::default(), None)
+                }
+                Role::Reader | Role::Solo => {
+                    let seen = shared_volume::read(&dir, *samples, sample_size.0)?;
+                    std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                    let m = Metric::of(
+                        "visible",
+                        seen.bytes,
+                        seen.samples,
+                        seen.seconds,
+                        Op::Visible,
+                    );
+                    (vec![m], seen.histograms, None)
+                }
+            }
         }
     };
     Ok(RepResult {
@@ -143,14 +281,34 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     })
 }
 
-fn metric(name: &str, t: &Timed, op: Op) -> Metric {
-    Metric {
-        name: name.into(),
-        bytes: t.bytes,
-        ops: t.ops,
-        seconds: t.seconds,
-        op,
+impl Metric {
+    pub fn of(name: &str, bytes: u64, ops: u64, seconds: f64, op: Op) -> Metric {
+        Metric {
+            name: name.into(),
+            bytes,
+            ops,
+            seconds,
+            op,
+            au: None,
+        }
     }
+}
+
+fn metric(name: &str, t: &Timed, op: Op) -> Metric {
+    Metric::of(name, t.bytes, t.ops, t.seconds, op)
+}
+
+/// A different order every rep, the same on every host and target.
+fn shuffle_seed(spec: &RepSpec) -> u64 {
+    spec.workload.seed ^ spec.seq.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// This workload's folder for written files on the target.
+fn scratch_dir(spec: &RepSpec) -> PathBuf {
+    spec.root
+        .join("scratch")
+        .join(&spec.scratch)
+        .join(&spec.workload.name)
 }
 
 fn open_dataset(spec: &RepSpec) -> Result<Dataset> {

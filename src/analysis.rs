@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::measure::stats::median;
 use crate::measure::{bootstrap_ratio, LatencySummary, Op, SampleStats};
 use crate::results::{CellKey, LatencyRow, RepRow, Results, SummaryRow, SCHEMA};
+use crate::workload::train_epoch::AU_PASS;
 
 /// A cell whose coefficient of variation exceeds this is flagged noisy.
 pub const NOISY_CV: f64 = 0.05;
@@ -43,6 +44,12 @@ pub fn analyze(results: &Results) -> Analysis {
         let ops = ok_values(rows, |r| r.ops_s);
         let s = SampleStats::of(&mib, seed_of(key));
         let o = SampleStats::of(&ops, seed_of(key) ^ 1);
+        // Noise and ratios follow the metric's own unit: ops/s where no bytes move.
+        let by_ops = rows.iter().all(|r| r.bytes == 0);
+        let value: fn(&RepRow) -> f64 = if by_ops { |r| r.ops_s } else { |r| r.mib_s };
+        let headline = if by_ops { &o } else { &s };
+        let au: Vec<f64> = rows.iter().filter(|r| r.ok).filter_map(|r| r.au).collect();
+        let au_stats = (!au.is_empty()).then(|| SampleStats::of(&au, seed_of(key) ^ 3));
         let native_key = (
             key.0.clone(),
             "native".to_string(),
@@ -51,7 +58,13 @@ pub fn analyze(results: &Results) -> Analysis {
         );
         let ratio = groups
             .get(&native_key)
-            .map(|native| bootstrap_ratio(&mib, &ok_values(native, |r| r.mib_s), seed_of(key) ^ 2))
+            .map(|native| {
+                bootstrap_ratio(
+                    &ok_values(rows, value),
+                    &ok_values(native, value),
+                    seed_of(key) ^ 2,
+                )
+            })
             .filter(|(r, _, _)| r.is_finite());
         let cell = CellKey {
             workload: key.0.clone(),
@@ -95,8 +108,8 @@ pub fn analyze(results: &Results) -> Analysis {
             median_ops_s: o.median,
             ci_low_ops_s: o.ci_low,
             ci_high_ops_s: o.ci_high,
-            cv: s.cv,
-            noisy: s.cv > NOISY_CV,
+            cv: headline.cv,
+            noisy: headline.cv > NOISY_CV,
             ratio_to_native: ratio.map(|r| r.0),
             ratio_ci_low: ratio.map(|r| r.1),
             ratio_ci_high: ratio.map(|r| r.2),
@@ -108,6 +121,10 @@ pub fn analyze(results: &Results) -> Analysis {
             p99_us: lat.map(|l| l.p99_us),
             p999_us: lat.map(|l| l.p999_us),
             max_us: lat.map(|l| l.max_us),
+            au: au_stats.as_ref().map(|a| a.median),
+            au_ci_low: au_stats.as_ref().map(|a| a.ci_low),
+            au_ci_high: au_stats.as_ref().map(|a| a.ci_high),
+            au_pass: au_stats.as_ref().map(|a| a.median >= AU_PASS),
         });
     }
     let mut latency = Vec::new();
@@ -148,6 +165,14 @@ pub fn main_op(metric: &str) -> Option<Op> {
         "scan" => Some(Op::File),
         "save" => Some(Op::Write),
         "restore" => Some(Op::Restore),
+        "epoch" => Some(Op::Wait),
+        "create" => Some(Op::Create),
+        "stat" => Some(Op::Stat),
+        "rename" => Some(Op::Rename),
+        "unlink" => Some(Op::Unlink),
+        "backup" => Some(Op::Archive),
+        "extract" => Some(Op::Extract),
+        "visible" => Some(Op::Visible),
         _ => None,
     }
 }
@@ -182,6 +207,7 @@ mod tests {
             overhead_s: Some(0.01),
             ok,
             error: String::new(),
+            au: None,
         }
     }
 

@@ -60,6 +60,10 @@ pub struct RunArgs {
     /// Run only these workloads of the file (by name), comma separated.
     #[arg(long, value_delimiter = ',')]
     pub only: Option<Vec<String>>,
+    /// Run a miniature (e.g. 0.01) or an enlargement of every workload: counts of files,
+    /// shards, reads and samples and checkpoint sizes times this; file and block sizes kept.
+    #[arg(long)]
+    pub scale: Option<f64>,
     /// Results folder (default results/<host>/<run-id>); must be new or empty.
     #[arg(short, long)]
     pub out: Option<PathBuf>,
@@ -74,7 +78,7 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Finish an interrupted run in this results folder: its plan is read from its env.json,
     /// successful reps are kept, failed and missing ones are run.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "reps", "warmup", "seed", "only", "out", "drop_caches"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "reps", "warmup", "seed", "only", "scale", "out", "drop_caches"])]
     pub resume: Option<PathBuf>,
 }
 

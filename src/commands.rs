@@ -54,6 +54,7 @@ fn run(args: RunArgs) -> Result<i32> {
         warmup: args.warmup,
         seed: args.seed,
         workloads: args.only,
+        scale: args.scale,
     };
     let plan = Plan::new(file, &overrides)?;
     let options = RunOptions {
@@ -127,8 +128,22 @@ fn print_table(analysis: &Analysis) {
         } else {
             String::new()
         };
+        let au = match (s.au, s.au_ci_low, s.au_ci_high) {
+            (Some(au), Some(lo), Some(hi)) => format!(
+                " AU {:.1}% [{:.1}-{:.1}]{}",
+                au * 100.0,
+                lo * 100.0,
+                hi * 100.0,
+                if au >= mountbench::workload::train_epoch::AU_PASS {
+                    ""
+                } else {
+                    " <90%"
+                }
+            ),
+            _ => String::new(),
+        };
         println!(
-            "{:<14} {:<12} {:<5} {:<8} {:>10.1} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}",
+            "{:<14} {:<12} {:<5} {:<8} {:>10.1} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}{au}",
             s.workload,
             s.target,
             s.phase,

@@ -74,6 +74,11 @@ impl DataDir {
     pub fn host_root(&self) -> PathBuf {
         self.path.join("host")
     }
+
+    /// Where backup archives go: bind-mounted at /mb-backup in containers.
+    pub fn backup_root(&self) -> PathBuf {
+        self.path.join("backup")
+    }
 }
 
 #[cfg(test)]

@@ -115,6 +115,9 @@ pub struct Env {
     /// `--only`, when given.
     #[serde(default)]
     pub only: Option<Vec<String>>,
+    /// `--scale`, when given: the workloads above ran at this size.
+    #[serde(default)]
+    pub scale: Option<f64>,
     /// One line per `--resume` of this run: when, and what was left to do.
     #[serde(default)]
     pub resumed: Vec<String>,
@@ -151,6 +154,7 @@ impl Env {
             datasets: Vec::new(),
             plan_targets: plan.targets.iter().map(|t| t.to_string()).collect(),
             only: plan.only.clone(),
+            scale: plan.scale,
             resumed: Vec::new(),
         }
     }

@@ -8,6 +8,7 @@
 pub mod agent;
 pub mod analysis;
 pub mod datadir;
+pub mod duration;
 pub mod env;
 pub mod error;
 pub mod export;

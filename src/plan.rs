@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
 use crate::size::ByteSize;
+use crate::workload::dataset::DatasetSpec;
 use crate::workload::{Phase, TargetKind, TargetSpec, Workload, WorkloadFile};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +44,7 @@ pub struct Plan {
     pub skipped: Vec<String>,
     /// The workloads chosen by name (`--only`), when not all of the file's.
     pub only: Option<Vec<String>>,
+    pub scale: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -52,10 +54,23 @@ pub struct Overrides {
     pub warmup: Option<u32>,
     pub seed: Option<u64>,
     pub workloads: Option<Vec<String>>,
+    /// `--scale`: every workload's amount of data and operations times this.
+    pub scale: Option<f64>,
 }
 
 impl Plan {
-    pub fn new(file: WorkloadFile, overrides: &Overrides) -> Result<Plan> {
+    pub fn new(mut file: WorkloadFile, overrides: &Overrides) -> Result<Plan> {
+        if let Some(scale) = overrides.scale {
+            if !(scale.is_finite() && scale > 0.0 && scale <= 100.0) {
+                return Err(Error::input(
+                    "--scale",
+                    format!("{scale} is outside (0, 100]"),
+                ));
+            }
+            for w in &mut file.workloads {
+                w.params = w.params.scaled(scale);
+            }
+        }
         let targets = overrides
             .targets
             .clone()
@@ -91,6 +106,17 @@ impl Plan {
             }
             for target in &targets {
                 for phase in &w.phases {
+                    if w.params.needs_peer()
+                        && matches!(target.kind, TargetKind::Tmpfs | TargetKind::Layer)
+                    {
+                        skipped.push(format!(
+                            "{}/{target}/{phase}: {} needs two containers on one storage; a {} belongs to one container",
+                            w.name,
+                            w.params.kind(),
+                            target.kind.as_str()
+                        ));
+                        continue;
+                    }
                     if target.ro && !w.params.reads_dataset() {
                         skipped.push(format!(
                             "{}/{target}/{phase}: {} writes, {target} is read-only",
@@ -122,6 +148,7 @@ impl Plan {
             seed,
             skipped,
             only: overrides.workloads.clone(),
+            scale: overrides.scale,
         };
         plan.check_tmpfs()?;
         Ok(plan)
@@ -132,10 +159,21 @@ impl Plan {
         if !self.targets.iter().any(|t| t.kind == TargetKind::Tmpfs) {
             return Ok(());
         }
-        let need: u64 = self
-            .workloads_on(TargetKind::Tmpfs)
-            .map(|w| w.params.footprint())
-            .sum();
+        // A dataset read by several workloads is on the tmpfs once.
+        let mut datasets = std::collections::BTreeMap::new();
+        let mut written = 0;
+        for w in self.workloads_on(TargetKind::Tmpfs) {
+            let all = w.params.footprint();
+            match DatasetSpec::of(w) {
+                Some(ds) => {
+                    let data = w.params.dataset_footprint();
+                    datasets.insert(ds.id(), data);
+                    written += all.saturating_sub(data);
+                }
+                None => written += all,
+            }
+        }
+        let need = written + datasets.values().sum::<u64>();
         let size = self.file.targets.tmpfs.size;
         let place = format!("{}: [targets.tmpfs] size", self.file.path.display());
         if need > size.0 {
@@ -250,5 +288,66 @@ chunk_size = "1MiB"
             err.contains("[targets.tmpfs] size") && err.contains("cannot hold"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn scale_shrinks_counts_and_keeps_per_op_sizes() {
+        use crate::workload::Params;
+        let file = WorkloadFile::parse(Path::new("w.toml"), FILE).unwrap();
+        let plan = Plan::new(
+            file,
+            &Overrides {
+                scale: Some(0.5),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        for cell in &plan.cells {
+            match &cell.workload.params {
+                Params::SeqRead {
+                    shards, shard_size, ..
+                } => assert_eq!((*shards, shard_size.0), (1, 1 << 20)),
+                Params::Checkpoint {
+                    size, chunk_size, ..
+                } => assert_eq!((size.0, chunk_size.0), (2 << 20, 1 << 20)),
+                other => panic!("{other:?}"),
+            }
+        }
+        // (dirs, files_per_dir) → scaled, table-driven.
+        let cases = [
+            ((1000, 1281), 0.01, (10, 1281)),
+            ((16, 256), 0.5, (8, 256)),
+            ((16, 256), 0.01, (1, 41)),
+            ((2, 3), 0.0001, (1, 1)),
+            ((4, 10), 2.0, (8, 10)),
+        ];
+        for ((dirs, files), factor, want) in cases {
+            let p = Params::Metadata {
+                dirs,
+                files_per_dir: files,
+            }
+            .scaled(factor);
+            let Params::Metadata {
+                dirs,
+                files_per_dir,
+            } = p
+            else {
+                unreachable!()
+            };
+            assert_eq!((dirs, files_per_dir), want, "{factor}");
+        }
+        for bad in [0.0, -1.0, f64::NAN, 1000.0] {
+            let file = WorkloadFile::parse(Path::new("w.toml"), FILE).unwrap();
+            let err = Plan::new(
+                file,
+                &Overrides {
+                    scale: Some(bad),
+                    ..Default::default()
+                },
+            )
+            .err()
+            .unwrap();
+            assert!(err.to_string().contains("--scale"), "{err}");
+        }
     }
 }

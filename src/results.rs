@@ -67,6 +67,9 @@ pub struct RepRow {
     pub overhead_s: Option<f64>,
     pub ok: bool,
     pub error: String,
+    /// Accelerator utilisation of a train-epoch rep, 0..=1.
+    #[serde(default)]
+    pub au: Option<f64>,
 }
 
 /// One row of summary.csv: one metric of one cell.
@@ -105,6 +108,16 @@ pub struct SummaryRow {
     pub p99_us: Option<f64>,
     pub p999_us: Option<f64>,
     pub max_us: Option<f64>,
+    /// train-epoch: median accelerator utilisation with its bootstrap 95% CI, and whether
+    /// the median meets the MLPerf Storage rule (AU ≥ 90%).
+    #[serde(default)]
+    pub au: Option<f64>,
+    #[serde(default)]
+    pub au_ci_low: Option<f64>,
+    #[serde(default)]
+    pub au_ci_high: Option<f64>,
+    #[serde(default)]
+    pub au_pass: Option<bool>,
 }
 
 /// One row of latency.csv: percentiles of one op type in one cell, merged over its reps.

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -69,7 +69,7 @@ pub struct Session {
     env: Env,
     results: Results,
     data: DataDir,
-    engine: Option<Rc<Engine>>,
+    engine: Option<Arc<Engine>>,
     image: Option<String>,
     targets: BTreeMap<TargetSpec, Target>,
     broken: BTreeMap<TargetSpec, String>,
@@ -128,9 +128,9 @@ fn check_drop_caches(options: &RunOptions) -> Result<()> {
     Ok(())
 }
 
-fn connect_if_needed(plan: &Plan) -> Result<Option<Rc<Engine>>> {
+fn connect_if_needed(plan: &Plan) -> Result<Option<Arc<Engine>>> {
     Ok(if plan.needs_docker() {
-        Some(Rc::new(Engine::connect()?))
+        Some(Arc::new(Engine::connect()?))
     } else {
         None
     })
@@ -272,6 +272,7 @@ impl Session {
             warmup: Some(env.warmup),
             seed: Some(env.seed),
             workloads: env.only.clone(),
+            scale: env.scale,
         };
         let plan = Plan::new(file, &overrides)?;
         options.out = Some(dir.to_path_buf());
@@ -397,10 +398,16 @@ impl Session {
     fn start_target(&mut self, spec: TargetSpec) -> Result<Target> {
         let host_root = self.data.host_root();
         std::fs::create_dir_all(&host_root).at(&host_root)?;
+        let backup_root = self.data.backup_root();
+        std::fs::create_dir_all(&backup_root).at(&backup_root)?;
         if spec.kind == TargetKind::Native {
             return Ok(Target::new(
                 spec,
-                Box::new(NativeHost::new(&self.options.agent_exe, &host_root)),
+                Box::new(NativeHost::new(
+                    &self.options.agent_exe,
+                    &host_root,
+                    &backup_root,
+                )),
             ));
         }
         let engine = self
@@ -414,6 +421,7 @@ impl Session {
             run_id: &self.results.meta.run_id,
             image: self.image.as_deref().expect("set above"),
             bind_source: &host_root,
+            backup_source: &backup_root,
             settings: &self.plan.file.targets,
         };
         let host = ContainerHost::start(engine, spec, &config)?;
@@ -432,6 +440,8 @@ impl Session {
             root: PathBuf::new(),
             scratch: self.scratch(&cell.target),
             seq: self.seq,
+            backup: PathBuf::new(),
+            role: crate::agent::Role::Solo,
         };
         let drop_caches = self.options.drop_caches && cell.phase == crate::workload::Phase::Cold;
         let outcome = self.execute(cell.target, spec, drop_caches);
@@ -490,6 +500,7 @@ impl Session {
             None => None,
         };
         spec.root = t.root();
+        spec.backup = t.backup_root();
         if let Some(report) = prepared {
             if self.options.progress {
                 let what = if report.reused {
@@ -551,6 +562,7 @@ impl Session {
             overhead_s: None,
             ok: false,
             error: String::new(),
+            au: None,
         };
         let parsed = outcome.and_then(|(r, overhead)| {
             let h = OpHistograms::decode(&r.histograms).map_err(Error::Agent)?;
@@ -577,6 +589,7 @@ impl Session {
                             residency: result.residency,
                             overhead_s: Some(overhead),
                             ok: true,
+                            au: m.au,
                             ..base(&m.name)
                         }
                     })
@@ -624,15 +637,17 @@ impl Session {
             }
         }
         for spec in self.plan.targets.clone() {
+            let mut leftovers = vec![self.data.backup_root().join(self.scratch(&spec))];
             if matches!(spec.kind, TargetKind::Native | TargetKind::Bind) {
-                let scratch = self
-                    .data
-                    .host_root()
-                    .join("scratch")
-                    .join(self.scratch(&spec));
-                if scratch.exists() {
-                    std::fs::remove_dir_all(&scratch).at(&scratch)?;
-                }
+                leftovers.push(
+                    self.data
+                        .host_root()
+                        .join("scratch")
+                        .join(self.scratch(&spec)),
+                );
+            }
+            for dir in leftovers.into_iter().filter(|d| d.exists()) {
+                std::fs::remove_dir_all(&dir).at(&dir)?;
             }
         }
         let mut failed_reps: Vec<String> = self

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
@@ -118,7 +118,7 @@ fn containers_are_hardened() {
     if !docker_available("containers_are_hardened") {
         return;
     }
-    let engine = Rc::new(Engine::connect().unwrap());
+    let engine = Arc::new(Engine::connect().unwrap());
     let image = image::ensure(&engine, &agent_exe()).unwrap();
     let bind = tempfile::tempdir().unwrap();
     let settings = TargetSettings::default();
@@ -127,6 +127,7 @@ fn containers_are_hardened() {
         run_id: &run_id,
         image: &image,
         bind_source: bind.path(),
+        backup_source: bind.path(),
         settings: &settings,
     };
     for kind in [TargetKind::Bind, TargetKind::Tmpfs, TargetKind::Layer] {

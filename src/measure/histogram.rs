@@ -22,10 +22,21 @@ pub enum Op {
     Unlink,
     /// One read of a checkpoint being restored.
     Restore,
+    /// One empty file created (metadata).
+    Create,
+    /// A training step waiting for its batch: the time the accelerator would starve.
+    #[serde(rename = "data-wait")]
+    Wait,
+    /// A sample from the writer's rename to the reader's first sight of it (shared-volume).
+    Visible,
+    /// One file appended to a backup archive.
+    Archive,
+    /// One file extracted from a backup archive.
+    Extract,
 }
 
 impl Op {
-    pub const ALL: [Op; 10] = [
+    pub const ALL: [Op; 15] = [
         Op::Open,
         Op::Read,
         Op::Stat,
@@ -36,6 +47,11 @@ impl Op {
         Op::Rename,
         Op::Unlink,
         Op::Restore,
+        Op::Create,
+        Op::Wait,
+        Op::Visible,
+        Op::Archive,
+        Op::Extract,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +66,11 @@ impl Op {
             Op::Rename => "rename",
             Op::Unlink => "unlink",
             Op::Restore => "restore",
+            Op::Create => "create",
+            Op::Wait => "data-wait",
+            Op::Visible => "visible",
+            Op::Archive => "archive",
+            Op::Extract => "extract",
         }
     }
 

@@ -14,6 +14,7 @@ use crate::analysis::main_op;
 use crate::error::{Error, Result};
 use crate::measure::Op;
 use crate::results::{CellKey, SummaryRow};
+use crate::workload::train_epoch::AU_PASS;
 
 pub const WIDTH: u32 = 1600;
 pub const HEIGHT: u32 = 900;
@@ -446,8 +447,15 @@ fn targets_of<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<String> {
 fn unit(metric: &str) -> &'static str {
     match metric {
         "scan" => "files/s",
+        "epoch" => "MiB/s",
+        "create" | "stat" | "rename" | "unlink" => "ops/s",
         _ => "MiB/s",
     }
+}
+
+/// Whether a metric's bars show ops/s rather than MiB/s.
+fn counts_ops(metric: &str) -> bool {
+    unit(metric) != "MiB/s"
 }
 
 fn bar_of(s: &SummaryRow, ops: bool) -> Option<Bar> {
@@ -527,7 +535,7 @@ fn throughput(run: &HostRun) -> Figure {
                 &cell_rows,
                 format!("{w} — {m} ({})", unit(m)),
                 unit(m),
-                m == "scan",
+                counts_ops(m),
             )
         })
         .collect();
@@ -769,6 +777,211 @@ fn checkpoint(run: &HostRun) -> Option<Figure> {
     })
 }
 
+fn au_bar(r: &SummaryRow) -> Option<Bar> {
+    Some(Bar {
+        value: r.au? * 100.0,
+        lo: r.au_ci_low.map(|v| v * 100.0),
+        hi: r.au_ci_high.map(|v| v * 100.0),
+        noisy: false,
+    })
+}
+
+const AU_CAPTION: &str = "AU = emulated compute time / step time; bars: median over reps, whiskers: bootstrap 95% CI; line: the MLPerf Storage pass mark (90%)";
+
+/// train-epoch: accelerator utilisation per target, phases as groups, with the 90% line.
+fn au(run: &HostRun) -> Option<Figure> {
+    let rows: Vec<&SummaryRow> = run
+        .analysis
+        .summary
+        .iter()
+        .filter(|r| r.au.is_some())
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let panels = ordered(rows.iter().map(|r| r.workload.clone()))
+        .into_iter()
+        .map(|w| {
+            let wr: Vec<&SummaryRow> = rows.iter().copied().filter(|r| r.workload == w).collect();
+            let phases = ordered(wr.iter().map(|r| r.phase.clone()));
+            let series = targets_of(wr.iter().copied())
+                .into_iter()
+                .map(|t| BarSeries {
+                    color: target_color(&t),
+                    bars: phases
+                        .iter()
+                        .map(|ph| {
+                            wr.iter()
+                                .find(|r| r.target == t && &r.phase == ph)
+                                .and_then(|r| au_bar(r))
+                        })
+                        .collect(),
+                    label: t,
+                })
+                .collect();
+            Panel::Bars(BarPanel {
+                title: format!("{w} — accelerator utilisation (higher is better)"),
+                y_label: "AU %".into(),
+                groups: phases.iter().map(|p| format!("{p} cache")).collect(),
+                series,
+                reference: Some(AU_PASS * 100.0),
+            })
+        })
+        .collect();
+    Some(Figure {
+        name: format!("{}-au", slug(&run.env.host.hostname)),
+        title: format!(
+            "Would the accelerator starve? AU% per target — {}",
+            host_header(run)
+        ),
+        caption: AU_CAPTION.into(),
+        panels,
+    })
+}
+
+/// train-epoch: how long each training step waited for its batch, percentiles and CDF.
+fn data_wait(run: &HostRun) -> Option<Figure> {
+    let mut panels = Vec::new();
+    let cells = ordered(
+        run.results
+            .histograms
+            .iter()
+            .filter(|(_, h)| h.get(Op::Wait).is_some())
+            .map(|(k, _)| (k.workload.clone(), k.phase.clone())),
+    );
+    for (w, ph) in cells {
+        let mut targets = ordered(
+            run.results
+                .histograms
+                .keys()
+                .filter(|k| k.workload == w && k.phase == ph)
+                .map(|k| k.target.clone()),
+        );
+        sort_targets(&mut targets);
+        let hist = |t: &String| {
+            run.results
+                .histograms
+                .get(&CellKey {
+                    workload: w.clone(),
+                    target: t.clone(),
+                    phase: ph.clone(),
+                })
+                .and_then(|h| h.get(Op::Wait))
+        };
+        let line = |t: &String, points: Vec<(f64, f64)>| Line {
+            label: t.clone(),
+            color: target_color(t),
+            dashed: false,
+            points,
+        };
+        let percentiles = targets
+            .iter()
+            .filter_map(|t| {
+                let h = hist(t)?;
+                Some(line(
+                    t,
+                    PERCENTILES
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (q, _))| (i as f64, h.value_at_quantile(*q) as f64 / 1000.0))
+                        .collect(),
+                ))
+            })
+            .collect();
+        let cdf = targets
+            .iter()
+            .filter_map(|t| {
+                let h = hist(t)?;
+                Some(line(
+                    t,
+                    h.iter_quantiles(2)
+                        .map(|v| {
+                            (
+                                v.value_iterated_to() as f64 / 1000.0,
+                                v.quantile_iterated_to(),
+                            )
+                        })
+                        .collect(),
+                ))
+            })
+            .collect();
+        panels.push(Panel::Percentiles(LinePanel {
+            title: format!("{w} {ph} — data wait per step"),
+            x_label: "percentile".into(),
+            y_label: "µs (log)".into(),
+            categories: Some(PERCENTILES.iter().map(|p| p.1.to_string()).collect()),
+            lines: percentiles,
+        }));
+        panels.push(Panel::Cdf(LinePanel {
+            title: format!("{w} {ph} — data wait CDF"),
+            x_label: "µs (log)".into(),
+            y_label: "fraction of steps".into(),
+            categories: None,
+            lines: cdf,
+        }));
+    }
+    (!panels.is_empty()).then(|| Figure {
+        name: format!("{}-data-wait", slug(&run.env.host.hostname)),
+        title: format!("Data wait per training step — {}", host_header(run)),
+        caption: "time the trainer waited for its next batch (0 when the prefetch queue kept up); lower is better".into(),
+        panels,
+    })
+}
+
+/// Across hosts: AU per train-epoch cell, hosts as groups, targets as bars.
+fn hosts_au(runs: &[HostRun]) -> Option<Figure> {
+    let keys = ordered(
+        runs.iter()
+            .flat_map(|r| r.analysis.summary.iter())
+            .filter(|r| r.au.is_some())
+            .map(|r| (r.workload.clone(), r.phase.clone())),
+    );
+    if keys.is_empty() {
+        return None;
+    }
+    let labels: Vec<String> = runs.iter().map(HostRun::label).collect();
+    let panels = keys
+        .iter()
+        .map(|(w, ph)| {
+            let targets = targets_of(
+                runs.iter()
+                    .flat_map(|r| r.analysis.summary.iter())
+                    .filter(|r| &r.workload == w && &r.phase == ph && r.au.is_some()),
+            );
+            let series = targets
+                .into_iter()
+                .map(|t| BarSeries {
+                    color: target_color(&t),
+                    bars: runs
+                        .iter()
+                        .map(|run| {
+                            run.analysis
+                                .summary
+                                .iter()
+                                .find(|r| r.target == t && &r.workload == w && &r.phase == ph)
+                                .and_then(au_bar)
+                        })
+                        .collect(),
+                    label: t,
+                })
+                .collect();
+            Panel::Bars(BarPanel {
+                title: format!("{w}, {ph} cache — AU %"),
+                y_label: "AU %".into(),
+                groups: labels.clone(),
+                series,
+                reference: Some(AU_PASS * 100.0),
+            })
+        })
+        .collect();
+    Some(Figure {
+        name: "hosts-au".into(),
+        title: "Accelerator utilisation, host by host".into(),
+        caption: AU_CAPTION.into(),
+        panels,
+    })
+}
+
 /// Across hosts: ratio to native per cell, hosts as groups, targets as bars.
 fn hosts_ratio(runs: &[HostRun]) -> Option<Figure> {
     let all: Vec<&SummaryRow> = runs
@@ -923,10 +1136,13 @@ pub fn render_all(runs: &[HostRun], dir: &Path) -> Result<Vec<Rendered>> {
         figures.push(throughput(run));
         figures.extend(small_files(run));
         figures.extend(checkpoint(run));
+        figures.extend(au(run));
+        figures.extend(data_wait(run));
         figures.extend(latency(run));
     }
     if runs.len() > 1 {
         figures.extend(hosts_ratio(runs));
+        figures.extend(hosts_au(runs));
         figures.extend(hosts_cdf(runs));
     }
     figures.iter().map(|f| render(f, dir)).collect()

@@ -162,6 +162,42 @@ fn host_section(md: &mut String, run: &HostRun, charts: &[Rendered], out: &Path)
             flags.join(" ")
         );
     }
+    let trained: Vec<_> = run
+        .analysis
+        .summary
+        .iter()
+        .filter(|s| s.au.is_some())
+        .collect();
+    if !trained.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nAccelerator utilisation (AU = compute / step time; MLPerf Storage passes at ≥ 90%):\n\n| workload | target | phase | AU | 95% CI | samples/s | data wait p50 / p99 µs | ≥ 90% |\n|---|---|---|---:|---|---:|---|---|"
+        );
+        for s in trained {
+            let pct = |v: Option<f64>| v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_default();
+            let wait = match (s.p50_us, s.p99_us) {
+                (Some(a), Some(b)) => format!("{} / {}", num(a), num(b)),
+                _ => "-".into(),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {}–{} | {} | {} | {} |",
+                s.workload,
+                s.target,
+                s.phase,
+                pct(s.au),
+                pct(s.au_ci_low),
+                pct(s.au_ci_high),
+                num(s.median_ops_s),
+                wait,
+                if s.au_pass == Some(true) {
+                    "yes"
+                } else {
+                    "**no**"
+                }
+            );
+        }
+    }
     let failures: Vec<_> = run.results.reps.iter().filter(|r| !r.ok).collect();
     if !failures.is_empty() {
         let _ = writeln!(md, "\nFailed reps:\n");

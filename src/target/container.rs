@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bollard::container::LogOutput;
@@ -19,7 +19,7 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 
 use super::engine::{Engine, RUN_LABEL};
-use super::image::{AGENT_PATH, MOUNT_POINT, PREP_POINT};
+use super::image::{AGENT_PATH, BACKUP_POINT, MOUNT_POINT, PREP_POINT};
 use super::{AgentHost, ExecOutput};
 use crate::env::TargetFacts;
 use crate::error::{Error, Result};
@@ -32,15 +32,19 @@ pub struct ContainerConfig<'a> {
     pub image: &'a str,
     /// Host folder bind-mounted by the `bind` target (created by mountbench under its data dir).
     pub bind_source: &'a Path,
+    /// Host folder bind-mounted at /mb-backup in every container (backup archives).
+    pub backup_source: &'a Path,
     pub settings: &'a TargetSettings,
 }
 
 pub struct ContainerHost {
-    engine: Rc<Engine>,
+    engine: Arc<Engine>,
     spec: TargetSpec,
     container: Option<String>,
     volume: Option<String>,
     image: String,
+    /// What the container was created from, so a peer on the same storage can be made.
+    body: Option<(String, ContainerCreateBody)>,
 }
 
 pub fn labels(run_id: &str, target: &TargetSpec) -> HashMap<String, String> {
@@ -53,7 +57,7 @@ pub fn labels(run_id: &str, target: &TargetSpec) -> HashMap<String, String> {
 impl ContainerHost {
     /// Create (volume and) container and start it. On any failure, what was created is removed.
     pub fn start(
-        engine: Rc<Engine>,
+        engine: Arc<Engine>,
         spec: TargetSpec,
         config: &ContainerConfig,
     ) -> Result<ContainerHost> {
@@ -63,6 +67,7 @@ impl ContainerHost {
             container: None,
             volume: None,
             image: config.image.to_string(),
+            body: None,
         };
         match host.create(config) {
             Ok(()) => Ok(host),
@@ -148,6 +153,12 @@ impl ContainerHost {
             TargetKind::Layer => {}
             TargetKind::Native => unreachable!("native targets have no container"),
         }
+        mounts.push(mount(
+            MountType::BIND,
+            Some(config.backup_source.display().to_string()),
+            BACKUP_POINT,
+            false,
+        ));
         let uid = rustix::process::getuid().as_raw();
         let gid = rustix::process::getgid().as_raw();
         let body = ContainerCreateBody {
@@ -169,16 +180,27 @@ impl ContainerHost {
             }),
             ..Default::default()
         };
-        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        self.body = Some((name.clone(), body.clone()));
+        self.container = Some(self.create_and_start(&name, body)?);
+        Ok(())
+    }
+
+    fn create_and_start(&self, name: &str, body: ContainerCreateBody) -> Result<String> {
+        let options = CreateContainerOptionsBuilder::default().name(name).build();
         let created = self
             .engine
             .block_on(self.engine.docker.create_container(Some(options), body))
             .map_err(|e| Error::Docker(format!("creating container {name}: {}", Error::from(e))))?;
-        self.container = Some(created.id.clone());
         self.engine
             .block_on(self.engine.docker.start_container(&created.id, None))
-            .map_err(|e| Error::Docker(format!("starting container {name}: {}", Error::from(e))))?;
-        Ok(())
+            .map_err(|e| {
+                let _ = self.engine.block_on(self.engine.docker.remove_container(
+                    &created.id,
+                    Some(RemoveContainerOptionsBuilder::default().force(true).build()),
+                ));
+                Error::Docker(format!("starting container {name}: {}", Error::from(e)))
+            })?;
+        Ok(created.id)
     }
 
     pub fn container_id(&self) -> Option<&str> {
@@ -254,6 +276,10 @@ impl AgentHost for ContainerHost {
         PathBuf::from(MOUNT_POINT)
     }
 
+    fn backup_root(&self) -> PathBuf {
+        PathBuf::from(BACKUP_POINT)
+    }
+
     fn prep_root(&self) -> PathBuf {
         PathBuf::from(if self.spec.ro {
             PREP_POINT
@@ -275,6 +301,31 @@ impl AgentHost for ContainerHost {
 
     fn alive(&self) -> bool {
         self.running()
+    }
+
+    /// A second container on the same storage (bind folder or volume; a tmpfs or a writable
+    /// layer belongs to one container and cannot be shared). The peer never removes the volume.
+    fn peer(&self) -> Result<Box<dyn AgentHost>> {
+        let (name, body) = self
+            .body
+            .clone()
+            .ok_or_else(|| Error::Docker("the target's container is gone".into()))?;
+        if matches!(self.spec.kind, TargetKind::Tmpfs | TargetKind::Layer) {
+            return Err(Error::Docker(format!(
+                "{} storage belongs to one container and cannot be shared",
+                self.spec
+            )));
+        }
+        let mut peer = ContainerHost {
+            engine: self.engine.clone(),
+            spec: self.spec,
+            container: None,
+            volume: None,
+            image: self.image.clone(),
+            body: None,
+        };
+        peer.container = Some(peer.create_and_start(&format!("{name}-peer"), body)?);
+        Ok(Box::new(peer))
     }
 
     fn teardown(&mut self) -> Result<()> {

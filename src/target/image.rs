@@ -17,6 +17,8 @@ pub const REPO: &str = "mountbench-agent";
 pub const MOUNT_POINT: &str = "/mb";
 /// Second, writable mount of the same storage for `:ro` targets, used only to prepare data.
 pub const PREP_POINT: &str = "/mb-prep";
+/// A host folder under the data dir, bind-mounted into every agent container for archives.
+pub const BACKUP_POINT: &str = "/mb-backup";
 pub const AGENT_PATH: &str = "/mountbench";
 
 /// Make sure the agent image exists; returns its tag.
@@ -56,6 +58,7 @@ fn pack_rootfs(agent_exe: &Path, binary: &[u8]) -> Result<Vec<u8>> {
     for dir in [
         MOUNT_POINT,
         PREP_POINT,
+        BACKUP_POINT,
         "/tmp",
         "/proc",
         "/sys",

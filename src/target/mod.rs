@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 
-use crate::agent::{MountFacts, PrepareSpec, RepResult, RepSpec};
+use crate::agent::{MountFacts, PrepareSpec, RepResult, RepSpec, Role};
 use crate::env::TargetFacts;
 use crate::error::{one_line, Error, Result};
 use crate::workload::dataset::{DatasetSpec, PrepareReport};
@@ -29,7 +29,7 @@ pub struct ExecOutput {
 }
 
 /// Runs agent commands where the storage under test is.
-pub trait AgentHost {
+pub trait AgentHost: Send {
     fn exec(&mut self, args: &[String]) -> Result<ExecOutput>;
     /// Where the agent measures.
     fn root(&self) -> PathBuf;
@@ -42,11 +42,17 @@ pub trait AgentHost {
     fn alive(&self) -> bool {
         true
     }
+    /// The host folder for backup archives, as the agent sees it.
+    fn backup_root(&self) -> PathBuf;
+    /// A second agent on the same storage, for workloads with two parties (shared-volume).
+    fn peer(&self) -> Result<Box<dyn AgentHost>>;
 }
 
 pub struct Target {
     pub spec: TargetSpec,
     host: Box<dyn AgentHost>,
+    /// The second agent of two-party workloads, started on first use.
+    peer: Option<Box<dyn AgentHost>>,
     prepared: BTreeSet<String>,
     pub mount: Option<MountFacts>,
 }
@@ -56,6 +62,7 @@ impl Target {
         Target {
             spec,
             host,
+            peer: None,
             prepared: BTreeSet::new(),
             mount: None,
         }
@@ -63,6 +70,10 @@ impl Target {
 
     pub fn root(&self) -> PathBuf {
         self.host.root()
+    }
+
+    pub fn backup_root(&self) -> PathBuf {
+        self.host.backup_root()
     }
 
     /// Generate or reuse a dataset once per run on this target.
@@ -86,7 +97,41 @@ impl Target {
 
     /// Run one rep; returns the agent's result and the overhead outside its own timing.
     pub fn run_rep(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
+        if spec.workload.params.needs_peer() {
+            return self.run_pair(spec);
+        }
         let (result, wall): (RepResult, f64) = self.call("run", spec)?;
+        let overhead = (wall - result.agent_seconds).max(0.0);
+        Ok((result, overhead))
+    }
+
+    /// A two-party rep: the reader on the peer and the writer here, started together. The
+    /// rep's figures are the reader's; the writer's must succeed too.
+    fn run_pair(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
+        if self.peer.is_none() {
+            self.peer = Some(self.host.peer()?);
+        }
+        let peer = self.peer.as_mut().expect("set above");
+        let host = &mut self.host;
+        let reader = RepSpec {
+            role: Role::Reader,
+            ..spec.clone()
+        };
+        let writer = RepSpec {
+            role: Role::Writer,
+            ..spec.clone()
+        };
+        let (read, wrote) = std::thread::scope(|s| {
+            let r = s.spawn(|| call(peer.as_mut(), "run", &reader));
+            let w = call(host.as_mut(), "run", &writer);
+            let r = r
+                .join()
+                .unwrap_or_else(|_| Err(Error::Agent("reader thread panicked".into())));
+            (r, w)
+        });
+        let (_, _): (RepResult, f64) = wrote.map_err(|e| Error::Agent(format!("writer: {e}")))?;
+        let (result, wall): (RepResult, f64) =
+            read.map_err(|e| Error::Agent(format!("reader: {e}")))?;
         let overhead = (wall - result.agent_seconds).max(0.0);
         Ok((result, overhead))
     }
@@ -119,7 +164,11 @@ impl Target {
     }
 
     pub fn teardown(&mut self) -> Result<()> {
-        self.host.teardown()
+        let peer = match self.peer.take() {
+            Some(mut p) => p.teardown(),
+            None => Ok(()),
+        };
+        self.host.teardown().and(peer)
     }
 
     fn call<S: serde::Serialize, T: DeserializeOwned>(
@@ -127,11 +176,20 @@ impl Target {
         command: &str,
         spec: &S,
     ) -> Result<(T, f64)> {
-        let json = serde_json::to_string(spec).expect("agent specs serialize");
-        let args = vec!["agent".into(), command.into(), "--spec".into(), json];
-        let out = self.host.exec(&args)?;
-        Ok((parse_output(&out)?, out.seconds))
+        call(self.host.as_mut(), command, spec)
     }
+}
+
+/// One agent command with a JSON spec; its JSON answer and the wall seconds it took.
+fn call<S: serde::Serialize, T: DeserializeOwned>(
+    host: &mut dyn AgentHost,
+    command: &str,
+    spec: &S,
+) -> Result<(T, f64)> {
+    let json = serde_json::to_string(spec).expect("agent specs serialize");
+    let args = vec!["agent".into(), command.into(), "--spec".into(), json];
+    let out = host.exec(&args)?;
+    Ok((parse_output(&out)?, out.seconds))
 }
 
 fn parse_output<T: DeserializeOwned>(out: &ExecOutput) -> Result<T> {

@@ -10,16 +10,19 @@ use super::{AgentHost, ExecOutput};
 use crate::env::TargetFacts;
 use crate::error::{IoContext, Result};
 
+#[derive(Clone)]
 pub struct NativeHost {
     agent_exe: PathBuf,
     root: PathBuf,
+    backup: PathBuf,
 }
 
 impl NativeHost {
-    pub fn new(agent_exe: &Path, root: &Path) -> Self {
+    pub fn new(agent_exe: &Path, root: &Path, backup: &Path) -> Self {
         NativeHost {
             agent_exe: agent_exe.to_path_buf(),
             root: root.to_path_buf(),
+            backup: backup.to_path_buf(),
         }
     }
 }
@@ -75,6 +78,14 @@ impl AgentHost for NativeHost {
 
     fn prep_root(&self) -> PathBuf {
         self.root.clone()
+    }
+
+    fn backup_root(&self) -> PathBuf {
+        self.backup.clone()
+    }
+
+    fn peer(&self) -> Result<Box<dyn AgentHost>> {
+        Ok(Box::new(self.clone()))
     }
 
     fn facts(&self) -> TargetFacts {

@@ -54,6 +54,20 @@ impl DatasetSpec {
                 median_size,
                 sigma,
                 ..
+            }
+            | Params::TrainEpoch {
+                dirs,
+                files_per_dir,
+                median_size,
+                sigma,
+                ..
+            }
+            | Params::BackupRestore {
+                dirs,
+                files_per_dir,
+                median_size,
+                sigma,
+                ..
             } => Some(DatasetSpec::SmallFiles {
                 dirs: *dirs,
                 files_per_dir: *files_per_dir,
@@ -61,7 +75,16 @@ impl DatasetSpec {
                 sigma: *sigma,
                 seed: workload.seed,
             }),
-            Params::Checkpoint { .. } => None,
+            Params::RandomRead {
+                shards, shard_size, ..
+            } => Some(DatasetSpec::Shards {
+                count: *shards,
+                size: shard_size.0,
+                seed: workload.seed,
+            }),
+            Params::Checkpoint { .. } | Params::Metadata { .. } | Params::SharedVolume { .. } => {
+                None
+            }
         }
     }
 
@@ -100,10 +123,12 @@ impl DatasetSpec {
                 ..
             } => {
                 let mut rng = ChaCha8Rng::seed_from_u64(*seed);
+                // The log-normal tail is cut, at 16× the median for very large samples.
+                let cap = MAX_SMALL_FILE.max(median_size.saturating_mul(16));
                 let dist = LogNormal::new((*median_size as f64).ln(), *sigma)
                     .expect("validated sigma is finite and non-negative");
                 (0..self.file_count())
-                    .map(|_| (dist.sample(&mut rng).round() as u64).clamp(1, MAX_SMALL_FILE))
+                    .map(|_| (dist.sample(&mut rng).round() as u64).clamp(1, cap))
                     .collect()
             }
         }
@@ -352,6 +377,12 @@ fn write_file(path: &Path, size: u64, rng: &mut ChaCha8Rng, buf: &mut [u8]) -> R
 
 /// Verify every file against `manifest.tsv`; returns the number of files checked.
 pub fn verify(dataset: &Dataset) -> Result<usize> {
+    verify_copy(dataset, &dataset.dir)
+}
+
+/// Verify a copy of the dataset's files under `copy` (e.g. restored from a backup) against
+/// the dataset's manifest; returns the number of files checked.
+pub fn verify_copy(dataset: &Dataset, copy: &Path) -> Result<usize> {
     let listing = dataset.dir.join("manifest.tsv");
     let reader = BufReader::new(File::open(&listing).at(&listing)?);
     let mut buf = vec![0u8; 1 << 20];
@@ -365,7 +396,7 @@ pub fn verify(dataset: &Dataset) -> Result<usize> {
                 listing.display()
             )));
         };
-        let path = dataset.dir.join(rel);
+        let path = copy.join(rel);
         let mut file = File::open(&path).at(&path)?;
         let mut hasher = Xxh3::new();
         loop {

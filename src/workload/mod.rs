@@ -1,11 +1,16 @@
 //! The workload engine: the same code runs natively and, as the agent, inside containers.
 
+pub mod backup_restore;
 pub mod cache;
 pub mod checkpoint;
 pub mod dataset;
+pub mod metadata;
+pub mod random_read;
 pub mod seq_read;
+pub mod shared_volume;
 pub mod small_files;
 pub mod spec;
+pub mod train_epoch;
 
 use std::fs::File;
 use std::io::Read;

@@ -1,0 +1,112 @@
+//! `random-read`: records of random size read at random offsets inside large shards (a
+//! sample-level random access pattern: TFRecord indexes, LMDB, HDF5 chunks).
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, IoContext, Result};
+use crate::measure::Op;
+use crate::workload::cache::{self, direct_error, AlignedBuffer};
+use crate::workload::dataset::Dataset;
+use crate::workload::{run_threads, Timed};
+
+/// O_DIRECT offsets and lengths are multiples of this.
+const DIRECT_ALIGN: u64 = 4096;
+
+pub struct RandomReadConfig {
+    pub threads: usize,
+    pub record_min: u64,
+    pub record_max: u64,
+    pub reads: u64,
+    pub direct: bool,
+    pub seed: u64,
+}
+
+/// Where each read of one thread goes: (shard, offset, length), drawn before timing starts.
+fn draws(dataset: &Dataset, config: &RandomReadConfig, thread: usize) -> Vec<(usize, u64, u64)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ (thread as u64).wrapping_mul(0x9E37));
+    let align = if config.direct { DIRECT_ALIGN } else { 1 };
+    let share = config.reads / config.threads as u64
+        + u64::from((thread as u64) < config.reads % config.threads as u64);
+    (0..share)
+        .map(|_| {
+            let shard = rng.random_range(0..dataset.sizes.len());
+            let len = rng.random_range(config.record_min..=config.record_max);
+            let len = (len / align).max(1) * align;
+            let last = dataset.sizes[shard].saturating_sub(len);
+            let offset = rng.random_range(0..=last) / align * align;
+            (shard, offset, len)
+        })
+        .collect()
+}
+
+/// `reads` records in all, split over the threads; ops count records.
+pub fn run(dataset: &Dataset, config: &RandomReadConfig) -> Result<Timed> {
+    let max = config.record_max as usize;
+    // pread needs no file position, so the threads share one handle per shard.
+    let files = (0..dataset.sizes.len())
+        .map(|i| {
+            let path = dataset.path(i);
+            cache::open_read(&path, config.direct).at(&path)
+        })
+        .collect::<Result<Vec<File>>>()?;
+    run_threads(
+        config.threads,
+        &[Op::Read],
+        |t| {
+            let mut buf = AlignedBuffer::new(max.div_ceil(4096) * 4096);
+            buf.fill(1);
+            (buf, draws(dataset, config, t))
+        },
+        |_, (buf, draws), hist| {
+            let mut bytes = 0;
+            for &(shard, offset, len) in draws.iter() {
+                let target = &mut buf[..len as usize];
+                hist.time(Op::Read, || files[shard].read_exact_at(target, offset))
+                    .map_err(|e| Error::io(dataset.path(shard), direct_error(e, config.direct)))?;
+                bytes += len;
+            }
+            Ok((bytes, draws.len() as u64))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::dataset::DatasetSpec;
+
+    #[test]
+    fn reads_the_asked_number_of_records_within_the_shards() {
+        let root = tempfile::tempdir().unwrap();
+        let spec = DatasetSpec::Shards {
+            count: 3,
+            size: 1 << 20,
+            seed: 5,
+        };
+        Dataset::prepare(root.path(), &spec, 2).unwrap();
+        let dataset = Dataset::open(root.path(), &spec).unwrap();
+        let config = RandomReadConfig {
+            threads: 2,
+            record_min: 4096,
+            record_max: 131072,
+            reads: 101,
+            direct: false,
+            seed: 1,
+        };
+        let all: Vec<_> = (0..2).flat_map(|t| draws(&dataset, &config, t)).collect();
+        assert_eq!(all.len(), 101);
+        for (shard, offset, len) in &all {
+            assert!((4096..=131072).contains(len));
+            assert!(offset + len <= 1 << 20, "{offset}+{len}");
+            assert!(*shard < 3);
+        }
+        let timed = run(&dataset, &config).unwrap();
+        assert_eq!(timed.ops, 101);
+        assert_eq!(timed.bytes, all.iter().map(|d| d.2).sum::<u64>());
+        assert_eq!(timed.histograms.get(Op::Read).unwrap().len(), 101);
+    }
+}

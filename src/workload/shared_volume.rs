@@ -1,0 +1,191 @@
+//! `shared-volume`: one agent publishes samples into a folder (write to a temporary name,
+//! then rename, as a producer must so readers never see half a sample) while a second agent,
+//! in another container on the same storage, polls the folder and reads each new sample.
+//! Latency runs from the writer's rename to the reader's first sight of the name.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::error::{Error, IoContext, Result};
+use crate::measure::{Op, OpHistograms};
+
+/// A reader that sees nothing new for this long gives up.
+const STALL: Duration = Duration::from_secs(30);
+
+pub struct Published {
+    pub bytes: u64,
+    pub samples: u64,
+    pub seconds: f64,
+}
+
+pub struct Seen {
+    pub bytes: u64,
+    /// Distinct samples read, each checked against its name and content.
+    pub samples: u64,
+    pub seconds: f64,
+    pub histograms: OpHistograms,
+}
+
+fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+fn name(id: u32) -> String {
+    format!("s{id:08}")
+}
+
+/// The payload of sample `id` past its 16-byte header: a pattern the reader can check.
+fn fill(id: u32, body: &mut [u8]) {
+    for (i, b) in body.iter_mut().enumerate() {
+        *b = (id as usize).wrapping_mul(31).wrapping_add(i) as u8;
+    }
+}
+
+/// Publish `samples` samples of `size` bytes into `dir`; the header carries the id and the
+/// wall-clock time of the rename (the clock both containers share: the kernel's).
+pub fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<Published> {
+    fs::create_dir_all(dir).at(dir)?;
+    let mut buf = vec![0u8; size as usize];
+    let start = Instant::now();
+    for id in 0..samples {
+        fill(id, &mut buf[16..]);
+        let tmp = dir.join(format!(".tmp-{id}"));
+        let fin = dir.join(name(id));
+        buf[..4].copy_from_slice(&id.to_le_bytes());
+        buf[8..16].copy_from_slice(&now_ns().to_le_bytes());
+        let mut file = File::create(&tmp).at(&tmp)?;
+        file.write_all(&buf).at(&tmp)?;
+        if fsync {
+            file.sync_data().at(&tmp)?;
+        }
+        drop(file);
+        fs::rename(&tmp, &fin).at(&fin)?;
+    }
+    Ok(Published {
+        bytes: samples as u64 * size,
+        samples: samples as u64,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Poll `dir` until all `samples` have been seen once each; every sample is read whole and
+/// checked. A name seen again is not read again; a sample with the wrong id, size or bytes
+/// is an error.
+pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
+    let mut hist = OpHistograms::with_ops(&[Op::Visible, Op::Read]);
+    let mut seen = BTreeSet::new();
+    let mut buf = vec![0u8; size as usize];
+    let mut want = vec![0u8; size as usize];
+    let start = Instant::now();
+    let mut last_new = Instant::now();
+    let mut bytes = 0;
+    while seen.len() < samples as usize {
+        let listing = match fs::read_dir(dir) {
+            Ok(l) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            }
+            Err(e) => return Err(Error::io(dir, e)),
+        };
+        let sighted = now_ns();
+        let mut fresh = Vec::new();
+        for entry in listing {
+            let entry = entry.at(dir)?;
+            let file_name = entry.file_name();
+            let Some(id) = file_name
+                .to_str()
+                .and_then(|n| n.strip_prefix('s'))
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if !seen.contains(&id) {
+                fresh.push(id);
+            }
+        }
+        if fresh.is_empty() {
+            if last_new.elapsed() > STALL {
+                return Err(Error::Agent(format!(
+                    "{}: the reader saw {} of {samples} samples, then nothing for {} s",
+                    dir.display(),
+                    seen.len(),
+                    STALL.as_secs()
+                )));
+            }
+            std::thread::sleep(Duration::from_micros(200));
+            continue;
+        }
+        last_new = Instant::now();
+        for id in fresh {
+            let path = dir.join(name(id));
+            let mut file = File::open(&path).at(&path)?;
+            hist.time(Op::Read, || file.read_exact(&mut buf))
+                .at(&path)?;
+            let mut extra = [0u8; 1];
+            if file.read(&mut extra).at(&path)? != 0 {
+                return Err(Error::Agent(format!(
+                    "{}: longer than {size} bytes",
+                    path.display()
+                )));
+            }
+            let got_id = u32::from_le_bytes(buf[..4].try_into().expect("4 bytes"));
+            let written = u64::from_le_bytes(buf[8..16].try_into().expect("8 bytes"));
+            fill(id, &mut want[16..]);
+            if got_id != id || buf[16..] != want[16..] {
+                return Err(Error::Agent(format!(
+                    "{}: content is not sample {id}",
+                    path.display()
+                )));
+            }
+            hist.record(Op::Visible, sighted.saturating_sub(written));
+            seen.insert(id);
+            bytes += size;
+        }
+    }
+    Ok(Seen {
+        bytes,
+        samples: seen.len() as u64,
+        seconds: start.elapsed().as_secs_f64(),
+        histograms: hist,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_sees_every_sample_exactly_once() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("shared");
+        let reader = {
+            let dir = dir.clone();
+            std::thread::spawn(move || read(&dir, 300, 4096))
+        };
+        let published = write(&dir, 300, 4096, false).unwrap();
+        let seen = reader.join().unwrap().unwrap();
+        assert_eq!(published.samples, 300);
+        assert_eq!(seen.samples, 300);
+        assert_eq!(seen.bytes, 300 * 4096);
+        assert_eq!(seen.histograms.get(Op::Visible).unwrap().len(), 300);
+        assert_eq!(seen.histograms.get(Op::Read).unwrap().len(), 300);
+    }
+
+    #[test]
+    fn a_damaged_sample_is_an_error() {
+        let root = tempfile::tempdir().unwrap();
+        write(root.path(), 3, 64, false).unwrap();
+        let mut bytes = fs::read(root.path().join(name(1))).unwrap();
+        bytes[40] ^= 1;
+        fs::write(root.path().join(name(1)), bytes).unwrap();
+        let err = read(root.path(), 3, 64).err().unwrap().to_string();
+        assert!(err.contains("is not sample 1"), "{err}");
+    }
+}
