@@ -1,40 +1,120 @@
 #!/usr/bin/env bash
-# Compare mountbench's native figures with fio on the same files, block size, threads and
-# (warm) cache state. Needs fio and a release build; prints one ratio per workload
-# (seq-read and checkpoint so far).
-# Usage: scripts/fio-compare.sh [workload-file]   (default workloads/quick.toml)
+# mountbench's native figures against fio on the same files, block size, threads and warm
+# cache state; medians of 7 runs on both sides. Needs fio (Debian: apt-get install fio), a
+# release build, and root for the tmpfs part (it mounts a tmpfs).
+#
+#   seq-read     2 fio jobs, each reading half the shards front to back, bs 1 MiB, psync
+#   small-files  2 fio jobs, each over half the files (hard links in two folders, opendir),
+#                one read per file. fio reads a file in whole blocks only, so the files
+#                here all have one size (112 KiB, sigma 0) and fio's block is that size;
+#                mountbench reads each in one call too.
+#   checkpoint   1 fio job writing 128 MiB in 8 MiB blocks then fsync (end_fsync), vs our
+#                save (write + fsync + rename + folder fsync). Disk writes on a VM swing a
+#                lot from one second to the next (here 190-680 MiB/s for the same fio job),
+#                so the two alternate, one fio job then one mountbench rep, 15 times.
+#   tmpfs        the seq-read above on a host tmpfs, and mountbench's tmpfs target
+#
+# fio's buffers are mmap'ed (--iomem=mmap): with its default malloc'ed buffer, fio 3.33 reads
+# 1 MiB blocks from the page cache at ~1.3 GB/s here against ~6 GB/s with mmap or shm, an
+# artefact of the buffer, not of the I/O.
+# Usage: scripts/fio-compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-wl=${1:-workloads/quick.toml}
-mb=target/release/mountbench
-data=${MOUNTBENCH_DATA:-$HOME/.cache/mountbench}
-out=$(mktemp -d)
-$mb run -q -w "$wl" --targets native --reps 7 --out "$out/mb" >/dev/null
-median() { awk -F, -v w="$1" -v m="$2" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h["workload"]==w && $h["metric"]==m {print $h["median_mib_s"]}' "$out/mb/summary.csv"; }
-fio_bw() { fio --output-format=json --invalidate=0 "$@" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(j["read"]["bw_bytes"]+j["write"]["bw_bytes"] for j in d["jobs"])/2**20)'; }
+mb=$PWD/target/release/mountbench
+work=$(mktemp -d)
+data=$work/data
+trap 'umount "$work/tmpfs" 2>/dev/null || true; rm -rf "$work"' EXIT
+reps=7
+wl=$work/fio-compare.toml
+cat > "$wl" <<'TOML'
+[run]
+targets = ["native"]
+[targets.tmpfs]
+size = "1GiB"
+[targets.container]
+memory = "2GiB"
+[[workload]]
+kind = "seq-read"
+name = "seq-read"
+shards = 8
+shard_size = "64MiB"
+block_size = "1MiB"
+threads = 2
+[[workload]]
+kind = "small-files"
+name = "small-files"
+dirs = 16
+files_per_dir = 256
+median_size = "112KiB"
+sigma = 0.0
+threads = 2
+[[workload]]
+kind = "checkpoint"
+name = "checkpoint"
+size = "128MiB"
+chunk_size = "8MiB"
+keep = 2
+TOML
 
-ds() { python3 -c "import json,sys; e=json.load(open('$out/mb/env.json')); print('$data/host/datasets/'+[d['id'] for d in e['datasets'] if d['id'].startswith(sys.argv[1])][0])" "$1"; }
-shards=$(ds shards-)
-files=("$shards"/shard-*.bin)
-even=$(printf '%s:' "${files[@]:0:1}" "${files[@]:2:1}" "${files[@]:4:1}" "${files[@]:6:1}"); odd=$(printf '%s:' "${files[@]:1:1}" "${files[@]:3:1}" "${files[@]:5:1}" "${files[@]:7:1}")
-cat "${files[@]}" >/dev/null
-best=0
-for _ in 1 2 3 4 5; do
-  bw=$(fio_bw --ioengine=psync --rw=read --bs=1M --file_service_type=sequential --group_reporting=0 \
-    --name=a --filename="${even%:}" --name=b --filename="${odd%:}")
-  best=$(python3 -c "print(max($best,$bw))")
-done
-echo "seq-read    mountbench $(median seq-read read) MiB/s  fio best-of-5 $best MiB/s  ratio $(python3 -c "print(round($(median seq-read read)/$best,3))")"
+$mb run -q -w "$wl" --only seq-read,small-files --reps $reps --data-dir "$data" --out "$work/mb" >/dev/null
+median_of() { python3 -c 'import statistics,sys; print(round(statistics.median(float(x) for x in sys.argv[1:]),1))' "$@"; }
+mb_median() { awk -F, -v w="$2" -v m="$3" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h["workload"]==w && $h["metric"]==m && $h["target"]==t {print $h["median_mib_s"]}' t="$4" "$1/summary.csv"; }
+fio_bw() { fio --output-format=json --invalidate=0 --iomem=mmap "$@" | sed -n '/^{/,$p' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(j["read"]["bw_bytes"]+j["write"]["bw_bytes"] for j in d["jobs"])/2**20)'; }
+fio_median() { local all=(); for _ in $(seq $reps); do all+=("$(fio_bw "$@")"); done; median_of "${all[@]}"; }
+ratio() { python3 -c "print(round($1/$2, 3))"; }
+dataset() { ls -d "$1"/host/datasets/"$2"-* | grep -v '\.lock$' | head -1; }
 
-# small-files: not compared yet — fio takes the file list in one --filename string, which
-# 4096 paths overflow; an --opendir job per directory changes the thread count.
+shard_jobs() {
+  local dir=$1 files=("$1"/shard-*.bin) even="" odd="" i
+  for i in "${!files[@]}"; do
+    if (( i % 2 == 0 )); then even+="${files[$i]}:"; else odd+="${files[$i]}:"; fi
+  done
+  cat "${files[@]}" >/dev/null
+  echo --ioengine=psync --rw=read --bs=1M --file_service_type=sequential \
+    --name=a --filename="${even%:}" --name=b --filename="${odd%:}"
+}
 
-target="$data/host/fio-ckpt.bin"
-best=0
-for _ in 1 2 3 4 5; do
-  bw=$(fio_bw --ioengine=psync --rw=write --bs=8M --size=128M --end_fsync=1 --name=c --filename="$target")
-  best=$(python3 -c "print(max($best,$bw))")
+shards=$(dataset "$data" shards)
+ours=$(mb_median "$work/mb" seq-read read native)
+theirs=$(fio_median $(shard_jobs "$shards"))
+echo "seq-read     mountbench $ours MiB/s   fio $theirs MiB/s   ratio $(ratio "$ours" "$theirs")"
+
+small=$(dataset "$data" small-files)
+mkdir -p "$work/links/a" "$work/links/b"
+n=0
+while IFS=$'\t' read -r rel _ _; do
+  half=$([ $((n % 2)) = 0 ] && echo a || echo b)
+  ln "$small/$rel" "$work/links/$half/$(echo "$rel" | tr / _)"
+  n=$((n + 1))
+done < "$small/manifest.tsv"
+cat "$small"/d*/* >/dev/null
+ours=$(mb_median "$work/mb" small-files scan native)
+theirs=$(fio_median --ioengine=psync --rw=read --bs=112k --file_service_type=sequential \
+  --name=a --opendir="$work/links/a" --name=b --opendir="$work/links/b")
+echo "small-files  mountbench $ours MiB/s   fio $theirs MiB/s   ratio $(ratio "$ours" "$theirs")   ($n files)"
+
+target="$work/fio-ckpt.bin"
+fio_all=() ours_all=()
+for i in $(seq 15); do
+  fio_all+=("$(fio_bw --ioengine=psync --rw=write --bs=8M --size=128M --end_fsync=1 --name=c --filename="$target")")
   rm -f "$target"
+  $mb run -q -w "$wl" --only checkpoint --reps 1 --warmup 0 --data-dir "$data" --out "$work/mb-ckpt-$i" >/dev/null
+  ours_all+=("$(mb_median "$work/mb-ckpt-$i" checkpoint save native)")
 done
-echo "checkpoint  mountbench $(median checkpoint save) MiB/s  fio best-of-5 $best MiB/s  ratio $(python3 -c "print(round($(median checkpoint save)/$best,3))")"
-rm -rf "$out"
+ours=$(median_of "${ours_all[@]}")
+theirs=$(median_of "${fio_all[@]}")
+echo "checkpoint   mountbench $ours MiB/s   fio $theirs MiB/s   ratio $(ratio "$ours" "$theirs")   (write + fsync, 15 alternating runs each)"
+
+if mkdir -p "$work/tmpfs" && mount -t tmpfs -o size=1g tmpfs "$work/tmpfs" 2>/dev/null; then
+  $mb run -q -w "$wl" --only seq-read --targets native --reps $reps --data-dir "$work/tmpfs/data" --out "$work/mb-tmpfs-native" >/dev/null
+  theirs=$(fio_median $(shard_jobs "$(dataset "$work/tmpfs/data" shards)"))
+  ours=$(mb_median "$work/mb-tmpfs-native" seq-read read native)
+  echo "tmpfs        mountbench native on a tmpfs $ours MiB/s   fio on it $theirs MiB/s   ratio $(ratio "$ours" "$theirs")"
+  if docker info >/dev/null 2>&1; then
+    $mb run -q -w "$wl" --only seq-read --targets tmpfs --reps $reps --data-dir "$data" --out "$work/mb-tmpfs" >/dev/null
+    ours=$(mb_median "$work/mb-tmpfs" seq-read read tmpfs)
+    echo "tmpfs        mountbench tmpfs target $ours MiB/s   fio on a host tmpfs $theirs MiB/s   ratio $(ratio "$ours" "$theirs")"
+  fi
+else
+  echo "tmpfs        skipped: mounting a tmpfs needs root"
+fi

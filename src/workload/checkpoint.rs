@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, IoContext, Result};
-use crate::measure::{Op, OpHistograms};
+use crate::measure::{Lap, Op, OpHistograms};
 use crate::workload::cache::{self, AlignedBuffer};
 use crate::workload::read_timed;
 use crate::workload::spec::Phase;
@@ -136,9 +136,9 @@ pub fn run(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
     let mut buf = AlignedBuffer::new(spec.chunk);
     buf.fill(1);
     let restore_start = Instant::now();
-    let mut file = hist
-        .time(Op::Open, || cache::open_read(&done, spec.direct))
-        .at(&done)?;
+    let mut lap = Lap::start();
+    let mut file = cache::open_read(&done, spec.direct).at(&done)?;
+    lap.split(&mut hist, Op::Open);
     let reads = read_timed(
         Op::Restore,
         &mut file,
@@ -146,6 +146,7 @@ pub fn run(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
         spec.size,
         &mut buf,
         spec.direct,
+        &mut lap,
         &mut hist,
     )?;
     drop(file);

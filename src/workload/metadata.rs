@@ -6,7 +6,7 @@ use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
-use crate::measure::Op;
+use crate::measure::{Lap, Op};
 use crate::workload::{run_threads, Timed};
 
 pub struct Storms {
@@ -38,8 +38,11 @@ pub fn run(dir: &Path, dirs: usize, files_per_dir: usize, threads: usize) -> Res
             &[op],
             |t| (names(t, ""), names(t, ".renamed")),
             |_, (plain, renamed), hist| {
+                let mut lap = Lap::start();
                 for (a, b) in plain.iter().zip(renamed.iter()) {
-                    hist.time(op, || act(a, b)).at(a)?;
+                    let done = act(a, b);
+                    lap.split(hist, op);
+                    done.at(a)?;
                 }
                 Ok((0, plain.len() as u64))
             },

@@ -19,7 +19,7 @@ use std::sync::Barrier;
 use std::time::Instant;
 
 use crate::error::{Error, Result};
-use crate::measure::{Op, OpHistograms};
+use crate::measure::{Lap, Op, OpHistograms};
 use crate::workload::cache::direct_error;
 
 pub use spec::{Params, Phase, TargetKind, TargetSpec, Workload, WorkloadFile};
@@ -95,8 +95,9 @@ where
     })
 }
 
-/// Read exactly `size` bytes of `file` in `buf`-sized reads, each timed as `op`;
+/// Read exactly `size` bytes of `file` in `buf`-sized reads, each timed as `op` on `lap`;
 /// returns the number of reads. A file shorter than its manifest says is an error.
+#[allow(clippy::too_many_arguments)]
 pub fn read_timed(
     op: Op,
     file: &mut File,
@@ -104,14 +105,15 @@ pub fn read_timed(
     size: u64,
     buf: &mut [u8],
     direct: bool,
+    lap: &mut Lap,
     hist: &mut OpHistograms,
 ) -> Result<u64> {
     let (mut left, mut reads) = (size, 0u64);
     while left > 0 {
         let want = (left as usize).min(buf.len());
-        let n = hist
-            .time(op, || file.read(&mut buf[..want]))
-            .map_err(|e| Error::io(path, direct_error(e, direct)))?;
+        let read = file.read(&mut buf[..want]);
+        lap.split(hist, op);
+        let n = read.map_err(|e| Error::io(path, direct_error(e, direct)))?;
         if n == 0 {
             return Err(Error::Agent(format!(
                 "{}: shorter than its manifest says",

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, IoContext, Result};
-use crate::measure::Op;
+use crate::measure::{Lap, Op};
 use crate::workload::cache::{self, direct_error, AlignedBuffer};
 use crate::workload::dataset::Dataset;
 use crate::workload::{run_threads, Timed};
@@ -63,10 +63,11 @@ pub fn run(dataset: &Dataset, config: &RandomReadConfig) -> Result<Timed> {
         },
         |_, (buf, draws), hist| {
             let mut bytes = 0;
+            let mut lap = Lap::start();
             for &(shard, offset, len) in draws.iter() {
-                let target = &mut buf[..len as usize];
-                hist.time(Op::Read, || files[shard].read_exact_at(target, offset))
-                    .map_err(|e| Error::io(dataset.path(shard), direct_error(e, config.direct)))?;
+                let done = files[shard].read_exact_at(&mut buf[..len as usize], offset);
+                lap.split(hist, Op::Read);
+                done.map_err(|e| Error::io(dataset.path(shard), direct_error(e, config.direct)))?;
                 bytes += len;
             }
             Ok((bytes, draws.len() as u64))

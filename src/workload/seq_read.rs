@@ -1,7 +1,7 @@
 //! `seq-read`: shards read front to back with a fixed block size (TFRecord/WebDataset style).
 
 use crate::error::{IoContext, Result};
-use crate::measure::Op;
+use crate::measure::{Lap, Op};
 use crate::workload::cache::{self, AlignedBuffer};
 use crate::workload::dataset::Dataset;
 use crate::workload::{read_timed, run_threads, Timed};
@@ -22,9 +22,9 @@ pub fn run(dataset: &Dataset, threads: usize, block: usize, direct: bool) -> Res
             let (mut bytes, mut reads) = (0u64, 0u64);
             for i in (t..dataset.sizes.len()).step_by(threads) {
                 let path = &paths[i];
-                let mut file = hist
-                    .time(Op::Open, || cache::open_read(path, direct))
-                    .at(path)?;
+                let mut lap = Lap::start();
+                let mut file = cache::open_read(path, direct).at(path)?;
+                lap.split(hist, Op::Open);
                 reads += read_timed(
                     Op::Read,
                     &mut file,
@@ -32,10 +32,12 @@ pub fn run(dataset: &Dataset, threads: usize, block: usize, direct: bool) -> Res
                     dataset.sizes[i],
                     buf,
                     direct,
+                    &mut lap,
                     hist,
                 )?;
                 bytes += dataset.sizes[i];
-                hist.time(Op::Close, || drop(file));
+                drop(file);
+                lap.split(hist, Op::Close);
             }
             Ok((bytes, reads))
         },

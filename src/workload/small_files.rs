@@ -3,14 +3,13 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{IoContext, Result};
-use crate::measure::Op;
+use crate::measure::{Lap, Op};
 use crate::workload::cache::{self, AlignedBuffer};
 use crate::workload::dataset::Dataset;
 use crate::workload::{read_timed, run_threads, Timed};
@@ -54,14 +53,14 @@ pub fn run(
                     path.clear();
                     path.push(&dataset.dir);
                     path.push(&*rel);
-                    let file_start = Instant::now();
+                    let mut lap = Lap::start();
                     if stat {
-                        hist.time(Op::Stat, || std::fs::metadata(&*path))
-                            .at(&*path)?;
+                        let meta = std::fs::metadata(&*path);
+                        lap.split(hist, Op::Stat);
+                        meta.at(&*path)?;
                     }
-                    let mut file = hist
-                        .time(Op::Open, || cache::open_read(path, direct))
-                        .at(&*path)?;
+                    let mut file = cache::open_read(path, direct).at(&*path)?;
+                    lap.split(hist, Op::Open);
                     read_timed(
                         Op::Read,
                         &mut file,
@@ -69,11 +68,13 @@ pub fn run(
                         dataset.sizes[index],
                         buf,
                         direct,
+                        &mut lap,
                         hist,
                     )?;
                     bytes += dataset.sizes[index];
-                    hist.time(Op::Close, || drop(file));
-                    hist.record(Op::File, file_start.elapsed().as_nanos() as u64);
+                    drop(file);
+                    lap.split(hist, Op::Close);
+                    hist.record(Op::File, lap.total().as_nanos() as u64);
                     files += 1;
                 }
             }

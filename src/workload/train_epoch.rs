@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, IoContext, Result};
-use crate::measure::{Op, OpHistograms};
+use crate::measure::{Lap, Op, OpHistograms};
 use crate::workload::cache::{self, AlignedBuffer};
 use crate::workload::dataset::Dataset;
 use crate::workload::read_timed;
@@ -81,7 +81,8 @@ pub fn run(dataset: &Dataset, config: &EpochConfig) -> Result<Epoch> {
             .map(|_| {
                 let (tx, barrier, next, batches) = (tx.clone(), &barrier, &next, &batches);
                 s.spawn(move || -> Result<OpHistograms> {
-                    let mut hist = OpHistograms::with_ops(&[Op::File, Op::Read]);
+                    let mut hist =
+                        OpHistograms::with_ops(&[Op::Open, Op::Read, Op::Close, Op::File]);
                     let mut buf = AlignedBuffer::new(config.block);
                     buf.fill(1);
                     let (mut path, mut rel) = (PathBuf::with_capacity(512), String::new());
@@ -99,8 +100,9 @@ pub fn run(dataset: &Dataset, config: &EpochConfig) -> Result<Epoch> {
                             path.clear();
                             path.push(&dataset.dir);
                             path.push(&rel);
-                            let start = Instant::now();
+                            let mut lap = Lap::start();
                             let mut file = cache::open_read(&path, config.direct).at(&path)?;
+                            lap.split(&mut hist, Op::Open);
                             let size = dataset.sizes[index];
                             read_timed(
                                 Op::Read,
@@ -109,10 +111,12 @@ pub fn run(dataset: &Dataset, config: &EpochConfig) -> Result<Epoch> {
                                 size,
                                 &mut buf,
                                 config.direct,
+                                &mut lap,
                                 &mut hist,
                             )?;
                             drop(file);
-                            hist.record(Op::File, start.elapsed().as_nanos() as u64);
+                            lap.split(&mut hist, Op::Close);
+                            hist.record(Op::File, lap.total().as_nanos() as u64);
                             bytes += size;
                         }
                         if tx.send(bytes).is_err() {
