@@ -226,24 +226,15 @@ impl Session {
             os: format!("{} {}", env.host.os, env.host.kernel),
             engine: env.engine_label(),
         };
-        Ok(Session {
+        Ok(Session::with(
             plan,
             options,
             out_dir,
             env,
-            results: Results::new(meta),
+            Results::new(meta),
             data,
             engine,
-            image: None,
-            targets: BTreeMap::new(),
-            broken: BTreeMap::new(),
-            restarts: BTreeMap::new(),
-            teardown_errors: Vec::new(),
-            seq: 0,
-            out_created: false,
-            done: BTreeSet::new(),
-            _lock: None,
-        })
+        ))
     }
 
     /// Reopen an interrupted run's folder: the same plan (rebuilt from env.json, not from
@@ -310,10 +301,28 @@ impl Session {
             done.len()
         ));
         let seq = results.reps.len() as u64 + failed as u64;
-        Ok(Session {
+        let mut session =
+            Session::with(plan, options, dir.to_path_buf(), env, results, data, engine);
+        session.seq = seq;
+        session.out_created = true;
+        session.done = done;
+        session._lock = Some(lock);
+        Ok(session)
+    }
+
+    fn with(
+        plan: Plan,
+        options: RunOptions,
+        out_dir: PathBuf,
+        env: Env,
+        results: Results,
+        data: DataDir,
+        engine: Option<Arc<Engine>>,
+    ) -> Session {
+        Session {
             plan,
             options,
-            out_dir: dir.to_path_buf(),
+            out_dir,
             env,
             results,
             data,
@@ -323,11 +332,11 @@ impl Session {
             broken: BTreeMap::new(),
             restarts: BTreeMap::new(),
             teardown_errors: Vec::new(),
-            seq,
-            out_created: true,
-            done,
-            _lock: Some(lock),
-        })
+            seq: 0,
+            out_created: false,
+            done: BTreeSet::new(),
+            _lock: None,
+        }
     }
 
     /// The steps of the plan not yet done, in the plan's order.

@@ -4,12 +4,12 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use common::{
-    docker_available, leftovers, mountbench, read_csv, run_cli, run_id_of, write_workload, TINY,
+    docker_available, finish, leftovers, mountbench, only_bind_failed, read_csv, rows_so_far,
+    run_cli, run_id_of, spawn_run, wait_for, write_workload, TINY,
 };
 use mountbench::target::container::{ContainerConfig, ContainerHost};
 use mountbench::target::engine::Engine;
@@ -178,81 +178,43 @@ fn a_killed_container_fails_its_reps_and_the_rest_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
-    let child = Command::new(env!("CARGO_BIN_EXE_mountbench"))
-        .args([
-            "run",
-            "--quiet",
-            "--reps",
-            "12",
-            "--targets",
-            "native,bind",
-            "-w",
-        ])
-        .arg(&workload)
-        .arg("--data-dir")
-        .arg(tmp.path().join("data"))
-        .arg("--out")
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_run(
+        &workload,
+        &tmp.path().join("data"),
+        &out,
+        &["--reps", "12", "--targets", "native,bind"],
+    );
     // Wait until the bind container has served a few reps, then kill it.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let killed = loop {
-        assert!(Instant::now() < deadline, "the bind target never ran");
-        let bind_reps = std::fs::read_to_string(out.join("reps.csv"))
-            .map(|t| t.lines().filter(|l| l.contains(",bind,")).count())
-            .unwrap_or(0);
-        if bind_reps >= 6 {
-            let ps = Command::new("docker")
-                .args(["ps", "-q", "--filter", "label=io.mountbench.target=bind"])
-                .output()
-                .unwrap();
-            let ids: Vec<String> = String::from_utf8_lossy(&ps.stdout)
-                .lines()
-                .map(String::from)
-                .collect();
-            let run_filter = format!("label=io.mountbench.run={}", run_id_of(&out));
-            let ours = Command::new("docker")
-                .args(["ps", "-q", "--filter", &run_filter])
-                .output()
-                .unwrap();
-            let id = ids
-                .into_iter()
-                .find(|id| String::from_utf8_lossy(&ours.stdout).contains(id.as_str()))
-                .expect("our bind container runs");
-            assert!(Command::new("docker")
-                .args(["kill", &id])
-                .status()
-                .unwrap()
-                .success());
-            break id;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    wait_for("the bind target's reps", 120, || {
+        rows_so_far(&out, ",bind,") >= 6
+    });
+    let run_filter = format!("label=io.mountbench.run={}", run_id_of(&out));
+    let ours = Command::new("docker")
+        .args([
+            "ps",
+            "-q",
+            "--filter",
+            &run_filter,
+            "--filter",
+            "label=io.mountbench.target=bind",
+        ])
+        .output()
+        .unwrap();
+    let id = String::from_utf8_lossy(&ours.stdout).trim().to_string();
+    assert!(!id.is_empty(), "our bind container runs");
+    assert!(Command::new("docker")
+        .args(["kill", &id])
+        .status()
+        .unwrap()
+        .success());
+    let (code, stderr) = finish(child);
     assert_eq!(
-        output.status.code(),
+        code,
         Some(1),
         "a failed rep makes a non-zero exit: {stderr}"
     );
     assert!(stderr.contains("rep(s) failed"), "{stderr}");
-    let reps = read_csv(&out.join("reps.csv"));
-    let failed: Vec<_> = reps.iter().filter(|r| r["ok"] == "false").collect();
-    assert!(!failed.is_empty(), "container {killed} was killed");
-    assert!(
-        failed
-            .iter()
-            .all(|r| r["target"] == "bind" && !r["error"].is_empty()),
-        "{failed:?}"
-    );
-    let native_ok = reps
-        .iter()
-        .filter(|r| r["target"] == "native" && r["ok"] == "true")
-        .count();
-    assert_eq!(native_ok, (2 + 1 + 2) * 13, "every native rep completed");
+    only_bind_failed(&out, 13);
     assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
 }
 

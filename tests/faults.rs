@@ -8,54 +8,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{docker_available, leftovers, read_csv, run_id_of, write_workload, TINY};
+use common::{
+    docker_available, finish, leftovers, only_bind_failed, read_csv, rows_so_far, run_id_of,
+    spawn_run, wait_for, write_workload, TINY,
+};
 
 type Row = std::collections::HashMap<String, String>;
-
-fn spawn_run(workload: &Path, data: &Path, out: &Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_mountbench"))
-        .arg("run")
-        .arg("--quiet")
-        .args(args)
-        .arg("-w")
-        .arg(workload)
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--out")
-        .arg(out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn finish(child: Child) -> (Option<i32>, String) {
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-/// Rep rows in reps.csv so far (0 while it does not exist).
-fn rows_so_far(out: &Path, needle: &str) -> usize {
-    std::fs::read_to_string(out.join("reps.csv"))
-        .map(|t| t.lines().skip(1).filter(|l| l.contains(needle)).count())
-        .unwrap_or(0)
-}
-
-fn wait_for(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 fn step_key(r: &Row) -> (String, String, String, String, String) {
     (
@@ -324,20 +287,7 @@ fn the_engine_going_away_fails_container_reps_and_native_goes_on() {
         stderr.contains(&format!("mountbench clean --run {run_id}")),
         "says how to clean up once the engine is back: {stderr}"
     );
-    let reps = read_csv(&out.join("reps.csv"));
-    let failed: Vec<_> = reps.iter().filter(|r| r["ok"] == "false").collect();
-    assert!(!failed.is_empty());
-    assert!(
-        failed
-            .iter()
-            .all(|r| r["target"] == "bind" && !r["error"].is_empty()),
-        "{failed:?}"
-    );
-    let native_ok = reps
-        .iter()
-        .filter(|r| r["target"] == "native" && r["ok"] == "true")
-        .count();
-    assert_eq!(native_ok, (2 + 1 + 2) * 7, "every native rep completed");
+    only_bind_failed(&out, 7);
     // The engine is back (the real socket): clean removes what the run could not.
     let clean = Command::new(env!("CARGO_BIN_EXE_mountbench"))
         .args(["clean", "--run", &run_id])

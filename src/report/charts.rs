@@ -493,8 +493,14 @@ fn host_header(run: &HostRun) -> String {
 const NOISY_NOTE: &str =
     "bars: median of reps, whiskers: bootstrap 95% CI of the median; * noisy (CV > 5%)";
 
-/// One metric's bars: cache phases as groups, one bar per target; `ops` picks ops/s over MiB/s.
-fn phase_panel(rows: &[&SummaryRow], title: String, y_label: &str, ops: bool) -> Panel {
+/// One metric's bars: cache phases as groups, one bar per target, each from `bar`.
+fn phase_panel(
+    rows: &[&SummaryRow],
+    title: String,
+    y_label: &str,
+    bar: &dyn Fn(&SummaryRow) -> Option<Bar>,
+    reference: Option<f64>,
+) -> Panel {
     let phases = ordered(rows.iter().map(|r| r.phase.clone()));
     let series = targets_of(rows.iter().copied())
         .into_iter()
@@ -505,7 +511,7 @@ fn phase_panel(rows: &[&SummaryRow], title: String, y_label: &str, ops: bool) ->
                 .map(|ph| {
                     rows.iter()
                         .find(|r| r.target == t && &r.phase == ph)
-                        .and_then(|r| bar_of(r, ops))
+                        .and_then(|r| bar(r))
                 })
                 .collect(),
             label: t,
@@ -516,7 +522,7 @@ fn phase_panel(rows: &[&SummaryRow], title: String, y_label: &str, ops: bool) ->
         y_label: y_label.into(),
         groups: phases.iter().map(|p| format!("{p} cache")).collect(),
         series,
-        reference: None,
+        reference,
     })
 }
 
@@ -535,7 +541,8 @@ fn throughput(run: &HostRun) -> Figure {
                 &cell_rows,
                 format!("{w} — {m} ({})", unit(m)),
                 unit(m),
-                counts_ops(m),
+                &|r| bar_of(r, counts_ops(m)),
+                None,
             )
         })
         .collect();
@@ -683,7 +690,8 @@ fn small_files(run: &HostRun) -> Option<Figure> {
                 &wr,
                 format!("{w} — files per second (stat + open + read + close)"),
                 "files/s",
-                true,
+                &|r| bar_of(r, true),
+                None,
             )
         })
         .collect();
@@ -803,29 +811,13 @@ fn au(run: &HostRun) -> Option<Figure> {
         .into_iter()
         .map(|w| {
             let wr: Vec<&SummaryRow> = rows.iter().copied().filter(|r| r.workload == w).collect();
-            let phases = ordered(wr.iter().map(|r| r.phase.clone()));
-            let series = targets_of(wr.iter().copied())
-                .into_iter()
-                .map(|t| BarSeries {
-                    color: target_color(&t),
-                    bars: phases
-                        .iter()
-                        .map(|ph| {
-                            wr.iter()
-                                .find(|r| r.target == t && &r.phase == ph)
-                                .and_then(|r| au_bar(r))
-                        })
-                        .collect(),
-                    label: t,
-                })
-                .collect();
-            Panel::Bars(BarPanel {
-                title: format!("{w} — accelerator utilisation (higher is better)"),
-                y_label: "AU %".into(),
-                groups: phases.iter().map(|p| format!("{p} cache")).collect(),
-                series,
-                reference: Some(AU_PASS * 100.0),
-            })
+            phase_panel(
+                &wr,
+                format!("{w} — accelerator utilisation (higher is better)"),
+                "AU %",
+                &au_bar,
+                Some(AU_PASS * 100.0),
+            )
         })
         .collect();
     Some(Figure {

@@ -40,51 +40,27 @@ pub enum DatasetSpec {
 
 impl DatasetSpec {
     pub fn of(workload: &Workload) -> Option<Self> {
+        if let Some((dirs, files_per_dir, median_size, sigma)) = workload.params.small_file_set() {
+            return Some(DatasetSpec::SmallFiles {
+                dirs,
+                files_per_dir,
+                median_size: median_size.0,
+                sigma,
+                seed: workload.seed,
+            });
+        }
         match &workload.params {
             Params::SeqRead {
                 shards, shard_size, ..
-            } => Some(DatasetSpec::Shards {
-                count: *shards,
-                size: shard_size.0,
-                seed: workload.seed,
-            }),
-            Params::SmallFiles {
-                dirs,
-                files_per_dir,
-                median_size,
-                sigma,
-                ..
             }
-            | Params::TrainEpoch {
-                dirs,
-                files_per_dir,
-                median_size,
-                sigma,
-                ..
-            }
-            | Params::BackupRestore {
-                dirs,
-                files_per_dir,
-                median_size,
-                sigma,
-                ..
-            } => Some(DatasetSpec::SmallFiles {
-                dirs: *dirs,
-                files_per_dir: *files_per_dir,
-                median_size: median_size.0,
-                sigma: *sigma,
-                seed: workload.seed,
-            }),
-            Params::RandomRead {
+            | Params::RandomRead {
                 shards, shard_size, ..
             } => Some(DatasetSpec::Shards {
                 count: *shards,
                 size: shard_size.0,
                 seed: workload.seed,
             }),
-            Params::Checkpoint { .. } | Params::Metadata { .. } | Params::SharedVolume { .. } => {
-                None
-            }
+            _ => None,
         }
     }
 

@@ -142,20 +142,7 @@ impl Params {
             Params::SeqRead {
                 shards, shard_size, ..
             } => *shards as u64 * shard_size.0,
-            Params::SmallFiles {
-                dirs,
-                files_per_dir,
-                median_size,
-                sigma,
-                ..
-            }
-            | Params::TrainEpoch {
-                dirs,
-                files_per_dir,
-                median_size,
-                sigma,
-                ..
-            } => small_files_bytes(*dirs, *files_per_dir, *median_size, *sigma),
+            Params::SmallFiles { .. } | Params::TrainEpoch { .. } => self.dataset_footprint(),
             Params::Checkpoint { size, keep, .. } => (*keep as u64 + 1) * size.0,
             Params::RandomRead {
                 shards, shard_size, ..
@@ -166,13 +153,7 @@ impl Params {
                 files_per_dir,
             } => *dirs as u64 * *files_per_dir as u64 * 4096,
             // The dataset and its extracted copy (the archive goes to a host folder).
-            Params::BackupRestore {
-                dirs,
-                files_per_dir,
-                median_size,
-                sigma,
-                ..
-            } => 2 * small_files_bytes(*dirs, *files_per_dir, *median_size, *sigma),
+            Params::BackupRestore { .. } => 2 * self.dataset_footprint(),
             Params::SharedVolume {
                 samples,
                 sample_size,
@@ -181,10 +162,9 @@ impl Params {
         }
     }
 
-    /// Bytes of the pre-generated dataset alone (0 for kinds without one).
-    pub fn dataset_footprint(&self) -> u64 {
+    /// The small-files dataset a kind reads: (dirs, files_per_dir, median_size, sigma).
+    pub fn small_file_set(&self) -> Option<SmallFileSet> {
         match self {
-            Params::SeqRead { .. } | Params::RandomRead { .. } => self.footprint(),
             Params::SmallFiles {
                 dirs,
                 files_per_dir,
@@ -205,8 +185,17 @@ impl Params {
                 median_size,
                 sigma,
                 ..
-            } => small_files_bytes(*dirs, *files_per_dir, *median_size, *sigma),
-            Params::Checkpoint { .. } | Params::Metadata { .. } | Params::SharedVolume { .. } => 0,
+            } => Some((*dirs, *files_per_dir, *median_size, *sigma)),
+            _ => None,
+        }
+    }
+
+    /// Bytes of the pre-generated dataset alone (0 for kinds without one).
+    pub fn dataset_footprint(&self) -> u64 {
+        match (self, self.small_file_set()) {
+            (_, Some((d, f, m, s))) => small_files_bytes(d, f, m, s),
+            (Params::SeqRead { .. } | Params::RandomRead { .. }, _) => self.footprint(),
+            _ => 0,
         }
     }
 
@@ -952,7 +941,7 @@ fn validate(file: &str, index: usize, raw: RawWorkload, run_seed: u64) -> Result
     })
 }
 
-type SmallFileSet = (u32, u32, ByteSize, f64);
+pub type SmallFileSet = (u32, u32, ByteSize, f64);
 
 /// dirs, files_per_dir, median_size and sigma of a small-files dataset, checked.
 fn small_file_set(raw: &RawWorkload, place: &dyn Fn(&str) -> String) -> Result<SmallFileSet> {

@@ -1,6 +1,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
@@ -167,4 +169,70 @@ pub fn expect_input_error(output: &std::process::Output, wants: &[&str]) -> Stri
         assert!(stderr.contains(want), "{want:?} not in {stderr}");
     }
     stderr
+}
+
+/// `mountbench run --quiet ARGS… -w WORKLOAD --data-dir DATA --out OUT`, in the background.
+pub fn spawn_run(workload: &Path, data: &Path, out: &Path, args: &[&str]) -> Child {
+    StdCommand::new(env!("CARGO_BIN_EXE_mountbench"))
+        .arg("run")
+        .arg("--quiet")
+        .args(args)
+        .arg("-w")
+        .arg(workload)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Wait for a spawned run: its exit code and stderr.
+pub fn finish(child: Child) -> (Option<i32>, String) {
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Rep rows in reps.csv so far (0 while it does not exist).
+pub fn rows_so_far(out: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(out.join("reps.csv"))
+        .map(|t| t.lines().skip(1).filter(|l| l.contains(needle)).count())
+        .unwrap_or(0)
+}
+
+pub fn wait_for(what: &str, secs: u64, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// After a fault in the bind target of a TINY run over native,bind: some bind reps failed
+/// with their error, nothing else failed, and all `rounds` (warm-ups + reps) of each of the
+/// five native metric cells completed.
+pub fn only_bind_failed(out: &Path, rounds: usize) {
+    let reps = read_csv(&out.join("reps.csv"));
+    let failed: Vec<_> = reps.iter().filter(|r| r["ok"] == "false").collect();
+    assert!(!failed.is_empty(), "no rep failed");
+    assert!(
+        failed
+            .iter()
+            .all(|r| r["target"] == "bind" && !r["error"].is_empty()),
+        "{failed:?}"
+    );
+    let native_ok = reps
+        .iter()
+        .filter(|r| r["target"] == "native" && r["ok"] == "true")
+        .count();
+    assert_eq!(
+        native_ok,
+        (2 + 1 + 2) * rounds,
+        "every native rep completed"
+    );
 }
