@@ -89,35 +89,34 @@ pub fn prepare(spec: &PrepareSpec) -> Result<PrepareReport> {
 pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     let w = &spec.workload;
     let threads = w.threads as usize;
-    let (metrics, histograms, residency) = match &w.params {
-        Params::SeqRead { block_size, .. } => {
-            let dataset = open_dataset(spec)?;
+    // Kinds that read a generated dataset find it and set its cache phase first.
+    let prepared = match DatasetSpec::of(w) {
+        Some(ds) => {
+            let dataset = Dataset::open(&spec.root, &ds)?;
             let residency = set_phase(&dataset, spec.phase)?;
-            let t = seq_read::run(&dataset, threads, block_size.0 as usize, w.direct)?;
-            (
-                vec![metric("read", &t, Op::Read)],
-                t.histograms,
-                Some(residency),
-            )
+            Some((dataset, residency))
+        }
+        None => None,
+    };
+    let (metrics, histograms, own_residency) = match &w.params {
+        Params::SeqRead { block_size, .. } => {
+            let dataset = dataset(&prepared)?;
+            let t = seq_read::run(dataset, threads, block_size.0 as usize, w.direct)?;
+            (vec![metric("read", &t, Op::Read)], t.histograms, None)
         }
         Params::SmallFiles {
             block_size, stat, ..
         } => {
-            let dataset = open_dataset(spec)?;
-            let residency = set_phase(&dataset, spec.phase)?;
+            let dataset = dataset(&prepared)?;
             let t = small_files::run(
-                &dataset,
+                dataset,
                 threads,
                 block_size.0 as usize,
                 *stat,
                 w.direct,
                 shuffle_seed(spec),
             )?;
-            (
-                vec![metric("scan", &t, Op::File)],
-                t.histograms,
-                Some(residency),
-            )
+            (vec![metric("scan", &t, Op::File)], t.histograms, None)
         }
         Params::Checkpoint {
             size,
@@ -156,10 +155,9 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
             compute_time,
             ..
         } => {
-            let dataset = open_dataset(spec)?;
-            let residency = set_phase(&dataset, spec.phase)?;
+            let dataset = dataset(&prepared)?;
             let epoch = train_epoch::run(
-                &dataset,
+                dataset,
                 &EpochConfig {
                     readers: threads,
                     block: block_size.0 as usize,
@@ -174,7 +172,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
                 au: Some(epoch.clock.au()),
                 ..Metric::of("epoch", epoch.bytes, epoch.samples, epoch.seconds, Op::Wait)
             };
-            (vec![metric], epoch.histograms, Some(residency))
+            (vec![metric], epoch.histograms, None)
         }
         Params::RandomRead {
             record_size,
@@ -182,10 +180,9 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
             reads,
             ..
         } => {
-            let dataset = open_dataset(spec)?;
-            let residency = set_phase(&dataset, spec.phase)?;
+            let dataset = dataset(&prepared)?;
             let t = random_read::run(
-                &dataset,
+                dataset,
                 &RandomReadConfig {
                     threads,
                     record_min: record_size.0,
@@ -195,11 +192,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
                     seed: shuffle_seed(spec),
                 },
             )?;
-            (
-                vec![metric("read", &t, Op::Read)],
-                t.histograms,
-                Some(residency),
-            )
+            (vec![metric("read", &t, Op::Read)], t.histograms, None)
         }
         Params::Metadata {
             dirs,
@@ -220,14 +213,13 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
             (metrics, histograms, None)
         }
         Params::BackupRestore { fsync, .. } => {
-            let dataset = open_dataset(spec)?;
-            let residency = set_phase(&dataset, spec.phase)?;
+            let dataset = dataset(&prepared)?;
             let archive = spec
                 .backup
                 .join(&spec.scratch)
                 .join(format!("{}-{}.tar", w.name, spec.seq));
             let restore = scratch_dir(spec).join(format!("restore-{}", spec.seq));
-            let trip = backup_restore::run(&dataset, &archive, &restore, *fsync)?;
+            let trip = backup_restore::run(dataset, &archive, &restore, *fsync)?;
             let metrics = vec![
                 Metric::of(
                     "backup",
@@ -244,7 +236,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
                     Op::Extract,
                 ),
             ];
-            (metrics, trip.histograms, Some(residency))
+            (metrics, trip.histograms, None)
         }
         Params::SharedVolume {
             samples,
@@ -276,7 +268,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     Ok(RepResult {
         metrics,
         histograms: histograms.encode(),
-        residency,
+        residency: own_residency.or(prepared.map(|(_, r)| r)),
         agent_seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -311,9 +303,11 @@ fn scratch_dir(spec: &RepSpec) -> PathBuf {
         .join(&spec.workload.name)
 }
 
-fn open_dataset(spec: &RepSpec) -> Result<Dataset> {
-    let ds = DatasetSpec::of(&spec.workload).expect("read workloads have a dataset");
-    Dataset::open(&spec.root, &ds)
+fn dataset(prepared: &Option<(Dataset, f64)>) -> Result<&Dataset> {
+    prepared
+        .as_ref()
+        .map(|(d, _)| d)
+        .ok_or_else(|| Error::Agent("this workload kind has no dataset".into()))
 }
 
 /// Evict (cold) or read once (warm), then measure what fraction is cached.

@@ -27,7 +27,7 @@ pub enum Op {
     /// A training step waiting for its batch: the time the accelerator would starve.
     #[serde(rename = "data-wait")]
     Wait,
-    /// A sample from the writer's rename to the reader's first sight of it (shared-volume).
+    /// A sample from the writer starting to publish it to the reader's first sight of it.
     Visible,
     /// One file appended to a backup archive.
     Archive,

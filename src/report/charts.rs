@@ -580,14 +580,7 @@ fn ratio(run: &HostRun) -> Option<Figure> {
                         .find(|r| {
                             r.target == t && &r.workload == w && &r.metric == m && &r.phase == p
                         })
-                        .and_then(|r| {
-                            Some(Bar {
-                                value: r.ratio_to_native?,
-                                lo: r.ratio_ci_low,
-                                hi: r.ratio_ci_high,
-                                noisy: r.noisy,
-                            })
-                        })
+                        .and_then(|r| ratio_bar(r))
                 })
                 .collect(),
             label: t,
@@ -920,26 +913,42 @@ fn data_wait(run: &HostRun) -> Option<Figure> {
     })
 }
 
-/// Across hosts: AU per train-epoch cell, hosts as groups, targets as bars.
-fn hosts_au(runs: &[HostRun]) -> Option<Figure> {
-    let keys = ordered(
-        runs.iter()
-            .flat_map(|r| r.analysis.summary.iter())
-            .filter(|r| r.au.is_some())
-            .map(|r| (r.workload.clone(), r.phase.clone())),
-    );
-    if keys.is_empty() {
-        return None;
-    }
-    let labels: Vec<String> = runs.iter().map(HostRun::label).collect();
-    let panels = keys
+/// The ratio to native of a row, with its CI, as a bar.
+fn ratio_bar(r: &SummaryRow) -> Option<Bar> {
+    Some(Bar {
+        value: r.ratio_to_native?,
+        lo: r.ratio_ci_low,
+        hi: r.ratio_ci_high,
+        noisy: r.noisy,
+    })
+}
+
+/// Across hosts: one panel per cell (workload, metric, phase) that `bar` draws, hosts as
+/// groups, targets as bars.
+fn host_panels(
+    runs: &[HostRun],
+    bar: &dyn Fn(&SummaryRow) -> Option<Bar>,
+    title: &dyn Fn(&str, &str, &str) -> String,
+    y_label: &str,
+    reference: Option<f64>,
+) -> Vec<Panel> {
+    let all: Vec<&SummaryRow> = runs
         .iter()
-        .map(|(w, ph)| {
-            let targets = targets_of(
-                runs.iter()
-                    .flat_map(|r| r.analysis.summary.iter())
-                    .filter(|r| &r.workload == w && &r.phase == ph && r.au.is_some()),
-            );
+        .flat_map(|r| r.analysis.summary.iter())
+        .filter(|r| bar(r).is_some())
+        .collect();
+    let keys = ordered(
+        all.iter()
+            .map(|r| (r.workload.clone(), r.metric.clone(), r.phase.clone())),
+    );
+    let labels: Vec<String> = runs.iter().map(HostRun::label).collect();
+    let same_cell = |r: &SummaryRow, (w, m, ph): &(String, String, String)| {
+        &r.workload == w && &r.metric == m && &r.phase == ph
+    };
+    keys.iter()
+        .take(9)
+        .map(|key| {
+            let targets = targets_of(all.iter().copied().filter(|r| same_cell(r, key)));
             let series = targets
                 .into_iter()
                 .map(|t| BarSeries {
@@ -950,23 +959,34 @@ fn hosts_au(runs: &[HostRun]) -> Option<Figure> {
                             run.analysis
                                 .summary
                                 .iter()
-                                .find(|r| r.target == t && &r.workload == w && &r.phase == ph)
-                                .and_then(au_bar)
+                                .find(|r| r.target == t && same_cell(r, key))
+                                .and_then(bar)
                         })
                         .collect(),
                     label: t,
                 })
                 .collect();
             Panel::Bars(BarPanel {
-                title: format!("{w}, {ph} cache — AU %"),
-                y_label: "AU %".into(),
+                title: title(&key.0, &key.1, &key.2),
+                y_label: y_label.into(),
                 groups: labels.clone(),
                 series,
-                reference: Some(AU_PASS * 100.0),
+                reference,
             })
         })
-        .collect();
-    Some(Figure {
+        .collect()
+}
+
+/// Across hosts: AU per train-epoch cell.
+fn hosts_au(runs: &[HostRun]) -> Option<Figure> {
+    let panels = host_panels(
+        runs,
+        &au_bar,
+        &|w, _, ph| format!("{w}, {ph} cache — AU %"),
+        "AU %",
+        Some(AU_PASS * 100.0),
+    );
+    (!panels.is_empty()).then(|| Figure {
         name: "hosts-au".into(),
         title: "Accelerator utilisation, host by host".into(),
         caption: AU_CAPTION.into(),
@@ -974,64 +994,16 @@ fn hosts_au(runs: &[HostRun]) -> Option<Figure> {
     })
 }
 
-/// Across hosts: ratio to native per cell, hosts as groups, targets as bars.
+/// Across hosts: each container target's ratio to its own host's native, per cell.
 fn hosts_ratio(runs: &[HostRun]) -> Option<Figure> {
-    let all: Vec<&SummaryRow> = runs
-        .iter()
-        .flat_map(|r| r.analysis.summary.iter())
-        .filter(|r| r.target != "native" && r.ratio_to_native.is_some())
-        .collect();
-    let keys = ordered(
-        all.iter()
-            .map(|r| (r.workload.clone(), r.metric.clone(), r.phase.clone())),
+    let panels = host_panels(
+        runs,
+        &|r| ratio_bar(r).filter(|_| r.target != "native"),
+        &|w, m, ph| format!("{w} {m}, {ph} cache — × native"),
+        "× native",
+        Some(1.0),
     );
-    if keys.is_empty() {
-        return None;
-    }
-    let labels: Vec<String> = runs.iter().map(HostRun::label).collect();
-    let panels = keys
-        .iter()
-        .take(9)
-        .map(|(w, m, ph)| {
-            let targets = targets_of(
-                all.iter()
-                    .copied()
-                    .filter(|r| &r.workload == w && &r.metric == m && &r.phase == ph),
-            );
-            let series = targets
-                .into_iter()
-                .map(|t| BarSeries {
-                    color: target_color(&t),
-                    bars: runs
-                        .iter()
-                        .map(|run| {
-                            let r = run.analysis.summary.iter().find(|r| {
-                                r.target == t
-                                    && &r.workload == w
-                                    && &r.metric == m
-                                    && &r.phase == ph
-                            })?;
-                            Some(Bar {
-                                value: r.ratio_to_native?,
-                                lo: r.ratio_ci_low,
-                                hi: r.ratio_ci_high,
-                                noisy: r.noisy,
-                            })
-                        })
-                        .collect(),
-                    label: t,
-                })
-                .collect();
-            Panel::Bars(BarPanel {
-                title: format!("{w} {m}, {ph} cache — × native"),
-                y_label: "× native".into(),
-                groups: labels.clone(),
-                series,
-                reference: Some(1.0),
-            })
-        })
-        .collect();
-    Some(Figure {
+    (!panels.is_empty()).then(|| Figure {
         name: "hosts-ratio".into(),
         title: "Container storage vs native, host by host".into(),
         caption: "each host compared with its own native baseline; whiskers: bootstrap 95% CI of the ratio; * noisy".into(),

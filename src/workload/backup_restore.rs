@@ -30,14 +30,14 @@ pub fn run(dataset: &Dataset, archive: &Path, restore: &Path, fsync: bool) -> Re
     let names: Vec<String> = (0..dataset.sizes.len())
         .map(|i| dataset.spec.rel_path(i))
         .collect();
+    let paths: Vec<_> = names.iter().map(|n| dataset.dir.join(n)).collect();
     let tar_error = |e: std::io::Error| Error::io(archive, e);
 
     let start = Instant::now();
     let mut builder = tar::Builder::new(BufWriter::new(File::create(archive).at(archive)?));
-    for name in &names {
-        let path = dataset.dir.join(name);
-        hist.time(Op::Archive, || builder.append_path_with_name(&path, name))
-            .at(&path)?;
+    for (path, name) in paths.iter().zip(&names) {
+        hist.time(Op::Archive, || builder.append_path_with_name(path, name))
+            .at(path)?;
     }
     let file = builder
         .into_inner()

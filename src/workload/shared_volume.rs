@@ -1,7 +1,8 @@
 //! `shared-volume`: one agent publishes samples into a folder (write to a temporary name,
 //! then rename, as a producer must so readers never see half a sample) while a second agent,
 //! in another container on the same storage, polls the folder and reads each new sample.
-//! Latency runs from the writer's rename to the reader's first sight of the name.
+//! Latency runs from the writer starting to publish a sample (write, optional fsync, rename)
+//! to the reader's first sight of its name.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
@@ -48,7 +49,7 @@ fn fill(id: u32, body: &mut [u8]) {
 }
 
 /// Publish `samples` samples of `size` bytes into `dir`; the header carries the id and the
-/// wall-clock time of the rename (the clock both containers share: the kernel's).
+/// wall-clock time publishing began (the clock both containers share: the kernel's).
 pub fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<Published> {
     fs::create_dir_all(dir).at(dir)?;
     let mut buf = vec![0u8; size as usize];

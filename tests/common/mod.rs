@@ -135,19 +135,23 @@ pub fn check_svg(path: &Path) {
     );
 }
 
-/// `mountbench run -w WORKLOAD --data-dir DATA --out OUT ARGS…`, waited for.
-pub fn run_cli(workload: &Path, data: &Path, out: &Path, args: &[&str]) -> std::process::Output {
-    mountbench()
-        .arg("run")
+/// `mountbench run ARGS… -w WORKLOAD --data-dir DATA --out OUT`, not started.
+pub fn run_command(workload: &Path, data: &Path, out: &Path, args: &[&str]) -> StdCommand {
+    let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_mountbench"));
+    cmd.arg("run")
         .args(args)
         .arg("-w")
         .arg(workload)
         .arg("--data-dir")
         .arg(data)
         .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap()
+        .arg(out);
+    cmd
+}
+
+/// `mountbench run ARGS… -w WORKLOAD --data-dir DATA --out OUT`, waited for.
+pub fn run_cli(workload: &Path, data: &Path, out: &Path, args: &[&str]) -> std::process::Output {
+    run_command(workload, data, out, args).output().unwrap()
 }
 
 /// `mountbench report DIRS… --out OUT`, waited for.
@@ -173,16 +177,9 @@ pub fn expect_input_error(output: &std::process::Output, wants: &[&str]) -> Stri
 
 /// `mountbench run --quiet ARGS… -w WORKLOAD --data-dir DATA --out OUT`, in the background.
 pub fn spawn_run(workload: &Path, data: &Path, out: &Path, args: &[&str]) -> Child {
-    StdCommand::new(env!("CARGO_BIN_EXE_mountbench"))
-        .arg("run")
-        .arg("--quiet")
-        .args(args)
-        .arg("-w")
-        .arg(workload)
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--out")
-        .arg(out)
+    let mut quiet = vec!["--quiet"];
+    quiet.extend_from_slice(args);
+    run_command(workload, data, out, &quiet)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
