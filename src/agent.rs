@@ -89,6 +89,7 @@ pub fn prepare(spec: &PrepareSpec) -> Result<PrepareReport> {
 pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     let w = &spec.workload;
     let threads = w.threads as usize;
+    crate::measure::calibrate_clock();
     // Kinds that read a generated dataset find it and set its cache phase first.
     let prepared = match DatasetSpec::of(w) {
         Some(ds) => {
@@ -105,16 +106,22 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
             (vec![metric("read", &t, Op::Read)], t.histograms, None)
         }
         Params::SmallFiles {
-            block_size, stat, ..
+            block_size,
+            stat,
+            breakdown_every,
+            ..
         } => {
             let dataset = dataset(&prepared)?;
             let t = small_files::run(
                 dataset,
-                threads,
-                block_size.0 as usize,
-                *stat,
-                w.direct,
-                shuffle_seed(spec),
+                small_files::Scan {
+                    threads,
+                    block: block_size.0 as usize,
+                    stat: *stat,
+                    direct: w.direct,
+                    breakdown_every: *breakdown_every,
+                    shuffle_seed: shuffle_seed(spec),
+                },
             )?;
             (vec![metric("scan", &t, Op::File)], t.histograms, None)
         }

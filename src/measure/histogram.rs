@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use base64::Engine as _;
 use hdrhistogram::serialization::{Deserializer, Serializer as _, V2DeflateSerializer};
 use hdrhistogram::Histogram;
+use quanta::Instant;
 use serde::{Deserialize, Serialize};
 
 /// The operation types timed one by one inside the agent.
@@ -79,6 +79,14 @@ impl Op {
     }
 }
 
+/// The clock for per-op latencies: the TSC scaled to nanoseconds where it is invariant (the
+/// OS clock otherwise). After a syscall it costs about a third of `std::time::Instant::now`
+/// here (benches/recording.rs). Its calibration (~1 ms) runs on first use, so call this
+/// once before any timed section.
+pub fn calibrate_clock() {
+    let _ = Instant::now();
+}
+
 /// Back-to-back op timing with one clock read per op: each op is timed from the end of the
 /// one before it, so a chain of N ops costs N + 1 clock reads instead of 2N.
 #[derive(Debug, Clone, Copy)]
@@ -102,6 +110,21 @@ impl Lap {
         let now = Instant::now();
         hist.record(op, (now - self.last).as_nanos() as u64);
         self.last = now;
+    }
+
+    /// Read the clock without recording anything: the end of an op whose parts were not
+    /// timed one by one.
+    #[inline]
+    pub fn tick(&mut self) {
+        self.last = Instant::now();
+    }
+
+    /// Record the whole chain (start to last split) under `op` and begin the next chain at
+    /// the last split, so consecutive chains cost no extra clock read.
+    #[inline]
+    pub fn end(&mut self, hist: &mut OpHistograms, op: Op) {
+        hist.record(op, (self.last - self.start).as_nanos() as u64);
+        self.start = self.last;
     }
 
     /// From the start to the last split.

@@ -3,5 +3,5 @@
 pub mod histogram;
 pub mod stats;
 
-pub use histogram::{Lap, LatencySummary, Op, OpHistograms};
+pub use histogram::{calibrate_clock, Lap, LatencySummary, Op, OpHistograms};
 pub use stats::{bootstrap_ratio, SampleStats};

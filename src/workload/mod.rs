@@ -108,11 +108,24 @@ pub fn read_timed(
     lap: &mut Lap,
     hist: &mut OpHistograms,
 ) -> Result<u64> {
+    read_to_len(file, path, size, buf, direct, || lap.split(hist, op))
+}
+
+/// Read exactly `size` bytes of `file` in `buf`-sized reads, calling `after_read` after
+/// each one; returns the number of reads.
+pub fn read_to_len(
+    file: &mut File,
+    path: &Path,
+    size: u64,
+    buf: &mut [u8],
+    direct: bool,
+    mut after_read: impl FnMut(),
+) -> Result<u64> {
     let (mut left, mut reads) = (size, 0u64);
     while left > 0 {
         let want = (left as usize).min(buf.len());
         let read = file.read(&mut buf[..want]);
-        lap.split(hist, op);
+        after_read();
         let n = read.map_err(|e| Error::io(path, direct_error(e, direct)))?;
         if n == 0 {
             return Err(Error::Agent(format!(
