@@ -18,7 +18,7 @@ use mountbench::datadir::DataDir;
 use mountbench::plan::{Overrides, Plan, Step};
 use mountbench::run::{RunOptions, Session};
 use mountbench::target::engine::Engine;
-use mountbench::workload::{TargetSpec, WorkloadFile};
+use mountbench::workload::{Phase, TargetSpec, WorkloadFile};
 
 fn plan() -> Plan {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -80,7 +80,7 @@ fn mounts(c: &mut Criterion) {
             .enumerate()
             .filter(|(_, c)| c.workload.name == name)
         {
-            group.throughput(Throughput::Bytes(bytes_per_rep(&cell.workload)));
+            group.throughput(Throughput::Bytes(bytes_per_rep(&cell.workload, cell.phase)));
             let mut reps = 0u32;
             group.bench_function(BenchmarkId::new(cell.target.to_string(), cell.phase), |b| {
                 b.iter_custom(|iters| {
@@ -130,13 +130,17 @@ criterion_group!(benches, mounts);
 criterion_main!(benches);
 
 /// Bytes one rep moves for its headline metric: the dataset read once, or one checkpoint.
-fn bytes_per_rep(workload: &mountbench::workload::Workload) -> u64 {
+fn bytes_per_rep(workload: &mountbench::workload::Workload, phase: Phase) -> u64 {
     use mountbench::workload::dataset::DatasetSpec;
     use mountbench::workload::Params;
-    match &workload.params {
+    let pass = match &workload.params {
         Params::Checkpoint { size, .. } => size.0,
         _ => DatasetSpec::of(workload)
             .map(|d| d.sizes().iter().sum())
             .unwrap_or(0),
+    };
+    match phase {
+        Phase::Warm => pass * workload.loops as u64,
+        Phase::Cold => pass,
     }
 }

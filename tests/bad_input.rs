@@ -31,6 +31,7 @@ fn cases() -> Vec<Case> {
         Case { name: "negative count", toml: edit("shards = 2", "shards = -2"), args: &[], expect: &["w.toml:", "shards"] },
         Case { name: "zero threads", toml: edit("threads = 2", "threads = 0"), args: &[], expect: &["threads", "greater than 0"] },
         Case { name: "zero breakdown_every", toml: edit("name = \"small\"", "name = \"small\"\nbreakdown_every = 0"), args: &[], expect: &["workload \"small\"", "breakdown_every", "greater than 0"] },
+        Case { name: "loops on a checkpoint", toml: edit("name = \"ckpt\"", "name = \"ckpt\"\nloops = 2"), args: &[], expect: &["workload \"ckpt\"", "loops", "applies to seq-read"] },
         Case { name: "unknown kind", toml: edit("kind = \"seq-read\"", "kind = \"seq-reed\""), args: &[], expect: &["kind", "seq-reed"] },
         Case { name: "field of another kind", toml: edit("shards = 2", "shards = 2\nfiles_per_dir = 3"), args: &[], expect: &["files_per_dir", "applies to small-files"] },
         Case { name: "unknown phase", toml: edit("phases = [\"cold\", \"warm\"]", "phases = [\"tepid\"]"), args: &[], expect: &["w.toml:", "tepid"] },

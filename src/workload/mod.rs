@@ -33,6 +33,16 @@ pub struct Timed {
     pub histograms: OpHistograms,
 }
 
+impl Timed {
+    /// Add a further pass over the same data: its bytes, ops, timed seconds and latencies.
+    pub fn absorb(&mut self, pass: Timed) {
+        self.bytes += pass.bytes;
+        self.ops += pass.ops;
+        self.seconds += pass.seconds;
+        self.histograms.merge(&pass.histograms);
+    }
+}
+
 /// Run `work` on `threads` threads that start together. `setup` runs first on each thread,
 /// untimed (buffers, histograms); the wall time spans the earliest start to the latest end.
 /// `work` returns (bytes, ops) done by that thread.

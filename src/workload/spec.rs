@@ -287,6 +287,10 @@ pub struct Workload {
     pub threads: u32,
     pub direct: bool,
     pub seed: u64,
+    /// Passes over the data per warm rep (fio's `loops`): longer timed sections, same
+    /// bytes on every target. Cold reps make one pass: a second would read a warm cache.
+    #[serde(default = "one_loop")]
+    pub loops: u32,
     #[serde(flatten)]
     pub params: Params,
 }
@@ -526,6 +530,7 @@ struct RawWorkload {
     threads: Option<u32>,
     direct: Option<bool>,
     seed: Option<u64>,
+    loops: Option<u32>,
     // seq-read
     shards: Option<u32>,
     shard_size: Option<ByteSize>,
@@ -555,6 +560,13 @@ struct RawWorkload {
     // shared-volume
     samples: Option<u32>,
     sample_size: Option<ByteSize>,
+}
+
+/// The kinds whose warm passes can be repeated within a rep (read-only ones).
+const LOOP_KINDS: [&str; 3] = ["seq-read", "small-files", "random-read"];
+
+fn one_loop() -> u32 {
+    1
 }
 
 /// small-files times the parts of one file in 16 by default: recording stays under 1% of
@@ -767,6 +779,18 @@ fn validate(file: &str, index: usize, raw: RawWorkload, run_seed: u64) -> Result
             ))
         }
     };
+    let loops = raw.loops.unwrap_or(1);
+    positive("loops", loops as u64)?;
+    if loops > 1 && !LOOP_KINDS.contains(&raw.kind.as_str()) {
+        return Err(Error::input(
+            place("loops"),
+            format!(
+                "applies to {}, not to {} (its passes are not repeatable)",
+                LOOP_KINDS.join(", "),
+                raw.kind
+            ),
+        ));
+    }
     let params = match raw.kind.as_str() {
         "seq-read" => {
             let shards = raw.shards.unwrap_or(8);
@@ -948,6 +972,7 @@ fn validate(file: &str, index: usize, raw: RawWorkload, run_seed: u64) -> Result
         threads,
         direct: raw.direct.unwrap_or(false),
         seed: raw.seed.unwrap_or(run_seed),
+        loops,
         params,
     })
 }

@@ -46,6 +46,7 @@ shard_size = "2MiB"
 block_size = "256KiB"
 threads = 2
 phases = ["cold", "warm"]
+loops = 3
 
 [[workload]]
 kind = "small-files"
