@@ -37,7 +37,7 @@ fn native_run_writes_plausible_results_and_charts() {
     // A warm seq rep makes its 3 passes over the 4 MiB of shards, a cold one a single pass.
     for r in reps.iter().filter(|r| r["workload"] == "seq") {
         let passes = if r["phase"] == "warm" { 3 } else { 1 };
-        assert_eq!(r["bytes"], (passes * 4 << 20).to_string(), "{r:?}");
+        assert_eq!(r["bytes"], ((passes * 4) << 20).to_string(), "{r:?}");
     }
     let residency = |phase: &str, workload: &str| -> f64 {
         reps.iter()
