@@ -108,6 +108,9 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     let w = &spec.workload;
     let threads = w.threads as usize;
     crate::measure::calibrate_clock();
+    // The rep before (a checkpoint, a metadata storm) may have left dirty pages and queued
+    // discards; flushing them now keeps its writeback out of this rep's timed section.
+    rustix::fs::sync();
     // Kinds that read a generated dataset find it and set its cache phase first.
     let prepared = match DatasetSpec::of(w) {
         Some(ds) => {
