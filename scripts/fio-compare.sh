@@ -11,13 +11,17 @@
 #   checkpoint   1 fio job writing 128 MiB in 8 MiB blocks then fsync (end_fsync), vs our
 #                save (write + fsync + rename + folder fsync). Disk writes on a VM swing a
 #                lot from one second to the next (here 190-680 MiB/s for the same fio job),
-#                so the two alternate, one fio job then one mountbench rep, 15 times.
+#                so the two alternate in pairs (fio first in odd pairs, mountbench first in
+#                even ones), 21 pairs; the figure is the median of the per-pair ratios with
+#                a bootstrap 95% CI.
 #   tmpfs        the seq-read above on a host tmpfs, and mountbench's tmpfs target
 #
-# fio's buffers are mmap'ed (--iomem=mmap): with its default malloc'ed buffer, fio 3.33 reads
-# 1 MiB blocks from the page cache at ~1.3 GB/s here against ~6 GB/s with mmap or shm, an
-# artefact of the buffer, not of the I/O.
-# Usage: scripts/fio-compare.sh
+# fio's buffers are mmap'ed (--iomem=mmap): its default malloc'ed buffer starts 16 bytes past
+# a page boundary, and on AMD Zen 3 the kernel's copy of a cached page to such an address is
+# ~5x slower (measured: 59 µs per 110 KiB read at page offset 1-16 against 10-13 µs at any
+# other offset), so fio 3.33 would read the page cache at ~1.3 GB/s instead of ~6 GB/s.
+# mountbench's buffers are page-aligned.
+# Usage: scripts/fio-compare.sh [seq-read] [small-files] [checkpoint] [tmpfs]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=$PWD/target/release/mountbench
@@ -25,6 +29,8 @@ work=$(mktemp -d)
 data=$work/data
 trap 'umount "$work/tmpfs" 2>/dev/null || true; rm -rf "$work"' EXIT
 reps=7
+sections=" ${*:-seq-read small-files checkpoint tmpfs} "
+want() { [[ $sections == *" $1 "* ]]; }
 wl=$work/fio-compare.toml
 cat > "$wl" <<'TOML'
 [run]
@@ -74,11 +80,14 @@ shard_jobs() {
     --name=a --filename="${even%:}" --name=b --filename="${odd%:}"
 }
 
+if want seq-read; then
 shards=$(dataset "$data" shards)
 ours=$(mb_median "$work/mb" seq-read read native)
 theirs=$(fio_median $(shard_jobs "$shards"))
 echo "seq-read     mountbench $ours MiB/s   fio $theirs MiB/s   ratio $(ratio "$ours" "$theirs")"
+fi
 
+if want small-files; then
 small=$(dataset "$data" small-files)
 mkdir -p "$work/links/a" "$work/links/b"
 n=0
@@ -92,19 +101,35 @@ ours=$(mb_median "$work/mb" small-files scan native)
 theirs=$(fio_median --ioengine=psync --rw=read --bs=112k --file_service_type=sequential \
   --name=a --opendir="$work/links/a" --name=b --opendir="$work/links/b")
 echo "small-files  mountbench $ours MiB/s   fio $theirs MiB/s   ratio $(ratio "$ours" "$theirs")   ($n files)"
+fi
 
+if want checkpoint; then
 target="$work/fio-ckpt.bin"
 fio_all=() ours_all=()
-for i in $(seq 15); do
+fio_ckpt() {
   fio_all+=("$(fio_bw --ioengine=psync --rw=write --bs=8M --size=128M --end_fsync=1 --name=c --filename="$target")")
   rm -f "$target"
-  $mb run -q -w "$wl" --only checkpoint --reps 1 --warmup 0 --data-dir "$data" --out "$work/mb-ckpt-$i" >/dev/null
-  ours_all+=("$(mb_median "$work/mb-ckpt-$i" checkpoint save native)")
+}
+mb_ckpt() {
+  $mb run -q -w "$wl" --only checkpoint --reps 1 --warmup 0 --data-dir "$data" --out "$work/mb-ckpt-$1" >/dev/null
+  ours_all+=("$(mb_median "$work/mb-ckpt-$1" checkpoint save native)")
+}
+for i in $(seq 21); do
+  if (( i % 2 )); then fio_ckpt; mb_ckpt "$i"; else mb_ckpt "$i"; fio_ckpt; fi
 done
-ours=$(median_of "${ours_all[@]}")
-theirs=$(median_of "${fio_all[@]}")
-echo "checkpoint   mountbench $ours MiB/s   fio $theirs MiB/s   ratio $(ratio "$ours" "$theirs")   (write + fsync, 15 alternating runs each)"
+python3 - "${#ours_all[@]}" "${ours_all[@]}" "${fio_all[@]}" <<'PY'
+import random, statistics as st, sys
+n = int(sys.argv[1]); ours = [float(x) for x in sys.argv[2:2 + n]]; fio = [float(x) for x in sys.argv[2 + n:]]
+ratios = [o / f for o, f in zip(ours, fio)]
+rng = random.Random(1)
+boot = sorted(st.median(rng.choices(ratios, k=n)) for _ in range(10000))
+print(f"checkpoint   mountbench {st.median(ours):.1f} MiB/s   fio {st.median(fio):.1f} MiB/s   "
+      f"ratio {st.median(ratios):.3f} [{boot[250]:.3f}-{boot[9749]:.3f}]   "
+      f"(write + fsync, median of {n} alternating pairs' ratios, 95% CI)")
+PY
+fi
 
+if want tmpfs; then
 if mkdir -p "$work/tmpfs" && mount -t tmpfs -o size=1g tmpfs "$work/tmpfs" 2>/dev/null; then
   $mb run -q -w "$wl" --only seq-read --targets native --reps $reps --data-dir "$work/tmpfs/data" --out "$work/mb-tmpfs-native" >/dev/null
   theirs=$(fio_median $(shard_jobs "$(dataset "$work/tmpfs/data" shards)"))
@@ -117,4 +142,5 @@ if mkdir -p "$work/tmpfs" && mount -t tmpfs -o size=1g tmpfs "$work/tmpfs" 2>/de
   fi
 else
   echo "tmpfs        skipped: mounting a tmpfs needs root"
+fi
 fi
