@@ -2,7 +2,8 @@
 //! (an ImageNet-style scan).
 //!
 //! Every file's latency is recorded (`file`, timed back to back from the end of the file
-//! before, so one clock read per file). The parts (`stat`, `open`, `read`, `close`) are
+//! before, so one clock read per file; it therefore includes building the file's path, as
+//! the rep's wall time always did, while the sampled parts start after it). The parts (`stat`, `open`, `read`, `close`) are
 //! timed on every `breakdown_every`-th file of each thread: at ~40 ns per clock read in a
 //! VM, timing all four parts of every file costs ~2-4% of a cached 11 µs file, sampling
 //! one file in 16 keeps the whole cost under 1%. The shuffled order makes the sample
