@@ -8,12 +8,15 @@
 #                one read per file. fio reads a file in whole blocks only, so the files
 #                here all have one size (112 KiB, sigma 0) and fio's block is that size;
 #                mountbench reads each in one call too.
-#   checkpoint   1 fio job writing 128 MiB in 8 MiB blocks then fsync (end_fsync), vs our
-#                save (write + fsync + rename + folder fsync). Disk writes on a VM swing a
-#                lot from one second to the next (here 190-680 MiB/s for the same fio job),
-#                so the two alternate in pairs (fio first in odd pairs, mountbench first in
-#                even ones), 21 pairs; the figure is the median of the per-pair ratios with
-#                a bootstrap 95% CI.
+#   checkpoint   1 fio job writing 128 MiB in 8 MiB blocks to a new file then fsync
+#                (end_fsync), vs our write-fsync (open, write, fsync: the same syscalls
+#                with --fallocate=none); our full save (+ rename + folder fsync) beside it.
+#                fio's default preallocates the file first (fallocate), which a checkpoint
+#                writer such as torch.save does not; that variant is shown too. Disk
+#                writes on a VM swing a lot from one second to the next (here 190-680 MiB/s
+#                for the same fio job), so the three run in rounds, in rotating order, 21
+#                rounds; each figure is the median of the per-round ratios with a
+#                bootstrap 95% CI.
 #   tmpfs        the seq-read above on a host tmpfs, and mountbench's tmpfs target
 #
 # fio's buffers are mmap'ed (--iomem=mmap): its default malloc'ed buffer starts 16 bytes past
@@ -105,27 +108,36 @@ fi
 
 if want checkpoint; then
 target="$work/fio-ckpt.bin"
-fio_all=() ours_all=()
+ours_all=() save_all=() fio_none=() fio_alloc=()
 fio_ckpt() {
-  fio_all+=("$(fio_bw --ioengine=psync --rw=write --bs=8M --size=128M --end_fsync=1 --name=c --filename="$target")")
+  local -n into=$1
+  into+=("$(fio_bw --ioengine=psync --rw=write --bs=8M --size=128M --end_fsync=1 --fallocate="$2" --name=c --filename="$target")")
   rm -f "$target"
 }
 mb_ckpt() {
   $mb run -q -w "$wl" --only checkpoint --reps 1 --warmup 0 --data-dir "$data" --out "$work/mb-ckpt-$1" >/dev/null
-  ours_all+=("$(mb_median "$work/mb-ckpt-$1" checkpoint save native)")
+  ours_all+=("$(mb_median "$work/mb-ckpt-$1" checkpoint write-fsync native)")
+  save_all+=("$(mb_median "$work/mb-ckpt-$1" checkpoint save native)")
 }
 for i in $(seq 21); do
-  if (( i % 2 )); then fio_ckpt; mb_ckpt "$i"; else mb_ckpt "$i"; fio_ckpt; fi
+  case $(( i % 3 )) in
+    0) mb_ckpt "$i"; fio_ckpt fio_none none; fio_ckpt fio_alloc native ;;
+    1) fio_ckpt fio_none none; fio_ckpt fio_alloc native; mb_ckpt "$i" ;;
+    2) fio_ckpt fio_alloc native; mb_ckpt "$i"; fio_ckpt fio_none none ;;
+  esac
 done
-python3 - "${#ours_all[@]}" "${ours_all[@]}" "${fio_all[@]}" <<'PY'
+python3 - "${#ours_all[@]}" "${ours_all[@]}" "${save_all[@]}" "${fio_none[@]}" "${fio_alloc[@]}" <<'PY'
 import random, statistics as st, sys
-n = int(sys.argv[1]); ours = [float(x) for x in sys.argv[2:2 + n]]; fio = [float(x) for x in sys.argv[2 + n:]]
-ratios = [o / f for o, f in zip(ours, fio)]
+n = int(sys.argv[1]); v = [float(x) for x in sys.argv[2:]]
+ours, save, none, alloc = (v[i * n:(i + 1) * n] for i in range(4))
 rng = random.Random(1)
-boot = sorted(st.median(rng.choices(ratios, k=n)) for _ in range(10000))
-print(f"checkpoint   mountbench {st.median(ours):.1f} MiB/s   fio {st.median(fio):.1f} MiB/s   "
-      f"ratio {st.median(ratios):.3f} [{boot[250]:.3f}-{boot[9749]:.3f}]   "
-      f"(write + fsync, median of {n} alternating pairs' ratios, 95% CI)")
+for name, mine in (("write-fsync", ours), ("save", save)):
+    for label, fio in (("fio", none), ("fio --fallocate=native", alloc)):
+        ratios = [o / f for o, f in zip(mine, fio)]
+        boot = sorted(st.median(rng.choices(ratios, k=n)) for _ in range(10000))
+        print(f"checkpoint   mountbench {name} {st.median(mine):.1f} MiB/s   {label} {st.median(fio):.1f} MiB/s   "
+              f"ratio {st.median(ratios):.3f} [{boot[250]:.3f}-{boot[9749]:.3f}]")
+print(f"             (median of the per-round ratios over {n} rounds in rotating order, bootstrap 95% CI)")
 PY
 fi
 

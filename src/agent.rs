@@ -171,6 +171,13 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
                 seq: spec.seq,
             })?;
             let save = Metric::of("save", out.bytes, out.chunks, out.save_seconds, Op::Write);
+            let write_fsync = Metric::of(
+                "write-fsync",
+                out.bytes,
+                out.chunks,
+                out.write_fsync_seconds,
+                Op::Write,
+            );
             let restore = Metric::of(
                 "restore",
                 out.bytes,
@@ -178,7 +185,11 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
                 out.restore_seconds,
                 Op::Restore,
             );
-            (vec![save, restore], out.histograms, out.residency)
+            (
+                vec![save, write_fsync, restore],
+                out.histograms,
+                out.residency,
+            )
         }
         Params::TrainEpoch {
             block_size,

@@ -180,9 +180,10 @@ fn an_agent_crash_fails_one_rep_and_the_run_goes_on() {
             .all(|r| r["error"].contains("crashed (exit 134, SIGABRT)")),
         "{failed:?}"
     );
-    // save and restore rows for 1 warm-up + 3 reps; the crashed one is recorded too.
-    assert_eq!(reps.len(), 2 * 4, "every rep recorded");
-    assert_eq!(reps.iter().filter(|r| r["ok"] == "true").count(), 2 * 3);
+    // save, write-fsync and restore rows for 1 warm-up + 3 reps; the crashed one is
+    // recorded too.
+    assert_eq!(reps.len(), 3 * 4, "every rep recorded");
+    assert_eq!(reps.iter().filter(|r| r["ok"] == "true").count(), 3 * 3);
 }
 
 /// A Unix socket that forwards to the real engine until `cut`: the engine "stops".

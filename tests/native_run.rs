@@ -20,8 +20,8 @@ fn native_run_writes_plausible_results_and_charts() {
     );
 
     let reps = read_csv(&out.join("reps.csv"));
-    // seq: 2 phases, small: 1, ckpt: 1 phase × 2 metrics; (1 warm-up + 2 reps) each.
-    assert_eq!(reps.len(), (2 + 1 + 2) * 3);
+    // seq: 2 phases, small: 1, ckpt: 1 phase × 3 metrics; (1 warm-up + 2 reps) each.
+    assert_eq!(reps.len(), (2 + 1 + 3) * 3);
     for r in &reps {
         assert_eq!(r["ok"], "true", "{r:?}");
         assert_eq!(r["schema"], "1");
@@ -52,7 +52,7 @@ fn native_run_writes_plausible_results_and_charts() {
     );
 
     let summary = read_csv(&out.join("summary.csv"));
-    assert_eq!(summary.len(), 5);
+    assert_eq!(summary.len(), 6);
     for s in &summary {
         assert_eq!(s["reps"], "2");
         assert_eq!(s["ratio_to_native"].parse::<f64>().unwrap(), 1.0);
@@ -65,7 +65,15 @@ fn native_run_writes_plausible_results_and_charts() {
     }
     let latency = read_csv(&out.join("latency.csv"));
     for op in [
-        "read", "open", "stat", "file", "write", "fsync", "rename", "restore",
+        "read",
+        "open",
+        "stat",
+        "file",
+        "write",
+        "fsync",
+        "fsync-dir",
+        "rename",
+        "restore",
     ] {
         assert!(
             latency.iter().any(|l| l["op"] == op),

@@ -18,6 +18,9 @@ pub enum Op {
     File,
     Write,
     Fsync,
+    /// The fsync of a folder after a rename in it, making the new name durable.
+    #[serde(rename = "fsync-dir")]
+    FsyncDir,
     Rename,
     Unlink,
     /// One read of a checkpoint being restored.
@@ -36,7 +39,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 15] = [
+    pub const ALL: [Op; 16] = [
         Op::Open,
         Op::Read,
         Op::Stat,
@@ -44,6 +47,7 @@ impl Op {
         Op::File,
         Op::Write,
         Op::Fsync,
+        Op::FsyncDir,
         Op::Rename,
         Op::Unlink,
         Op::Restore,
@@ -63,6 +67,7 @@ impl Op {
             Op::File => "file",
             Op::Write => "write",
             Op::Fsync => "fsync",
+            Op::FsyncDir => "fsync-dir",
             Op::Rename => "rename",
             Op::Unlink => "unlink",
             Op::Restore => "restore",

@@ -605,6 +605,8 @@ const PERCENTILES: [(f64, &str); 4] = [(0.5, "p50"), (0.9, "p90"), (0.99, "p99")
 fn latency_ops(metric: &str) -> Vec<Op> {
     match metric {
         "save" => vec![Op::Write, Op::Fsync],
+        // Its ops are the save's, shown there already.
+        "write-fsync" => Vec::new(),
         other => main_op(other).into_iter().collect(),
     }
 }
@@ -711,6 +713,8 @@ fn checkpoint(run: &HostRun) -> Option<Figure> {
     let parts = [
         (Op::Write, "write"),
         (Op::Fsync, "fsync"),
+        (Op::Rename, "rename"),
+        (Op::FsyncDir, "fsync-dir"),
         (Op::Restore, "restore"),
     ];
     let panels = keys
@@ -768,7 +772,7 @@ fn checkpoint(run: &HostRun) -> Option<Figure> {
     Some(Figure {
         name: format!("{}-checkpoint", slug(&run.env.host.hostname)),
         title: format!(
-            "Checkpoint write, fsync and restore time — {}",
+            "Checkpoint write, fsync, rename and restore time — {}",
             host_header(run)
         ),
         caption:

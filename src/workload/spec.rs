@@ -206,7 +206,7 @@ impl Params {
         match self {
             Params::SeqRead { .. } => &["read"],
             Params::SmallFiles { .. } => &["scan"],
-            Params::Checkpoint { .. } => &["save", "restore"],
+            Params::Checkpoint { .. } => &["save", "write-fsync", "restore"],
             Params::TrainEpoch { .. } => &["epoch"],
             Params::RandomRead { .. } => &["read"],
             Params::Metadata { .. } => &["create", "stat", "rename", "unlink"],
