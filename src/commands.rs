@@ -142,14 +142,23 @@ fn print_table(analysis: &Analysis) {
             ),
             _ => String::new(),
         };
+        // Metadata storms move no bytes: their rate is ops/s alone.
+        let (mib_s, ci) = if s.moves_bytes() {
+            (
+                format!("{:.1}", s.median_mib_s),
+                format!("[{:.1}, {:.1}]", s.ci_low_mib_s, s.ci_high_mib_s),
+            )
+        } else {
+            ("-".into(), "-".into())
+        };
         println!(
-            "{:<14} {:<12} {:<5} {:<8} {:>10.1} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}{au}",
+            "{:<14} {:<12} {:<5} {:<8} {:>10} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}{au}",
             s.workload,
             s.target,
             s.phase,
             s.metric,
-            s.median_mib_s,
-            format!("[{:.1}, {:.1}]", s.ci_low_mib_s, s.ci_high_mib_s),
+            mib_s,
+            ci,
             s.median_ops_s,
             s.cv * 100.0,
             ratio,

@@ -120,6 +120,14 @@ pub struct SummaryRow {
     pub au_pass: Option<bool>,
 }
 
+impl SummaryRow {
+    /// Whether this metric moves bytes; metadata storms (create, stat, rename, unlink) only
+    /// count operations, so their MiB/s columns are always 0.
+    pub fn moves_bytes(&self) -> bool {
+        self.median_mib_s > 0.0 || self.ci_high_mib_s > 0.0
+    }
+}
+
 /// One row of latency.csv: percentiles of one op type in one cell, merged over its reps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LatencyRow {

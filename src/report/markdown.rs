@@ -144,14 +144,21 @@ fn host_section(md: &mut String, run: &HostRun, charts: &[Rendered], out: &Path)
         }
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {}–{} | {} | {:.1}% | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {:.1}% | {} | {} | {} | {} |",
             s.workload,
             s.target,
             s.phase,
             s.metric,
-            num(s.median_mib_s),
-            num(s.ci_low_mib_s),
-            num(s.ci_high_mib_s),
+            if s.moves_bytes() {
+                num(s.median_mib_s)
+            } else {
+                "-".into()
+            },
+            if s.moves_bytes() {
+                format!("{}–{}", num(s.ci_low_mib_s), num(s.ci_high_mib_s))
+            } else {
+                "-".into()
+            },
             num(s.median_ops_s),
             s.cv * 100.0,
             ratio,
