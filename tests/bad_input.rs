@@ -39,6 +39,7 @@ fn cases() -> Vec<Case> {
         Case { name: "direct with odd block", toml: edit("block_size = \"256KiB\"", "block_size = \"1000\"\ndirect = true"), args: &[], expect: &["direct", "4KiB"] },
         Case { name: "dataset larger than tmpfs", toml: edit("size = \"64MiB\"", "size = \"1MiB\""), args: &["--targets", "native,tmpfs"], expect: &["[targets.tmpfs] size", "cannot hold"] },
         Case { name: "invalid driver_opts", toml: Some(format!("{TINY}\n[targets.volume-opts]\ndriver_opts = {{ type = \"tmpfs\", device = \"tmpfs\", size = \"1g\" }}\n")), args: &[], expect: &["driver_opts", "unknown option \"size\""] },
+        Case { name: "unknown seccomp mode", toml: edit("memory = \"512MiB\"", "memory = \"512MiB\"\nseccomp = \"off\""), args: &[], expect: &["w.toml:", "seccomp", "unconfined"] },
         Case { name: "unknown target", toml: Some(TINY.to_string()), args: &["--targets", "native,nfs"], expect: &["unknown target \"nfs\""] },
         Case { name: "tmpfs cannot be ro", toml: Some(TINY.to_string()), args: &["--targets", "tmpfs:ro"], expect: &["tmpfs:ro", "read-only"] },
         Case { name: "zero reps", toml: Some(TINY.to_string()), args: &["--reps", "0"], expect: &["--reps", "at least 1"] },

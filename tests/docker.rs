@@ -14,7 +14,7 @@ use common::{
 use mountbench::target::container::{ContainerConfig, ContainerHost};
 use mountbench::target::engine::Engine;
 use mountbench::target::{image, AgentHost};
-use mountbench::workload::spec::TargetSettings;
+use mountbench::workload::spec::{Seccomp, TargetSettings};
 use mountbench::workload::{TargetKind, TargetSpec};
 
 fn agent_exe() -> PathBuf {
@@ -167,6 +167,27 @@ fn containers_are_hardened() {
         );
         host.teardown().unwrap();
     }
+    // The opt-in that turns Docker's seccomp filter off, to attribute its per-syscall cost.
+    let mut unconfined = TargetSettings::default();
+    unconfined.container.seccomp = Seccomp::Unconfined;
+    let config = ContainerConfig {
+        settings: &unconfined,
+        ..config
+    };
+    let mut host =
+        ContainerHost::start(engine.clone(), TargetSpec::new(TargetKind::Bind), &config).unwrap();
+    let id = host.container_id().unwrap().to_string();
+    let inspect = engine
+        .block_on(engine.docker.inspect_container(&id, None))
+        .unwrap();
+    assert_eq!(
+        inspect.host_config.unwrap().security_opt,
+        Some(vec![
+            "no-new-privileges".to_string(),
+            "seccomp=unconfined".to_string()
+        ])
+    );
+    host.teardown().unwrap();
     assert_eq!(leftovers(&run_id), (0, 0));
 }
 

@@ -23,7 +23,7 @@ use super::image::{AGENT_PATH, BACKUP_POINT, MOUNT_POINT, PREP_POINT};
 use super::{AgentHost, ExecOutput};
 use crate::env::TargetFacts;
 use crate::error::{Error, Result};
-use crate::workload::spec::TargetSettings;
+use crate::workload::spec::{Seccomp, TargetSettings};
 use crate::workload::{TargetKind, TargetSpec};
 
 /// Everything a container target needs from the run.
@@ -170,7 +170,7 @@ impl ContainerHost {
             host_config: Some(HostConfig {
                 mounts: Some(mounts),
                 cap_drop: Some(vec!["ALL".into()]),
-                security_opt: Some(vec!["no-new-privileges".into()]),
+                security_opt: Some(security_opt(config.settings.container.seccomp)),
                 network_mode: Some("none".into()),
                 // The layer target measures the writable layer, so only it may write there.
                 readonly_rootfs: Some(self.spec.kind != TargetKind::Layer),
@@ -383,4 +383,12 @@ async fn interrupt_requested() {
     while !crate::run::interrupted() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+fn security_opt(seccomp: Seccomp) -> Vec<String> {
+    let mut opts = vec!["no-new-privileges".to_string()];
+    if seccomp == Seccomp::Unconfined {
+        opts.push("seccomp=unconfined".into());
+    }
+    opts
 }
