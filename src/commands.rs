@@ -115,7 +115,7 @@ fn finish_run(summary: run::RunSummary) -> Result<i32> {
 
 fn print_table(analysis: &Analysis) {
     println!(
-        "{:<14} {:<12} {:<5} {:<8} {:>10} {:>21} {:>11} {:>6} {:>15}",
+        "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11} {:>6} {:>15}",
         "workload", "target", "phase", "metric", "MiB/s", "95% CI", "ops/s", "CV", "× native"
     );
     for s in &analysis.summary {
@@ -152,7 +152,7 @@ fn print_table(analysis: &Analysis) {
             ("-".into(), "-".into())
         };
         println!(
-            "{:<14} {:<12} {:<5} {:<8} {:>10} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}{au}",
+            "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}{au}",
             s.workload,
             s.target,
             s.phase,
