@@ -67,7 +67,7 @@ TOML
 
 $mb run -q -w "$wl" --only seq-read,small-files --reps $reps --data-dir "$data" --out "$work/mb" >/dev/null
 median_of() { python3 -c 'import statistics,sys; print(round(statistics.median(float(x) for x in sys.argv[1:]),1))' "$@"; }
-mb_median() { awk -F, -v w="$2" -v m="$3" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h["workload"]==w && $h["metric"]==m && $h["target"]==t {print $h["median_mib_s"]}' t="$4" "$1/summary.csv"; }
+mb_median() { awk -F, -v w="$2" -v m="$3" 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h["workload"]==w && $h["metric"]==m && $h["target"]==t {printf "%.1f\n", $h["median_mib_s"]}' t="$4" "$1/summary.csv"; }
 fio_bw() { fio --output-format=json --invalidate=0 --iomem=mmap "$@" | sed -n '/^{/,$p' | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(j["read"]["bw_bytes"]+j["write"]["bw_bytes"] for j in d["jobs"])/2**20)'; }
 fio_median() { local all=(); for _ in $(seq $reps); do all+=("$(fio_bw "$@")"); done; median_of "${all[@]}"; }
 ratio() { python3 -c "print(round($1/$2, 3))"; }
