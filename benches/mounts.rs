@@ -139,8 +139,5 @@ fn bytes_per_rep(workload: &mountbench::workload::Workload, phase: Phase) -> u64
             .map(|d| d.sizes().iter().sum())
             .unwrap_or(0),
     };
-    match phase {
-        Phase::Warm => pass * workload.loops as u64,
-        Phase::Cold => pass,
-    }
+    pass * workload.passes(phase) as u64
 }

@@ -335,19 +335,16 @@ fn metric(name: &str, t: &Timed, op: Op) -> Metric {
     Metric::of(name, t.bytes, t.ops, t.seconds, op)
 }
 
-/// A different order every rep, the same on every host and target.
-/// Make the workload's `loops` passes over the data, or one in a cold rep: a second pass
-/// would find the cache the first one filled.
+/// Make the rep's passes over the data (`Workload::passes`), summed.
 fn passes(spec: &RepSpec, mut pass: impl FnMut(u64) -> Result<Timed>) -> Result<Timed> {
     let mut total = pass(0)?;
-    if spec.phase == Phase::Warm {
-        for n in 1..spec.workload.loops as u64 {
-            total.absorb(pass(n)?);
-        }
+    for n in 1..spec.workload.passes(spec.phase) as u64 {
+        total.absorb(pass(n)?);
     }
     Ok(total)
 }
 
+/// A different order every rep, the same on every host and target.
 fn shuffle_seed(spec: &RepSpec) -> u64 {
     spec.workload.seed ^ spec.seq.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }

@@ -135,6 +135,15 @@ fn host_section(md: &mut String, run: &HostRun, charts: &[Rendered], out: &Path)
             (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}–{hi:.2}]"),
             _ => "-".into(),
         };
+        // Metadata storms move no bytes: their rate is ops/s alone.
+        let (mib_s, ci) = if s.moves_bytes() {
+            (
+                num(s.median_mib_s),
+                format!("{}–{}", num(s.ci_low_mib_s), num(s.ci_high_mib_s)),
+            )
+        } else {
+            ("-".into(), "-".into())
+        };
         let mut flags = Vec::new();
         if s.noisy {
             flags.push("**noisy**".to_string());
@@ -149,16 +158,8 @@ fn host_section(md: &mut String, run: &HostRun, charts: &[Rendered], out: &Path)
             s.target,
             s.phase,
             s.metric,
-            if s.moves_bytes() {
-                num(s.median_mib_s)
-            } else {
-                "-".into()
-            },
-            if s.moves_bytes() {
-                format!("{}–{}", num(s.ci_low_mib_s), num(s.ci_high_mib_s))
-            } else {
-                "-".into()
-            },
+            mib_s,
+            ci,
             num(s.median_ops_s),
             s.cv * 100.0,
             ratio,

@@ -636,6 +636,17 @@ const FIELDS_BY_KIND: [(&str, &[&str]); 8] = [
     ("shared-volume", &["samples", "sample_size", "fsync"]),
 ];
 
+impl Workload {
+    /// Passes over the data in one rep of this phase: `loops` warm, one cold (a second cold
+    /// pass would find the cache the first one filled).
+    pub fn passes(&self, phase: Phase) -> u32 {
+        match phase {
+            Phase::Warm => self.loops,
+            Phase::Cold => 1,
+        }
+    }
+}
+
 impl WorkloadFile {
     /// Read, parse and validate a workload file. Every failure is an `Error::Input` naming the
     /// file, the field and the reason on one line.
