@@ -171,11 +171,11 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
                 seq: spec.seq,
             })?;
             let save = Metric::of("save", out.bytes, out.chunks, out.save_seconds, Op::Write);
-            let write_fsync = Metric::of(
-                "write-fsync",
+            let file = Metric::of(
+                w.params.metrics()[1],
                 out.bytes,
                 out.chunks,
-                out.write_fsync_seconds,
+                out.file_seconds,
                 Op::Write,
             );
             let restore = Metric::of(
@@ -185,11 +185,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
                 out.restore_seconds,
                 Op::Restore,
             );
-            (
-                vec![save, write_fsync, restore],
-                out.histograms,
-                out.residency,
-            )
+            (vec![save, file, restore], out.histograms, out.residency)
         }
         Params::TrainEpoch {
             block_size,
@@ -496,5 +492,31 @@ mod tests {
         }
         let tmpfs = MountFacts::from_mountinfo(MOUNTINFO, Path::new("/mb")).unwrap();
         assert!(tmpfs.options.contains("size=1048576k"));
+    }
+
+    #[test]
+    fn a_checkpoint_names_its_file_metric_by_whether_it_fsyncs() {
+        let cases = [("true", "write-fsync"), ("false", "write")];
+        for (fsync, want) in cases {
+            let text = format!(
+                "[[workload]]\nkind = \"checkpoint\"\nsize = \"2MiB\"\nchunk_size = \"1MiB\"\nfsync = {fsync}\n"
+            );
+            let file = crate::workload::WorkloadFile::parse(Path::new("t.toml"), &text).unwrap();
+            let root = tempfile::tempdir().unwrap();
+            let spec = RepSpec {
+                workload: file.workloads[0].clone(),
+                phase: Phase::Warm,
+                root: root.path().to_path_buf(),
+                scratch: "t".into(),
+                seq: 0,
+                backup: PathBuf::new(),
+                role: Role::Solo,
+            };
+            let result = run_rep(&spec, Instant::now()).unwrap();
+            let names: Vec<&str> = result.metrics.iter().map(|m| m.name.as_str()).collect();
+            assert_eq!(names, ["save", want, "restore"], "fsync = {fsync}");
+            let (save, file) = (&result.metrics[0], &result.metrics[1]);
+            assert!(file.seconds > 0.0 && file.seconds <= save.seconds);
+        }
     }
 }

@@ -163,7 +163,7 @@ pub fn main_op(metric: &str) -> Option<Op> {
     match metric {
         "read" => Some(Op::Read),
         "scan" => Some(Op::File),
-        "save" | "write-fsync" => Some(Op::Write),
+        "save" | "write-fsync" | "write" => Some(Op::Write),
         "restore" => Some(Op::Restore),
         "epoch" => Some(Op::Wait),
         "create" => Some(Op::Create),

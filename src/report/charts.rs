@@ -20,6 +20,10 @@ pub const WIDTH: u32 = 1600;
 pub const HEIGHT: u32 = 900;
 const FONT: &str = "sans-serif";
 const TITLE_HEIGHT: u32 = 68;
+const CAPTION_HEIGHT: u32 = 30;
+/// Each row of panels gets at least this many pixels: a figure with more than three rows
+/// grows taller instead of squeezing its panels.
+pub const PANEL_ROW_HEIGHT: u32 = (HEIGHT - TITLE_HEIGHT - CAPTION_HEIGHT) / 3;
 
 static FONTS: Once = Once::new();
 
@@ -107,13 +111,14 @@ pub fn render(figure: &Figure, dir: &Path) -> Result<Rendered> {
     register_fonts();
     let png = dir.join(format!("{}.png", figure.name));
     let svg = dir.join(format!("{}.svg", figure.name));
+    let size = (WIDTH, figure_height(figure.panels.len()));
     {
-        let root = BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::new(&png, size).into_drawing_area();
         draw_figure(&root, figure).map_err(chart_error)?;
         root.present().map_err(chart_error)?;
     }
     {
-        let root = SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::new(&svg, size).into_drawing_area();
         draw_figure(&root, figure).map_err(chart_error)?;
         root.present().map_err(chart_error)?;
     }
@@ -150,7 +155,8 @@ fn draw_figure<DB: DrawingBackend>(
             .color(&RGBColor(60, 60, 60))
             .pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;
-    let (body, caption_area) = rest.split_vertically(HEIGHT - TITLE_HEIGHT - 30);
+    let height = figure_height(figure.panels.len());
+    let (body, caption_area) = rest.split_vertically(height - TITLE_HEIGHT - CAPTION_HEIGHT);
     caption_area.draw(&Text::new(
         figure.caption.clone(),
         (WIDTH as i32 / 2, 4),
@@ -158,15 +164,7 @@ fn draw_figure<DB: DrawingBackend>(
             .color(&RGBColor(90, 90, 90))
             .pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;
-    let n = figure.panels.len().max(1);
-    let cols = if n <= 1 {
-        1
-    } else if n <= 4 {
-        2
-    } else {
-        3
-    };
-    let rows = n.div_ceil(cols);
+    let (rows, cols) = grid(figure.panels.len());
     let areas = body.split_evenly((rows, cols));
     for (panel, area) in figure.panels.iter().zip(areas.iter()) {
         match panel {
@@ -178,11 +176,40 @@ fn draw_figure<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Rows and columns of panels for a figure of `n` panels.
+fn grid(n: usize) -> (usize, usize) {
+    let n = n.max(1);
+    let cols = match n {
+        1 => 1,
+        2..=4 => 2,
+        _ => 3,
+    };
+    (n.div_ceil(cols), cols)
+}
+
+/// The pixel height of a figure of `panels` panels: HEIGHT up to three rows, then one
+/// PANEL_ROW_HEIGHT more per row.
+pub fn figure_height(panels: usize) -> u32 {
+    let (rows, _) = grid(panels);
+    HEIGHT.max(TITLE_HEIGHT + CAPTION_HEIGHT + rows as u32 * PANEL_ROW_HEIGHT)
+}
+
 fn nice_max(v: f64) -> f64 {
     if !(v.is_finite() && v > 0.0) {
         return 1.0;
     }
     v * 1.15
+}
+
+/// The share of a bar panel's plot height that its legend box (upper right) takes, kept free
+/// of bars so that no bar or value label hides behind it.
+fn legend_share<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: usize) -> f64 {
+    const ENTRY_PX: f64 = 21.0;
+    const FRAME_PX: f64 = 14.0;
+    const CHROME_PX: f64 = 12.0 * 2.0 + 36.0 + 30.0;
+    let (_, height) = area.dim_in_pixel();
+    let plot = (height as f64 - CHROME_PX).max(1.0);
+    ((entries as f64 * ENTRY_PX + FRAME_PX) / plot).min(0.5)
 }
 
 fn format_value(v: f64) -> String {
@@ -204,7 +231,7 @@ fn draw_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &BarPanel) ->
         .map(|b| b.hi.unwrap_or(b.value).max(b.value))
         .chain(p.reference)
         .fold(0.0f64, f64::max);
-    let y_max = nice_max(y_max);
+    let y_max = nice_max(y_max) / (1.0 - legend_share(area, p.series.len()));
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, (FONT, 19).into_font().style(FontStyle::Bold))
         .margin(12)
@@ -606,7 +633,7 @@ fn latency_ops(metric: &str) -> Vec<Op> {
     match metric {
         "save" => vec![Op::Write, Op::Fsync],
         // Its ops are the save's, shown there already.
-        "write-fsync" => Vec::new(),
+        "write-fsync" | "write" => Vec::new(),
         other => main_op(other).into_iter().collect(),
     }
 }
@@ -1114,4 +1141,27 @@ pub fn render_all(runs: &[HostRun], dir: &Path) -> Result<Vec<Rendered>> {
         figures.extend(hosts_cdf(runs));
     }
     figures.iter().map(|f| render(f, dir)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_grow_a_row_at_a_time_past_three_rows() {
+        let row = PANEL_ROW_HEIGHT;
+        let cases = [
+            (0, HEIGHT),
+            (1, HEIGHT),
+            (4, HEIGHT),
+            (9, HEIGHT),
+            (10, TITLE_HEIGHT + CAPTION_HEIGHT + 4 * row),
+            (12, TITLE_HEIGHT + CAPTION_HEIGHT + 4 * row),
+            (13, TITLE_HEIGHT + CAPTION_HEIGHT + 5 * row),
+        ];
+        for (panels, want) in cases {
+            assert_eq!(figure_height(panels), want, "{panels} panels");
+        }
+        assert!(figure_height(10) > HEIGHT);
+    }
 }

@@ -77,13 +77,15 @@ pub fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<Publish
 
 /// Poll `dir` until all `samples` have been seen once each; every sample is read whole and
 /// checked. A name seen again is not read again; a sample with the wrong id, size or bytes
-/// is an error.
+/// is an error. The seconds run from the first sample's publishing to the last one read,
+/// so the time the reader waited for the writer's exec to start is not in them.
 pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
     let mut hist = OpHistograms::with_ops(&[Op::Visible, Op::Read]);
     let mut seen = BTreeSet::new();
     let mut buf = vec![0u8; size as usize];
     let mut want = vec![0u8; size as usize];
     let start = Instant::now();
+    let mut first_written = u64::MAX;
     let mut last_new = Instant::now();
     let mut bytes = 0;
     while seen.len() < samples as usize {
@@ -146,14 +148,19 @@ pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
                 )));
             }
             hist.record(Op::Visible, sighted.saturating_sub(written));
+            first_written = first_written.min(written);
             seen.insert(id);
             bytes += size;
         }
     }
+    let seconds = match first_written {
+        u64::MAX => start.elapsed().as_secs_f64(),
+        t => now_ns().saturating_sub(t) as f64 / 1e9,
+    };
     Ok(Seen {
         bytes,
         samples: seen.len() as u64,
-        seconds: start.elapsed().as_secs_f64(),
+        seconds,
         histograms: hist,
     })
 }
@@ -177,6 +184,21 @@ mod tests {
         assert_eq!(seen.bytes, 300 * 4096);
         assert_eq!(seen.histograms.get(Op::Visible).unwrap().len(), 300);
         assert_eq!(seen.histograms.get(Op::Read).unwrap().len(), 300);
+    }
+
+    #[test]
+    fn the_readers_wait_for_the_writer_is_not_timed() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("shared");
+        let reader = {
+            let dir = dir.clone();
+            std::thread::spawn(move || read(&dir, 20, 4096))
+        };
+        let late = Duration::from_secs(1);
+        std::thread::sleep(late);
+        write(&dir, 20, 4096, false).unwrap();
+        let seen = reader.join().unwrap().unwrap();
+        assert!(seen.seconds < late.as_secs_f64(), "{} s", seen.seconds);
     }
 
     #[test]

@@ -206,7 +206,9 @@ impl Params {
         match self {
             Params::SeqRead { .. } => &["read"],
             Params::SmallFiles { .. } => &["scan"],
-            Params::Checkpoint { .. } => &["save", "write-fsync", "restore"],
+            // Without fsync, the file's part of the save is its writes alone.
+            Params::Checkpoint { fsync: true, .. } => &["save", "write-fsync", "restore"],
+            Params::Checkpoint { fsync: false, .. } => &["save", "write", "restore"],
             Params::TrainEpoch { .. } => &["epoch"],
             Params::RandomRead { .. } => &["read"],
             Params::Metadata { .. } => &["create", "stat", "rename", "unlink"],

@@ -114,7 +114,13 @@ pub fn check_png(path: &Path) {
     let img = image::open(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .to_rgb8();
-    assert_eq!(img.dimensions(), (1600, 900), "{}", path.display());
+    let (width, height) = img.dimensions();
+    assert_eq!(width, 1600, "{}", path.display());
+    assert!(
+        (1..=40).any(|panels| mountbench::report::charts::figure_height(panels) == height),
+        "{}: height {height} fits no panel grid",
+        path.display()
+    );
     let first = *img.get_pixel(0, 0);
     let differing = img.pixels().filter(|p| **p != first).count();
     assert!(
