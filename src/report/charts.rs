@@ -155,7 +155,7 @@ fn draw_figure<DB: DrawingBackend>(
             .color(&RGBColor(60, 60, 60))
             .pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;
-    let height = figure_height(figure.panels.len());
+    let (_, height) = root.dim_in_pixel();
     let (body, caption_area) = rest.split_vertically(height - TITLE_HEIGHT - CAPTION_HEIGHT);
     caption_area.draw(&Text::new(
         figure.caption.clone(),
