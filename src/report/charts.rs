@@ -21,6 +21,10 @@ pub const HEIGHT: u32 = 900;
 const FONT: &str = "sans-serif";
 const TITLE_HEIGHT: u32 = 68;
 const CAPTION_HEIGHT: u32 = 30;
+const PANEL_MARGIN: u32 = 12;
+const X_LABEL_AREA: u32 = 36;
+/// Height of a panel's title (19 px bold) with the space plotters leaves under it.
+const PANEL_TITLE_HEIGHT: u32 = 30;
 /// Each row of panels gets at least this many pixels: a figure with more than three rows
 /// grows taller instead of squeezing its panels.
 pub const PANEL_ROW_HEIGHT: u32 = (HEIGHT - TITLE_HEIGHT - CAPTION_HEIGHT) / 3;
@@ -206,9 +210,9 @@ fn nice_max(v: f64) -> f64 {
 fn legend_share<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: usize) -> f64 {
     const ENTRY_PX: f64 = 21.0;
     const FRAME_PX: f64 = 14.0;
-    const CHROME_PX: f64 = 12.0 * 2.0 + 36.0 + 30.0;
+    let chrome = PANEL_MARGIN * 2 + X_LABEL_AREA + PANEL_TITLE_HEIGHT;
     let (_, height) = area.dim_in_pixel();
-    let plot = (height as f64 - CHROME_PX).max(1.0);
+    let plot = (height.saturating_sub(chrome) as f64).max(1.0);
     ((entries as f64 * ENTRY_PX + FRAME_PX) / plot).min(0.5)
 }
 
@@ -234,8 +238,8 @@ fn draw_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &BarPanel) ->
     let y_max = nice_max(y_max) / (1.0 - legend_share(area, p.series.len()));
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, (FONT, 19).into_font().style(FontStyle::Bold))
-        .margin(12)
-        .x_label_area_size(36)
+        .margin(PANEL_MARGIN)
+        .x_label_area_size(X_LABEL_AREA)
         .y_label_area_size(80)
         .build_cartesian_2d(-0.5f64..(groups as f64 - 0.5), 0f64..y_max)?;
     let names = p.groups.clone();
@@ -343,8 +347,8 @@ fn draw_percentiles<DB: DrawingBackend>(
     let (lo, hi) = log_bounds(p.lines.iter().flat_map(|l| l.points.iter().map(|pt| pt.1)));
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, (FONT, 19).into_font().style(FontStyle::Bold))
-        .margin(12)
-        .x_label_area_size(36)
+        .margin(PANEL_MARGIN)
+        .x_label_area_size(X_LABEL_AREA)
         .y_label_area_size(80)
         .build_cartesian_2d(-0.3f64..(cats.len() as f64 - 0.7), (lo..hi).log_scale())?;
     chart
@@ -414,7 +418,7 @@ fn draw_cdf<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &LinePanel) ->
     let (lo, hi) = log_bounds(p.lines.iter().flat_map(|l| l.points.iter().map(|pt| pt.0)));
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, (FONT, 19).into_font().style(FontStyle::Bold))
-        .margin(12)
+        .margin(PANEL_MARGIN)
         .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d((lo..hi).log_scale(), 0f64..1.0)?;

@@ -169,14 +169,17 @@ pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
 mod tests {
     use super::*;
 
+    /// A reader of `samples` 4 KiB samples in `dir`, on its own thread.
+    fn spawn_reader(dir: &Path, samples: u32) -> std::thread::JoinHandle<Result<Seen>> {
+        let dir = dir.to_path_buf();
+        std::thread::spawn(move || read(&dir, samples, 4096))
+    }
+
     #[test]
     fn the_reader_sees_every_sample_exactly_once() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("shared");
-        let reader = {
-            let dir = dir.clone();
-            std::thread::spawn(move || read(&dir, 300, 4096))
-        };
+        let reader = spawn_reader(&dir, 300);
         let published = write(&dir, 300, 4096, false).unwrap();
         let seen = reader.join().unwrap().unwrap();
         assert_eq!(published.samples, 300);
@@ -190,10 +193,7 @@ mod tests {
     fn the_readers_wait_for_the_writer_is_not_timed() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("shared");
-        let reader = {
-            let dir = dir.clone();
-            std::thread::spawn(move || read(&dir, 20, 4096))
-        };
+        let reader = spawn_reader(&dir, 20);
         let late = Duration::from_secs(1);
         std::thread::sleep(late);
         write(&dir, 20, 4096, false).unwrap();
