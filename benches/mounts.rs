@@ -17,7 +17,7 @@ use criterion::{
 use mountbench::datadir::DataDir;
 use mountbench::plan::{Overrides, Plan, Step};
 use mountbench::run::{RunOptions, Session};
-use mountbench::target::engine::Engine;
+use mountbench::targets::engine::Engine;
 use mountbench::workload::{Phase, TargetSpec, WorkloadFile};
 
 fn plan() -> Plan {

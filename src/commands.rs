@@ -10,8 +10,8 @@ use mountbench::datadir::DataDir;
 use mountbench::env::HostFacts;
 use mountbench::plan::{Overrides, Plan};
 use mountbench::run::{self, RunOptions};
-use mountbench::target::cleanup;
-use mountbench::target::engine::Engine;
+use mountbench::targets::cleanup;
+use mountbench::targets::engine::Engine;
 use mountbench::workload::WorkloadFile;
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::MountFacts;
 use crate::results::SCHEMA;
-use crate::target::flavour::EngineFacts;
+use crate::targets::flavour::EngineFacts;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct HostFacts {

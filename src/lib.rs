@@ -2,7 +2,7 @@
 //! tmpfs, against the same I/O on the bare host?
 //!
 //! Stages, each reading the previous one's files: [`workload`] (what to run) → [`plan`] →
-//! [`run`] (targets + agent, see [`target`] and [`agent`]) → [`results`] / [`export`] →
+//! [`run`] (targets + agent, see [`targets`] and [`agent`]) → [`results`] / [`export`] →
 //! [`analysis`] → [`report`].
 
 pub mod agent;
@@ -13,12 +13,13 @@ pub mod env;
 pub mod error;
 pub mod export;
 pub mod measure;
+pub mod metric;
 pub mod plan;
 pub mod report;
 pub mod results;
 pub mod run;
 pub mod size;
-pub mod target;
+pub mod targets;
 pub mod workload;
 
 pub use error::{Error, Result};

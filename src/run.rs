@@ -18,10 +18,10 @@ use crate::export;
 use crate::measure::{LatencySummary, OpHistograms};
 use crate::plan::{Overrides, Plan, Step};
 use crate::results::{write_atomic, CellKey, RepRow, Results, RunMeta, SCHEMA};
-use crate::target::container::{ContainerConfig, ContainerHost};
-use crate::target::engine::Engine;
-use crate::target::native::NativeHost;
-use crate::target::{image, Target};
+use crate::targets::container::{ContainerConfig, ContainerHost};
+use crate::targets::engine::Engine;
+use crate::targets::native::NativeHost;
+use crate::targets::{image, Target};
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::{cache, TargetKind, TargetSpec, WorkloadFile};
 

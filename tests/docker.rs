@@ -11,9 +11,9 @@ use common::{
     docker_available, finish, leftovers, mountbench, only_bind_failed, read_csv, rows_so_far,
     run_cli, run_id_of, spawn_run, wait_for, write_workload, TINY,
 };
-use mountbench::target::container::{ContainerConfig, ContainerHost};
-use mountbench::target::engine::Engine;
-use mountbench::target::{image, AgentHost};
+use mountbench::targets::container::{ContainerConfig, ContainerHost};
+use mountbench::targets::engine::Engine;
+use mountbench::targets::{image, AgentHost};
 use mountbench::workload::spec::{Seccomp, TargetSettings};
 use mountbench::workload::{TargetKind, TargetSpec};
 

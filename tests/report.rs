@@ -10,7 +10,7 @@ use mountbench::agent::MountFacts;
 use mountbench::env::{Env, TargetFacts};
 use mountbench::measure::OpHistograms;
 use mountbench::results::Results;
-use mountbench::target::flavour::EngineFacts;
+use mountbench::targets::flavour::EngineFacts;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/macos");
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bollard::Docker;
 
 use crate::error::{one_line, Error, Result};
-use crate::target::flavour::EngineFacts;
+use crate::targets::flavour::EngineFacts;
 
 pub const RUN_LABEL: &str = "io.mountbench.run";
 pub const AGENT_LABEL: &str = "io.mountbench";

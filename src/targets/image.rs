@@ -10,7 +10,7 @@ use bollard::query_parameters::{BuildImageOptionsBuilder, CreateImageOptionsBuil
 use futures_util::StreamExt;
 
 use crate::error::{one_line, Error, IoContext, Result};
-use crate::target::engine::{Engine, AGENT_LABEL};
+use crate::targets::engine::{Engine, AGENT_LABEL};
 
 pub const REPO: &str = "mountbench-agent";
 /// Mount point of the storage under test inside the agent container.
