@@ -60,6 +60,7 @@ fn mounts(c: &mut Criterion) {
         agent_exe: PathBuf::from(env!("CARGO_BIN_EXE_mountbench")),
         drop_caches: false,
         progress: false,
+        cancel: Default::default(),
     };
     let session = RefCell::new(Session::open(plan, options).unwrap_or_else(|e| panic!("{e}")));
     let mut workloads: Vec<String> = Vec::new();

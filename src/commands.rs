@@ -6,6 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use mountbench::agent::{self, MountFacts, PrepareSpec, RepSpec};
 use mountbench::analysis::Analysis;
+use mountbench::cancel::CancelToken;
 use mountbench::datadir::DataDir;
 use mountbench::env::HostFacts;
 use mountbench::plan::{Overrides, Plan};
@@ -32,7 +33,9 @@ pub fn dispatch(command: Command) -> Result<i32> {
 
 fn run(args: RunArgs) -> Result<i32> {
     let agent_exe = std::env::current_exe().context("cannot find the mountbench binary")?;
-    let _ = ctrlc::set_handler(run::interrupt);
+    let cancel = CancelToken::new();
+    let on_signal = cancel.clone();
+    let _ = ctrlc::set_handler(move || on_signal.cancel());
     if let Some(dir) = &args.resume {
         let data_dir = match args.data_dir {
             Some(d) => d,
@@ -44,6 +47,7 @@ fn run(args: RunArgs) -> Result<i32> {
             agent_exe,
             drop_caches: false,
             progress: !args.quiet,
+            cancel,
         };
         return finish_run(run::resume(dir, options)?);
     }
@@ -63,6 +67,7 @@ fn run(args: RunArgs) -> Result<i32> {
         agent_exe,
         drop_caches: args.drop_caches,
         progress: !args.quiet,
+        cancel,
     };
     finish_run(run::run(plan, options)?)
 }

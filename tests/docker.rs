@@ -11,6 +11,7 @@ use common::{
     docker_available, finish, leftovers, mountbench, only_bind_failed, read_csv, rows_so_far,
     run_cli, run_id_of, spawn_run, wait_for, write_workload, TINY,
 };
+use mountbench::cancel::CancelToken;
 use mountbench::targets::container::{ContainerConfig, ContainerHost};
 use mountbench::targets::engine::Engine;
 use mountbench::targets::{image, AgentHost};
@@ -123,12 +124,14 @@ fn containers_are_hardened() {
     let bind = tempfile::tempdir().unwrap();
     let settings = TargetSettings::default();
     let run_id = format!("test-harden-{}", std::process::id());
+    let cancel = CancelToken::new();
     let config = ContainerConfig {
         run_id: &run_id,
         image: &image,
         bind_source: bind.path(),
         backup_source: bind.path(),
         settings: &settings,
+        cancel: &cancel,
     };
     for kind in [TargetKind::Bind, TargetKind::Tmpfs, TargetKind::Layer] {
         let mut host =

@@ -2,28 +2,25 @@
 //! storage under test mounted at /mb (bind, volume, volume-opts, tmpfs) or inside its
 //! writable layer (layer). Each rep is one `exec` of the agent.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use bollard::container::LogOutput;
 use bollard::exec::StartExecResults;
-use bollard::models::{
-    ContainerCreateBody, ExecConfig, HostConfig, Mount, MountTmpfsOptions, MountType,
-    VolumeCreateRequest,
-};
+use bollard::models::{ContainerCreateBody, ExecConfig, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
 use futures_util::StreamExt;
 
-use super::engine::{Engine, RUN_LABEL};
+use super::engine::Engine;
 use super::image::{AGENT_PATH, BACKUP_POINT, MOUNT_POINT, PREP_POINT};
-use super::{AgentHost, ExecOutput};
+use super::{recipe, AgentHost, ExecOutput};
+use crate::cancel::CancelToken;
 use crate::env::TargetFacts;
 use crate::error::{Error, Result};
-use crate::workload::spec::{Seccomp, TargetSettings};
+use crate::workload::spec::TargetSettings;
 use crate::workload::{TargetKind, TargetSpec};
 
 /// Everything a container target needs from the run.
@@ -35,6 +32,8 @@ pub struct ContainerConfig<'a> {
     /// Host folder bind-mounted at /mb-backup in every container (backup archives).
     pub backup_source: &'a Path,
     pub settings: &'a TargetSettings,
+    /// Cancelled: the rep in flight is stopped.
+    pub cancel: &'a CancelToken,
 }
 
 pub struct ContainerHost {
@@ -45,13 +44,7 @@ pub struct ContainerHost {
     image: String,
     /// What the container was created from, so a peer on the same storage can be made.
     body: Option<(String, ContainerCreateBody)>,
-}
-
-pub fn labels(run_id: &str, target: &TargetSpec) -> HashMap<String, String> {
-    HashMap::from([
-        (RUN_LABEL.to_string(), run_id.to_string()),
-        ("io.mountbench.target".to_string(), target.to_string()),
-    ])
+    cancel: CancelToken,
 }
 
 impl ContainerHost {
@@ -68,6 +61,7 @@ impl ContainerHost {
             volume: None,
             image: config.image.to_string(),
             body: None,
+            cancel: config.cancel.clone(),
         };
         match host.create(config) {
             Ok(()) => Ok(host),
@@ -79,109 +73,40 @@ impl ContainerHost {
     }
 
     fn create(&mut self, config: &ContainerConfig) -> Result<()> {
+        if self.spec.kind == TargetKind::Native {
+            return Err(Error::Docker("a native target has no container".into()));
+        }
         let name = format!(
             "mountbench-{}-{}",
             config.run_id,
             self.spec.to_string().replace(':', "-")
         );
-        let labels = labels(config.run_id, &self.spec);
-        let ro = self.spec.ro;
-        let mut mounts = Vec::new();
-        let mount = |typ: MountType, source: Option<String>, target: &str, read_only: bool| Mount {
-            typ: Some(typ),
-            source,
-            target: Some(target.to_string()),
-            read_only: Some(read_only),
-            ..Default::default()
-        };
-        match self.spec.kind {
-            TargetKind::Bind => {
-                let source = config.bind_source.display().to_string();
-                mounts.push(mount(
-                    MountType::BIND,
-                    Some(source.clone()),
-                    MOUNT_POINT,
-                    ro,
-                ));
-                if ro {
-                    mounts.push(mount(MountType::BIND, Some(source), PREP_POINT, false));
-                }
-            }
-            TargetKind::Volume | TargetKind::VolumeOpts => {
-                let volume = name.clone();
-                let mut request = VolumeCreateRequest {
-                    name: Some(volume.clone()),
-                    labels: Some(labels.clone()),
-                    ..Default::default()
-                };
-                if self.spec.kind == TargetKind::VolumeOpts {
-                    request.driver = Some("local".into());
-                    request.driver_opts = Some(
-                        config
-                            .settings
-                            .volume_opts
-                            .driver_opts
-                            .clone()
-                            .into_iter()
-                            .collect(),
-                    );
-                }
-                self.engine
-                    .block_on(self.engine.docker.create_volume(request))
-                    .map_err(|e| {
-                        Error::Docker(format!("creating volume {volume}: {}", Error::from(e)))
-                    })?;
-                self.volume = Some(volume.clone());
-                mounts.push(mount(
-                    MountType::VOLUME,
-                    Some(volume.clone()),
-                    MOUNT_POINT,
-                    ro,
-                ));
-                if ro {
-                    mounts.push(mount(MountType::VOLUME, Some(volume), PREP_POINT, false));
-                }
-            }
-            TargetKind::Tmpfs => mounts.push(Mount {
-                tmpfs_options: Some(MountTmpfsOptions {
-                    size_bytes: Some(config.settings.tmpfs.size.0 as i64),
-                    mode: Some(0o1777),
-                    ..Default::default()
-                }),
-                ..mount(MountType::TMPFS, None, MOUNT_POINT, false)
-            }),
-            TargetKind::Layer => {}
-            TargetKind::Native => unreachable!("native targets have no container"),
+        if matches!(self.spec.kind, TargetKind::Volume | TargetKind::VolumeOpts) {
+            self.create_volume(&name, config)?;
         }
-        mounts.push(mount(
-            MountType::BIND,
-            Some(config.backup_source.display().to_string()),
-            BACKUP_POINT,
-            false,
-        ));
-        let uid = rustix::process::getuid().as_raw();
-        let gid = rustix::process::getgid().as_raw();
-        let body = ContainerCreateBody {
-            image: Some(config.image.to_string()),
-            cmd: Some(vec![AGENT_PATH.into(), "agent".into(), "idle".into()]),
-            user: Some(format!("{uid}:{gid}")),
-            labels: Some(labels),
-            network_disabled: Some(true),
-            host_config: Some(HostConfig {
-                mounts: Some(mounts),
-                cap_drop: Some(vec!["ALL".into()]),
-                security_opt: Some(security_opt(config.settings.container.seccomp)),
-                network_mode: Some("none".into()),
-                // The layer target measures the writable layer, so only it may write there.
-                readonly_rootfs: Some(self.spec.kind != TargetKind::Layer),
-                memory: Some(config.settings.container.memory.0 as i64),
-                pids_limit: Some(config.settings.container.pids),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
+        let mounts = recipe::mounts(self.spec, config, &name);
+        let body = recipe::body(self.spec, config, mounts);
         self.body = Some((name.clone(), body.clone()));
         self.container = Some(self.create_and_start(&name, body)?);
+        Ok(())
+    }
+
+    /// The volume of a volume target, named like its container.
+    fn create_volume(&mut self, name: &str, config: &ContainerConfig) -> Result<()> {
+        let mut request = VolumeCreateRequest {
+            name: Some(name.to_string()),
+            labels: Some(recipe::labels(config.run_id, &self.spec)),
+            ..Default::default()
+        };
+        if self.spec.kind == TargetKind::VolumeOpts {
+            let opts = &config.settings.volume_opts.driver_opts;
+            request.driver = Some("local".into());
+            request.driver_opts = Some(opts.clone().into_iter().collect());
+        }
+        self.engine
+            .block_on(self.engine.docker.create_volume(request))
+            .map_err(|e| Error::Docker(format!("creating volume {name}: {}", Error::from(e))))?;
+        self.volume = Some(name.to_string());
         Ok(())
     }
 
@@ -250,7 +175,7 @@ impl AgentHost for ContainerHost {
         let outcome = self.engine.block_on(async {
             tokio::select! {
                 done = run => Some(done),
-                _ = interrupt_requested() => {
+                _ = cancelled(&self.cancel) => {
                     let _ = docker.kill_container(&id, None::<bollard::query_parameters::KillContainerOptions>).await;
                     None
                 }
@@ -323,6 +248,7 @@ impl AgentHost for ContainerHost {
             volume: None,
             image: self.image.clone(),
             body: None,
+            cancel: self.cancel.clone(),
         };
         peer.container = Some(peer.create_and_start(&format!("{name}-peer"), body)?);
         Ok(Box::new(peer))
@@ -379,16 +305,8 @@ impl Drop for ContainerHost {
     }
 }
 
-async fn interrupt_requested() {
-    while !crate::run::interrupted() {
+async fn cancelled(cancel: &CancelToken) {
+    while !cancel.is_cancelled() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-}
-
-fn security_opt(seccomp: Seccomp) -> Vec<String> {
-    let mut opts = vec!["no-new-privileges".to_string()];
-    if seccomp == Seccomp::Unconfined {
-        opts.push("seccomp=unconfined".into());
-    }
-    opts
 }

@@ -5,8 +5,10 @@ pub mod cleanup;
 pub mod container;
 pub mod engine;
 pub mod flavour;
+pub mod hosts;
 pub mod image;
 pub mod native;
+pub mod recipe;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use std::time::Instant;
 
 use super::{AgentHost, ExecOutput};
+use crate::cancel::CancelToken;
 use crate::env::TargetFacts;
 use crate::error::{IoContext, Result};
 
@@ -15,14 +16,17 @@ pub struct NativeHost {
     agent_exe: PathBuf,
     root: PathBuf,
     backup: PathBuf,
+    /// Cancelled: the agent in flight is stopped.
+    cancel: CancelToken,
 }
 
 impl NativeHost {
-    pub fn new(agent_exe: &Path, root: &Path, backup: &Path) -> Self {
+    pub fn new(agent_exe: &Path, root: &Path, backup: &Path, cancel: CancelToken) -> Self {
         NativeHost {
             agent_exe: agent_exe.to_path_buf(),
             root: root.to_path_buf(),
             backup: backup.to_path_buf(),
+            cancel,
         }
     }
 }
@@ -39,11 +43,12 @@ impl AgentHost for NativeHost {
             .at(&self.agent_exe)?;
         let pid = child.id();
         let (done_tx, done_rx) = mpsc::channel::<()>();
+        let cancel = &self.cancel;
         // An interrupt (SIGTERM to us alone) also stops the agent in flight.
         let (out, seconds) = std::thread::scope(|scope| {
             scope.spawn(move || loop {
                 match done_rx.recv_timeout(Duration::from_millis(50)) {
-                    Err(mpsc::RecvTimeoutError::Timeout) if crate::run::interrupted() => {
+                    Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => {
                         if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
                             let _ =
                                 rustix::process::kill_process(pid, rustix::process::Signal::TERM);

@@ -1,0 +1,195 @@
+//! A fake host for the run loop's tests: answers the agent's commands at once, and on the
+//! reps a script names fails, dies like a killed container, cancels the run, or removes a
+//! folder from under it. Every start, rep and teardown is logged.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::json;
+
+use crate::agent::{PrepareSpec, RepSpec};
+use crate::cancel::CancelToken;
+use crate::env::TargetFacts;
+use crate::error::{Error, Result};
+use crate::measure::{Op, OpHistograms};
+use crate::targets::hosts::HostFactory;
+use crate::targets::{AgentHost, ExecOutput};
+use crate::workload::TargetSpec;
+
+/// What the fake does on a rep instead of succeeding.
+#[derive(Debug, Clone)]
+pub(super) enum Act {
+    /// The agent exits 1; the host stays up.
+    Fail,
+    /// The agent is killed (exit 137) and the host is dead, like a killed container.
+    Die,
+    /// The rep succeeds and the run is cancelled meanwhile (Ctrl-C).
+    Cancel(CancelToken),
+    /// The rep succeeds and the folder is removed meanwhile (a results disk gone).
+    RemoveDir(PathBuf),
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Log {
+    pub(super) starts: Vec<TargetSpec>,
+    /// Every rep run, on which target.
+    pub(super) reps: Vec<TargetSpec>,
+    pub(super) teardowns: Vec<TargetSpec>,
+}
+
+/// The factory: its script names reps by their number among all reps it served (from 1).
+#[derive(Clone, Default)]
+pub(super) struct FakeHosts {
+    script: Arc<BTreeMap<usize, Act>>,
+    log: Arc<Mutex<Log>>,
+}
+
+impl FakeHosts {
+    pub(super) fn new(script: impl IntoIterator<Item = (usize, Act)>) -> FakeHosts {
+        FakeHosts {
+            script: Arc::new(script.into_iter().collect()),
+            log: Arc::default(),
+        }
+    }
+
+    pub(super) fn log(&self) -> MutexGuard<'_, Log> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl HostFactory for FakeHosts {
+    fn start(&mut self, spec: TargetSpec) -> Result<Box<dyn AgentHost>> {
+        self.log().starts.push(spec);
+        Ok(Box::new(FakeHost {
+            spec,
+            hosts: self.clone(),
+            alive: true,
+            torn_down: false,
+        }))
+    }
+}
+
+struct FakeHost {
+    spec: TargetSpec,
+    hosts: FakeHosts,
+    alive: bool,
+    torn_down: bool,
+}
+
+impl FakeHost {
+    fn rep(&mut self, spec: &RepSpec) -> ExecOutput {
+        let n = {
+            let mut log = self.hosts.log();
+            log.reps.push(self.spec);
+            log.reps.len()
+        };
+        match self.hosts.script.get(&n) {
+            None => {}
+            Some(Act::Fail) => return exited(1, "disk on fire"),
+            Some(Act::Die) => {
+                self.alive = false;
+                return exited(137, "");
+            }
+            Some(Act::Cancel(token)) => token.cancel(),
+            Some(Act::RemoveDir(dir)) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+        let mut histograms = OpHistograms::default();
+        histograms.record(Op::Read, 1_000);
+        let metrics: Vec<_> = spec
+            .workload
+            .params
+            .metrics()
+            .iter()
+            .map(|name| {
+                let name = name.to_string();
+                json!({"name": name, "bytes": 1 << 20, "ops": 4, "seconds": 0.5, "op": "read"})
+            })
+            .collect();
+        answer(json!({
+            "metrics": metrics,
+            "histograms": histograms.encode(),
+            "residency": null,
+            "agent_seconds": 0.5,
+        }))
+    }
+}
+
+impl AgentHost for FakeHost {
+    fn exec(&mut self, args: &[String]) -> Result<ExecOutput> {
+        let spec = args.get(3).map(String::as_str).unwrap_or("{}");
+        let bad = |e: serde_json::Error| Error::Agent(format!("fake: bad spec: {e}"));
+        match args.get(1).map(String::as_str) {
+            Some("mountinfo") => Ok(answer(json!({
+                "mount_point": "/", "fs_type": "fakefs", "source": "fake", "options": "rw",
+            }))),
+            Some("prepare") => {
+                let spec: PrepareSpec = serde_json::from_str(spec).map_err(bad)?;
+                Ok(answer(json!({
+                    "id": spec.dataset.id(), "files": 2, "bytes": 2 << 20,
+                    "reused": false, "seconds": 0.1, "mib_s": 20.0,
+                })))
+            }
+            Some("run") => Ok(self.rep(&serde_json::from_str(spec).map_err(bad)?)),
+            other => Err(Error::Agent(format!("fake: no command {other:?}"))),
+        }
+    }
+
+    fn root(&self) -> PathBuf {
+        PathBuf::from("/fake")
+    }
+
+    fn prep_root(&self) -> PathBuf {
+        self.root()
+    }
+
+    fn facts(&self) -> TargetFacts {
+        TargetFacts {
+            target: self.spec.to_string(),
+            root: "/fake".into(),
+            mount: None,
+            container: None,
+            image: None,
+            volume: None,
+        }
+    }
+
+    fn teardown(&mut self) -> Result<()> {
+        if !std::mem::replace(&mut self.torn_down, true) {
+            self.hosts.log().teardowns.push(self.spec);
+        }
+        Ok(())
+    }
+
+    fn alive(&self) -> bool {
+        self.alive
+    }
+
+    fn backup_root(&self) -> PathBuf {
+        PathBuf::from("/fake-backup")
+    }
+
+    fn peer(&self) -> Result<Box<dyn AgentHost>> {
+        Err(Error::Agent("fake: no peer".into()))
+    }
+}
+
+fn answer(json: serde_json::Value) -> ExecOutput {
+    ExecOutput {
+        stdout: json.to_string().into_bytes(),
+        stderr: Vec::new(),
+        exit_code: Some(0),
+        seconds: 0.6,
+    }
+}
+
+fn exited(code: i64, stderr: &str) -> ExecOutput {
+    ExecOutput {
+        stdout: Vec::new(),
+        stderr: stderr.as_bytes().to_vec(),
+        exit_code: Some(code),
+        seconds: 0.1,
+    }
+}

@@ -1,0 +1,293 @@
+//! What a step did, as result rows: pure functions of the run's meta, the cell, the step and
+//! the agent's answer (or the error in its place).
+
+use crate::agent::RepResult;
+use crate::error::{Error, Result};
+use crate::measure::{LatencySummary, OpHistograms};
+use crate::metric::Metric;
+use crate::plan::{Cell, Step};
+use crate::results::{CellKey, RepRow, RunMeta, SCHEMA};
+
+/// What one step did.
+#[derive(Debug, Clone)]
+pub struct StepOutcome {
+    pub ok: bool,
+    pub error: Option<String>,
+    /// Seconds of the headline metric, as measured inside the agent.
+    pub seconds: f64,
+    pub bytes: u64,
+    pub mib_s: f64,
+}
+
+/// A step's rows (one per metric), its histograms when it succeeded, and its outcome.
+pub(crate) struct Recorded {
+    pub(crate) rows: Vec<RepRow>,
+    pub(crate) histograms: Option<OpHistograms>,
+    pub(crate) outcome: StepOutcome,
+}
+
+/// The agent's result and the seconds spent outside its own timing.
+pub(crate) type Answer = Result<(RepResult, f64)>;
+
+pub(crate) fn cell_key(cell: &Cell) -> CellKey {
+    CellKey {
+        workload: cell.workload.name.clone(),
+        target: cell.target.to_string(),
+        phase: cell.phase.to_string(),
+    }
+}
+
+pub(crate) fn record(meta: &RunMeta, cell: &Cell, step: Step, answer: Answer) -> Recorded {
+    let base = base_row(meta, cell, step);
+    match decode(answer) {
+        Ok((result, overhead, histograms)) => {
+            let rows: Vec<RepRow> = result
+                .metrics
+                .iter()
+                .map(|m| measured_row(&base, &result, m, overhead, &histograms))
+                .collect();
+            let head = &rows[0];
+            let outcome = StepOutcome {
+                ok: true,
+                error: None,
+                seconds: head.seconds,
+                bytes: head.bytes,
+                mib_s: head.mib_s,
+            };
+            Recorded {
+                rows,
+                histograms: Some(histograms),
+                outcome,
+            }
+        }
+        Err(e) => failed(&base, cell, e.to_string()),
+    }
+}
+
+/// The answer with its histograms read; an answer without metrics is a failure.
+fn decode(answer: Answer) -> Result<(RepResult, f64, OpHistograms)> {
+    let (result, overhead) = answer?;
+    if result.metrics.is_empty() {
+        return Err(Error::Agent("the answer has no metrics".into()));
+    }
+    let histograms = OpHistograms::decode(&result.histograms).map_err(Error::Agent)?;
+    Ok((result, overhead, histograms))
+}
+
+fn measured_row(
+    base: &RepRow,
+    result: &RepResult,
+    m: &crate::agent::Metric,
+    overhead: f64,
+    histograms: &OpHistograms,
+) -> RepRow {
+    let latency = m
+        .name
+        .parse::<Metric>()
+        .ok()
+        .and_then(|metric| histograms.get(metric.main_op()))
+        .map(LatencySummary::of);
+    RepRow {
+        metric: m.name.clone(),
+        bytes: m.bytes,
+        ops: m.ops,
+        seconds: m.seconds,
+        mib_s: m.bytes as f64 / (1 << 20) as f64 / m.seconds,
+        ops_s: m.ops as f64 / m.seconds,
+        p50_us: latency.map(|l| l.p50_us),
+        p99_us: latency.map(|l| l.p99_us),
+        residency: result.residency,
+        overhead_s: Some(overhead),
+        ok: true,
+        au: m.au,
+        ..base.clone()
+    }
+}
+
+/// One failed row per metric the workload reports, each carrying the error.
+fn failed(base: &RepRow, cell: &Cell, message: String) -> Recorded {
+    let rows = cell
+        .workload
+        .params
+        .metrics()
+        .iter()
+        .map(|metric| RepRow {
+            metric: metric.to_string(),
+            error: message.clone(),
+            ..base.clone()
+        })
+        .collect();
+    Recorded {
+        rows,
+        histograms: None,
+        outcome: StepOutcome {
+            ok: false,
+            error: Some(message),
+            seconds: 0.0,
+            bytes: 0,
+            mib_s: 0.0,
+        },
+    }
+}
+
+fn base_row(meta: &RunMeta, cell: &Cell, step: Step) -> RepRow {
+    RepRow {
+        schema: SCHEMA,
+        run_id: meta.run_id.clone(),
+        host: meta.host.clone(),
+        os: meta.os.clone(),
+        engine: meta.engine.clone(),
+        workload: cell.workload.name.clone(),
+        kind: cell.workload.params.kind().to_string(),
+        target: cell.target.to_string(),
+        phase: cell.phase.to_string(),
+        metric: String::new(),
+        rep: step.rep,
+        warmup: step.warmup,
+        bytes: 0,
+        ops: 0,
+        seconds: 0.0,
+        mib_s: 0.0,
+        ops_s: 0.0,
+        p50_us: None,
+        p99_us: None,
+        residency: None,
+        overhead_s: None,
+        ok: false,
+        error: String::new(),
+        au: None,
+    }
+}
+
+/// "workload/target/phase rep N: error", once per failed rep (it has one row per metric).
+pub(crate) fn failed_reps(reps: &[RepRow]) -> Vec<String> {
+    let mut failed: Vec<String> = reps
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| {
+            let kind = if r.warmup { "warm-up" } else { "rep" };
+            format!(
+                "{}/{}/{} {kind} {}: {}",
+                r.workload, r.target, r.phase, r.rep, r.error
+            )
+        })
+        .collect();
+    failed.dedup();
+    failed
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::agent::RepResult;
+    use crate::measure::Op;
+    use crate::plan::{Overrides, Plan};
+    use crate::workload::WorkloadFile;
+
+    const CHECKPOINT: &str = r#"
+[run]
+targets = ["tmpfs"]
+[targets.tmpfs]
+size = "64MiB"
+[[workload]]
+kind = "checkpoint"
+name = "ckpt"
+size = "4MiB"
+chunk_size = "1MiB"
+"#;
+
+    fn cell() -> Cell {
+        let file = WorkloadFile::parse(Path::new("t.toml"), CHECKPOINT).unwrap();
+        Plan::new(file, &Overrides::default()).unwrap().cells[0].clone()
+    }
+
+    fn meta() -> RunMeta {
+        RunMeta {
+            run_id: "r1".into(),
+            host: "h".into(),
+            os: "Linux".into(),
+            engine: "none".into(),
+        }
+    }
+
+    const STEP: Step = Step {
+        cell: 0,
+        rep: 2,
+        warmup: false,
+    };
+
+    #[test]
+    fn an_answer_makes_one_row_per_metric_with_rates_and_latency() {
+        let mut histograms = OpHistograms::default();
+        histograms.record(Op::Write, 2_000);
+        let result: RepResult = serde_json::from_value(serde_json::json!({
+            "metrics": [
+                {"name": "save", "bytes": 4 << 20, "ops": 4, "seconds": 2.0, "op": "write"},
+                {"name": "restore", "bytes": 4 << 20, "ops": 4, "seconds": 1.0, "op": "restore"},
+            ],
+            "histograms": histograms.encode(),
+            "residency": 0.5,
+            "agent_seconds": 3.0,
+        }))
+        .unwrap();
+        let recorded = record(&meta(), &cell(), STEP, Ok((result, 0.25)));
+        let [save, restore] = &recorded.rows[..] else {
+            panic!("{:?}", recorded.rows)
+        };
+        assert_eq!(
+            (save.metric.as_str(), save.mib_s, save.ops_s),
+            ("save", 2.0, 2.0)
+        );
+        assert!(save.p50_us.is_some(), "write latency stands for save");
+        assert_eq!(restore.p50_us, None, "no restore histogram");
+        assert!(save.ok && save.error.is_empty());
+        assert_eq!(
+            (save.rep, save.overhead_s, save.residency),
+            (2, Some(0.25), Some(0.5))
+        );
+        assert_eq!(
+            (save.run_id.as_str(), save.target.as_str()),
+            ("r1", "tmpfs")
+        );
+        assert!(recorded.histograms.is_some());
+        let o = recorded.outcome;
+        assert_eq!(
+            (o.ok, o.seconds, o.bytes, o.mib_s),
+            (true, 2.0, 4 << 20, 2.0)
+        );
+    }
+
+    #[test]
+    fn an_error_makes_a_failed_row_for_every_metric_of_the_workload() {
+        let answer = Err(Error::Agent("exit 1: boom".into()));
+        let recorded = record(&meta(), &cell(), STEP, answer);
+        let metrics: Vec<_> = recorded.rows.iter().map(|r| r.metric.as_str()).collect();
+        assert_eq!(metrics, ["save", "write-fsync", "restore"]);
+        assert!(recorded
+            .rows
+            .iter()
+            .all(|r| !r.ok && r.error == "agent: exit 1: boom"));
+        assert!(recorded.histograms.is_none());
+        assert_eq!(
+            recorded.outcome.error.as_deref(),
+            Some("agent: exit 1: boom")
+        );
+        assert_eq!(
+            failed_reps(&recorded.rows),
+            ["ckpt/tmpfs/warm rep 2: agent: exit 1: boom"]
+        );
+    }
+
+    #[test]
+    fn an_answer_without_metrics_is_a_failed_rep() {
+        let result: RepResult = serde_json::from_value(serde_json::json!({
+            "metrics": [], "histograms": {}, "residency": null, "agent_seconds": 0.1,
+        }))
+        .unwrap();
+        let recorded = record(&meta(), &cell(), STEP, Ok((result, 0.0)));
+        assert!(!recorded.outcome.ok);
+        assert_eq!(recorded.rows.len(), 3);
+    }
+}

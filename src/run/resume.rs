@@ -1,0 +1,140 @@
+//! Resuming an interrupted run: the same plan rebuilt from its env.json (not from the
+//! workload file on disk, which may have changed since), its successful reps kept, its
+//! failed reps dropped to be run again.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::out_dir::OutDir;
+use super::record::cell_key;
+use super::start::{check_drop_caches, run_meta, Connect, Start};
+use super::RunOptions;
+use crate::datadir::DataDir;
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::plan::{Overrides, Plan, Step};
+use crate::results::{CellKey, RepRow, Results};
+use crate::workload::{TargetSpec, WorkloadFile};
+
+/// A step as result rows name it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct StepKey {
+    cell: CellKey,
+    rep: u32,
+    warmup: bool,
+}
+
+impl StepKey {
+    pub(crate) fn of_row(r: &RepRow) -> StepKey {
+        StepKey {
+            cell: CellKey {
+                workload: r.workload.clone(),
+                target: r.target.clone(),
+                phase: r.phase.clone(),
+            },
+            rep: r.rep,
+            warmup: r.warmup,
+        }
+    }
+
+    pub(crate) fn of_step(plan: &Plan, s: &Step) -> StepKey {
+        StepKey {
+            cell: cell_key(&plan.cells[s.cell]),
+            rep: s.rep,
+            warmup: s.warmup,
+        }
+    }
+}
+
+impl Start {
+    /// Reopen the run in `dir`; its plan, and the options it ran with.
+    pub(crate) fn resume(
+        dir: &Path,
+        options: &mut RunOptions,
+        connect: Connect,
+    ) -> Result<(Plan, Start)> {
+        let mut env = Env::load(dir)?;
+        let out = OutDir::reopen(dir)?;
+        let plan = plan_of(dir, &env)?;
+        options.out = Some(dir.to_path_buf());
+        options.drop_caches = env.drop_caches;
+        DataDir::check(&options.data_dir)?;
+        check_drop_caches(options)?;
+        let mut results = results_of(dir, &env)?;
+        let failed = results.reps.iter().filter(|r| !r.ok).count();
+        results.reps.retain(|r| r.ok);
+        let done: BTreeSet<StepKey> = results.reps.iter().map(StepKey::of_row).collect();
+        let engine = connect(&plan)?;
+        let data = DataDir::open(&options.data_dir)?;
+        env.finished = None;
+        env.resumed.push(format!(
+            "{}: {} reps done kept, {failed} failed rows dropped to be run again",
+            crate::env::now(),
+            done.len()
+        ));
+        let seq = results.reps.len() as u64 + failed as u64;
+        let start = Start {
+            out,
+            env,
+            results,
+            data,
+            engine,
+            done,
+            seq,
+        };
+        Ok((plan, start))
+    }
+}
+
+/// The plan as the run was started: its workload file's text, targets and overrides.
+fn plan_of(dir: &Path, env: &Env) -> Result<Plan> {
+    let place = dir.join("env.json").display().to_string();
+    let file = WorkloadFile::parse(Path::new(&env.workload_file.path), &env.workload_file.text)?;
+    let targets = env
+        .plan_targets
+        .iter()
+        .map(|t| t.parse::<TargetSpec>().map_err(|e| Error::input(&place, e)))
+        .collect::<Result<Vec<_>>>()?;
+    if targets.is_empty() {
+        return Err(Error::input(
+            &place,
+            "records no targets; it was written by an older mountbench that cannot resume",
+        ));
+    }
+    let overrides = Overrides {
+        targets: Some(targets),
+        reps: Some(env.reps),
+        warmup: Some(env.warmup),
+        seed: Some(env.seed),
+        workloads: env.only.clone(),
+        scale: env.scale,
+    };
+    Plan::new(file, &overrides)
+}
+
+/// The rows recorded so far (none when the run stopped before its first rep).
+fn results_of(dir: &Path, env: &Env) -> Result<Results> {
+    let results = if dir.join("reps.csv").is_file() {
+        Results::load(dir)?
+    } else {
+        Results::new(run_meta(env))
+    };
+    if results.meta.run_id != env.run_id {
+        return Err(Error::input(
+            dir.join("reps.csv").display().to_string(),
+            format!(
+                "belongs to run {}, env.json to run {}",
+                results.meta.run_id, env.run_id
+            ),
+        ));
+    }
+    Ok(results)
+}
+
+/// The steps of the plan not yet done, in the plan's order.
+pub(crate) fn pending(plan: &Plan, done: &BTreeSet<StepKey>) -> Vec<Step> {
+    plan.steps()
+        .into_iter()
+        .filter(|s| !done.contains(&StepKey::of_step(plan, s)))
+        .collect()
+}
