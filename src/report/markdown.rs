@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::charts::Rendered;
+use super::draw::Rendered;
 use super::HostRun;
 
 fn rel(path: &Path, base: &Path) -> String {
@@ -24,7 +24,7 @@ fn num(v: f64) -> String {
     }
 }
 
-pub fn render(runs: &[HostRun], charts: &[Rendered], out: &Path) -> String {
+pub(crate) fn render(runs: &[HostRun], charts: &[Rendered], out: &Path) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# mountbench report\n");
     let _ = writeln!(
@@ -136,7 +136,7 @@ fn host_section(md: &mut String, run: &HostRun, charts: &[Rendered], out: &Path)
             _ => "-".into(),
         };
         // Metadata storms move no bytes: their rate is ops/s alone.
-        let (mib_s, ci) = if s.moves_bytes() {
+        let (mib_s, ci) = if super::select::shows_mib_s(s) {
             (
                 num(s.median_mib_s),
                 format!("{}–{}", num(s.ci_low_mib_s), num(s.ci_high_mib_s)),

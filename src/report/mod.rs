@@ -1,9 +1,16 @@
 //! Reports: read any number of result folders (one host or many), check they can be
 //! compared, and write report.md plus charts. Needs no Docker.
+//!
+//! Data flow: loaded runs → `select` (rows, cells, histograms) → `figures` (one builder per
+//! chart) → `figure` (the model) → `draw` (the only plotters user) → PNG + SVG, and
+//! `markdown` for report.md.
 
-pub mod charts;
-pub mod markdown;
-pub mod palette;
+pub mod draw;
+mod figure;
+mod figures;
+mod markdown;
+mod palette;
+mod select;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +22,7 @@ use crate::results::{write_atomic, Results};
 use crate::workload::WorkloadFile;
 
 /// One result folder, loaded and analysed.
-pub struct HostRun {
+pub(crate) struct HostRun {
     pub dir: PathBuf,
     pub env: Env,
     pub results: Results,
@@ -23,7 +30,7 @@ pub struct HostRun {
 }
 
 impl HostRun {
-    pub fn load(dir: &Path) -> Result<HostRun> {
+    pub(crate) fn load(dir: &Path) -> Result<HostRun> {
         if !dir.is_dir() {
             return Err(Error::input(dir.display().to_string(), "is not a folder"));
         }
@@ -39,7 +46,7 @@ impl HostRun {
     }
 
     /// "host (OS, engine flavour)": how charts and tables name this run.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let flavour = self
             .env
             .engine
@@ -118,7 +125,10 @@ pub fn render_dirs(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::input(format!("--out {}", out.display()), e.to_string()))?;
     let chart_dir = out.join("charts");
     std::fs::create_dir_all(&chart_dir).at(&chart_dir)?;
-    let charts = charts::render_all(&runs, &chart_dir)?;
+    let charts = figures::all(&runs)
+        .iter()
+        .map(|f| draw::render(f, &chart_dir))
+        .collect::<Result<Vec<_>>>()?;
     let text = markdown::render(&runs, &charts, out);
     let path = out.join("report.md");
     write_atomic(&path, text.as_bytes())?;
