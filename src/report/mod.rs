@@ -58,47 +58,60 @@ impl HostRun {
     }
 }
 
-/// Workloads present in two runs must be defined identically to be compared.
+/// Runs can be merged when the workloads they share are defined identically, they share at
+/// least one, and no run is given twice.
 fn check_comparable(runs: &[HostRun]) -> Result<()> {
-    let parse = |run: &HostRun| {
-        WorkloadFile::parse(
-            Path::new(&run.env.workload_file.path),
-            &run.env.workload_file.text,
-        )
-    };
     let first = &runs[0];
-    let base = parse(first)?;
+    let base = workload_file(first)?;
     for other in &runs[1..] {
-        if other.env.workload_file.hash == first.env.workload_file.hash {
-            continue;
-        }
-        let theirs = parse(other)?;
-        for w in &base.workloads {
-            if let Some(t) = theirs.workloads.iter().find(|t| t.name == w.name) {
-                if t != w {
-                    return Err(Error::input(
-                        format!("{} vs {}", first.dir.display(), other.dir.display()),
-                        format!(
-                            "workload \"{}\" differs ({} vs {}); only runs of the same workload definitions can be merged",
-                            w.name,
-                            serde_json::to_string(&w.params).unwrap_or_default(),
-                            serde_json::to_string(&t.params).unwrap_or_default()
-                        ),
-                    ));
-                }
-            }
-        }
-        if !base
-            .workloads
-            .iter()
-            .any(|w| theirs.workloads.iter().any(|t| t.name == w.name))
-        {
-            return Err(Error::input(
-                format!("{} vs {}", first.dir.display(), other.dir.display()),
-                "the runs share no workload, so there is nothing to compare",
-            ));
+        if other.env.workload_file.hash != first.env.workload_file.hash {
+            check_same_workloads(first, &base, other)?;
         }
     }
+    check_distinct(runs)
+}
+
+fn workload_file(run: &HostRun) -> Result<WorkloadFile> {
+    WorkloadFile::parse(
+        Path::new(&run.env.workload_file.path),
+        &run.env.workload_file.text,
+    )
+}
+
+/// `other`'s workloads against `first`'s (`base`, already parsed).
+fn check_same_workloads(first: &HostRun, base: &WorkloadFile, other: &HostRun) -> Result<()> {
+    let theirs = workload_file(other)?;
+    let pair = || format!("{} vs {}", first.dir.display(), other.dir.display());
+    for w in &base.workloads {
+        if let Some(t) = theirs.workloads.iter().find(|t| t.name == w.name) {
+            if t != w {
+                return Err(Error::input(
+                    pair(),
+                    format!(
+                        "workload \"{}\" differs ({} vs {}); only runs of the same workload definitions can be merged",
+                        w.name,
+                        serde_json::to_string(&w.params).unwrap_or_default(),
+                        serde_json::to_string(&t.params).unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+    }
+    if !base
+        .workloads
+        .iter()
+        .any(|w| theirs.workloads.iter().any(|t| t.name == w.name))
+    {
+        return Err(Error::input(
+            pair(),
+            "the runs share no workload, so there is nothing to compare",
+        ));
+    }
+    Ok(())
+}
+
+/// No run given twice (under two folder names).
+fn check_distinct(runs: &[HostRun]) -> Result<()> {
     let mut seen = BTreeMap::new();
     for run in runs {
         if let Some(prev) = seen.insert(run.env.run_id.clone(), run.dir.clone()) {
