@@ -1,4 +1,4 @@
-//! Which rows, cells and histograms a chart or table shows: the one place that reads a row's
+//! Which rows, comparisons and histograms a chart or table shows: the one place that reads a row's
 //! metric and matches target names.
 
 use hdrhistogram::Histogram;
@@ -161,15 +161,15 @@ pub(crate) fn phases<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<Stri
 
 /// One metric of one workload in one cache phase, across targets.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Cell {
+pub(crate) struct Comparison {
     pub workload: String,
     pub metric: Metric,
     pub phase: String,
 }
 
-impl Cell {
-    pub(crate) fn of(row: &SummaryRow) -> Option<Cell> {
-        Some(Cell {
+impl Comparison {
+    pub(crate) fn of(row: &SummaryRow) -> Option<Comparison> {
+        Some(Comparison {
             workload: row.workload.clone(),
             metric: metric(row)?,
             phase: row.phase.clone(),
@@ -180,7 +180,7 @@ impl Cell {
         row.workload == self.workload && metric(row) == Some(self.metric) && row.phase == self.phase
     }
 
-    /// This cell's row of `target` among `rows`.
+    /// Its row of `target` among `rows`.
     pub(crate) fn row<'a>(
         &self,
         rows: impl IntoIterator<Item = &'a SummaryRow>,
@@ -191,12 +191,12 @@ impl Cell {
     }
 }
 
-/// The cells of these rows in the order they first appear.
-pub(crate) fn cells<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<Cell> {
-    ordered(rows.filter_map(Cell::of))
+/// The comparisons of these rows in the order they first appear.
+pub(crate) fn comparisons<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<Comparison> {
+    ordered(rows.filter_map(Comparison::of))
 }
 
-/// The histogram of `op` in one cell of a run, if it recorded any.
+/// The histogram of `op` in one cell (workload, target, phase) of a run, if it recorded any.
 pub(crate) fn histogram<'a>(
     run: &'a HostRun,
     workload: &str,
@@ -226,7 +226,7 @@ pub(crate) fn histogram_targets(run: &HostRun, workload: &str, phase: &str) -> V
 }
 
 /// The (workload, phase) pairs of a run with a histogram of `op`, in key order.
-pub(crate) fn histogram_cells(run: &HostRun, op: Op) -> Vec<(String, String)> {
+pub(crate) fn histogram_workload_phases(run: &HostRun, op: Op) -> Vec<(String, String)> {
     ordered(
         run.results
             .histograms
@@ -234,4 +234,72 @@ pub(crate) fn histogram_cells(run: &HostRun, op: Op) -> Vec<(String, String)> {
             .filter(|(_, h)| h.get(op).is_some())
             .map(|(k, _)| (k.workload.clone(), k.phase.clone())),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A summary row of `metric` for `target` with `reps` reps, 10 MiB/s and 40 ops/s.
+    fn row(target: &str, metric: &str, reps: usize) -> SummaryRow {
+        serde_json::from_value(serde_json::json!({
+            "schema": 1, "run_id": "r", "host": "h", "os": "Linux", "engine": "none",
+            "workload": "w", "kind": "k", "target": target, "phase": "warm",
+            "metric": metric, "reps": reps, "failed": 0,
+            "median_mib_s": 10.0, "mean_mib_s": 10.0, "stdev_mib_s": 0.0,
+            "ci_low_mib_s": 9.0, "ci_high_mib_s": 11.0,
+            "median_ops_s": 40.0, "ci_low_ops_s": 36.0, "ci_high_ops_s": 44.0,
+            "cv": 0.0, "noisy": false, "ratio_to_native": null, "ratio_ci_low": null,
+            "ratio_ci_high": null, "residency": null, "overhead_s": null, "op": "read",
+            "p50_us": null, "p90_us": null, "p99_us": null, "p999_us": null, "max_us": null,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn rates_are_read_in_the_metric_unit() {
+        let cases = [
+            ("read", Some(10.0)),
+            ("scan", Some(40.0)),
+            ("stat", Some(40.0)),
+        ];
+        for (m, want) in cases {
+            assert_eq!(rate(&row("native", m, 3)).map(|r| r.median), want, "{m}");
+        }
+        assert!(rate(&row("native", "read", 0)).is_none(), "no reps, no bar");
+    }
+
+    #[test]
+    fn mib_s_shows_only_for_measured_bytes() {
+        assert!(shows_mib_s(&row("native", "read", 3)));
+        assert!(shows_mib_s(&row("native", "scan", 3)));
+        assert!(!shows_mib_s(&row("native", "unlink", 3)));
+        assert!(!shows_mib_s(&row("native", "read", 0)));
+    }
+
+    #[test]
+    fn checkpoint_latency_shows_on_save_only() {
+        assert_eq!(latency_ops(Metric::Save), [Op::Write, Op::Fsync]);
+        assert!(latency_ops(Metric::WriteFsync).is_empty());
+        assert!(latency_ops(Metric::Write).is_empty());
+        assert_eq!(latency_ops(Metric::Epoch), [Op::Wait]);
+    }
+
+    #[test]
+    fn comparisons_and_targets_keep_chart_order() {
+        let rows = [
+            row("volume", "read", 3),
+            row("native", "read", 3),
+            row("bind:ro", "read", 3),
+            row("bind", "stat", 3),
+        ];
+        let metrics: Vec<Metric> = comparisons(rows.iter()).iter().map(|c| c.metric).collect();
+        assert_eq!(metrics, [Metric::Read, Metric::Stat]);
+        assert_eq!(
+            targets(rows.iter()),
+            ["native", "bind", "bind:ro", "volume"]
+        );
+        assert_eq!(ratios(&rows).len(), 0, "no row has a ratio");
+        assert!(is_native(&rows[1]) && !is_native(&rows[0]));
+    }
 }

@@ -15,8 +15,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::figure::{grid, Figure, Panel, Rgb};
 use crate::error::{Error, Result};
 
-pub const WIDTH: u32 = 1600;
-pub const HEIGHT: u32 = 900;
+const WIDTH: u32 = 1600;
+const HEIGHT: u32 = 900;
 const FONT: &str = "sans-serif";
 const TITLE_HEIGHT: u32 = 68;
 const CAPTION_HEIGHT: u32 = 30;
@@ -26,7 +26,7 @@ const X_LABEL_AREA: u32 = 36;
 const PANEL_TITLE_HEIGHT: u32 = 30;
 /// Each row of panels gets at least this many pixels: a figure with more than three rows
 /// grows taller instead of squeezing its panels.
-pub const PANEL_ROW_HEIGHT: u32 = (HEIGHT - TITLE_HEIGHT - CAPTION_HEIGHT) / 3;
+const PANEL_ROW_HEIGHT: u32 = (HEIGHT - TITLE_HEIGHT - CAPTION_HEIGHT) / 3;
 
 const HOST_GREY: RGBColor = RGBColor(60, 60, 60);
 const CAPTION_GREY: RGBColor = RGBColor(90, 90, 90);

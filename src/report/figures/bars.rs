@@ -3,7 +3,7 @@
 
 use crate::report::figure::{Bar, BarPanel, BarSeries, Panel};
 use crate::report::palette::target_color;
-use crate::report::select::{self, Cell};
+use crate::report::select::{self, Comparison};
 use crate::report::HostRun;
 use crate::results::SummaryRow;
 
@@ -69,11 +69,11 @@ pub(super) fn phase_panel(
     })
 }
 
-/// Across hosts: one panel per cell that `bar` draws, hosts as groups, targets as bars.
+/// Across hosts: one panel per comparison that `bar` draws, hosts as groups, targets as bars.
 pub(super) fn host_panels(
     runs: &[HostRun],
     bar: &dyn Fn(&SummaryRow) -> Option<Bar>,
-    title: &dyn Fn(&Cell) -> String,
+    title: &dyn Fn(&Comparison) -> String,
     y_label: &str,
     reference: Option<f64>,
 ) -> Vec<Panel> {
@@ -83,24 +83,24 @@ pub(super) fn host_panels(
         .filter(|r| bar(r).is_some())
         .collect();
     let labels: Vec<String> = runs.iter().map(HostRun::label).collect();
-    select::cells(all.iter().copied())
+    select::comparisons(all.iter().copied())
         .iter()
         .take(MAX_PANELS)
-        .map(|cell| {
-            let targets = select::targets(all.iter().copied().filter(|r| cell.holds(r)));
+        .map(|cmp| {
+            let targets = select::targets(all.iter().copied().filter(|r| cmp.holds(r)));
             let series = targets
                 .into_iter()
                 .map(|t| BarSeries {
                     color: target_color(&t),
                     bars: runs
                         .iter()
-                        .map(|run| cell.row(&run.analysis.summary, &t).and_then(bar))
+                        .map(|run| cmp.row(&run.analysis.summary, &t).and_then(bar))
                         .collect(),
                     label: t,
                 })
                 .collect();
             Panel::Bars(BarPanel {
-                title: title(cell),
+                title: title(cmp),
                 y_label: y_label.into(),
                 groups: labels.clone(),
                 series,

@@ -11,7 +11,7 @@ use crate::report::select;
 use crate::report::HostRun;
 
 pub(super) fn figure(run: &HostRun) -> Option<Figure> {
-    let panels: Vec<Panel> = select::histogram_cells(run, Op::Wait)
+    let panels: Vec<Panel> = select::histogram_workload_phases(run, Op::Wait)
         .iter()
         .flat_map(|(w, ph)| panels(run, w, ph))
         .collect();

@@ -12,12 +12,12 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
     if rows.is_empty() {
         return None;
     }
-    let cells = select::cells(rows.iter().copied());
+    let comparisons = select::comparisons(rows.iter().copied());
     let series = select::targets(rows.iter().copied())
         .into_iter()
         .map(|t| BarSeries {
             color: target_color(&t),
-            bars: cells
+            bars: comparisons
                 .iter()
                 .map(|c| c.row(rows.iter().copied(), &t).and_then(ratio_bar))
                 .collect(),
@@ -31,7 +31,7 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
         panels: vec![Panel::Bars(BarPanel {
             title: "throughput relative to native (higher is better)".into(),
             y_label: "× native".into(),
-            groups: cells
+            groups: comparisons
                 .iter()
                 .map(|c| format!("{} {} {}", c.workload, c.metric, c.phase))
                 .collect(),
