@@ -51,7 +51,7 @@ fn plan() -> Plan {
 
 fn mounts(c: &mut Criterion) {
     // criterion draws its own plots with plotters: give it the bundled font.
-    mountbench::report::charts::register_fonts();
+    mountbench::report::draw::register_fonts();
     let plan = plan();
     let cells = plan.cells.clone();
     let options = RunOptions {

@@ -53,7 +53,7 @@ fn recorded(
 }
 
 fn recording(c: &mut Criterion) {
-    mountbench::report::charts::register_fonts();
+    mountbench::report::draw::register_fonts();
     calibrate_clock();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sample.jpg");

@@ -1,17 +1,27 @@
 //! report.md: per host the environment, the medians with CIs, ratios to native, noisy flags,
-//! and the charts.
+//! and the charts. One function per table or list; each appends to the text.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::charts::Rendered;
+use super::draw::Rendered;
+use super::select;
 use super::HostRun;
+use crate::results::SummaryRow;
 
-fn rel(path: &Path, base: &Path) -> String {
-    path.strip_prefix(base)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+/// Where the charts are, relative to report.md.
+struct Charts<'a> {
+    all: &'a [Rendered],
+    out: &'a Path,
+}
+
+impl Charts<'_> {
+    fn rel(&self, path: &Path) -> String {
+        path.strip_prefix(self.out)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
 }
 
 fn num(v: f64) -> String {
@@ -24,8 +34,20 @@ fn num(v: f64) -> String {
     }
 }
 
-pub fn render(runs: &[HostRun], charts: &[Rendered], out: &Path) -> String {
+pub(crate) fn render(runs: &[HostRun], charts: &[Rendered], out: &Path) -> String {
+    let charts = Charts { all: charts, out };
     let mut md = String::new();
+    intro(&mut md, runs);
+    if runs.len() > 1 {
+        across_hosts(&mut md, &charts);
+    }
+    for run in runs {
+        host_section(&mut md, run, &charts);
+    }
+    md
+}
+
+fn intro(md: &mut String, runs: &[HostRun]) {
     let _ = writeln!(md, "# mountbench report\n");
     let _ = writeln!(
         md,
@@ -33,21 +55,17 @@ pub fn render(runs: &[HostRun], charts: &[Rendered], out: &Path) -> String {
         runs.len(),
         runs.iter().map(|r| format!("`{}`", r.label())).collect::<Vec<_>>().join(", ")
     );
-    if runs.len() > 1 {
-        let _ = writeln!(md, "## Across hosts\n");
-        for c in charts.iter().filter(|c| c.name.starts_with("hosts-")) {
-            let _ = writeln!(md, "![{}]({})\n", c.title, rel(&c.png, out));
-        }
-    }
-    for run in runs {
-        host_section(&mut md, run, charts, out);
-    }
-    md
 }
 
-fn host_section(md: &mut String, run: &HostRun, charts: &[Rendered], out: &Path) {
+fn across_hosts(md: &mut String, charts: &Charts) {
+    let _ = writeln!(md, "## Across hosts\n");
+    for c in charts.all.iter().filter(|c| c.name.starts_with("hosts-")) {
+        let _ = writeln!(md, "![{}]({})\n", c.title, charts.rel(&c.png));
+    }
+}
+
+fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     let env = &run.env;
-    let h = &env.host;
     let _ = writeln!(md, "## {}\n", run.label());
     let _ = writeln!(
         md,
@@ -57,6 +75,19 @@ fn host_section(md: &mut String, run: &HostRun, charts: &[Rendered], out: &Path)
         env.started,
         env.mountbench_version
     );
+    environment_table(md, run);
+    mounts_table(md, run);
+    summary_table(md, run);
+    au_table(md, run);
+    failed_reps(md, run);
+    md.push('\n');
+    host_charts(md, run, charts);
+}
+
+/// Host, engine, workload file and reps.
+fn environment_table(md: &mut String, run: &HostRun) {
+    let env = &run.env;
+    let h = &env.host;
     let _ = writeln!(md, "| | |\n|---|---|");
     let _ = writeln!(
         md,
@@ -99,136 +130,152 @@ fn host_section(md: &mut String, run: &HostRun, charts: &[Rendered], out: &Path)
         "| workload file | `{}` (xxh3 {}) |",
         env.workload_file.path, env.workload_file.hash
     );
+    let drop_caches = if env.drop_caches {
+        ", host drop_caches before cold reps"
+    } else {
+        ""
+    };
     let _ = writeln!(
         md,
-        "| reps | {} measured + {} warm-up per cell, seed {}{} |\n",
-        env.reps,
-        env.warmup,
-        env.seed,
-        if env.drop_caches {
-            ", host drop_caches before cold reps"
-        } else {
-            ""
-        }
+        "| reps | {} measured + {} warm-up per cell, seed {}{drop_caches} |\n",
+        env.reps, env.warmup, env.seed
     );
-    if !env.targets.is_empty() {
-        let _ = writeln!(md, "Mounts as the agent saw them:\n\n| target | mount point | fs type | source | options |\n|---|---|---|---|---|");
-        for t in &env.targets {
-            match &t.mount {
-                Some(m) => {
-                    let _ = writeln!(
-                        md,
-                        "| {} | `{}` | {} | `{}` | `{}` |",
-                        t.target, m.mount_point, m.fs_type, m.source, m.options
-                    );
-                }
-                None => {
-                    let _ = writeln!(md, "| {} | `{}` | ? | | |", t.target, t.root);
-                }
+}
+
+/// Each target's mount as the agent saw it.
+fn mounts_table(md: &mut String, run: &HostRun) {
+    if run.env.targets.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "Mounts as the agent saw them:\n\n| target | mount point | fs type | source | options |\n|---|---|---|---|---|");
+    for t in &run.env.targets {
+        match &t.mount {
+            Some(m) => {
+                let _ = writeln!(
+                    md,
+                    "| {} | `{}` | {} | `{}` | `{}` |",
+                    t.target, m.mount_point, m.fs_type, m.source, m.options
+                );
             }
-        }
-        md.push('\n');
-    }
-    let _ = writeln!(md, "| workload | target | phase | metric | median MiB/s | 95% CI | ops/s | CV | × native [95% CI] | cached | reps | |\n|---|---|---|---|---:|---|---:|---:|---|---:|---:|---|");
-    for s in &run.analysis.summary {
-        let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
-            (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}–{hi:.2}]"),
-            _ => "-".into(),
-        };
-        // Metadata storms move no bytes: their rate is ops/s alone.
-        let (mib_s, ci) = if s.moves_bytes() {
-            (
-                num(s.median_mib_s),
-                format!("{}–{}", num(s.ci_low_mib_s), num(s.ci_high_mib_s)),
-            )
-        } else {
-            ("-".into(), "-".into())
-        };
-        let mut flags = Vec::new();
-        if s.noisy {
-            flags.push("**noisy**".to_string());
-        }
-        if s.failed > 0 {
-            flags.push(format!("**{} failed**", s.failed));
-        }
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.1}% | {} | {} | {} | {} |",
-            s.workload,
-            s.target,
-            s.phase,
-            s.metric,
-            mib_s,
-            ci,
-            num(s.median_ops_s),
-            s.cv * 100.0,
-            ratio,
-            s.residency
-                .map(|r| format!("{:.0}%", r * 100.0))
-                .unwrap_or_else(|| "-".into()),
-            s.reps,
-            flags.join(" ")
-        );
-    }
-    let trained: Vec<_> = run
-        .analysis
-        .summary
-        .iter()
-        .filter(|s| s.au.is_some())
-        .collect();
-    if !trained.is_empty() {
-        let _ = writeln!(
-            md,
-            "\nAccelerator utilisation (AU = compute / step time; MLPerf Storage passes at ≥ 90%):\n\n| workload | target | phase | AU | 95% CI | samples/s | data wait p50 / p99 µs | ≥ 90% |\n|---|---|---|---:|---|---:|---|---|"
-        );
-        for s in trained {
-            let pct = |v: Option<f64>| v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_default();
-            let wait = match (s.p50_us, s.p99_us) {
-                (Some(a), Some(b)) => format!("{} / {}", num(a), num(b)),
-                _ => "-".into(),
-            };
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {}–{} | {} | {} | {} |",
-                s.workload,
-                s.target,
-                s.phase,
-                pct(s.au),
-                pct(s.au_ci_low),
-                pct(s.au_ci_high),
-                num(s.median_ops_s),
-                wait,
-                if s.au_pass == Some(true) {
-                    "yes"
-                } else {
-                    "**no**"
-                }
-            );
-        }
-    }
-    let failures: Vec<_> = run.results.reps.iter().filter(|r| !r.ok).collect();
-    if !failures.is_empty() {
-        let _ = writeln!(md, "\nFailed reps:\n");
-        for f in failures.iter().take(20) {
-            let _ = writeln!(
-                md,
-                "- {}/{}/{} rep {}: {}",
-                f.workload, f.target, f.phase, f.rep, f.error
-            );
+            None => {
+                let _ = writeln!(md, "| {} | `{}` | ? | | |", t.target, t.root);
+            }
         }
     }
     md.push('\n');
-    let host_slug_charts: Vec<&Rendered> = charts
+}
+
+/// One line per summary row: rates, CI, CV, ratio to native, cache residency, flags.
+fn summary_table(md: &mut String, run: &HostRun) {
+    let _ = writeln!(md, "| workload | target | phase | metric | median MiB/s | 95% CI | ops/s | CV | × native [95% CI] | cached | reps | |\n|---|---|---|---|---:|---|---:|---:|---|---:|---:|---|");
+    for s in &run.analysis.summary {
+        summary_line(md, s);
+    }
+}
+
+fn summary_line(md: &mut String, s: &SummaryRow) {
+    let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
+        (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}–{hi:.2}]"),
+        _ => "-".into(),
+    };
+    // Metadata storms move no bytes: their rate is ops/s alone.
+    let (mib_s, ci) = if select::shows_mib_s(s) {
+        (
+            num(s.median_mib_s),
+            format!("{}–{}", num(s.ci_low_mib_s), num(s.ci_high_mib_s)),
+        )
+    } else {
+        ("-".into(), "-".into())
+    };
+    let mut flags = Vec::new();
+    if s.noisy {
+        flags.push("**noisy**".to_string());
+    }
+    if s.failed > 0 {
+        flags.push(format!("**{} failed**", s.failed));
+    }
+    let metric = select::metric(s).map_or("?", |m| m.name());
+    let _ = writeln!(
+        md,
+        "| {} | {} | {} | {metric} | {mib_s} | {ci} | {} | {:.1}% | {ratio} | {} | {} | {} |",
+        s.workload,
+        s.target,
+        s.phase,
+        num(s.median_ops_s),
+        s.cv * 100.0,
+        s.residency
+            .map(|r| format!("{:.0}%", r * 100.0))
+            .unwrap_or_else(|| "-".into()),
+        s.reps,
+        flags.join(" ")
+    );
+}
+
+/// train-epoch: accelerator utilisation and data wait per cell, against the 90% pass mark.
+fn au_table(md: &mut String, run: &HostRun) {
+    let trained = select::trained(&run.analysis.summary);
+    if trained.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\nAccelerator utilisation (AU = compute / step time; MLPerf Storage passes at ≥ 90%):\n\n| workload | target | phase | AU | 95% CI | samples/s | data wait p50 / p99 µs | ≥ 90% |\n|---|---|---|---:|---|---:|---|---|"
+    );
+    let pct = |v: Option<f64>| v.map(|v| format!("{:.1}%", v * 100.0)).unwrap_or_default();
+    for s in trained {
+        let wait = match (s.p50_us, s.p99_us) {
+            (Some(a), Some(b)) => format!("{} / {}", num(a), num(b)),
+            _ => "-".into(),
+        };
+        let pass = if s.au_pass == Some(true) {
+            "yes"
+        } else {
+            "**no**"
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {}–{} | {} | {wait} | {pass} |",
+            s.workload,
+            s.target,
+            s.phase,
+            pct(s.au),
+            pct(s.au_ci_low),
+            pct(s.au_ci_high),
+            num(s.median_ops_s),
+        );
+    }
+}
+
+/// The first 20 failed reps with their error.
+fn failed_reps(md: &mut String, run: &HostRun) {
+    let failures: Vec<_> = run.results.reps.iter().filter(|r| !r.ok).collect();
+    if failures.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "\nFailed reps:\n");
+    for f in failures.iter().take(20) {
+        let _ = writeln!(
+            md,
+            "- {}/{}/{} rep {}: {}",
+            f.workload, f.target, f.phase, f.rep, f.error
+        );
+    }
+}
+
+/// This host's charts: those whose title names it.
+fn host_charts(md: &mut String, run: &HostRun, charts: &Charts) {
+    let label = run.label();
+    let own = charts
+        .all
         .iter()
-        .filter(|c| !c.name.starts_with("hosts-") && c.title.contains(&run.label()))
-        .collect();
-    for c in host_slug_charts {
+        .filter(|c| !c.name.starts_with("hosts-") && c.title.contains(&label));
+    for c in own {
         let _ = writeln!(
             md,
             "![{}]({})\n\n[SVG]({})\n",
             c.title,
-            rel(&c.png, out),
-            rel(&c.svg, out)
+            charts.rel(&c.png),
+            charts.rel(&c.svg)
         );
     }
 }

@@ -1,9 +1,16 @@
 //! Reports: read any number of result folders (one host or many), check they can be
 //! compared, and write report.md plus charts. Needs no Docker.
+//!
+//! Data flow: loaded runs → `select` (rows, cells, histograms) → `figures` (one builder per
+//! chart) → `figure` (the model) → `draw` (the only plotters user) → PNG + SVG, and
+//! `markdown` for report.md.
 
-pub mod charts;
-pub mod markdown;
-pub mod palette;
+pub mod draw;
+mod figure;
+mod figures;
+mod markdown;
+mod palette;
+mod select;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +22,7 @@ use crate::results::{write_atomic, Results};
 use crate::workload::WorkloadFile;
 
 /// One result folder, loaded and analysed.
-pub struct HostRun {
+pub(crate) struct HostRun {
     pub dir: PathBuf,
     pub env: Env,
     pub results: Results,
@@ -23,7 +30,7 @@ pub struct HostRun {
 }
 
 impl HostRun {
-    pub fn load(dir: &Path) -> Result<HostRun> {
+    pub(crate) fn load(dir: &Path) -> Result<HostRun> {
         if !dir.is_dir() {
             return Err(Error::input(dir.display().to_string(), "is not a folder"));
         }
@@ -39,7 +46,7 @@ impl HostRun {
     }
 
     /// "host (OS, engine flavour)": how charts and tables name this run.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         let flavour = self
             .env
             .engine
@@ -51,47 +58,60 @@ impl HostRun {
     }
 }
 
-/// Workloads present in two runs must be defined identically to be compared.
+/// Runs can be merged when the workloads they share are defined identically, they share at
+/// least one, and no run is given twice.
 fn check_comparable(runs: &[HostRun]) -> Result<()> {
-    let parse = |run: &HostRun| {
-        WorkloadFile::parse(
-            Path::new(&run.env.workload_file.path),
-            &run.env.workload_file.text,
-        )
-    };
     let first = &runs[0];
-    let base = parse(first)?;
+    let base = workload_file(first)?;
     for other in &runs[1..] {
-        if other.env.workload_file.hash == first.env.workload_file.hash {
-            continue;
-        }
-        let theirs = parse(other)?;
-        for w in &base.workloads {
-            if let Some(t) = theirs.workloads.iter().find(|t| t.name == w.name) {
-                if t != w {
-                    return Err(Error::input(
-                        format!("{} vs {}", first.dir.display(), other.dir.display()),
-                        format!(
-                            "workload \"{}\" differs ({} vs {}); only runs of the same workload definitions can be merged",
-                            w.name,
-                            serde_json::to_string(&w.params).unwrap_or_default(),
-                            serde_json::to_string(&t.params).unwrap_or_default()
-                        ),
-                    ));
-                }
-            }
-        }
-        if !base
-            .workloads
-            .iter()
-            .any(|w| theirs.workloads.iter().any(|t| t.name == w.name))
-        {
-            return Err(Error::input(
-                format!("{} vs {}", first.dir.display(), other.dir.display()),
-                "the runs share no workload, so there is nothing to compare",
-            ));
+        if other.env.workload_file.hash != first.env.workload_file.hash {
+            check_same_workloads(first, &base, other)?;
         }
     }
+    check_distinct(runs)
+}
+
+fn workload_file(run: &HostRun) -> Result<WorkloadFile> {
+    WorkloadFile::parse(
+        Path::new(&run.env.workload_file.path),
+        &run.env.workload_file.text,
+    )
+}
+
+/// `other`'s workloads against `first`'s (`base`, already parsed).
+fn check_same_workloads(first: &HostRun, base: &WorkloadFile, other: &HostRun) -> Result<()> {
+    let theirs = workload_file(other)?;
+    let pair = || format!("{} vs {}", first.dir.display(), other.dir.display());
+    for w in &base.workloads {
+        if let Some(t) = theirs.workloads.iter().find(|t| t.name == w.name) {
+            if t != w {
+                return Err(Error::input(
+                    pair(),
+                    format!(
+                        "workload \"{}\" differs ({} vs {}); only runs of the same workload definitions can be merged",
+                        w.name,
+                        serde_json::to_string(&w.params).unwrap_or_default(),
+                        serde_json::to_string(&t.params).unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+    }
+    if !base
+        .workloads
+        .iter()
+        .any(|w| theirs.workloads.iter().any(|t| t.name == w.name))
+    {
+        return Err(Error::input(
+            pair(),
+            "the runs share no workload, so there is nothing to compare",
+        ));
+    }
+    Ok(())
+}
+
+/// No run given twice (under two folder names).
+fn check_distinct(runs: &[HostRun]) -> Result<()> {
     let mut seen = BTreeMap::new();
     for run in runs {
         if let Some(prev) = seen.insert(run.env.run_id.clone(), run.dir.clone()) {
@@ -118,7 +138,10 @@ pub fn render_dirs(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::input(format!("--out {}", out.display()), e.to_string()))?;
     let chart_dir = out.join("charts");
     std::fs::create_dir_all(&chart_dir).at(&chart_dir)?;
-    let charts = charts::render_all(&runs, &chart_dir)?;
+    let charts = figures::all(&runs)
+        .iter()
+        .map(|f| draw::render(f, &chart_dir))
+        .collect::<Result<Vec<_>>>()?;
     let text = markdown::render(&runs, &charts, out);
     let path = out.join("report.md");
     write_atomic(&path, text.as_bytes())?;

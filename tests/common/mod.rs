@@ -117,7 +117,7 @@ pub fn check_png(path: &Path) {
     let (width, height) = img.dimensions();
     assert_eq!(width, 1600, "{}", path.display());
     assert!(
-        (1..=40).any(|panels| mountbench::report::charts::figure_height(panels) == height),
+        (1..=40).any(|panels| mountbench::report::draw::figure_height(panels) == height),
         "{}: height {height} fits no panel grid",
         path.display()
     );

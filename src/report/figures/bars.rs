@@ -1,0 +1,111 @@
+//! Bars from summary rows, and the two bar panel layouts the charts share: cache phases as
+//! groups (one host), hosts as groups (across hosts).
+
+use crate::report::figure::{Bar, BarPanel, BarSeries, Panel};
+use crate::report::palette::target_color;
+use crate::report::select::{self, Comparison};
+use crate::report::HostRun;
+use crate::results::SummaryRow;
+
+use super::MAX_PANELS;
+
+/// A row's median rate in its metric's unit, with its CI.
+pub(super) fn rate_bar(r: &SummaryRow) -> Option<Bar> {
+    let rate = select::rate(r)?;
+    Some(Bar {
+        value: rate.median,
+        lo: Some(rate.lo),
+        hi: Some(rate.hi),
+        noisy: r.noisy,
+    })
+}
+
+/// The ratio to native of a row, with its CI.
+pub(super) fn ratio_bar(r: &SummaryRow) -> Option<Bar> {
+    Some(Bar {
+        value: r.ratio_to_native?,
+        lo: r.ratio_ci_low,
+        hi: r.ratio_ci_high,
+        noisy: r.noisy,
+    })
+}
+
+/// A row's accelerator utilisation in percent, with its CI.
+pub(super) fn au_bar(r: &SummaryRow) -> Option<Bar> {
+    Some(Bar {
+        value: r.au? * 100.0,
+        lo: r.au_ci_low.map(|v| v * 100.0),
+        hi: r.au_ci_high.map(|v| v * 100.0),
+        noisy: false,
+    })
+}
+
+/// One metric's bars: cache phases as groups, one bar per target, each from `bar`.
+pub(super) fn phase_panel(
+    rows: &[&SummaryRow],
+    title: String,
+    y_label: &str,
+    bar: &dyn Fn(&SummaryRow) -> Option<Bar>,
+    reference: Option<f64>,
+) -> Panel {
+    let phases = select::phases(rows.iter().copied());
+    let series = select::targets(rows.iter().copied())
+        .into_iter()
+        .map(|t| BarSeries {
+            color: target_color(&t),
+            bars: phases
+                .iter()
+                .map(|ph| select::row_in(rows, &t, ph).and_then(bar))
+                .collect(),
+            label: t,
+        })
+        .collect();
+    Panel::Bars(BarPanel {
+        title,
+        y_label: y_label.into(),
+        groups: phases.iter().map(|p| format!("{p} cache")).collect(),
+        series,
+        reference,
+    })
+}
+
+/// Across hosts: one panel per comparison that `bar` draws, hosts as groups, targets as bars.
+pub(super) fn host_panels(
+    runs: &[HostRun],
+    bar: &dyn Fn(&SummaryRow) -> Option<Bar>,
+    title: &dyn Fn(&Comparison) -> String,
+    y_label: &str,
+    reference: Option<f64>,
+) -> Vec<Panel> {
+    let all: Vec<&SummaryRow> = runs
+        .iter()
+        .flat_map(|r| r.analysis.summary.iter())
+        .filter(|r| bar(r).is_some())
+        .collect();
+    let labels: Vec<String> = runs.iter().map(HostRun::label).collect();
+    select::comparisons(all.iter().copied())
+        .iter()
+        .take(MAX_PANELS)
+        .map(|cmp| {
+            let targets = select::targets(all.iter().copied().filter(|r| cmp.holds(r)));
+            let series = targets
+                .into_iter()
+                .map(|t| BarSeries {
+                    color: target_color(&t),
+                    bars: runs
+                        .iter()
+                        .map(|run| cmp.row(&run.analysis.summary, &t).and_then(bar))
+                        .collect(),
+                    label: t,
+                })
+                .collect();
+            Panel::Bars(BarPanel {
+                title: title(cmp),
+                y_label: y_label.into(),
+                groups: labels.clone(),
+                series,
+                reference,
+            })
+        })
+        .collect()
+}

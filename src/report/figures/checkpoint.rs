@@ -1,0 +1,71 @@
+//! checkpoint: seconds per checkpoint spent writing, in fsync and restoring, side by side.
+
+use super::{name, title};
+use crate::measure::Op;
+use crate::metric::Metric;
+use crate::report::figure::{Bar, BarPanel, BarSeries, Figure, Panel};
+use crate::report::palette::target_color;
+use crate::report::select;
+use crate::report::HostRun;
+use crate::results::SummaryRow;
+
+/// The parts of one checkpoint, as groups.
+const PARTS: [(Op, &str); 5] = [
+    (Op::Write, "write"),
+    (Op::Fsync, "fsync"),
+    (Op::Rename, "rename"),
+    (Op::FsyncDir, "fsync-dir"),
+    (Op::Restore, "restore"),
+];
+
+pub(super) fn figure(run: &HostRun) -> Option<Figure> {
+    let rows = select::of_metric(&run.analysis.summary, Metric::Save);
+    if rows.is_empty() {
+        return None;
+    }
+    let panels = select::workload_phases(&rows)
+        .iter()
+        .map(|(w, ph)| panel(run, &select::of_workload_phase(&rows, w, ph), w, ph))
+        .collect();
+    Some(Figure {
+        name: name(run, "checkpoint"),
+        title: title("Checkpoint write, fsync, rename and restore time", run),
+        caption:
+            "time summed over the ops of one checkpoint (from the op histograms), lower is better"
+                .into(),
+        panels,
+    })
+}
+
+/// One workload and phase: the parts as groups, a bar per target.
+fn panel(run: &HostRun, rows: &[&SummaryRow], workload: &str, phase: &str) -> Panel {
+    let series = select::targets(rows.iter().copied())
+        .into_iter()
+        .map(|t| {
+            let reps = select::row_in(rows, &t, phase)
+                .map(|r| r.reps)
+                .unwrap_or(0)
+                .max(1);
+            let bars = PARTS
+                .iter()
+                .map(|(op, _)| {
+                    let h = select::histogram(run, workload, &t, phase, *op)?;
+                    let total_s = h.mean() * h.len() as f64 / 1e9;
+                    Some(Bar::plain(total_s / reps as f64))
+                })
+                .collect();
+            BarSeries {
+                color: target_color(&t),
+                bars,
+                label: t,
+            }
+        })
+        .collect();
+    Panel::Bars(BarPanel {
+        title: format!("{workload} ({phase} restore) — seconds per checkpoint"),
+        y_label: "seconds (mean per checkpoint)".into(),
+        groups: PARTS.iter().map(|p| p.1.to_string()).collect(),
+        series,
+        reference: None,
+    })
+}

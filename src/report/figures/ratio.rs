@@ -1,0 +1,42 @@
+//! The headline: each container target's median as a multiple of native, per cell.
+
+use super::bars::ratio_bar;
+use super::{name, title};
+use crate::report::figure::{BarPanel, BarSeries, Figure, Panel};
+use crate::report::palette::target_color;
+use crate::report::select;
+use crate::report::HostRun;
+
+pub(super) fn figure(run: &HostRun) -> Option<Figure> {
+    let rows = select::ratios(&run.analysis.summary);
+    if rows.is_empty() {
+        return None;
+    }
+    let comparisons = select::comparisons(rows.iter().copied());
+    let series = select::targets(rows.iter().copied())
+        .into_iter()
+        .map(|t| BarSeries {
+            color: target_color(&t),
+            bars: comparisons
+                .iter()
+                .map(|c| c.row(rows.iter().copied(), &t).and_then(ratio_bar))
+                .collect(),
+            label: t,
+        })
+        .collect();
+    Some(Figure {
+        name: name(run, "ratio"),
+        title: title("Container storage vs native (1.0 = as fast as the bare host)", run),
+        caption: "bars: ratio of medians (target / native); whiskers: bootstrap 95% CI of the ratio; * noisy (CV > 5%)".into(),
+        panels: vec![Panel::Bars(BarPanel {
+            title: "throughput relative to native (higher is better)".into(),
+            y_label: "× native".into(),
+            groups: comparisons
+                .iter()
+                .map(|c| format!("{} {} {}", c.workload, c.metric, c.phase))
+                .collect(),
+            series,
+            reference: Some(1.0),
+        })],
+    })
+}

@@ -1,0 +1,305 @@
+//! Which rows, comparisons and histograms a chart or table shows: the one place that reads a row's
+//! metric and matches target names.
+
+use hdrhistogram::Histogram;
+
+use super::palette::sort_targets;
+use super::HostRun;
+use crate::measure::Op;
+use crate::metric::{Metric, Unit};
+use crate::results::{CellKey, SummaryRow};
+
+/// The baseline every container target is compared with.
+const NATIVE: &str = "native";
+
+/// A row's metric: the one place that reads it.
+pub(crate) fn metric(row: &SummaryRow) -> Option<Metric> {
+    row.metric.parse().ok()
+}
+
+pub(crate) fn is_native(row: &SummaryRow) -> bool {
+    row.target == NATIVE
+}
+
+/// Rows of the metric `m`.
+pub(crate) fn of_metric(rows: &[SummaryRow], m: Metric) -> Vec<&SummaryRow> {
+    rows.iter().filter(|r| metric(r) == Some(m)).collect()
+}
+
+/// Rows of container targets that have a ratio to native.
+pub(crate) fn ratios(rows: &[SummaryRow]) -> Vec<&SummaryRow> {
+    rows.iter()
+        .filter(|r| !is_native(r) && r.ratio_to_native.is_some())
+        .collect()
+}
+
+/// Rows with an accelerator utilisation (train-epoch).
+pub(crate) fn trained(rows: &[SummaryRow]) -> Vec<&SummaryRow> {
+    rows.iter().filter(|r| r.au.is_some()).collect()
+}
+
+pub(crate) fn of_workload<'a>(rows: &[&'a SummaryRow], workload: &str) -> Vec<&'a SummaryRow> {
+    rows.iter()
+        .copied()
+        .filter(|r| r.workload == workload)
+        .collect()
+}
+
+pub(crate) fn of_workload_metric<'a>(
+    rows: &'a [SummaryRow],
+    workload: &str,
+    m: Metric,
+) -> Vec<&'a SummaryRow> {
+    rows.iter()
+        .filter(|r| r.workload == workload && metric(r) == Some(m))
+        .collect()
+}
+
+pub(crate) fn of_workload_phase<'a>(
+    rows: &[&'a SummaryRow],
+    workload: &str,
+    phase: &str,
+) -> Vec<&'a SummaryRow> {
+    rows.iter()
+        .copied()
+        .filter(|r| r.workload == workload && r.phase == phase)
+        .collect()
+}
+
+/// The row of `target` in `phase` among rows of one workload and metric.
+pub(crate) fn row_in<'a>(
+    rows: &[&'a SummaryRow],
+    target: &str,
+    phase: &str,
+) -> Option<&'a SummaryRow> {
+    rows.iter()
+        .copied()
+        .find(|r| r.target == target && r.phase == phase)
+}
+
+/// A median with its 95% CI.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Estimate {
+    pub median: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+/// A row's median rate and CI in its metric's unit; None without measured reps.
+pub(crate) fn rate(row: &SummaryRow) -> Option<Estimate> {
+    if row.reps == 0 {
+        return None;
+    }
+    let estimate = match metric(row)?.unit() {
+        Unit::MibPerSec => Estimate {
+            median: row.median_mib_s,
+            lo: row.ci_low_mib_s,
+            hi: row.ci_high_mib_s,
+        },
+        Unit::FilesPerSec | Unit::OpsPerSec => Estimate {
+            median: row.median_ops_s,
+            lo: row.ci_low_ops_s,
+            hi: row.ci_high_ops_s,
+        },
+    };
+    Some(estimate)
+}
+
+/// Whether a row's MiB/s means something: its metric moves bytes and some rep measured it.
+pub(crate) fn shows_mib_s(row: &SummaryRow) -> bool {
+    row.reps > 0 && metric(row).is_some_and(Metric::moves_bytes)
+}
+
+/// The ops whose latency a metric's panels show.
+pub(crate) fn latency_ops(m: Metric) -> Vec<Op> {
+    match m {
+        Metric::Save => vec![Op::Write, Op::Fsync],
+        // Their ops are the save's, shown there already.
+        Metric::WriteFsync | Metric::Write => Vec::new(),
+        other => vec![other.main_op()],
+    }
+}
+
+/// Items in the order they first appear, each once.
+pub(crate) fn ordered<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::new();
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The targets of these rows, each once, in chart order.
+pub(crate) fn targets<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<String> {
+    let mut t = ordered(rows.map(|r| r.target.clone()));
+    sort_targets(&mut t);
+    t
+}
+
+pub(crate) fn workloads<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<String> {
+    ordered(rows.map(|r| r.workload.clone()))
+}
+
+/// The (workload, metric) pairs of these rows in the order they first appear.
+pub(crate) fn workload_metrics(rows: &[SummaryRow]) -> Vec<(String, Metric)> {
+    ordered(
+        rows.iter()
+            .filter_map(|r| Some((r.workload.clone(), metric(r)?))),
+    )
+}
+
+/// The (workload, phase) pairs of these rows in the order they first appear.
+pub(crate) fn workload_phases(rows: &[&SummaryRow]) -> Vec<(String, String)> {
+    ordered(rows.iter().map(|r| (r.workload.clone(), r.phase.clone())))
+}
+
+pub(crate) fn phases<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<String> {
+    ordered(rows.map(|r| r.phase.clone()))
+}
+
+/// One metric of one workload in one cache phase, across targets.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Comparison {
+    pub workload: String,
+    pub metric: Metric,
+    pub phase: String,
+}
+
+impl Comparison {
+    pub(crate) fn of(row: &SummaryRow) -> Option<Comparison> {
+        Some(Comparison {
+            workload: row.workload.clone(),
+            metric: metric(row)?,
+            phase: row.phase.clone(),
+        })
+    }
+
+    pub(crate) fn holds(&self, row: &SummaryRow) -> bool {
+        row.workload == self.workload && metric(row) == Some(self.metric) && row.phase == self.phase
+    }
+
+    /// Its row of `target` among `rows`.
+    pub(crate) fn row<'a>(
+        &self,
+        rows: impl IntoIterator<Item = &'a SummaryRow>,
+        target: &str,
+    ) -> Option<&'a SummaryRow> {
+        rows.into_iter()
+            .find(|r| r.target == target && self.holds(r))
+    }
+}
+
+/// The comparisons of these rows in the order they first appear.
+pub(crate) fn comparisons<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<Comparison> {
+    ordered(rows.filter_map(Comparison::of))
+}
+
+/// The histogram of `op` in one cell (workload, target, phase) of a run, if it recorded any.
+pub(crate) fn histogram<'a>(
+    run: &'a HostRun,
+    workload: &str,
+    target: &str,
+    phase: &str,
+    op: Op,
+) -> Option<&'a Histogram<u64>> {
+    let key = CellKey {
+        workload: workload.to_string(),
+        target: target.to_string(),
+        phase: phase.to_string(),
+    };
+    run.results.histograms.get(&key)?.get(op)
+}
+
+/// The targets with histograms for a workload and phase of a run, in chart order.
+pub(crate) fn histogram_targets(run: &HostRun, workload: &str, phase: &str) -> Vec<String> {
+    let mut targets = ordered(
+        run.results
+            .histograms
+            .keys()
+            .filter(|k| k.workload == workload && k.phase == phase)
+            .map(|k| k.target.clone()),
+    );
+    sort_targets(&mut targets);
+    targets
+}
+
+/// The (workload, phase) pairs of a run with a histogram of `op`, in key order.
+pub(crate) fn histogram_workload_phases(run: &HostRun, op: Op) -> Vec<(String, String)> {
+    ordered(
+        run.results
+            .histograms
+            .iter()
+            .filter(|(_, h)| h.get(op).is_some())
+            .map(|(k, _)| (k.workload.clone(), k.phase.clone())),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A summary row of `metric` for `target` with `reps` reps, 10 MiB/s and 40 ops/s.
+    fn row(target: &str, metric: &str, reps: usize) -> SummaryRow {
+        serde_json::from_value(serde_json::json!({
+            "schema": 1, "run_id": "r", "host": "h", "os": "Linux", "engine": "none",
+            "workload": "w", "kind": "k", "target": target, "phase": "warm",
+            "metric": metric, "reps": reps, "failed": 0,
+            "median_mib_s": 10.0, "mean_mib_s": 10.0, "stdev_mib_s": 0.0,
+            "ci_low_mib_s": 9.0, "ci_high_mib_s": 11.0,
+            "median_ops_s": 40.0, "ci_low_ops_s": 36.0, "ci_high_ops_s": 44.0,
+            "cv": 0.0, "noisy": false, "ratio_to_native": null, "ratio_ci_low": null,
+            "ratio_ci_high": null, "residency": null, "overhead_s": null, "op": "read",
+            "p50_us": null, "p90_us": null, "p99_us": null, "p999_us": null, "max_us": null,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn rates_are_read_in_the_metric_unit() {
+        let cases = [
+            ("read", Some(10.0)),
+            ("scan", Some(40.0)),
+            ("stat", Some(40.0)),
+        ];
+        for (m, want) in cases {
+            assert_eq!(rate(&row("native", m, 3)).map(|r| r.median), want, "{m}");
+        }
+        assert!(rate(&row("native", "read", 0)).is_none(), "no reps, no bar");
+    }
+
+    #[test]
+    fn mib_s_shows_only_for_measured_bytes() {
+        assert!(shows_mib_s(&row("native", "read", 3)));
+        assert!(shows_mib_s(&row("native", "scan", 3)));
+        assert!(!shows_mib_s(&row("native", "unlink", 3)));
+        assert!(!shows_mib_s(&row("native", "read", 0)));
+    }
+
+    #[test]
+    fn checkpoint_latency_shows_on_save_only() {
+        assert_eq!(latency_ops(Metric::Save), [Op::Write, Op::Fsync]);
+        assert!(latency_ops(Metric::WriteFsync).is_empty());
+        assert!(latency_ops(Metric::Write).is_empty());
+        assert_eq!(latency_ops(Metric::Epoch), [Op::Wait]);
+    }
+
+    #[test]
+    fn comparisons_and_targets_keep_chart_order() {
+        let rows = [
+            row("volume", "read", 3),
+            row("native", "read", 3),
+            row("bind:ro", "read", 3),
+            row("bind", "stat", 3),
+        ];
+        let metrics: Vec<Metric> = comparisons(rows.iter()).iter().map(|c| c.metric).collect();
+        assert_eq!(metrics, [Metric::Read, Metric::Stat]);
+        assert_eq!(
+            targets(rows.iter()),
+            ["native", "bind", "bind:ro", "volume"]
+        );
+        assert_eq!(ratios(&rows).len(), 0, "no row has a ratio");
+        assert!(is_native(&rows[1]) && !is_native(&rows[0]));
+    }
+}
