@@ -15,10 +15,12 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use mountbench::datadir::DataDir;
+use mountbench::plan::WorkloadFile;
 use mountbench::plan::{Overrides, Plan, Step};
 use mountbench::run::{RunOptions, Session};
 use mountbench::targets::engine::Engine;
-use mountbench::workload::{Phase, TargetSpec, WorkloadFile};
+use mountbench::targets::spec::TargetSpec;
+use mountbench::workload::Phase;
 
 fn plan() -> Plan {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

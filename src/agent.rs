@@ -501,7 +501,7 @@ mod tests {
             let text = format!(
                 "[[workload]]\nkind = \"checkpoint\"\nsize = \"2MiB\"\nchunk_size = \"1MiB\"\nfsync = {fsync}\n"
             );
-            let file = crate::workload::WorkloadFile::parse(Path::new("t.toml"), &text).unwrap();
+            let file = crate::plan::WorkloadFile::parse(Path::new("t.toml"), &text).unwrap();
             let root = tempfile::tempdir().unwrap();
             let spec = RepSpec {
                 workload: file.workloads[0].clone(),

@@ -8,11 +8,10 @@ use mountbench::agent::{self, MountFacts, PrepareSpec, RepSpec};
 use mountbench::analysis::Analysis;
 use mountbench::datadir::DataDir;
 use mountbench::env::HostFacts;
-use mountbench::plan::{Overrides, Plan};
+use mountbench::plan::{Overrides, Plan, WorkloadFile};
 use mountbench::run::{self, RunOptions};
 use mountbench::targets::cleanup;
 use mountbench::targets::engine::Engine;
-use mountbench::workload::WorkloadFile;
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
 

@@ -16,14 +16,16 @@ use crate::env::{Env, HostFacts};
 use crate::error::{Error, IoContext, Result};
 use crate::export;
 use crate::measure::{LatencySummary, OpHistograms};
+use crate::plan::WorkloadFile;
 use crate::plan::{Overrides, Plan, Step};
 use crate::results::{write_atomic, CellKey, RepRow, Results, RunMeta, SCHEMA};
 use crate::targets::container::{ContainerConfig, ContainerHost};
 use crate::targets::engine::Engine;
 use crate::targets::native::NativeHost;
+use crate::targets::spec::{TargetKind, TargetSpec};
 use crate::targets::{image, Target};
+use crate::workload::cache;
 use crate::workload::dataset::DatasetSpec;
-use crate::workload::{cache, TargetKind, TargetSpec, WorkloadFile};
 
 const MAX_RESTARTS: u32 = 3;
 

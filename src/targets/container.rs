@@ -23,8 +23,8 @@ use super::image::{AGENT_PATH, BACKUP_POINT, MOUNT_POINT, PREP_POINT};
 use super::{AgentHost, ExecOutput};
 use crate::env::TargetFacts;
 use crate::error::{Error, Result};
-use crate::workload::spec::{Seccomp, TargetSettings};
-use crate::workload::{TargetKind, TargetSpec};
+use crate::targets::settings::{Seccomp, TargetSettings};
+use crate::targets::spec::{TargetKind, TargetSpec};
 
 /// Everything a container target needs from the run.
 pub struct ContainerConfig<'a> {

@@ -7,6 +7,8 @@ pub mod engine;
 pub mod flavour;
 pub mod image;
 pub mod native;
+pub mod settings;
+pub mod spec;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -16,8 +18,8 @@ use serde::de::DeserializeOwned;
 use crate::agent::{MountFacts, PrepareSpec, RepResult, RepSpec, Role};
 use crate::env::TargetFacts;
 use crate::error::{one_line, Error, Result};
+use crate::targets::spec::TargetSpec;
 use crate::workload::dataset::{DatasetSpec, PrepareReport};
-use crate::workload::TargetSpec;
 
 /// What one agent invocation produced.
 pub struct ExecOutput {

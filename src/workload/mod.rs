@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::measure::{Lap, Op, OpHistograms};
 use crate::workload::cache::direct_error;
 
-pub use spec::{Params, Phase, TargetKind, TargetSpec, Workload, WorkloadFile};
+pub use spec::{Params, Phase, Workload};
 
 /// What the timed section of a workload measured.
 #[derive(Debug, Clone)]

@@ -1,8 +1,6 @@
 //! Workload files: TOML parsed with serde, then validated into typed workloads.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -297,249 +295,9 @@ pub struct Workload {
     pub params: Params,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TargetKind {
-    Native,
-    Bind,
-    Volume,
-    VolumeOpts,
-    Tmpfs,
-    Layer,
-}
-
-impl TargetKind {
-    pub const ALL: [TargetKind; 6] = [
-        TargetKind::Native,
-        TargetKind::Bind,
-        TargetKind::Volume,
-        TargetKind::VolumeOpts,
-        TargetKind::Tmpfs,
-        TargetKind::Layer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetKind::Native => "native",
-            TargetKind::Bind => "bind",
-            TargetKind::Volume => "volume",
-            TargetKind::VolumeOpts => "volume-opts",
-            TargetKind::Tmpfs => "tmpfs",
-            TargetKind::Layer => "layer",
-        }
-    }
-
-    pub fn in_container(self) -> bool {
-        self != TargetKind::Native
-    }
-}
-
-/// Where a workload runs: a storage kind, optionally mounted read-only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TargetSpec {
-    pub kind: TargetKind,
-    pub ro: bool,
-}
-
-impl TargetSpec {
-    pub const fn new(kind: TargetKind) -> Self {
-        TargetSpec { kind, ro: false }
-    }
-}
-
-impl fmt::Display for TargetSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.as_str())?;
-        if self.ro {
-            f.write_str(":ro")?;
-        }
-        Ok(())
-    }
-}
-
-impl FromStr for TargetSpec {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (name, ro) = match s.trim().strip_suffix(":ro") {
-            Some(name) => (name, true),
-            None => (s.trim(), false),
-        };
-        let kind = TargetKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == name)
-            .ok_or_else(|| {
-                format!(
-                    "unknown target \"{s}\" (expected one of native, bind, volume, volume-opts, tmpfs, layer, optionally with :ro)"
-                )
-            })?;
-        match kind {
-            TargetKind::Native | TargetKind::Tmpfs | TargetKind::Layer if ro => Err(format!(
-                "target \"{s}\" cannot be read-only (only bind, volume and volume-opts can)"
-            )),
-            _ => Ok(TargetSpec { kind, ro }),
-        }
-    }
-}
-
-impl Serialize for TargetSpec {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for TargetSpec {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// Container settings shared by every container target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContainerSettings {
-    /// Memory limit; page cache and tmpfs contents count against it.
-    #[serde(default = "default_memory")]
-    pub memory: ByteSize,
-    #[serde(default = "default_pids")]
-    pub pids: i64,
-    /// Docker's default seccomp filter costs ~0.1 µs per syscall here; `unconfined` turns
-    /// it off so that cost can be told apart from the storage's.
-    #[serde(default)]
-    pub seccomp: Seccomp,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Seccomp {
-    /// The engine's default profile, as users' containers run.
-    #[default]
-    Default,
-    Unconfined,
-}
-
-fn default_memory() -> ByteSize {
-    ByteSize(4 << 30)
-}
-fn default_pids() -> i64 {
-    256
-}
-
-impl Default for ContainerSettings {
-    fn default() -> Self {
-        ContainerSettings {
-            memory: default_memory(),
-            pids: default_pids(),
-            seccomp: Seccomp::default(),
-        }
-    }
-}
-
-/// Per-target settings from the `[targets]` table.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct TargetSettings {
-    #[serde(default)]
-    pub tmpfs: TmpfsSettings,
-    #[serde(default)]
-    pub volume_opts: VolumeOptsSettings,
-    #[serde(default)]
-    pub container: ContainerSettings,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TmpfsSettings {
-    pub size: ByteSize,
-}
-
-impl Default for TmpfsSettings {
-    fn default() -> Self {
-        TmpfsSettings {
-            size: ByteSize(1 << 30),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VolumeOptsSettings {
-    pub driver_opts: BTreeMap<String, String>,
-}
-
-impl Default for VolumeOptsSettings {
-    fn default() -> Self {
-        let mut driver_opts = BTreeMap::new();
-        driver_opts.insert("type".into(), "tmpfs".into());
-        driver_opts.insert("device".into(), "tmpfs".into());
-        driver_opts.insert("o".into(), "size=1g".into());
-        VolumeOptsSettings { driver_opts }
-    }
-}
-
-/// Settings of a run from the `[run]` table; the CLI may override them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunSettings {
-    #[serde(default = "default_reps")]
-    pub reps: u32,
-    #[serde(default = "default_warmup")]
-    pub warmup: u32,
-    #[serde(default = "default_seed")]
-    pub seed: u64,
-    #[serde(default = "default_targets")]
-    pub targets: Vec<TargetSpec>,
-}
-
-fn default_reps() -> u32 {
-    5
-}
-fn default_warmup() -> u32 {
-    1
-}
-fn default_seed() -> u64 {
-    42
-}
-fn default_targets() -> Vec<TargetSpec> {
-    vec![TargetSpec::new(TargetKind::Native)]
-}
-
-impl Default for RunSettings {
-    fn default() -> Self {
-        RunSettings {
-            reps: default_reps(),
-            warmup: default_warmup(),
-            seed: default_seed(),
-            targets: default_targets(),
-        }
-    }
-}
-
-/// A workload file after parsing and validation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WorkloadFile {
-    pub path: PathBuf,
-    pub text: String,
-    pub hash: String,
-    pub run: RunSettings,
-    pub targets: TargetSettings,
-    pub workloads: Vec<Workload>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFile {
-    #[serde(default)]
-    run: RunSettings,
-    #[serde(default)]
-    targets: TargetSettings,
-    #[serde(default)]
-    workload: Vec<RawWorkload>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWorkload {
+pub(crate) struct RawWorkload {
     kind: String,
     name: Option<String>,
     phases: Option<Vec<Phase>>,
@@ -649,103 +407,12 @@ impl Workload {
     }
 }
 
-impl WorkloadFile {
-    /// Read, parse and validate a workload file. Every failure is an `Error::Input` naming the
-    /// file, the field and the reason on one line.
-    pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::input(
-                path.display().to_string(),
-                format!("cannot read workload file: {e}"),
-            )
-        })?;
-        Self::parse(path, &text)
-    }
-
-    pub fn parse(path: &Path, text: &str) -> Result<Self> {
-        let file = path.display().to_string();
-        let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(&file, text, &e))?;
-        let mut workloads = Vec::new();
-        for (index, raw_workload) in raw.workload.into_iter().enumerate() {
-            workloads.push(validate(&file, index, raw_workload, raw.run.seed)?);
-        }
-        if workloads.is_empty() {
-            return Err(Error::input(file, "no [[workload]] tables: nothing to run"));
-        }
-        let mut names = std::collections::BTreeSet::new();
-        for w in &workloads {
-            if !names.insert(w.name.clone()) {
-                return Err(Error::input(
-                    &file,
-                    format!(
-                        "workload name \"{}\" is used twice; names must be unique",
-                        w.name
-                    ),
-                ));
-            }
-        }
-        check_run(&file, &raw.run, &raw.targets)?;
-        Ok(WorkloadFile {
-            path: path.to_path_buf(),
-            text: text.to_string(),
-            hash: format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes())),
-            run: raw.run,
-            targets: raw.targets,
-            workloads,
-        })
-    }
-}
-
-fn check_run(file: &str, run: &RunSettings, targets: &TargetSettings) -> Result<()> {
-    if run.reps == 0 {
-        return Err(Error::input(
-            format!("{file}: [run] reps"),
-            "must be at least 1",
-        ));
-    }
-    if run.targets.is_empty() {
-        return Err(Error::input(
-            format!("{file}: [run] targets"),
-            "names no target",
-        ));
-    }
-    if targets.tmpfs.size.0 == 0 {
-        return Err(Error::input(
-            format!("{file}: [targets.tmpfs] size"),
-            "must be greater than 0",
-        ));
-    }
-    if targets.container.memory.0 < (64 << 20) {
-        return Err(Error::input(
-            format!("{file}: [targets.container] memory"),
-            "must be at least 64MiB",
-        ));
-    }
-    check_driver_opts(file, &targets.volume_opts.driver_opts)
-}
-
-/// The local volume driver accepts `type`, `device` and `o`; anything else fails at
-/// `docker volume create` time with a vague message, so refuse it here.
-pub fn check_driver_opts(file: &str, opts: &BTreeMap<String, String>) -> Result<()> {
-    let place = format!("{file}: [targets.volume-opts] driver_opts");
-    for key in opts.keys() {
-        if !matches!(key.as_str(), "type" | "device" | "o") {
-            return Err(Error::input(
-                &place,
-                format!("unknown option \"{key}\" (the local driver takes type, device and o)"),
-            ));
-        }
-    }
-    match (opts.get("type"), opts.get("device")) {
-        (Some(_), Some(_)) => Ok(()),
-        _ => Err(Error::input(
-            &place,
-            "needs both type and device (e.g. type = \"tmpfs\", device = \"tmpfs\")",
-        )),
-    }
-}
-
-fn validate(file: &str, index: usize, raw: RawWorkload, run_seed: u64) -> Result<Workload> {
+pub(crate) fn validate(
+    file: &str,
+    index: usize,
+    raw: RawWorkload,
+    run_seed: u64,
+) -> Result<Workload> {
     let name = raw.name.clone().unwrap_or_else(|| raw.kind.clone());
     let place = |field: &str| format!("{file}: workload \"{name}\" (#{}) field {field}", index + 1);
     let Some((_, own_fields)) = FIELDS_BY_KIND.iter().find(|(k, _)| *k == raw.kind) else {
@@ -1073,7 +740,7 @@ impl RawWorkload {
 }
 
 /// Turn a toml error into one line: `file:line:col: field: message`.
-fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Error {
+pub(crate) fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Error {
     let message = one_line(e.message());
     let Some(span) = e.span() else {
         return Error::input(file, message);

@@ -6,8 +6,13 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
 use crate::size::ByteSize;
+use crate::targets::spec::{TargetKind, TargetSpec};
 use crate::workload::dataset::DatasetSpec;
-use crate::workload::{Phase, TargetKind, TargetSpec, Workload, WorkloadFile};
+use crate::workload::{Phase, Workload};
+
+pub mod file;
+
+pub use file::{RunSettings, WorkloadFile};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
