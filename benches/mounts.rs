@@ -136,7 +136,7 @@ fn bytes_per_rep(workload: &mountbench::workload::Workload, phase: Phase) -> u64
     use mountbench::workload::dataset::DatasetSpec;
     use mountbench::workload::Params;
     let pass = match &workload.params {
-        Params::Checkpoint { size, .. } => size.0,
+        Params::Checkpoint(c) => c.size.0,
         _ => DatasetSpec::of(workload)
             .map(|d| d.sizes().iter().sum())
             .unwrap_or(0),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::measure::stats::median;
 use crate::measure::{bootstrap_ratio, LatencySummary, Op, SampleStats};
 use crate::results::{CellKey, LatencyRow, RepRow, Results, SummaryRow, SCHEMA};
-use crate::workload::train_epoch::AU_PASS;
+use crate::workload::kinds::train_epoch::AU_PASS;
 
 /// A cell whose coefficient of variation exceeds this is flagged noisy.
 pub const NOISY_CV: f64 = 0.05;

@@ -133,7 +133,7 @@ fn print_table(analysis: &Analysis) {
                 au * 100.0,
                 lo * 100.0,
                 hi * 100.0,
-                if au >= mountbench::workload::train_epoch::AU_PASS {
+                if au >= mountbench::workload::kinds::train_epoch::AU_PASS {
                     ""
                 } else {
                     " <90%"

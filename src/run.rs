@@ -585,7 +585,7 @@ impl Session {
                     .metrics
                     .iter()
                     .map(|m| {
-                        let lat = main_op(&m.name)
+                        let lat = main_op(m.metric.name())
                             .and_then(|op| hist.get(op))
                             .map(LatencySummary::of);
                         let mib_s = m.bytes as f64 / (1 << 20) as f64 / m.seconds;
@@ -601,7 +601,7 @@ impl Session {
                             overhead_s: Some(overhead),
                             ok: true,
                             au: m.au,
-                            ..base(&m.name)
+                            ..base(m.metric.name())
                         }
                     })
                     .collect();
@@ -624,7 +624,7 @@ impl Session {
                     .iter()
                     .map(|m| RepRow {
                         error: message.clone(),
-                        ..base(m)
+                        ..base(m.name())
                     })
                     .collect();
                 let outcome = StepOutcome {

@@ -4,11 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use toml::de::{DeTable, DeValue, Deserializer};
+use toml::Spanned;
 
 use crate::error::{Error, Result};
 use crate::targets::settings::{check_driver_opts, TargetSettings};
 use crate::targets::spec::{TargetKind, TargetSpec};
-use crate::workload::spec::{toml_error, validate, RawWorkload};
+use crate::workload::parse::{self, Source};
 use crate::workload::Workload;
 
 /// Settings of a run from the `[run]` table; the CLI may override them.
@@ -67,8 +69,9 @@ struct RawFile {
     run: RunSettings,
     #[serde(default)]
     targets: TargetSettings,
-    #[serde(default)]
-    workload: Vec<RawWorkload>,
+    /// Only type-checked here; each table is parsed on its own (see `workload_tables`).
+    #[serde(default, rename = "workload")]
+    _workload: Vec<toml::Table>,
 }
 
 impl WorkloadFile {
@@ -86,10 +89,17 @@ impl WorkloadFile {
 
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         let file = path.display().to_string();
-        let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(&file, text, &e))?;
+        let source = Source { file: &file, text };
+        let doc = DeTable::parse(text).map_err(|e| source.error(&e))?;
+        let tables = doc.get_ref().get("workload").cloned();
+        let raw = RawFile::deserialize(Deserializer::from(doc)).map_err(|e| source.error(&e))?;
+        let tables = workload_tables(&file, tables)?;
+        for table in &tables {
+            parse::types(&source, table)?;
+        }
         let mut workloads = Vec::new();
-        for (index, raw_workload) in raw.workload.into_iter().enumerate() {
-            workloads.push(validate(&file, index, raw_workload, raw.run.seed)?);
+        for (index, table) in tables.into_iter().enumerate() {
+            workloads.push(parse::workload(&source, index, table, raw.run.seed)?);
         }
         if workloads.is_empty() {
             return Err(Error::input(file, "no [[workload]] tables: nothing to run"));
@@ -116,6 +126,30 @@ impl WorkloadFile {
             workloads,
         })
     }
+}
+
+/// The `[[workload]]` tables with their spans (`RawFile` has checked they are tables).
+fn workload_tables<'i>(
+    file: &str,
+    value: Option<Spanned<DeValue<'i>>>,
+) -> Result<Vec<Spanned<DeTable<'i>>>> {
+    let not_tables = || Error::input(file, "workload must be an array of [[workload]] tables");
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let DeValue::Array(items) = value.into_inner() else {
+        return Err(not_tables());
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let span = item.span();
+            match item.into_inner() {
+                DeValue::Table(table) => Ok(Spanned::new(span, table)),
+                _ => Err(not_tables()),
+            }
+        })
+        .collect()
 }
 
 fn check_run(file: &str, run: &RunSettings, targets: &TargetSettings) -> Result<()> {

@@ -309,37 +309,10 @@ chunk_size = "1MiB"
         .unwrap();
         for cell in &plan.cells {
             match &cell.workload.params {
-                Params::SeqRead {
-                    shards, shard_size, ..
-                } => assert_eq!((*shards, shard_size.0), (1, 1 << 20)),
-                Params::Checkpoint {
-                    size, chunk_size, ..
-                } => assert_eq!((size.0, chunk_size.0), (2 << 20, 1 << 20)),
+                Params::SeqRead(p) => assert_eq!((p.shards, p.shard_size.0), (1, 1 << 20)),
+                Params::Checkpoint(p) => assert_eq!((p.size.0, p.chunk_size.0), (2 << 20, 1 << 20)),
                 other => panic!("{other:?}"),
             }
-        }
-        // (dirs, files_per_dir) → scaled, table-driven.
-        let cases = [
-            ((1000, 1281), 0.01, (10, 1281)),
-            ((16, 256), 0.5, (8, 256)),
-            ((16, 256), 0.01, (1, 41)),
-            ((2, 3), 0.0001, (1, 1)),
-            ((4, 10), 2.0, (8, 10)),
-        ];
-        for ((dirs, files), factor, want) in cases {
-            let p = Params::Metadata {
-                dirs,
-                files_per_dir: files,
-            }
-            .scaled(factor);
-            let Params::Metadata {
-                dirs,
-                files_per_dir,
-            } = p
-            else {
-                unreachable!()
-            };
-            assert_eq!((dirs, files_per_dir), want, "{factor}");
         }
         for bad in [0.0, -1.0, f64::NAN, 1000.0] {
             let file = WorkloadFile::parse(Path::new("w.toml"), FILE).unwrap();

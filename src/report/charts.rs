@@ -14,7 +14,7 @@ use crate::analysis::main_op;
 use crate::error::{Error, Result};
 use crate::measure::Op;
 use crate::results::{CellKey, SummaryRow};
-use crate::workload::train_epoch::AU_PASS;
+use crate::workload::kinds::train_epoch::AU_PASS;
 
 pub const WIDTH: u32 = 1600;
 pub const HEIGHT: u32 = 900;

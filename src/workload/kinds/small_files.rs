@@ -17,11 +17,120 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{IoContext, Result};
 use crate::measure::{Lap, Op};
+use crate::metric::Metric;
+use crate::size::ByteSize;
 use crate::workload::cache::{self, AlignedBuffer};
-use crate::workload::dataset::Dataset;
+use crate::workload::check::Check;
+use crate::workload::dataset::{Dataset, DatasetSpec};
+use crate::workload::kinds::{FileSet, Kind, Scale};
+use crate::workload::rep::{Measured, Rep};
 use crate::workload::{read_timed, read_to_len, run_threads, Timed};
+
+/// small-files times the parts of one file in 16 by default: recording stays under 1% of
+/// a cached file op (see benches/recording.rs).
+pub const DEFAULT_BREAKDOWN_EVERY: u32 = 16;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmallFiles {
+    pub dirs: u32,
+    pub files_per_dir: u32,
+    pub median_size: ByteSize,
+    pub sigma: f64,
+    pub stat: bool,
+    /// Time stat/open/read/close on every n-th file; every file's total is timed.
+    pub breakdown_every: u32,
+    pub block_size: ByteSize,
+}
+
+impl Default for SmallFiles {
+    fn default() -> Self {
+        let set = FileSet::DEFAULT;
+        SmallFiles {
+            dirs: set.dirs,
+            files_per_dir: set.files_per_dir,
+            median_size: set.median_size,
+            sigma: set.sigma,
+            stat: true,
+            breakdown_every: DEFAULT_BREAKDOWN_EVERY,
+            block_size: ByteSize(1 << 20),
+        }
+    }
+}
+
+impl SmallFiles {
+    fn set(&self) -> FileSet {
+        FileSet {
+            dirs: self.dirs,
+            files_per_dir: self.files_per_dir,
+            median_size: self.median_size,
+            sigma: self.sigma,
+        }
+    }
+}
+
+impl Kind for SmallFiles {
+    fn check(&self, c: &Check) -> Result<()> {
+        self.set().check(c)?;
+        c.buffer("block_size", self.block_size)?;
+        c.positive("breakdown_every", self.breakdown_every as u64)
+    }
+
+    fn direct_block(&self) -> Option<ByteSize> {
+        Some(self.block_size)
+    }
+
+    fn dataset(&self, seed: u64) -> Option<DatasetSpec> {
+        Some(self.set().dataset(seed))
+    }
+
+    fn footprint(&self) -> u64 {
+        self.set().bytes()
+    }
+
+    fn metrics(&self) -> &'static [Metric] {
+        &[Metric::Scan]
+    }
+
+    fn run(&self, rep: &Rep) -> Result<Measured> {
+        let dataset = rep.dataset()?;
+        let t = rep.passes(|pass| {
+            scan(
+                dataset,
+                Scan {
+                    threads: rep.threads(),
+                    block: self.block_size.0 as usize,
+                    stat: self.stat,
+                    direct: rep.direct(),
+                    breakdown_every: self.breakdown_every,
+                    shuffle_seed: rep.shuffle_seed().wrapping_add(pass),
+                },
+            )
+        })?;
+        Ok(Measured::timed(Metric::Scan, t))
+    }
+
+    fn scaled(&self, scale: Scale) -> Self {
+        let (dirs, files_per_dir) = self.set().scaled_tree(scale);
+        SmallFiles {
+            dirs,
+            files_per_dir,
+            ..self.clone()
+        }
+    }
+
+    fn repeatable(&self) -> bool {
+        true
+    }
+
+    fn read_only(&self) -> bool {
+        true
+    }
+}
 
 /// Files handed to a thread at a time: large enough that the shared counter is not
 /// contended, small enough to balance the tail.
@@ -40,7 +149,7 @@ pub struct Scan {
 }
 
 /// Scan every file once in an order shuffled by `shuffle_seed`; ops count files.
-pub fn run(dataset: &Dataset, scan: Scan) -> Result<Timed> {
+pub fn scan(dataset: &Dataset, scan: Scan) -> Result<Timed> {
     let Scan {
         threads,
         block,
@@ -111,7 +220,6 @@ pub fn run(dataset: &Dataset, scan: Scan) -> Result<Timed> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::dataset::DatasetSpec;
 
     #[test]
     fn every_file_is_timed_and_its_parts_on_every_nth() {
@@ -133,7 +241,7 @@ mod tests {
             (1, 1000, 1, 1),
             (2, 16, 8, 10),
         ] {
-            let t = run(
+            let t = scan(
                 &dataset,
                 Scan {
                     threads,

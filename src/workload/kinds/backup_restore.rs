@@ -7,9 +7,108 @@ use std::io::{BufReader, BufWriter};
 use std::path::Path;
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
-use crate::workload::dataset::{verify_copy, Dataset};
+use crate::metric::Metric;
+use crate::size::ByteSize;
+use crate::workload::check::Check;
+use crate::workload::dataset::{verify_copy, Dataset, DatasetSpec};
+use crate::workload::kinds::{FileSet, Kind, Scale};
+use crate::workload::rep::{Figure, Measured, Rep};
+
+/// A dataset archived (tar) to a host folder and extracted again onto the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupRestore {
+    pub dirs: u32,
+    pub files_per_dir: u32,
+    pub median_size: ByteSize,
+    pub sigma: f64,
+    pub fsync: bool,
+}
+
+impl Default for BackupRestore {
+    fn default() -> Self {
+        let set = FileSet::DEFAULT;
+        BackupRestore {
+            dirs: set.dirs,
+            files_per_dir: set.files_per_dir,
+            median_size: set.median_size,
+            sigma: set.sigma,
+            fsync: true,
+        }
+    }
+}
+
+impl BackupRestore {
+    fn set(&self) -> FileSet {
+        FileSet {
+            dirs: self.dirs,
+            files_per_dir: self.files_per_dir,
+            median_size: self.median_size,
+            sigma: self.sigma,
+        }
+    }
+}
+
+impl Kind for BackupRestore {
+    fn check(&self, c: &Check) -> Result<()> {
+        c.one_thread("backup-restore archives one stream")?;
+        self.set().check(c)
+    }
+
+    fn direct_block(&self) -> Option<ByteSize> {
+        None
+    }
+
+    fn dataset(&self, seed: u64) -> Option<DatasetSpec> {
+        Some(self.set().dataset(seed))
+    }
+
+    /// The dataset and its extracted copy (the archive goes to a host folder).
+    fn footprint(&self) -> u64 {
+        2 * self.set().bytes()
+    }
+
+    fn metrics(&self) -> &'static [Metric] {
+        &[Metric::Backup, Metric::Extract]
+    }
+
+    fn run(&self, rep: &Rep) -> Result<Measured> {
+        let spec = rep.spec;
+        let archive = spec
+            .backup
+            .join(&spec.scratch)
+            .join(format!("{}-{}.tar", spec.workload.name, spec.seq));
+        let restore = rep.scratch_dir().join(format!("restore-{}", spec.seq));
+        let trip = round_trip(rep.dataset()?, &archive, &restore, self.fsync)?;
+        let figures = vec![
+            Figure::of(Metric::Backup, trip.bytes, trip.files, trip.backup_seconds),
+            Figure::of(
+                Metric::Extract,
+                trip.bytes,
+                trip.files,
+                trip.extract_seconds,
+            ),
+        ];
+        Ok(Measured {
+            figures,
+            histograms: trip.histograms,
+            residency: None,
+        })
+    }
+
+    fn scaled(&self, scale: Scale) -> Self {
+        let (dirs, files_per_dir) = self.set().scaled_tree(scale);
+        BackupRestore {
+            dirs,
+            files_per_dir,
+            ..self.clone()
+        }
+    }
+}
 
 pub struct RoundTrip {
     pub bytes: u64,
@@ -22,7 +121,12 @@ pub struct RoundTrip {
 /// Archive `dataset` to `archive`, extract it under `restore`, verify, remove both.
 /// With `fsync`, both the archive and every extracted file are on stable storage before
 /// their clock stops, as a backup tool must make them.
-pub fn run(dataset: &Dataset, archive: &Path, restore: &Path, fsync: bool) -> Result<RoundTrip> {
+pub fn round_trip(
+    dataset: &Dataset,
+    archive: &Path,
+    restore: &Path,
+    fsync: bool,
+) -> Result<RoundTrip> {
     let mut hist = OpHistograms::with_ops(&[Op::Archive, Op::Extract]);
     for dir in [archive.parent(), Some(restore)].into_iter().flatten() {
         fs::create_dir_all(dir).at(dir)?;
@@ -103,7 +207,6 @@ fn sync_tree(root: &Path, names: &[String]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::dataset::DatasetSpec;
 
     #[test]
     fn backup_then_restore_is_byte_identical() {
@@ -119,7 +222,7 @@ mod tests {
         let dataset = Dataset::open(root.path(), &spec).unwrap();
         let archive = root.path().join("backup/a.tar");
         let restore = root.path().join("restore");
-        let trip = run(&dataset, &archive, &restore, true).unwrap();
+        let trip = round_trip(&dataset, &archive, &restore, true).unwrap();
         assert_eq!(trip.files, 51);
         assert_eq!(trip.bytes, dataset.total_bytes());
         assert_eq!(trip.histograms.get(Op::Extract).unwrap().len(), 51);
