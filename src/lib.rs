@@ -7,6 +7,7 @@
 
 pub mod agent;
 pub mod analysis;
+pub mod cell;
 pub mod datadir;
 pub mod duration;
 pub mod env;

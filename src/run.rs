@@ -10,14 +10,14 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::agent::{RepResult, RepSpec};
-use crate::analysis::{analyze, main_op, Analysis};
+use crate::analysis::{analyze, Analysis};
 use crate::datadir::DataDir;
 use crate::env::{Env, HostFacts};
 use crate::error::{Error, IoContext, Result};
 use crate::export;
 use crate::measure::{LatencySummary, OpHistograms};
-use crate::plan::WorkloadFile;
-use crate::plan::{Overrides, Plan, Step};
+use crate::metric::Metric;
+use crate::plan::{Overrides, Plan, Step, WorkloadFile};
 use crate::results::{write_atomic, CellKey, RepRow, Results, RunMeta, SCHEMA};
 use crate::targets::container::{ContainerConfig, ContainerHost};
 use crate::targets::engine::Engine;
@@ -549,7 +549,7 @@ impl Session {
         outcome: Result<(RepResult, f64)>,
     ) -> (Vec<RepRow>, Option<OpHistograms>, StepOutcome) {
         let meta = &self.results.meta;
-        let base = |metric: &str| RepRow {
+        let base = |metric: Metric| RepRow {
             schema: SCHEMA,
             run_id: meta.run_id.clone(),
             host: meta.host.clone(),
@@ -559,7 +559,7 @@ impl Session {
             kind: cell.workload.params.kind().to_string(),
             target: cell.target.to_string(),
             phase: cell.phase.to_string(),
-            metric: metric.to_string(),
+            metric,
             rep: step.rep,
             warmup: step.warmup,
             bytes: 0,
@@ -585,9 +585,7 @@ impl Session {
                     .metrics
                     .iter()
                     .map(|m| {
-                        let lat = main_op(m.metric.name())
-                            .and_then(|op| hist.get(op))
-                            .map(LatencySummary::of);
+                        let lat = hist.get(m.metric.main_op()).map(LatencySummary::of);
                         let mib_s = m.bytes as f64 / (1 << 20) as f64 / m.seconds;
                         RepRow {
                             bytes: m.bytes,
@@ -601,7 +599,7 @@ impl Session {
                             overhead_s: Some(overhead),
                             ok: true,
                             au: m.au,
-                            ..base(m.metric.name())
+                            ..base(m.metric)
                         }
                     })
                     .collect();
@@ -624,7 +622,7 @@ impl Session {
                     .iter()
                     .map(|m| RepRow {
                         error: message.clone(),
-                        ..base(m.name())
+                        ..base(*m)
                     })
                     .collect();
                 let outcome = StepOutcome {

@@ -10,9 +10,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::palette::{sort_targets, target_color};
 use super::HostRun;
-use crate::analysis::main_op;
 use crate::error::{Error, Result};
 use crate::measure::Op;
+use crate::metric::{Metric, Unit};
 use crate::results::{CellKey, SummaryRow};
 use crate::workload::kinds::train_epoch::AU_PASS;
 
@@ -475,18 +475,13 @@ fn targets_of<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<String> {
     t
 }
 
-fn unit(metric: &str) -> &'static str {
-    match metric {
-        "scan" => "files/s",
-        "epoch" => "MiB/s",
-        "create" | "stat" | "rename" | "unlink" => "ops/s",
-        _ => "MiB/s",
-    }
+fn unit(metric: Metric) -> &'static str {
+    metric.unit().label()
 }
 
 /// Whether a metric's bars show ops/s rather than MiB/s.
-fn counts_ops(metric: &str) -> bool {
-    unit(metric) != "MiB/s"
+fn counts_ops(metric: Metric) -> bool {
+    metric.unit() != Unit::MibPerSec
 }
 
 fn bar_of(s: &SummaryRow, ops: bool) -> Option<Bar> {
@@ -570,9 +565,9 @@ fn throughput(run: &HostRun) -> Figure {
                 .collect();
             phase_panel(
                 &cell_rows,
-                format!("{w} — {m} ({})", unit(m)),
-                unit(m),
-                &|r| bar_of(r, counts_ops(m)),
+                format!("{w} — {m} ({})", unit(*m)),
+                unit(*m),
+                &|r| bar_of(r, counts_ops(*m)),
                 None,
             )
         })
@@ -633,12 +628,12 @@ fn ratio(run: &HostRun) -> Option<Figure> {
 
 const PERCENTILES: [(f64, &str); 4] = [(0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (0.999, "p99.9")];
 
-fn latency_ops(metric: &str) -> Vec<Op> {
+fn latency_ops(metric: Metric) -> Vec<Op> {
     match metric {
-        "save" => vec![Op::Write, Op::Fsync],
+        Metric::Save => vec![Op::Write, Op::Fsync],
         // Its ops are the save's, shown there already.
-        "write-fsync" | "write" => Vec::new(),
-        other => main_op(other).into_iter().collect(),
+        Metric::WriteFsync | Metric::Write => Vec::new(),
+        other => vec![other.main_op()],
     }
 }
 
@@ -651,7 +646,7 @@ fn latency(run: &HostRun) -> Option<Figure> {
             .map(|r| (r.workload.clone(), r.metric.clone(), r.phase.clone())),
     );
     for (w, m, ph) in keys {
-        for op in latency_ops(&m) {
+        for op in latency_ops(m) {
             let targets = targets_of(
                 rows.iter()
                     .filter(|r| r.workload == w && r.metric == m && r.phase == ph),
@@ -735,7 +730,7 @@ fn checkpoint(run: &HostRun) -> Option<Figure> {
         .analysis
         .summary
         .iter()
-        .filter(|r| r.kind == "checkpoint" && r.metric == "save")
+        .filter(|r| r.kind == "checkpoint" && r.metric == Metric::Save)
         .collect();
     if rows.is_empty() {
         return None;
@@ -977,7 +972,7 @@ fn host_panels(
             .map(|r| (r.workload.clone(), r.metric.clone(), r.phase.clone())),
     );
     let labels: Vec<String> = runs.iter().map(HostRun::label).collect();
-    let same_cell = |r: &SummaryRow, (w, m, ph): &(String, String, String)| {
+    let same_cell = |r: &SummaryRow, (w, m, ph): &(String, Metric, String)| {
         &r.workload == w && &r.metric == m && &r.phase == ph
     };
     keys.iter()
@@ -1002,7 +997,7 @@ fn host_panels(
                 })
                 .collect();
             Panel::Bars(BarPanel {
-                title: title(&key.0, &key.1, &key.2),
+                title: title(&key.0, key.1.name(), &key.2),
                 y_label: y_label.into(),
                 groups: labels.clone(),
                 series,
@@ -1051,11 +1046,9 @@ fn hosts_cdf(runs: &[HostRun]) -> Option<Figure> {
     let mut keys: Vec<(String, String, Op)> = Vec::new();
     for run in runs {
         for r in &run.analysis.summary {
-            if let Some(op) = main_op(&r.metric) {
-                let k = (r.workload.clone(), r.phase.clone(), op);
-                if !keys.contains(&k) {
-                    keys.push(k);
-                }
+            let k = (r.workload.clone(), r.phase.clone(), r.metric.main_op());
+            if !keys.contains(&k) {
+                keys.push(k);
             }
         }
     }
