@@ -555,7 +555,7 @@ fn phase_panel(
 /// Throughput of every workload metric: one panel each, phases as groups, targets as bars.
 fn throughput(run: &HostRun) -> Figure {
     let rows = &run.analysis.summary;
-    let metrics = ordered(rows.iter().map(|r| (r.workload.clone(), r.metric.clone())));
+    let metrics = ordered(rows.iter().map(|r| (r.workload.clone(), r.metric)));
     let panels = metrics
         .iter()
         .map(|(w, m)| {
@@ -593,7 +593,7 @@ fn ratio(run: &HostRun) -> Option<Figure> {
     }
     let groups = ordered(
         rows.iter()
-            .map(|r| (r.workload.clone(), r.metric.clone(), r.phase.clone())),
+            .map(|r| (r.workload.clone(), r.metric, r.phase.clone())),
     );
     let series = targets_of(rows.iter().copied())
         .into_iter()
@@ -643,7 +643,7 @@ fn latency(run: &HostRun) -> Option<Figure> {
     let mut panels = Vec::new();
     let keys = ordered(
         rows.iter()
-            .map(|r| (r.workload.clone(), r.metric.clone(), r.phase.clone())),
+            .map(|r| (r.workload.clone(), r.metric, r.phase.clone())),
     );
     for (w, m, ph) in keys {
         for op in latency_ops(m) {
@@ -969,7 +969,7 @@ fn host_panels(
         .collect();
     let keys = ordered(
         all.iter()
-            .map(|r| (r.workload.clone(), r.metric.clone(), r.phase.clone())),
+            .map(|r| (r.workload.clone(), r.metric, r.phase.clone())),
     );
     let labels: Vec<String> = runs.iter().map(HostRun::label).collect();
     let same_cell = |r: &SummaryRow, (w, m, ph): &(String, Metric, String)| {
