@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::measure::Op;
 use crate::workload::dataset::{self, Dataset, DatasetSpec, PrepareReport};
-use crate::workload::{Figure, Rep};
+use crate::workload::{MetricResult, Rep};
 
 pub use crate::workload::{RepSpec, Role};
 pub use mountinfo::MountFacts;
@@ -20,7 +20,7 @@ pub use mountinfo::MountFacts;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepResult {
     /// One per metric of the workload's kind, the headline first.
-    pub metrics: Vec<Figure>,
+    pub metrics: Vec<MetricResult>,
     pub histograms: BTreeMap<Op, String>,
     /// Fraction of the data's pages in the page cache right before the timed section.
     pub residency: Option<f64>,
@@ -56,13 +56,10 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
         }
         None => None,
     };
-    let rep = Rep {
-        spec,
-        dataset: prepared.as_ref().map(|(d, _)| d),
-    };
+    let rep = Rep::new(spec, prepared.as_ref().map(|(d, _)| d));
     let measured = spec.workload.params.run(&rep)?;
     Ok(RepResult {
-        metrics: measured.figures,
+        metrics: measured.metrics,
         histograms: measured.histograms.encode(),
         residency: measured.residency.or(prepared.map(|(_, r)| r)),
         agent_seconds: started.elapsed().as_secs_f64(),

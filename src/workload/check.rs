@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::size::ByteSize;
 
 /// Where a workload's checks report, and the common fields its kind's checks may need.
-pub struct Check<'a> {
+pub(crate) struct Check<'a> {
     pub file: &'a str,
     /// 0-based position of the `[[workload]]` table in the file.
     pub index: usize,

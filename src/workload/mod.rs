@@ -2,10 +2,10 @@
 //! [`spec`] holds what every workload has, [`kinds`] one file per kind of I/O pattern.
 
 pub mod cache;
-pub mod check;
+pub(crate) mod check;
 pub mod dataset;
 pub mod kinds;
-pub mod parse;
+pub(crate) mod parse;
 pub mod read;
 pub mod rep;
 pub mod spec;
@@ -13,6 +13,6 @@ pub mod timed;
 
 pub use kinds::Params;
 pub use read::{read_timed, read_to_len};
-pub use rep::{Figure, Measured, Rep, RepSpec, Role};
+pub use rep::{Measured, MetricResult, Rep, RepSpec, Role};
 pub use spec::{Phase, Workload};
 pub use timed::{run_threads, Timed};

@@ -16,7 +16,7 @@ use crate::workload::kinds::{Params, NAMES};
 use crate::workload::spec::{CommonFields, Workload};
 
 /// A workload file's name and text, for errors that point into it.
-pub struct Source<'a> {
+pub(crate) struct Source<'a> {
     pub file: &'a str,
     pub text: &'a str,
 }
@@ -64,7 +64,7 @@ pub fn types(source: &Source, table: &Spanned<DeTable>) -> Result<()> {
     for (key, value) in table.get_ref() {
         let field = key.get_ref().as_ref();
         let alone = spanned(&span, DeTable::from_iter([(key.clone(), value.clone())]));
-        let typed = if CommonFields::NAMES.contains(&field) {
+        let typed = if CommonFields::names().contains(&field) {
             CommonFields::deserialize(alone).map(drop)
         } else if let Some(owner) = NAMES.iter().find(|k| takes(k, field)) {
             Params::deserialize_kind(owner, alone).transpose().map(drop)
@@ -91,7 +91,7 @@ fn takes(kind: &str, field: &str) -> bool {
 
 /// The fields a table of `kind` takes, as serde lists them; every kind's when it names none.
 fn expected(kind: Option<&str>) -> String {
-    let mut fields = CommonFields::NAMES.to_vec();
+    let mut fields = CommonFields::names().to_vec();
     let kinds = match kind.filter(|k| NAMES.contains(k)) {
         Some(kind) => vec![kind],
         None => NAMES.to_vec(),
@@ -119,7 +119,7 @@ pub fn workload(
     let (common, own): (DeTable, DeTable) = table
         .into_inner()
         .into_iter()
-        .partition(|(key, _)| CommonFields::NAMES.contains(&key.get_ref().as_ref()));
+        .partition(|(key, _)| CommonFields::names().contains(&key.get_ref().as_ref()));
     let fields = CommonFields::deserialize(spanned(&span, common)).map_err(|e| source.error(&e))?;
     let Some(kind_name) = fields.kind.clone() else {
         return Err(missing_kind(source, span));

@@ -42,10 +42,14 @@ pub enum Role {
 /// already set.
 pub struct Rep<'a> {
     pub spec: &'a RepSpec,
-    pub dataset: Option<&'a Dataset>,
+    dataset: Option<&'a Dataset>,
 }
 
-impl Rep<'_> {
+impl<'a> Rep<'a> {
+    pub fn new(spec: &'a RepSpec, dataset: Option<&'a Dataset>) -> Self {
+        Rep { spec, dataset }
+    }
+
     pub fn workload(&self) -> &Workload {
         &self.spec.workload
     }
@@ -58,6 +62,7 @@ impl Rep<'_> {
         self.spec.workload.direct
     }
 
+    /// The kind's dataset; an error for kinds without one.
     pub fn dataset(&self) -> Result<&Dataset> {
         self.dataset
             .ok_or_else(|| Error::Agent("this workload kind has no dataset".into()))
@@ -89,7 +94,7 @@ impl Rep<'_> {
 
 /// One metric of a rep: bytes and ops done in `seconds` of wall time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Figure {
+pub struct MetricResult {
     pub metric: Metric,
     pub bytes: u64,
     pub ops: u64,
@@ -99,9 +104,9 @@ pub struct Figure {
     pub au: Option<f64>,
 }
 
-impl Figure {
-    pub fn of(metric: Metric, bytes: u64, ops: u64, seconds: f64) -> Figure {
-        Figure {
+impl MetricResult {
+    pub fn of(metric: Metric, bytes: u64, ops: u64, seconds: f64) -> MetricResult {
+        MetricResult {
             metric,
             bytes,
             ops,
@@ -110,25 +115,25 @@ impl Figure {
         }
     }
 
-    pub fn timed(metric: Metric, t: &Timed) -> Figure {
-        Figure::of(metric, t.bytes, t.ops, t.seconds)
+    pub fn timed(metric: Metric, t: &Timed) -> MetricResult {
+        MetricResult::of(metric, t.bytes, t.ops, t.seconds)
     }
 }
 
 /// What a kind's run function measured in one rep.
 pub struct Measured {
     /// One per metric the kind lists, in its order (none from a two-party rep's writer).
-    pub figures: Vec<Figure>,
+    pub metrics: Vec<MetricResult>,
     pub histograms: OpHistograms,
     /// The cache residency of data the kind wrote itself (a checkpoint) before reading it.
     pub residency: Option<f64>,
 }
 
 impl Measured {
-    /// The figures and latencies of one timed section.
+    /// The one metric and the latencies of one timed section.
     pub fn timed(metric: Metric, t: Timed) -> Measured {
         Measured {
-            figures: vec![Figure::timed(metric, &t)],
+            metrics: vec![MetricResult::timed(metric, &t)],
             histograms: t.histograms,
             residency: None,
         }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::workload::check::Check;
+use crate::workload::kinds::registry::field_names;
 use crate::workload::kinds::{Params, NAMES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -78,9 +79,10 @@ pub(crate) struct CommonFields {
 }
 
 impl CommonFields {
-    pub const NAMES: [&'static str; 7] = [
-        "kind", "name", "phases", "threads", "direct", "seed", "loops",
-    ];
+    /// The fields, in declaration order.
+    pub fn names() -> &'static [&'static str] {
+        field_names::<CommonFields>()
+    }
 }
 
 impl Workload {

@@ -16,7 +16,7 @@ use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::{verify_copy, Dataset, DatasetSpec};
 use crate::workload::kinds::{FileSet, Kind, Scale};
-use crate::workload::rep::{Figure, Measured, Rep};
+use crate::workload::rep::{Measured, MetricResult, Rep};
 
 /// A dataset archived (tar) to a host folder and extracted again onto the target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,9 +84,9 @@ impl Kind for BackupRestore {
             .join(format!("{}-{}.tar", spec.workload.name, spec.seq));
         let restore = rep.scratch_dir().join(format!("restore-{}", spec.seq));
         let trip = round_trip(rep.dataset()?, &archive, &restore, self.fsync)?;
-        let figures = vec![
-            Figure::of(Metric::Backup, trip.bytes, trip.files, trip.backup_seconds),
-            Figure::of(
+        let metrics = vec![
+            MetricResult::of(Metric::Backup, trip.bytes, trip.files, trip.backup_seconds),
+            MetricResult::of(
                 Metric::Extract,
                 trip.bytes,
                 trip.files,
@@ -94,7 +94,7 @@ impl Kind for BackupRestore {
             ),
         ];
         Ok(Measured {
-            figures,
+            metrics,
             histograms: trip.histograms,
             residency: None,
         })

@@ -21,7 +21,7 @@ use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::kinds::{Kind, Scale};
 use crate::workload::read_timed;
-use crate::workload::rep::{Figure, Measured, Rep};
+use crate::workload::rep::{Measured, MetricResult, Rep};
 use crate::workload::Phase;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,10 +101,10 @@ impl Kind for Checkpoint {
         })?;
         // The file's part of the save: write-fsync or write, as `metrics` names it.
         let file = self.metrics()[1];
-        let figures = vec![
-            Figure::of(Metric::Save, out.bytes, out.chunks, out.save_seconds),
-            Figure::of(file, out.bytes, out.chunks, out.file_seconds),
-            Figure::of(
+        let metrics = vec![
+            MetricResult::of(Metric::Save, out.bytes, out.chunks, out.save_seconds),
+            MetricResult::of(file, out.bytes, out.chunks, out.file_seconds),
+            MetricResult::of(
                 Metric::Restore,
                 out.bytes,
                 out.restore_reads,
@@ -112,7 +112,7 @@ impl Kind for Checkpoint {
             ),
         ];
         Ok(Measured {
-            figures,
+            metrics,
             histograms: out.histograms,
             residency: out.residency,
         })

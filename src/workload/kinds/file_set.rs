@@ -10,7 +10,7 @@ use crate::workload::kinds::Scale;
 
 /// Folders of files whose sizes are log-normal around a median.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FileSet {
+pub(crate) struct FileSet {
     pub dirs: u32,
     pub files_per_dir: u32,
     pub median_size: ByteSize,

@@ -14,7 +14,7 @@ use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::kinds::{Kind, Scale};
-use crate::workload::rep::{Figure, Measured, Rep};
+use crate::workload::rep::{Measured, MetricResult, Rep};
 use crate::workload::{run_threads, Timed};
 
 /// Create, stat, rename and unlink storms of empty files across many directories.
@@ -69,14 +69,14 @@ impl Kind for Metadata {
         for t in [&s.create, &s.stat, &s.rename, &s.unlink] {
             histograms.merge(&t.histograms);
         }
-        let figures = vec![
-            Figure::timed(Metric::Create, &s.create),
-            Figure::timed(Metric::Stat, &s.stat),
-            Figure::timed(Metric::Rename, &s.rename),
-            Figure::timed(Metric::Unlink, &s.unlink),
+        let metrics = vec![
+            MetricResult::timed(Metric::Create, &s.create),
+            MetricResult::timed(Metric::Stat, &s.stat),
+            MetricResult::timed(Metric::Rename, &s.rename),
+            MetricResult::timed(Metric::Unlink, &s.unlink),
         ];
         Ok(Measured {
-            figures,
+            metrics,
             histograms,
             residency: None,
         })

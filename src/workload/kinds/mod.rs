@@ -4,7 +4,7 @@
 //! and its line in `kinds!`.
 
 mod file_set;
-mod registry;
+pub(crate) mod registry;
 
 pub mod backup_restore;
 pub mod checkpoint;
@@ -22,7 +22,7 @@ use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::rep::{Measured, Rep};
 
-pub use file_set::FileSet;
+pub(crate) use file_set::FileSet;
 use registry::kinds;
 
 kinds! {
@@ -37,7 +37,7 @@ kinds! {
 }
 
 /// What a workload kind knows about itself.
-pub trait Kind {
+pub(crate) trait Kind {
     /// Checks serde's types cannot make; errors name the field through `c`.
     fn check(&self, c: &Check) -> Result<()>;
 
@@ -81,7 +81,7 @@ pub trait Kind {
 /// factor; every per-file size, block size and thread count kept, so each operation stays
 /// the same and only the amount of them changes.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Scale(pub f64);
+pub(crate) struct Scale(pub f64);
 
 impl Scale {
     /// A count, at least 1.

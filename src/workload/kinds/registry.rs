@@ -73,7 +73,7 @@ macro_rules! kinds {
             }
 
             /// Kind `name` with its default parameters; None when no kind has that name.
-            pub fn default_of(name: &str) -> Option<Params> {
+            pub(crate) fn default_of(name: &str) -> Option<Params> {
                 match name {
                     $($name => Some(Params::$variant(<$ty>::default())),)+
                     _ => None,
@@ -81,7 +81,7 @@ macro_rules! kinds {
             }
 
             /// The fields kind `name` takes; None when no kind has that name.
-            pub fn fields_of(name: &str) -> Option<&'static [&'static str]> {
+            pub(crate) fn fields_of(name: &str) -> Option<&'static [&'static str]> {
                 match name {
                     $($name => Some(registry::field_names::<$ty>()),)+
                     _ => None,
@@ -89,7 +89,7 @@ macro_rules! kinds {
             }
 
             /// Kind `name`'s parameters from `d`; None when no kind has that name.
-            pub fn deserialize_kind<'de, D: serde::Deserializer<'de>>(
+            pub(crate) fn deserialize_kind<'de, D: serde::Deserializer<'de>>(
                 name: &str,
                 d: D,
             ) -> Option<Result<Params, D::Error>> {

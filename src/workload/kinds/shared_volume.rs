@@ -19,7 +19,7 @@ use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::kinds::{Kind, Scale};
-use crate::workload::rep::{Figure, Measured, Rep, Role};
+use crate::workload::rep::{Measured, MetricResult, Rep, Role};
 
 /// One container writes samples into the storage while a second one reads them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,7 +70,7 @@ impl Kind for SharedVolume {
         &[Metric::Visible]
     }
 
-    /// The writer reports no figure: the rep's figures are the reader's.
+    /// The writer reports no metric: the rep's are the reader's.
     fn run(&self, rep: &Rep) -> Result<Measured> {
         let dir = rep.scratch_dir().join(rep.spec.seq.to_string());
         let size = self.sample_size.0;
@@ -78,7 +78,7 @@ impl Kind for SharedVolume {
             Role::Writer => {
                 write(&dir, self.samples, size, self.fsync)?;
                 Ok(Measured {
-                    figures: Vec::new(),
+                    metrics: Vec::new(),
                     histograms: OpHistograms::default(),
                     residency: None,
                 })
@@ -86,9 +86,10 @@ impl Kind for SharedVolume {
             Role::Reader | Role::Solo => {
                 let seen = read(&dir, self.samples, size)?;
                 fs::remove_dir_all(&dir).at(&dir)?;
-                let figure = Figure::of(Metric::Visible, seen.bytes, seen.samples, seen.seconds);
+                let result =
+                    MetricResult::of(Metric::Visible, seen.bytes, seen.samples, seen.seconds);
                 Ok(Measured {
-                    figures: vec![figure],
+                    metrics: vec![result],
                     histograms: seen.histograms,
                     residency: None,
                 })

@@ -24,7 +24,7 @@ use crate::workload::check::Check;
 use crate::workload::dataset::{Dataset, DatasetSpec};
 use crate::workload::kinds::{FileSet, Kind, Scale};
 use crate::workload::read_timed;
-use crate::workload::rep::{Figure, Measured, Rep};
+use crate::workload::rep::{Measured, MetricResult, Rep};
 
 /// MLPerf Storage counts a run as passing when AU stays at or above this.
 pub const AU_PASS: f64 = 0.90;
@@ -115,12 +115,12 @@ impl Kind for TrainEpoch {
                 shuffle_seed: rep.shuffle_seed(),
             },
         )?;
-        let figure = Figure {
+        let result = MetricResult {
             au: Some(done.clock.au()),
-            ..Figure::of(Metric::Epoch, done.bytes, done.samples, done.seconds)
+            ..MetricResult::of(Metric::Epoch, done.bytes, done.samples, done.seconds)
         };
         Ok(Measured {
-            figures: vec![figure],
+            metrics: vec![result],
             histograms: done.histograms,
             residency: None,
         })
