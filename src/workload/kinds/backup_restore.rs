@@ -4,7 +4,7 @@
 
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -135,39 +135,15 @@ pub fn round_trip(
         .map(|i| dataset.spec.rel_path(i))
         .collect();
     let paths: Vec<_> = names.iter().map(|n| dataset.dir.join(n)).collect();
-    let tar_error = |e: std::io::Error| Error::io(archive, e);
-
     let start = Instant::now();
-    let mut builder = tar::Builder::new(BufWriter::new(File::create(archive).at(archive)?));
-    for (path, name) in paths.iter().zip(&names) {
-        hist.time(Op::Archive, || builder.append_path_with_name(path, name))
-            .at(path)?;
-    }
-    let file = builder
-        .into_inner()
-        .map_err(tar_error)?
-        .into_inner()
-        .map_err(|e| tar_error(e.into_error()))?;
-    if fsync {
-        file.sync_all().map_err(tar_error)?;
-    }
-    drop(file);
+    backup(&paths, &names, archive, fsync, &mut hist)?;
     let backup_seconds = start.elapsed().as_secs_f64();
-
     let start = Instant::now();
-    let mut reader = tar::Archive::new(BufReader::new(File::open(archive).at(archive)?));
-    let mut files = 0u64;
-    for entry in reader.entries().map_err(tar_error)? {
-        let mut entry = entry.map_err(tar_error)?;
-        hist.time(Op::Extract, || entry.unpack_in(restore))
-            .map_err(|e| Error::io(restore, e))?;
-        files += 1;
-    }
+    let files = extract(archive, restore, &mut hist)?;
     if fsync {
         sync_tree(restore, &names)?;
     }
     let extract_seconds = start.elapsed().as_secs_f64();
-
     if files != names.len() as u64 {
         return Err(Error::Agent(format!(
             "{}: holds {files} files, the dataset {}",
@@ -185,6 +161,45 @@ pub fn round_trip(
         extract_seconds,
         histograms: hist,
     })
+}
+
+/// Append the files at `paths` to a new tar `archive` under their relative `names`.
+fn backup(
+    paths: &[PathBuf],
+    names: &[String],
+    archive: &Path,
+    fsync: bool,
+    hist: &mut OpHistograms,
+) -> Result<()> {
+    let tar_error = |e: std::io::Error| Error::io(archive, e);
+    let mut builder = tar::Builder::new(BufWriter::new(File::create(archive).at(archive)?));
+    for (path, name) in paths.iter().zip(names) {
+        hist.time(Op::Archive, || builder.append_path_with_name(path, name))
+            .at(path)?;
+    }
+    let file = builder
+        .into_inner()
+        .map_err(tar_error)?
+        .into_inner()
+        .map_err(|e| tar_error(e.into_error()))?;
+    if fsync {
+        file.sync_all().map_err(tar_error)?;
+    }
+    Ok(())
+}
+
+/// Unpack every entry of `archive` under `restore`; returns the number of entries.
+fn extract(archive: &Path, restore: &Path, hist: &mut OpHistograms) -> Result<u64> {
+    let tar_error = |e: std::io::Error| Error::io(archive, e);
+    let mut reader = tar::Archive::new(BufReader::new(File::open(archive).at(archive)?));
+    let mut files = 0u64;
+    for entry in reader.entries().map_err(tar_error)? {
+        let mut entry = entry.map_err(tar_error)?;
+        hist.time(Op::Extract, || entry.unpack_in(restore))
+            .map_err(|e| Error::io(restore, e))?;
+        files += 1;
+    }
+    Ok(files)
 }
 
 /// fsync every extracted file, then every folder holding them, then `root`.

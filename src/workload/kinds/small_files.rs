@@ -10,7 +10,7 @@
 //! random over the files. A sampled file's own `file` latency carries its parts' extra
 //! clock reads and records (~0.15 µs).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand::seq::SliceRandom;
@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IoContext, Result};
-use crate::measure::{Lap, Op};
+use crate::measure::{Lap, Op, OpHistograms};
 use crate::metric::Metric;
 use crate::size::ByteSize;
 use crate::workload::cache::{self, AlignedBuffer};
@@ -150,24 +150,16 @@ pub struct Scan {
 
 /// Scan every file once in an order shuffled by `shuffle_seed`; ops count files.
 pub fn scan(dataset: &Dataset, scan: Scan) -> Result<Timed> {
-    let Scan {
-        threads,
-        block,
-        stat,
-        direct,
-        breakdown_every,
-        shuffle_seed,
-    } = scan;
-    let every = breakdown_every.max(1) as u64;
+    let every = scan.breakdown_every.max(1) as u64;
     let mut order: Vec<u32> = (0..dataset.sizes.len() as u32).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(shuffle_seed));
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(scan.shuffle_seed));
     let next = AtomicUsize::new(0);
     let ops: &[Op] = &[Op::Stat, Op::Open, Op::Read, Op::Close, Op::File];
     run_threads(
-        threads,
+        scan.threads,
         ops,
         |_| {
-            let mut buf = AlignedBuffer::new(block);
+            let mut buf = AlignedBuffer::new(scan.block);
             buf.fill(1);
             (buf, PathBuf::with_capacity(512), String::with_capacity(64))
         },
@@ -188,24 +180,9 @@ pub fn scan(dataset: &Dataset, scan: Scan) -> Result<Timed> {
                     path.push(&*rel);
                     let size = dataset.sizes[index];
                     if files % every == 0 {
-                        lap.tick();
-                        if stat {
-                            let meta = std::fs::metadata(&*path);
-                            lap.split(hist, Op::Stat);
-                            meta.at(&*path)?;
-                        }
-                        let mut file = cache::open_read(path, direct).at(&*path)?;
-                        lap.split(hist, Op::Open);
-                        read_timed(Op::Read, &mut file, path, size, buf, direct, &mut lap, hist)?;
-                        drop(file);
-                        lap.split(hist, Op::Close);
+                        read_timing_parts(path, size, &scan, buf, &mut lap, hist)?;
                     } else {
-                        if stat {
-                            std::fs::metadata(&*path).at(&*path)?;
-                        }
-                        let mut file = cache::open_read(path, direct).at(&*path)?;
-                        read_to_len(&mut file, path, size, buf, direct, || {})?;
-                        drop(file);
+                        read_whole(path, size, &scan, buf)?;
                         lap.tick();
                     }
                     lap.end(hist, Op::File);
@@ -215,6 +192,41 @@ pub fn scan(dataset: &Dataset, scan: Scan) -> Result<Timed> {
             }
         },
     )
+}
+
+/// Stat (if asked), open, read and close one file, each part timed on `lap`.
+#[inline]
+fn read_timing_parts(
+    path: &Path,
+    size: u64,
+    scan: &Scan,
+    buf: &mut [u8],
+    lap: &mut Lap,
+    hist: &mut OpHistograms,
+) -> Result<()> {
+    lap.tick();
+    if scan.stat {
+        let meta = std::fs::metadata(path);
+        lap.split(hist, Op::Stat);
+        meta.at(path)?;
+    }
+    let mut file = cache::open_read(path, scan.direct).at(path)?;
+    lap.split(hist, Op::Open);
+    read_timed(Op::Read, &mut file, path, size, buf, scan.direct, lap, hist)?;
+    drop(file);
+    lap.split(hist, Op::Close);
+    Ok(())
+}
+
+/// Stat (if asked), open, read and close one file, untimed.
+#[inline]
+fn read_whole(path: &Path, size: u64, scan: &Scan, buf: &mut [u8]) -> Result<()> {
+    if scan.stat {
+        std::fs::metadata(path).at(path)?;
+    }
+    let mut file = cache::open_read(path, scan.direct).at(path)?;
+    read_to_len(&mut file, path, size, buf, scan.direct, || {})?;
+    Ok(())
 }
 
 #[cfg(test)]
