@@ -15,10 +15,12 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use mountbench::datadir::DataDir;
+use mountbench::plan::WorkloadFile;
 use mountbench::plan::{Overrides, Plan, Step};
 use mountbench::run::{RunOptions, Session};
 use mountbench::targets::engine::Engine;
-use mountbench::workload::{Phase, TargetSpec, WorkloadFile};
+use mountbench::targets::spec::TargetSpec;
+use mountbench::workload::Phase;
 
 fn plan() -> Plan {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -135,7 +137,7 @@ fn bytes_per_rep(workload: &mountbench::workload::Workload, phase: Phase) -> u64
     use mountbench::workload::dataset::DatasetSpec;
     use mountbench::workload::Params;
     let pass = match &workload.params {
-        Params::Checkpoint { size, .. } => size.0,
+        Params::Checkpoint(c) => c.size.0,
         _ => DatasetSpec::of(workload)
             .map(|d| d.sizes().iter().sum())
             .unwrap_or(0),

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use mountbench::workload::TargetSpec;
+use mountbench::targets::spec::TargetSpec;
 
 #[derive(Parser, Debug)]
 #[command(

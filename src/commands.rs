@@ -9,11 +9,10 @@ use mountbench::analysis::Analysis;
 use mountbench::cancel::CancelToken;
 use mountbench::datadir::DataDir;
 use mountbench::env::HostFacts;
-use mountbench::plan::{Overrides, Plan};
+use mountbench::plan::{Overrides, Plan, WorkloadFile};
 use mountbench::run::{self, RunOptions};
 use mountbench::targets::cleanup;
 use mountbench::targets::engine::Engine;
-use mountbench::workload::WorkloadFile;
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
 
@@ -139,7 +138,7 @@ fn print_table(analysis: &Analysis) {
                 au * 100.0,
                 lo * 100.0,
                 hi * 100.0,
-                if au >= mountbench::workload::train_epoch::AU_PASS {
+                if au >= mountbench::workload::kinds::train_epoch::AU_PASS {
                     ""
                 } else {
                     " <90%"

@@ -1,26 +1,36 @@
 //! mountbench: how fast is ML-style I/O inside Docker on a bind mount, a named volume and a
 //! tmpfs, against the same I/O on the bare host?
 //!
-//! Stages, each reading the previous one's files: [`workload`] (what to run) → [`plan`] →
-//! [`run`] (targets + agent, see [`targets`] and [`agent`]) → [`results`] / [`export`] →
-//! [`analysis`] → [`report`].
+//! Modules in data-flow order: what to run ([`workload`], measured with [`measure`] and
+//! named by [`metric`]) → [`plan`] (cells × reps) → [`run`] (on [`targets`], through the
+//! [`agent`]) → [`results`] / [`export`] → [`analysis`] → [`report`].
 
-pub mod agent;
-pub mod analysis;
+// Shared vocabulary: sizes, durations, errors, cancellation.
 pub mod cancel;
-pub mod datadir;
 pub mod duration;
-pub mod env;
 pub mod error;
-pub mod export;
+pub mod size;
+
+// What to run and how it is measured.
 pub mod measure;
 pub mod metric;
+pub mod workload;
+
+// Where it runs, and the plan over both.
+pub mod cell;
+pub mod datadir;
+pub mod env;
 pub mod plan;
+pub mod targets;
+
+// Running it.
+pub mod agent;
+pub mod run;
+
+// What it measured, and what a person reads.
+pub mod analysis;
+pub mod export;
 pub mod report;
 pub mod results;
-pub mod run;
-pub mod size;
-pub mod targets;
-pub mod workload;
 
 pub use error::{Error, Result};

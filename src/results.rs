@@ -8,8 +8,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::cell::CellKey;
+use crate::cell::MetricKey;
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
+use crate::metric::Metric;
 
 /// Version of every result file; bumped when a column or field changes meaning.
 pub const SCHEMA: u32 = 1;
@@ -52,7 +55,7 @@ pub struct RepRow {
     pub kind: String,
     pub target: String,
     pub phase: String,
-    pub metric: String,
+    pub metric: Metric,
     pub rep: u32,
     pub warmup: bool,
     pub bytes: u64,
@@ -84,7 +87,7 @@ pub struct SummaryRow {
     pub kind: String,
     pub target: String,
     pub phase: String,
-    pub metric: String,
+    pub metric: Metric,
     pub reps: usize,
     pub failed: usize,
     pub median_mib_s: f64,
@@ -102,7 +105,8 @@ pub struct SummaryRow {
     pub ratio_ci_high: Option<f64>,
     pub residency: Option<f64>,
     pub overhead_s: Option<f64>,
-    pub op: String,
+    /// The op whose latency stands for the metric (`Metric::main_op`).
+    pub op: Op,
     pub p50_us: Option<f64>,
     pub p90_us: Option<f64>,
     pub p99_us: Option<f64>,
@@ -120,11 +124,33 @@ pub struct SummaryRow {
     pub au_pass: Option<bool>,
 }
 
+impl RepRow {
+    pub fn cell(&self) -> CellKey {
+        CellKey {
+            workload: self.workload.clone(),
+            target: self.target.clone(),
+            phase: self.phase.clone(),
+        }
+    }
+
+    pub fn key(&self) -> MetricKey {
+        self.cell().metric(self.metric)
+    }
+}
+
 impl SummaryRow {
     /// Whether this metric moves bytes; metadata storms (create, stat, rename, unlink) only
     /// count operations, so their MiB/s columns are always 0.
     pub fn moves_bytes(&self) -> bool {
-        self.median_mib_s > 0.0 || self.ci_high_mib_s > 0.0
+        self.metric.moves_bytes()
+    }
+
+    pub fn cell(&self) -> CellKey {
+        CellKey {
+            workload: self.workload.clone(),
+            target: self.target.clone(),
+            phase: self.phase.clone(),
+        }
     }
 }
 
@@ -139,21 +165,13 @@ pub struct LatencyRow {
     pub workload: String,
     pub target: String,
     pub phase: String,
-    pub op: String,
+    pub op: Op,
     pub count: u64,
     pub p50_us: f64,
     pub p90_us: f64,
     pub p99_us: f64,
     pub p999_us: f64,
     pub max_us: f64,
-}
-
-/// A cell as named in result files.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct CellKey {
-    pub workload: String,
-    pub target: String,
-    pub phase: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,9 +7,18 @@ use std::path::{Path, PathBuf};
 
 /// (module, modules it must never use).
 const RULES: [(&str, &[&str]); 5] = [
-    ("workload", &["targets", "run", "report", "plan", "commands"]),
-    ("measure", &["targets", "run", "report", "plan", "workload", "commands"]),
-    ("metric", &["targets", "run", "report", "plan", "workload", "commands"]),
+    (
+        "workload",
+        &["targets", "run", "report", "plan", "commands"],
+    ),
+    (
+        "measure",
+        &["targets", "run", "report", "plan", "workload", "commands"],
+    ),
+    (
+        "metric",
+        &["targets", "run", "report", "plan", "workload", "commands"],
+    ),
     ("report", &["targets", "run", "commands", "agent"]),
     ("targets", &["run", "report", "commands"]),
 ];
@@ -27,7 +36,9 @@ fn module_files(name: &str) -> Vec<PathBuf> {
     }
     let mut dirs = vec![src().join(name)];
     while let Some(dir) = dirs.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -97,20 +108,31 @@ fn lower_stages_never_name_higher_ones() {
             let text = fs::read_to_string(&file).expect("source file readable");
             for used in crate_modules(&text) {
                 if forbidden.contains(&used.as_str()) {
-                    let shown = file.strip_prefix(src()).unwrap_or(&file).display().to_string();
+                    let shown = file
+                        .strip_prefix(src())
+                        .unwrap_or(&file)
+                        .display()
+                        .to_string();
                     violations.push(format!("src/{shown} ({module}) uses crate::{used}"));
                 }
             }
         }
     }
-    assert!(violations.is_empty(), "layering broken:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "layering broken:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]
 fn crate_paths_are_read_as_written() {
     let table: [(&str, &[&str]); 5] = [
         ("use crate::run::Session;", &["run"]),
-        ("use crate::{measure::Op, metric::{Metric, Unit}, size};", &["measure", "metric", "size"]),
+        (
+            "use crate::{measure::Op, metric::{Metric, Unit}, size};",
+            &["measure", "metric", "size"],
+        ),
         ("if crate::run::interrupted() {}", &["run"]),
         ("use mountbench::run; // not crate::", &[]),
         ("let x = foocrate::targets::y;", &[]),
@@ -131,12 +153,19 @@ fn no_source_file_grows_past_400_lines() {
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "rs") {
-                let lines = fs::read_to_string(&path).expect("source readable").lines().count();
+                let lines = fs::read_to_string(&path)
+                    .expect("source readable")
+                    .lines()
+                    .count();
                 if lines > 400 {
                     too_long.push(format!("{} has {lines} lines", path.display()));
                 }
             }
         }
     }
-    assert!(too_long.is_empty(), "one concept per file, 400 lines at most:\n{}", too_long.join("\n"));
+    assert!(
+        too_long.is_empty(),
+        "one concept per file, 400 lines at most:\n{}",
+        too_long.join("\n")
+    );
 }

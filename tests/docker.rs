@@ -14,9 +14,9 @@ use common::{
 use mountbench::cancel::CancelToken;
 use mountbench::targets::container::{ContainerConfig, ContainerHost};
 use mountbench::targets::engine::Engine;
+use mountbench::targets::settings::{Seccomp, TargetSettings};
+use mountbench::targets::spec::{TargetKind, TargetSpec};
 use mountbench::targets::{image, AgentHost};
-use mountbench::workload::spec::{Seccomp, TargetSettings};
-use mountbench::workload::{TargetKind, TargetSpec};
 
 fn agent_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use mountbench::plan::WorkloadFile;
 use mountbench::size::ByteSize;
-use mountbench::workload::WorkloadFile;
 use mountbench::Error;
 use proptest::prelude::*;
 

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use crate::analysis::{analyze, Analysis};
 use crate::env::Env;
 use crate::error::{Error, IoContext, Result};
+use crate::plan::WorkloadFile;
 use crate::results::{write_atomic, Results};
-use crate::workload::WorkloadFile;
 
 /// One result folder, loaded and analysed.
 pub(crate) struct HostRun {

@@ -14,8 +14,8 @@ use crate::env::TargetFacts;
 use crate::error::{Error, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::targets::hosts::HostFactory;
+use crate::targets::spec::TargetSpec;
 use crate::targets::{AgentHost, ExecOutput};
-use crate::workload::TargetSpec;
 
 /// What the fake does on a rep instead of succeeding.
 #[derive(Debug, Clone)]
@@ -103,10 +103,7 @@ impl FakeHost {
             .params
             .metrics()
             .iter()
-            .map(|name| {
-                let name = name.to_string();
-                json!({"name": name, "bytes": 1 << 20, "ops": 4, "seconds": 0.5, "op": "read"})
-            })
+            .map(|metric| json!({"metric": metric, "bytes": 1 << 20, "ops": 4, "seconds": 0.5}))
             .collect();
         answer(json!({
             "metrics": metrics,

@@ -25,8 +25,9 @@ use crate::export;
 use crate::plan::{Plan, Step};
 use crate::results::Results;
 use crate::targets::hosts::{HostFactory, Hosts};
+use crate::targets::spec::{TargetKind, TargetSpec};
 use crate::workload::dataset::DatasetSpec;
-use crate::workload::{cache, Phase, TargetKind, TargetSpec};
+use crate::workload::{cache, Phase};
 use out_dir::OutDir;
 use pool::Pool;
 use progress::{Done, Progress};
@@ -186,8 +187,7 @@ impl Session {
         } else {
             recorded.histograms
         };
-        self.results
-            .record(recorded.rows, record::cell_key(&cell), measured);
+        self.results.record(recorded.rows, cell.key(), measured);
         export::write_all(&self.out.path, &self.results, &analyze(&self.results))?;
         Ok(recorded.outcome)
     }

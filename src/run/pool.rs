@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use crate::env::TargetFacts;
 use crate::error::{Error, Result};
 use crate::targets::hosts::HostFactory;
+use crate::targets::spec::TargetSpec;
 use crate::targets::Target;
-use crate::workload::TargetSpec;
 
 /// Times a target's container may die and be started anew.
 pub(crate) const MAX_RESTARTS: u32 = 3;

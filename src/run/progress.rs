@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::record::StepOutcome;
 use crate::plan::Step;
 use crate::size::ByteSize;
+use crate::targets::spec::TargetSpec;
 use crate::workload::dataset::PrepareReport;
-use crate::workload::TargetSpec;
 
 /// A step just done, as the progress shows it.
 pub(crate) struct Done<'a> {

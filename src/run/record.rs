@@ -6,7 +6,8 @@ use crate::error::{Error, Result};
 use crate::measure::{LatencySummary, OpHistograms};
 use crate::metric::Metric;
 use crate::plan::{Cell, Step};
-use crate::results::{CellKey, RepRow, RunMeta, SCHEMA};
+use crate::results::{RepRow, RunMeta, SCHEMA};
+use crate::workload::MetricResult;
 
 /// What one step did.
 #[derive(Debug, Clone)]
@@ -29,22 +30,14 @@ pub(crate) struct Recorded {
 /// The agent's result and the seconds spent outside its own timing.
 pub(crate) type Answer = Result<(RepResult, f64)>;
 
-pub(crate) fn cell_key(cell: &Cell) -> CellKey {
-    CellKey {
-        workload: cell.workload.name.clone(),
-        target: cell.target.to_string(),
-        phase: cell.phase.to_string(),
-    }
-}
-
 pub(crate) fn record(meta: &RunMeta, cell: &Cell, step: Step, answer: Answer) -> Recorded {
-    let base = base_row(meta, cell, step);
+    let base = |metric| base_row(meta, cell, step, metric);
     match decode(answer) {
         Ok((result, overhead, histograms)) => {
             let rows: Vec<RepRow> = result
                 .metrics
                 .iter()
-                .map(|m| measured_row(&base, &result, m, overhead, &histograms))
+                .map(|m| measured_row(base(m.metric), &result, m, overhead, &histograms))
                 .collect();
             let head = &rows[0];
             let outcome = StepOutcome {
@@ -60,7 +53,7 @@ pub(crate) fn record(meta: &RunMeta, cell: &Cell, step: Step, answer: Answer) ->
                 outcome,
             }
         }
-        Err(e) => failed(&base, cell, e.to_string()),
+        Err(e) => failed(base, cell, e.to_string()),
     }
 }
 
@@ -75,20 +68,14 @@ fn decode(answer: Answer) -> Result<(RepResult, f64, OpHistograms)> {
 }
 
 fn measured_row(
-    base: &RepRow,
+    base: RepRow,
     result: &RepResult,
-    m: &crate::agent::Metric,
+    m: &MetricResult,
     overhead: f64,
     histograms: &OpHistograms,
 ) -> RepRow {
-    let latency = m
-        .name
-        .parse::<Metric>()
-        .ok()
-        .and_then(|metric| histograms.get(metric.main_op()))
-        .map(LatencySummary::of);
+    let latency = histograms.get(m.metric.main_op()).map(LatencySummary::of);
     RepRow {
-        metric: m.name.clone(),
         bytes: m.bytes,
         ops: m.ops,
         seconds: m.seconds,
@@ -100,21 +87,20 @@ fn measured_row(
         overhead_s: Some(overhead),
         ok: true,
         au: m.au,
-        ..base.clone()
+        ..base
     }
 }
 
 /// One failed row per metric the workload reports, each carrying the error.
-fn failed(base: &RepRow, cell: &Cell, message: String) -> Recorded {
+fn failed(base: impl Fn(Metric) -> RepRow, cell: &Cell, message: String) -> Recorded {
     let rows = cell
         .workload
         .params
         .metrics()
         .iter()
-        .map(|metric| RepRow {
-            metric: metric.to_string(),
+        .map(|&metric| RepRow {
             error: message.clone(),
-            ..base.clone()
+            ..base(metric)
         })
         .collect();
     Recorded {
@@ -130,7 +116,7 @@ fn failed(base: &RepRow, cell: &Cell, message: String) -> Recorded {
     }
 }
 
-fn base_row(meta: &RunMeta, cell: &Cell, step: Step) -> RepRow {
+fn base_row(meta: &RunMeta, cell: &Cell, step: Step, metric: Metric) -> RepRow {
     RepRow {
         schema: SCHEMA,
         run_id: meta.run_id.clone(),
@@ -141,7 +127,7 @@ fn base_row(meta: &RunMeta, cell: &Cell, step: Step) -> RepRow {
         kind: cell.workload.params.kind().to_string(),
         target: cell.target.to_string(),
         phase: cell.phase.to_string(),
-        metric: String::new(),
+        metric,
         rep: step.rep,
         warmup: step.warmup,
         bytes: 0,
@@ -183,8 +169,8 @@ mod tests {
     use super::*;
     use crate::agent::RepResult;
     use crate::measure::Op;
+    use crate::plan::WorkloadFile;
     use crate::plan::{Overrides, Plan};
-    use crate::workload::WorkloadFile;
 
     const CHECKPOINT: &str = r#"
 [run]
@@ -224,8 +210,8 @@ chunk_size = "1MiB"
         histograms.record(Op::Write, 2_000);
         let result: RepResult = serde_json::from_value(serde_json::json!({
             "metrics": [
-                {"name": "save", "bytes": 4 << 20, "ops": 4, "seconds": 2.0, "op": "write"},
-                {"name": "restore", "bytes": 4 << 20, "ops": 4, "seconds": 1.0, "op": "restore"},
+                {"metric": "save", "bytes": 4 << 20, "ops": 4, "seconds": 2.0},
+                {"metric": "restore", "bytes": 4 << 20, "ops": 4, "seconds": 1.0},
             ],
             "histograms": histograms.encode(),
             "residency": 0.5,
@@ -237,8 +223,8 @@ chunk_size = "1MiB"
             panic!("{:?}", recorded.rows)
         };
         assert_eq!(
-            (save.metric.as_str(), save.mib_s, save.ops_s),
-            ("save", 2.0, 2.0)
+            (save.metric, save.mib_s, save.ops_s),
+            (Metric::Save, 2.0, 2.0)
         );
         assert!(save.p50_us.is_some(), "write latency stands for save");
         assert_eq!(restore.p50_us, None, "no restore histogram");
@@ -263,7 +249,7 @@ chunk_size = "1MiB"
     fn an_error_makes_a_failed_row_for_every_metric_of_the_workload() {
         let answer = Err(Error::Agent("exit 1: boom".into()));
         let recorded = record(&meta(), &cell(), STEP, answer);
-        let metrics: Vec<_> = recorded.rows.iter().map(|r| r.metric.as_str()).collect();
+        let metrics: Vec<_> = recorded.rows.iter().map(|r| r.metric.name()).collect();
         assert_eq!(metrics, ["save", "write-fsync", "restore"]);
         assert!(recorded
             .rows

@@ -6,15 +6,15 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::out_dir::OutDir;
-use super::record::cell_key;
 use super::start::{check_drop_caches, run_meta, Connect, Start};
 use super::RunOptions;
 use crate::datadir::DataDir;
 use crate::env::Env;
 use crate::error::{Error, Result};
+use crate::plan::WorkloadFile;
 use crate::plan::{Overrides, Plan, Step};
 use crate::results::{CellKey, RepRow, Results};
-use crate::workload::{TargetSpec, WorkloadFile};
+use crate::targets::spec::TargetSpec;
 
 /// A step as result rows name it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,11 +27,7 @@ pub(crate) struct StepKey {
 impl StepKey {
     pub(crate) fn of_row(r: &RepRow) -> StepKey {
         StepKey {
-            cell: CellKey {
-                workload: r.workload.clone(),
-                target: r.target.clone(),
-                phase: r.phase.clone(),
-            },
+            cell: r.cell(),
             rep: r.rep,
             warmup: r.warmup,
         }
@@ -39,7 +35,7 @@ impl StepKey {
 
     pub(crate) fn of_step(plan: &Plan, s: &Step) -> StepKey {
         StepKey {
-            cell: cell_key(&plan.cells[s.cell]),
+            cell: plan.cells[s.cell].key(),
             rep: s.rep,
             warmup: s.warmup,
         }

@@ -8,9 +8,9 @@ use super::start::Start;
 use super::{RunOptions, RunSummary, Session};
 use crate::cancel::CancelToken;
 use crate::error::Result;
+use crate::plan::WorkloadFile;
 use crate::plan::{Overrides, Plan};
 use crate::results::Results;
-use crate::workload::WorkloadFile;
 
 /// 2 cells (seq on native and volume), 1 warm-up and 2 reps each: 6 steps.
 const TWO_TARGETS: &str = r#"

@@ -20,8 +20,8 @@ use super::{recipe, AgentHost, ExecOutput};
 use crate::cancel::CancelToken;
 use crate::env::TargetFacts;
 use crate::error::{Error, Result};
-use crate::workload::spec::TargetSettings;
-use crate::workload::{TargetKind, TargetSpec};
+use crate::targets::settings::TargetSettings;
+use crate::targets::spec::{TargetKind, TargetSpec};
 
 /// Everything a container target needs from the run.
 pub struct ContainerConfig<'a> {

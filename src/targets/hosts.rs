@@ -11,8 +11,8 @@ use super::{image, AgentHost};
 use crate::cancel::CancelToken;
 use crate::datadir::DataDir;
 use crate::error::{Error, IoContext, Result};
-use crate::workload::spec::TargetSettings;
-use crate::workload::{TargetKind, TargetSpec};
+use crate::targets::settings::TargetSettings;
+use crate::targets::spec::{TargetKind, TargetSpec};
 
 /// Starts the agent host of one target.
 pub trait HostFactory {

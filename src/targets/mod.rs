@@ -9,6 +9,8 @@ pub mod hosts;
 pub mod image;
 pub mod native;
 pub mod recipe;
+pub mod settings;
+pub mod spec;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -18,8 +20,8 @@ use serde::de::DeserializeOwned;
 use crate::agent::{MountFacts, PrepareSpec, RepResult, RepSpec, Role};
 use crate::env::TargetFacts;
 use crate::error::{one_line, Error, Result};
+use crate::targets::spec::TargetSpec;
 use crate::workload::dataset::{DatasetSpec, PrepareReport};
-use crate::workload::TargetSpec;
 
 /// What one agent invocation produced.
 pub struct ExecOutput {

@@ -8,8 +8,8 @@ use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountTmpfsOptions,
 use super::container::ContainerConfig;
 use super::engine::RUN_LABEL;
 use super::image::{AGENT_PATH, BACKUP_POINT, MOUNT_POINT, PREP_POINT};
-use crate::workload::spec::Seccomp;
-use crate::workload::{TargetKind, TargetSpec};
+use crate::targets::settings::Seccomp;
+use crate::targets::spec::{TargetKind, TargetSpec};
 
 pub fn labels(run_id: &str, target: &TargetSpec) -> HashMap<String, String> {
     HashMap::from([

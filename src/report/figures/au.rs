@@ -5,7 +5,7 @@ use super::{name, title, AU_CAPTION};
 use crate::report::figure::Figure;
 use crate::report::select;
 use crate::report::HostRun;
-use crate::workload::train_epoch::AU_PASS;
+use crate::workload::kinds::train_epoch::AU_PASS;
 
 pub(super) fn figure(run: &HostRun) -> Option<Figure> {
     let rows = select::trained(&run.analysis.summary);

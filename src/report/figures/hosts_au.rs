@@ -4,7 +4,7 @@ use super::bars::{au_bar, host_panels};
 use super::AU_CAPTION;
 use crate::report::figure::Figure;
 use crate::report::HostRun;
-use crate::workload::train_epoch::AU_PASS;
+use crate::workload::kinds::train_epoch::AU_PASS;
 
 pub(super) fn figure(runs: &[HostRun]) -> Option<Figure> {
     let panels = host_panels(

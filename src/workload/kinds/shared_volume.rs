@@ -10,8 +10,104 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
+use crate::metric::Metric;
+use crate::size::ByteSize;
+use crate::workload::check::Check;
+use crate::workload::dataset::DatasetSpec;
+use crate::workload::kinds::{Kind, Scale};
+use crate::workload::rep::{Measured, MetricResult, Rep, Role};
+
+/// One container writes samples into the storage while a second one reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SharedVolume {
+    pub samples: u32,
+    pub sample_size: ByteSize,
+    pub fsync: bool,
+}
+
+impl Default for SharedVolume {
+    fn default() -> Self {
+        SharedVolume {
+            samples: 512,
+            sample_size: ByteSize(64 << 10),
+            fsync: false,
+        }
+    }
+}
+
+impl Kind for SharedVolume {
+    fn check(&self, c: &Check) -> Result<()> {
+        c.one_thread("shared-volume has one writer and one reader")?;
+        c.positive("samples", self.samples as u64)?;
+        c.positive("sample_size", self.sample_size.0)?;
+        if self.sample_size.0 < 16 {
+            return Err(c.error(
+                "sample_size",
+                "must be at least 16 bytes (a sample carries its id and write time)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn direct_block(&self) -> Option<ByteSize> {
+        None
+    }
+
+    fn dataset(&self, _seed: u64) -> Option<DatasetSpec> {
+        None
+    }
+
+    fn footprint(&self) -> u64 {
+        self.samples as u64 * self.sample_size.0
+    }
+
+    fn metrics(&self) -> &'static [Metric] {
+        &[Metric::Visible]
+    }
+
+    /// The writer reports no metric: the rep's are the reader's.
+    fn run(&self, rep: &Rep) -> Result<Measured> {
+        let dir = rep.scratch_dir().join(rep.spec.seq.to_string());
+        let size = self.sample_size.0;
+        match rep.spec.role {
+            Role::Writer => {
+                write(&dir, self.samples, size, self.fsync)?;
+                Ok(Measured {
+                    metrics: Vec::new(),
+                    histograms: OpHistograms::default(),
+                    residency: None,
+                })
+            }
+            Role::Reader | Role::Solo => {
+                let seen = read(&dir, self.samples, size)?;
+                fs::remove_dir_all(&dir).at(&dir)?;
+                let result =
+                    MetricResult::of(Metric::Visible, seen.bytes, seen.samples, seen.seconds);
+                Ok(Measured {
+                    metrics: vec![result],
+                    histograms: seen.histograms,
+                    residency: None,
+                })
+            }
+        }
+    }
+
+    fn scaled(&self, scale: Scale) -> Self {
+        SharedVolume {
+            samples: scale.count(self.samples),
+            ..self.clone()
+        }
+    }
+
+    fn needs_peer(&self) -> bool {
+        true
+    }
+}
 
 /// A reader that sees nothing new for this long gives up.
 const STALL: Duration = Duration::from_secs(30);
@@ -82,37 +178,15 @@ pub fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<Publish
 pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
     let mut hist = OpHistograms::with_ops(&[Op::Visible, Op::Read]);
     let mut seen = BTreeSet::new();
-    let mut buf = vec![0u8; size as usize];
-    let mut want = vec![0u8; size as usize];
+    let mut bufs = (vec![0u8; size as usize], vec![0u8; size as usize]);
     let start = Instant::now();
     let mut first_written = u64::MAX;
     let mut last_new = Instant::now();
-    let mut bytes = 0;
     while seen.len() < samples as usize {
-        let listing = match fs::read_dir(dir) {
-            Ok(l) => l,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::thread::sleep(Duration::from_millis(1));
-                continue;
-            }
-            Err(e) => return Err(Error::io(dir, e)),
+        let Some((sighted, fresh)) = fresh_ids(dir, &seen)? else {
+            std::thread::sleep(Duration::from_millis(1));
+            continue;
         };
-        let sighted = now_ns();
-        let mut fresh = Vec::new();
-        for entry in listing {
-            let entry = entry.at(dir)?;
-            let file_name = entry.file_name();
-            let Some(id) = file_name
-                .to_str()
-                .and_then(|n| n.strip_prefix('s'))
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if !seen.contains(&id) {
-                fresh.push(id);
-            }
-        }
         if fresh.is_empty() {
             if last_new.elapsed() > STALL {
                 return Err(Error::Agent(format!(
@@ -127,30 +201,10 @@ pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
         }
         last_new = Instant::now();
         for id in fresh {
-            let path = dir.join(name(id));
-            let mut file = File::open(&path).at(&path)?;
-            hist.time(Op::Read, || file.read_exact(&mut buf))
-                .at(&path)?;
-            let mut extra = [0u8; 1];
-            if file.read(&mut extra).at(&path)? != 0 {
-                return Err(Error::Agent(format!(
-                    "{}: longer than {size} bytes",
-                    path.display()
-                )));
-            }
-            let got_id = u32::from_le_bytes(buf[..4].try_into().expect("4 bytes"));
-            let written = u64::from_le_bytes(buf[8..16].try_into().expect("8 bytes"));
-            fill(id, &mut want[16..]);
-            if got_id != id || buf[16..] != want[16..] {
-                return Err(Error::Agent(format!(
-                    "{}: content is not sample {id}",
-                    path.display()
-                )));
-            }
+            let written = read_sample(&dir.join(name(id)), id, &mut bufs, &mut hist)?;
             hist.record(Op::Visible, sighted.saturating_sub(written));
             first_written = first_written.min(written);
             seen.insert(id);
-            bytes += size;
         }
     }
     let seconds = match first_written {
@@ -158,11 +212,68 @@ pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
         t => now_ns().saturating_sub(t) as f64 / 1e9,
     };
     Ok(Seen {
-        bytes,
+        bytes: seen.len() as u64 * size,
         samples: seen.len() as u64,
         seconds,
         histograms: hist,
     })
+}
+
+/// The time the folder was opened and the ids in it not seen yet; None while the folder
+/// does not exist.
+fn fresh_ids(dir: &Path, seen: &BTreeSet<u32>) -> Result<Option<(u64, Vec<u32>)>> {
+    let listing = match fs::read_dir(dir) {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(dir, e)),
+    };
+    let sighted = now_ns();
+    let mut fresh = Vec::new();
+    for entry in listing {
+        let entry = entry.at(dir)?;
+        let file_name = entry.file_name();
+        let Some(id) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix('s'))
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !seen.contains(&id) {
+            fresh.push(id);
+        }
+    }
+    Ok(Some((sighted, fresh)))
+}
+
+/// Read sample `id` whole into `bufs.0` and check it against the pattern (built in
+/// `bufs.1`); returns the time its publishing began.
+fn read_sample(
+    path: &Path,
+    id: u32,
+    (buf, want): &mut (Vec<u8>, Vec<u8>),
+    hist: &mut OpHistograms,
+) -> Result<u64> {
+    let mut file = File::open(path).at(path)?;
+    hist.time(Op::Read, || file.read_exact(buf)).at(path)?;
+    let mut extra = [0u8; 1];
+    if file.read(&mut extra).at(path)? != 0 {
+        return Err(Error::Agent(format!(
+            "{}: longer than {} bytes",
+            path.display(),
+            buf.len()
+        )));
+    }
+    let got_id = u32::from_le_bytes(buf[..4].try_into().expect("4 bytes"));
+    let written = u64::from_le_bytes(buf[8..16].try_into().expect("8 bytes"));
+    fill(id, &mut want[16..]);
+    if got_id != id || buf[16..] != want[16..] {
+        return Err(Error::Agent(format!(
+            "{}: content is not sample {id}",
+            path.display()
+        )));
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

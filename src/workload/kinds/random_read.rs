@@ -7,11 +7,118 @@ use std::os::unix::fs::FileExt;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Lap, Op};
+use crate::metric::Metric;
+use crate::size::ByteSize;
 use crate::workload::cache::{self, direct_error, AlignedBuffer};
-use crate::workload::dataset::Dataset;
+use crate::workload::check::Check;
+use crate::workload::dataset::{Dataset, DatasetSpec};
+use crate::workload::kinds::{Kind, Scale};
+use crate::workload::rep::{Measured, Rep};
 use crate::workload::{run_threads, Timed};
+
+/// Random records (`record_size` up to `record_size_max`) read inside large shards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RandomRead {
+    pub shards: u32,
+    pub shard_size: ByteSize,
+    pub record_size: ByteSize,
+    pub record_size_max: ByteSize,
+    pub reads: u32,
+}
+
+impl Default for RandomRead {
+    fn default() -> Self {
+        RandomRead {
+            shards: 4,
+            shard_size: ByteSize(256 << 20),
+            record_size: ByteSize(4 << 10),
+            record_size_max: ByteSize(128 << 10),
+            reads: 8192,
+        }
+    }
+}
+
+impl Kind for RandomRead {
+    fn check(&self, c: &Check) -> Result<()> {
+        c.positive("shards", self.shards as u64)?;
+        c.positive("shard_size", self.shard_size.0)?;
+        c.positive("record_size", self.record_size.0)?;
+        c.positive("reads", self.reads as u64)?;
+        let (min, max) = (self.record_size, self.record_size_max);
+        if max < min {
+            return Err(c.error(
+                "record_size_max",
+                format!("{max} is smaller than record_size {min}"),
+            ));
+        }
+        if max > self.shard_size {
+            return Err(c.error(
+                "record_size_max",
+                format!("{max} is larger than shard_size {}", self.shard_size),
+            ));
+        }
+        Ok(())
+    }
+
+    fn direct_block(&self) -> Option<ByteSize> {
+        Some(self.record_size)
+    }
+
+    fn dataset(&self, seed: u64) -> Option<DatasetSpec> {
+        Some(DatasetSpec::Shards {
+            count: self.shards,
+            size: self.shard_size.0,
+            seed,
+        })
+    }
+
+    fn footprint(&self) -> u64 {
+        self.shards as u64 * self.shard_size.0
+    }
+
+    fn metrics(&self) -> &'static [Metric] {
+        &[Metric::Read]
+    }
+
+    fn run(&self, rep: &Rep) -> Result<Measured> {
+        let dataset = rep.dataset()?;
+        let t = rep.passes(|pass| {
+            read_records(
+                dataset,
+                &RandomReadConfig {
+                    threads: rep.threads(),
+                    record_min: self.record_size.0,
+                    record_max: self.record_size_max.0,
+                    reads: self.reads as u64,
+                    direct: rep.direct(),
+                    seed: rep.shuffle_seed().wrapping_add(pass),
+                },
+            )
+        })?;
+        Ok(Measured::timed(Metric::Read, t))
+    }
+
+    fn scaled(&self, scale: Scale) -> Self {
+        RandomRead {
+            shards: scale.count(self.shards),
+            reads: scale.count(self.reads),
+            ..self.clone()
+        }
+    }
+
+    fn repeatable(&self) -> bool {
+        true
+    }
+
+    fn read_only(&self) -> bool {
+        true
+    }
+}
 
 /// O_DIRECT offsets and lengths are multiples of this.
 const DIRECT_ALIGN: u64 = 4096;
@@ -44,7 +151,7 @@ fn draws(dataset: &Dataset, config: &RandomReadConfig, thread: usize) -> Vec<(us
 }
 
 /// `reads` records in all, split over the threads; ops count records.
-pub fn run(dataset: &Dataset, config: &RandomReadConfig) -> Result<Timed> {
+pub fn read_records(dataset: &Dataset, config: &RandomReadConfig) -> Result<Timed> {
     let max = config.record_max as usize;
     // pread needs no file position, so the threads share one handle per shard.
     let files = (0..dataset.sizes.len())
@@ -78,7 +185,6 @@ pub fn run(dataset: &Dataset, config: &RandomReadConfig) -> Result<Timed> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::dataset::DatasetSpec;
 
     #[test]
     fn reads_the_asked_number_of_records_within_the_shards() {
@@ -105,7 +211,7 @@ mod tests {
             assert!(offset + len <= 1 << 20, "{offset}+{len}");
             assert!(*shard < 3);
         }
-        let timed = run(&dataset, &config).unwrap();
+        let timed = read_records(&dataset, &config).unwrap();
         assert_eq!(timed.ops, 101);
         assert_eq!(timed.bytes, all.iter().map(|d| d.2).sum::<u64>());
         assert_eq!(timed.histograms.get(Op::Read).unwrap().len(), 101);

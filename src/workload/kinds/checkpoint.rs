@@ -10,11 +10,123 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use xxhash_rust::xxh3::Xxh3;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Lap, Op, OpHistograms};
+use crate::metric::Metric;
+use crate::size::ByteSize;
 use crate::workload::cache::{self, AlignedBuffer};
+use crate::workload::check::Check;
+use crate::workload::dataset::DatasetSpec;
+use crate::workload::kinds::{Kind, Scale};
 use crate::workload::read_timed;
-use crate::workload::spec::Phase;
+use crate::workload::rep::{Measured, MetricResult, Rep};
+use crate::workload::Phase;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Checkpoint {
+    pub size: ByteSize,
+    pub chunk_size: ByteSize,
+    pub fsync: bool,
+    pub keep: u32,
+    pub verify: bool,
+}
+
+impl Default for Checkpoint {
+    fn default() -> Self {
+        Checkpoint {
+            size: ByteSize(256 << 20),
+            chunk_size: ByteSize(8 << 20),
+            fsync: true,
+            keep: 2,
+            verify: true,
+        }
+    }
+}
+
+impl Kind for Checkpoint {
+    fn check(&self, c: &Check) -> Result<()> {
+        c.one_thread("checkpoint writes one file at a time")?;
+        let (size, chunk_size) = (self.size, self.chunk_size);
+        c.positive("size", size.0)?;
+        c.positive("chunk_size", chunk_size.0)?;
+        if chunk_size > size {
+            return Err(c.error(
+                "chunk_size",
+                format!("{chunk_size} is larger than size {size}"),
+            ));
+        }
+        c.buffer("chunk_size", chunk_size)?;
+        c.positive("keep", self.keep as u64)
+    }
+
+    fn direct_block(&self) -> Option<ByteSize> {
+        Some(self.chunk_size)
+    }
+
+    fn dataset(&self, _seed: u64) -> Option<DatasetSpec> {
+        None
+    }
+
+    /// `keep` checkpoints and the one being written.
+    fn footprint(&self) -> u64 {
+        (self.keep as u64 + 1) * self.size.0
+    }
+
+    fn metrics(&self) -> &'static [Metric] {
+        // Without fsync, the file's part of the save is its writes alone.
+        if self.fsync {
+            &[Metric::Save, Metric::WriteFsync, Metric::Restore]
+        } else {
+            &[Metric::Save, Metric::Write, Metric::Restore]
+        }
+    }
+
+    fn run(&self, rep: &Rep) -> Result<Measured> {
+        let w = rep.workload();
+        let dir = rep.scratch_dir();
+        let out = save_and_restore(&CheckpointSpec {
+            dir: &dir,
+            size: self.size.0,
+            chunk: self.chunk_size.0 as usize,
+            fsync: self.fsync,
+            keep: self.keep as usize,
+            verify: self.verify,
+            direct: w.direct,
+            phase: rep.spec.phase,
+            seed: w.seed,
+            seq: rep.spec.seq,
+        })?;
+        // The file's part of the save: write-fsync or write, as `metrics` names it.
+        let file = self.metrics()[1];
+        let metrics = vec![
+            MetricResult::of(Metric::Save, out.bytes, out.chunks, out.save_seconds),
+            MetricResult::of(file, out.bytes, out.chunks, out.file_seconds),
+            MetricResult::of(
+                Metric::Restore,
+                out.bytes,
+                out.restore_reads,
+                out.restore_seconds,
+            ),
+        ];
+        Ok(Measured {
+            metrics,
+            histograms: out.histograms,
+            residency: out.residency,
+        })
+    }
+
+    fn scaled(&self, scale: Scale) -> Self {
+        let size = ((self.size.0 as f64 * scale.0) as u64).max(4096);
+        Checkpoint {
+            size: ByteSize(size),
+            chunk_size: ByteSize(self.chunk_size.0.min(size)),
+            ..self.clone()
+        }
+    }
+}
 
 /// Distinct chunks kept in memory; chunk k is pattern k % PATTERNS stamped with k.
 const PATTERNS: usize = 4;
@@ -89,7 +201,7 @@ fn fsync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).at(dir)
 }
 
-pub fn run(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
+pub fn save_and_restore(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
     fs::create_dir_all(spec.dir).at(spec.dir)?;
     let mut payload = Payload::new(spec.size, spec.chunk, spec.seed);
     let expected = payload.checksum(spec.size);
@@ -102,10 +214,44 @@ pub fn run(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
         Op::Unlink,
         Op::Restore,
     ]);
-    let tmp = spec.dir.join(format!("ckpt-{:08}.tmp", spec.seq));
     let done = spec.dir.join(format!("ckpt-{:08}.bin", spec.seq));
+    let (file_seconds, save_seconds) = save(spec, &mut payload, &done, &mut hist)?;
+    rotate(spec.dir, spec.keep, &mut hist)?;
+    if spec.phase == Phase::Cold {
+        cache::evict(&done).at(&done)?;
+    }
+    let residency =
+        cache::residency(&done)
+            .ok()
+            .map(|(r, t)| if t == 0 { 0.0 } else { r as f64 / t as f64 });
+    let mut buf = AlignedBuffer::new(spec.chunk);
+    buf.fill(1);
+    let (restore_reads, restore_seconds) = restore(spec, &done, &mut buf, &mut hist)?;
+    if spec.verify {
+        verify(&done, expected, &mut buf)?;
+    }
+    Ok(CheckpointOutcome {
+        file_seconds,
+        save_seconds,
+        restore_seconds,
+        bytes: spec.size,
+        chunks: payload.chunks,
+        restore_reads,
+        residency,
+        histograms: hist,
+    })
+}
 
-    let save_start = Instant::now();
+/// Write the checkpoint to a temporary name, fsync it, rename it to `done`, fsync the
+/// folder; returns the seconds until the file was closed and until the save was complete.
+fn save(
+    spec: &CheckpointSpec,
+    payload: &mut Payload,
+    done: &Path,
+    hist: &mut OpHistograms,
+) -> Result<(f64, f64)> {
+    let tmp = spec.dir.join(format!("ckpt-{:08}.tmp", spec.seq));
+    let start = Instant::now();
     let mut file = hist
         .time(Op::Open, || cache::open_write(&tmp, spec.direct))
         .at(&tmp)?;
@@ -118,58 +264,39 @@ pub fn run(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
         hist.time(Op::Fsync, || file.sync_all()).at(&tmp)?;
     }
     drop(file);
-    let file_seconds = save_start.elapsed().as_secs_f64();
-    hist.time(Op::Rename, || fs::rename(&tmp, &done))
-        .at(&done)?;
+    let file_seconds = start.elapsed().as_secs_f64();
+    hist.time(Op::Rename, || fs::rename(&tmp, done)).at(done)?;
     if spec.fsync {
-        let start = Instant::now();
+        let dir_start = Instant::now();
         fsync_dir(spec.dir)?;
-        hist.record(Op::FsyncDir, start.elapsed().as_nanos() as u64);
+        hist.record(Op::FsyncDir, dir_start.elapsed().as_nanos() as u64);
     }
-    let save_seconds = save_start.elapsed().as_secs_f64();
+    Ok((file_seconds, start.elapsed().as_secs_f64()))
+}
 
-    rotate(spec.dir, spec.keep, &mut hist)?;
-
-    if spec.phase == Phase::Cold {
-        cache::evict(&done).at(&done)?;
-    }
-    let residency =
-        cache::residency(&done)
-            .ok()
-            .map(|(r, t)| if t == 0 { 0.0 } else { r as f64 / t as f64 });
-
-    let mut buf = AlignedBuffer::new(spec.chunk);
-    buf.fill(1);
-    let restore_start = Instant::now();
+/// Read the checkpoint back whole; returns the reads and the seconds they took.
+fn restore(
+    spec: &CheckpointSpec,
+    done: &Path,
+    buf: &mut [u8],
+    hist: &mut OpHistograms,
+) -> Result<(u64, f64)> {
+    let start = Instant::now();
     let mut lap = Lap::start();
-    let mut file = cache::open_read(&done, spec.direct).at(&done)?;
-    lap.split(&mut hist, Op::Open);
+    let mut file = cache::open_read(done, spec.direct).at(done)?;
+    lap.split(hist, Op::Open);
     let reads = read_timed(
         Op::Restore,
         &mut file,
-        &done,
+        done,
         spec.size,
-        &mut buf,
+        buf,
         spec.direct,
         &mut lap,
-        &mut hist,
+        hist,
     )?;
     drop(file);
-    let restore_seconds = restore_start.elapsed().as_secs_f64();
-
-    if spec.verify {
-        verify(&done, expected, &mut buf)?;
-    }
-    Ok(CheckpointOutcome {
-        file_seconds,
-        save_seconds,
-        restore_seconds,
-        bytes: spec.size,
-        chunks: payload.chunks,
-        restore_reads: reads,
-        residency,
-        histograms: hist,
-    })
+    Ok((reads, start.elapsed().as_secs_f64()))
 }
 
 /// Keep the newest `keep` finished checkpoints, unlink older ones and stray temp files.
@@ -218,7 +345,7 @@ mod tests {
     fn saves_rotates_restores_and_verifies() {
         let dir = tempfile::tempdir().unwrap();
         for seq in 0..4 {
-            let out = run(&CheckpointSpec {
+            let out = save_and_restore(&CheckpointSpec {
                 dir: dir.path(),
                 size: (3 << 20) + 123,
                 chunk: 1 << 20,

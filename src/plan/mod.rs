@@ -4,10 +4,16 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::cell::CellKey;
 use crate::error::{Error, Result};
 use crate::size::ByteSize;
+use crate::targets::spec::{TargetKind, TargetSpec};
 use crate::workload::dataset::DatasetSpec;
-use crate::workload::{Phase, TargetKind, TargetSpec, Workload, WorkloadFile};
+use crate::workload::{Phase, Workload};
+
+pub mod file;
+
+pub use file::{RunSettings, WorkloadFile};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
@@ -19,7 +25,16 @@ pub struct Cell {
 impl Cell {
     /// "workload/target/phase", as criterion and filters name it.
     pub fn id(&self) -> String {
-        format!("{}/{}/{}", self.workload.name, self.target, self.phase)
+        self.key().to_string()
+    }
+
+    /// The cell as result rows name it.
+    pub fn key(&self) -> CellKey {
+        CellKey {
+            workload: self.workload.name.clone(),
+            target: self.target.to_string(),
+            phase: self.phase.to_string(),
+        }
     }
 }
 
@@ -82,73 +97,17 @@ impl Plan {
         if reps == 0 {
             return Err(Error::input("--reps", "must be at least 1"));
         }
-        let warmup = overrides.warmup.unwrap_or(file.run.warmup);
-        let seed = overrides.seed.unwrap_or(file.run.seed);
-        if let Some(names) = &overrides.workloads {
-            for name in names {
-                if !file.workloads.iter().any(|w| &w.name == name) {
-                    return Err(Error::input(
-                        "--workload-name",
-                        format!("{} has no workload named \"{name}\"", file.path.display()),
-                    ));
-                }
-            }
-        }
-        let mut cells = Vec::new();
-        let mut skipped = Vec::new();
-        for w in &file.workloads {
-            if overrides
-                .workloads
-                .as_ref()
-                .is_some_and(|n| !n.contains(&w.name))
-            {
-                continue;
-            }
-            for target in &targets {
-                for phase in &w.phases {
-                    if w.params.needs_peer()
-                        && matches!(target.kind, TargetKind::Tmpfs | TargetKind::Layer)
-                    {
-                        skipped.push(format!(
-                            "{}/{target}/{phase}: {} needs two containers on one storage; a {} belongs to one container",
-                            w.name,
-                            w.params.kind(),
-                            target.kind.as_str()
-                        ));
-                        continue;
-                    }
-                    if target.ro && !w.params.reads_dataset() {
-                        skipped.push(format!(
-                            "{}/{target}/{phase}: {} writes, {target} is read-only",
-                            w.name,
-                            w.params.kind()
-                        ));
-                        continue;
-                    }
-                    cells.push(Cell {
-                        workload: w.clone(),
-                        target: *target,
-                        phase: *phase,
-                    });
-                }
-            }
-        }
-        if cells.is_empty() {
-            return Err(Error::input(
-                file.path.display().to_string(),
-                "the workloads and targets chosen leave no cell to run",
-            ));
-        }
+        let (cells, skipped) = cells(&file, &targets, overrides.workloads.as_deref())?;
         let plan = Plan {
-            file,
             cells,
             targets,
             reps,
-            warmup,
-            seed,
+            warmup: overrides.warmup.unwrap_or(file.run.warmup),
+            seed: overrides.seed.unwrap_or(file.run.seed),
             skipped,
             only: overrides.workloads.clone(),
             scale: overrides.scale,
+            file,
         };
         plan.check_tmpfs()?;
         Ok(plan)
@@ -229,6 +188,64 @@ impl Plan {
     }
 }
 
+/// Every workload (of `only`, when given) on every target in each of its phases, less the
+/// cells that cannot run, which are listed with why.
+fn cells(
+    file: &WorkloadFile,
+    targets: &[TargetSpec],
+    only: Option<&[String]>,
+) -> Result<(Vec<Cell>, Vec<String>)> {
+    for name in only.unwrap_or_default() {
+        if !file.workloads.iter().any(|w| &w.name == name) {
+            return Err(Error::input(
+                "--workload-name",
+                format!("{} has no workload named \"{name}\"", file.path.display()),
+            ));
+        }
+    }
+    let (mut cells, mut skipped) = (Vec::new(), Vec::new());
+    let chosen = file
+        .workloads
+        .iter()
+        .filter(|w| only.map_or(true, |names| names.contains(&w.name)));
+    for w in chosen {
+        for target in targets {
+            for phase in &w.phases {
+                match cannot_run(w, target) {
+                    Some(why) => skipped.push(format!("{}/{target}/{phase}: {why}", w.name)),
+                    None => cells.push(Cell {
+                        workload: w.clone(),
+                        target: *target,
+                        phase: *phase,
+                    }),
+                }
+            }
+        }
+    }
+    if cells.is_empty() {
+        return Err(Error::input(
+            file.path.display().to_string(),
+            "the workloads and targets chosen leave no cell to run",
+        ));
+    }
+    Ok((cells, skipped))
+}
+
+/// Why `w` cannot run on `target`, if it cannot.
+fn cannot_run(w: &Workload, target: &TargetSpec) -> Option<String> {
+    let kind = w.params.kind();
+    if w.params.needs_peer() && matches!(target.kind, TargetKind::Tmpfs | TargetKind::Layer) {
+        return Some(format!(
+            "{kind} needs two containers on one storage; a {} belongs to one container",
+            target.kind.as_str()
+        ));
+    }
+    if target.ro && !w.params.reads_dataset() {
+        return Some(format!("{kind} writes, {target} is read-only"));
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,37 +321,10 @@ chunk_size = "1MiB"
         .unwrap();
         for cell in &plan.cells {
             match &cell.workload.params {
-                Params::SeqRead {
-                    shards, shard_size, ..
-                } => assert_eq!((*shards, shard_size.0), (1, 1 << 20)),
-                Params::Checkpoint {
-                    size, chunk_size, ..
-                } => assert_eq!((size.0, chunk_size.0), (2 << 20, 1 << 20)),
+                Params::SeqRead(p) => assert_eq!((p.shards, p.shard_size.0), (1, 1 << 20)),
+                Params::Checkpoint(p) => assert_eq!((p.size.0, p.chunk_size.0), (2 << 20, 1 << 20)),
                 other => panic!("{other:?}"),
             }
-        }
-        // (dirs, files_per_dir) → scaled, table-driven.
-        let cases = [
-            ((1000, 1281), 0.01, (10, 1281)),
-            ((16, 256), 0.5, (8, 256)),
-            ((16, 256), 0.01, (1, 41)),
-            ((2, 3), 0.0001, (1, 1)),
-            ((4, 10), 2.0, (8, 10)),
-        ];
-        for ((dirs, files), factor, want) in cases {
-            let p = Params::Metadata {
-                dirs,
-                files_per_dir: files,
-            }
-            .scaled(factor);
-            let Params::Metadata {
-                dirs,
-                files_per_dir,
-            } = p
-            else {
-                unreachable!()
-            };
-            assert_eq!((dirs, files_per_dir), want, "{factor}");
         }
         for bad in [0.0, -1.0, f64::NAN, 1000.0] {
             let file = WorkloadFile::parse(Path::new("w.toml"), FILE).unwrap();

@@ -1,0 +1,14 @@
+//! Datasets: files generated deterministically from a seed, with a manifest, reused when the
+//! manifest matches.
+
+mod generate;
+mod phase;
+mod spec;
+mod store;
+mod verify;
+
+pub use generate::file_rng;
+pub use phase::{residency, set_phase, settle};
+pub use spec::DatasetSpec;
+pub use store::{datasets_dir, Dataset, Manifest, PrepareReport, MANIFEST_SCHEMA};
+pub use verify::{verify, verify_copy};

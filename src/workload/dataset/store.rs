@@ -1,0 +1,165 @@
+//! Datasets on disk: found by their spec's id, with a manifest, reused when it matches and
+//! every file has its size; generated otherwise.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, IoContext, Result};
+use crate::workload::dataset::generate::generate;
+use crate::workload::dataset::DatasetSpec;
+
+pub const MANIFEST_SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema: u32,
+    pub id: String,
+    pub spec: DatasetSpec,
+    pub files: usize,
+    pub total_bytes: u64,
+    /// xxh3 over the per-file checksums in index order.
+    pub checksum: String,
+    pub generated_seconds: f64,
+    pub generated_mib_s: f64,
+}
+
+/// What preparing a dataset did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrepareReport {
+    pub id: String,
+    pub files: usize,
+    pub bytes: u64,
+    pub reused: bool,
+    pub seconds: f64,
+    pub mib_s: f64,
+}
+
+/// A dataset on disk whose manifest matched its spec.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub dir: PathBuf,
+    pub spec: DatasetSpec,
+    pub sizes: Vec<u64>,
+}
+
+pub fn datasets_dir(root: &Path) -> PathBuf {
+    root.join("datasets")
+}
+
+impl Dataset {
+    pub fn path(&self, index: usize) -> PathBuf {
+        self.dir.join(self.spec.rel_path(index))
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.sizes.iter().sum()
+    }
+
+    /// Open a prepared dataset; fails if it is missing or its manifest does not match.
+    pub fn open(root: &Path, spec: &DatasetSpec) -> Result<Self> {
+        let dir = datasets_dir(root).join(spec.id());
+        let manifest = read_manifest(&dir)?.ok_or_else(|| {
+            Error::Agent(format!(
+                "dataset {} is not prepared (no valid manifest.json)",
+                dir.display()
+            ))
+        })?;
+        if manifest.spec != *spec {
+            return Err(Error::Agent(format!(
+                "dataset {} has a manifest for another spec",
+                dir.display()
+            )));
+        }
+        Ok(Dataset {
+            dir,
+            spec: spec.clone(),
+            sizes: spec.sizes(),
+        })
+    }
+
+    /// Generate the dataset under `root/datasets/`, or reuse it when its manifest matches and
+    /// every file has its size. Holds an exclusive lock so concurrent runs do not collide.
+    pub fn prepare(root: &Path, spec: &DatasetSpec, threads: usize) -> Result<PrepareReport> {
+        let base = datasets_dir(root);
+        fs::create_dir_all(&base).at(&base)?;
+        let id = spec.id();
+        let lock_path = base.join(format!("{id}.lock"));
+        let lock = File::create(&lock_path).at(&lock_path)?;
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| Error::io(&lock_path, e.into()))?;
+        let dir = base.join(&id);
+        let sizes = spec.sizes();
+        if let Some(m) = read_manifest(&dir)? {
+            if m.spec == *spec && files_match(spec, &dir, &sizes) {
+                return Ok(PrepareReport {
+                    id,
+                    files: m.files,
+                    bytes: m.total_bytes,
+                    reused: true,
+                    seconds: m.generated_seconds,
+                    mib_s: m.generated_mib_s,
+                });
+            }
+        }
+        if dir.exists() {
+            fs::remove_dir_all(&dir).at(&dir)?;
+        }
+        generate(spec, &dir, &sizes, threads)
+    }
+}
+
+fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
+    let path = dir.join("manifest.json");
+    match fs::read(&path) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
+fn files_match(spec: &DatasetSpec, dir: &Path, sizes: &[u64]) -> bool {
+    sizes.iter().enumerate().all(|(i, size)| {
+        fs::metadata(dir.join(spec.rel_path(i)))
+            .map(|m| m.len() == *size)
+            .unwrap_or(false)
+    })
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::workload::dataset::verify;
+
+    pub fn small() -> DatasetSpec {
+        DatasetSpec::SmallFiles {
+            dirs: 3,
+            files_per_dir: 10,
+            median_size: 4096,
+            sigma: 0.5,
+            seed: 7,
+        }
+    }
+
+    #[test]
+    fn generates_reuses_and_regenerates() {
+        let root = tempfile::tempdir().unwrap();
+        let spec = small();
+        let first = Dataset::prepare(root.path(), &spec, 2).unwrap();
+        assert!(!first.reused);
+        assert_eq!(first.files, 30);
+        let ds = Dataset::open(root.path(), &spec).unwrap();
+        assert_eq!(verify(&ds).unwrap(), 30);
+        assert_eq!(ds.total_bytes(), first.bytes);
+
+        let again = Dataset::prepare(root.path(), &spec, 2).unwrap();
+        assert!(again.reused);
+
+        // A truncated file makes the manifest stale: the dataset is generated again.
+        std::fs::write(ds.path(4), b"x").unwrap();
+        let redone = Dataset::prepare(root.path(), &spec, 1).unwrap();
+        assert!(!redone.reused);
+        assert_eq!(verify(&ds).unwrap(), 30);
+    }
+}

@@ -1,0 +1,88 @@
+//! The timed section of a workload: threads that start together, and what they measured.
+
+use std::sync::Barrier;
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::measure::{Op, OpHistograms};
+
+/// What the timed section of a workload measured.
+#[derive(Debug, Clone)]
+pub struct Timed {
+    pub bytes: u64,
+    pub ops: u64,
+    pub seconds: f64,
+    pub histograms: OpHistograms,
+}
+
+impl Timed {
+    /// Add a further pass over the same data: its bytes, ops, timed seconds and latencies.
+    pub fn absorb(&mut self, pass: Timed) {
+        self.bytes += pass.bytes;
+        self.ops += pass.ops;
+        self.seconds += pass.seconds;
+        self.histograms.merge(&pass.histograms);
+    }
+}
+
+/// Run `work` on `threads` threads that start together. `setup` runs first on each thread,
+/// untimed (buffers, histograms); the wall time spans the earliest start to the latest end.
+/// `work` returns (bytes, ops) done by that thread.
+pub fn run_threads<S, Setup, Work>(
+    threads: usize,
+    ops: &[Op],
+    setup: Setup,
+    work: Work,
+) -> Result<Timed>
+where
+    Setup: Fn(usize) -> S + Sync,
+    Work: Fn(usize, &mut S, &mut OpHistograms) -> Result<(u64, u64)> + Sync,
+{
+    let barrier = Barrier::new(threads);
+    let outcomes = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (barrier, setup, work) = (&barrier, &setup, &work);
+                s.spawn(move || {
+                    let mut state = setup(t);
+                    let mut hist = OpHistograms::with_ops(ops);
+                    barrier.wait();
+                    let start = Instant::now();
+                    let done = work(t, &mut state, &mut hist);
+                    let end = Instant::now();
+                    done.map(|(bytes, ops)| (start, end, bytes, ops, hist))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| Error::Agent("worker thread panicked".into()))?
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    let start = outcomes
+        .iter()
+        .map(|o| o.0)
+        .min()
+        .expect("at least one thread");
+    let end = outcomes
+        .iter()
+        .map(|o| o.1)
+        .max()
+        .expect("at least one thread");
+    let mut histograms = OpHistograms::default();
+    let (mut bytes, mut ops_done) = (0, 0);
+    for (_, _, b, o, h) in &outcomes {
+        bytes += b;
+        ops_done += o;
+        histograms.merge(h);
+    }
+    Ok(Timed {
+        bytes,
+        ops: ops_done,
+        seconds: (end - start).as_secs_f64(),
+        histograms,
+    })
+}
