@@ -61,7 +61,7 @@ impl Start {
 
 pub(crate) fn connect_if_needed(plan: &Plan) -> Result<Option<Arc<Engine>>> {
     Ok(if plan.needs_docker() {
-        Some(Arc::new(Engine::connect()?))
+        Some(Arc::new(Engine::connect_default()?))
     } else {
         None
     })
