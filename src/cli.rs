@@ -139,6 +139,11 @@ pub enum AgentCommand {
     },
     /// Print the shared libraries this binary loads, one a line.
     Libs,
+    /// Print the checksum of a file (the shared-folder probe reads its marker with it).
+    Checksum {
+        #[arg(long)]
+        path: PathBuf,
+    },
     /// Sleep until killed (the long-lived container's main process).
     Idle,
 }

@@ -9,13 +9,14 @@ use mountbench::analysis::Analysis;
 use mountbench::cancel::CancelToken;
 use mountbench::datadir::DataDir;
 use mountbench::env::HostFacts;
+use mountbench::error::IoContext;
 use mountbench::plan::{Overrides, Plan};
 use mountbench::run::{self, RunOptions};
 use mountbench::targets::address::{DockerEnv, EngineAddress, DEFAULT_NAME};
-use mountbench::targets::cleanup;
 use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::engine::Engine;
 use mountbench::targets::engine_error::EngineError;
+use mountbench::targets::{cleanup, shared_folder};
 use mountbench::workload::WorkloadFile;
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
@@ -338,6 +339,10 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
         }
         AgentCommand::Mountinfo { path } => {
             println!("{}", serde_json::to_string(&MountFacts::of(&path)?)?);
+        }
+        AgentCommand::Checksum { path } => {
+            let bytes = std::fs::read(&path).at(&path)?;
+            println!("{}", shared_folder::checksum(&bytes));
         }
         AgentCommand::Libs => {
             for lib in agent::loaded_libraries()? {

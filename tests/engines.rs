@@ -9,8 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{docker_available, expect_input_error, mountbench, write_workload, TINY};
+use common::{docker_available, expect_input_error, leftovers, mountbench, write_workload, TINY};
+use mountbench::datadir::DataDir;
+use mountbench::targets::address::{EngineAddress, Via};
 use mountbench::targets::context::digest;
+use mountbench::targets::engine::Engine;
+use mountbench::targets::folder_probe::{self, ContainerProbe};
+use mountbench::targets::image;
+use mountbench::targets::shared_folder::{FolderProbe, ProbeAnswer};
 
 fn agent_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))
@@ -204,6 +210,110 @@ fn info_tells_the_local_engine_s_kind() {
     );
 }
 
+#[test]
+fn the_shared_folder_check_passes_on_the_local_engine_and_leaves_nothing() {
+    if !docker_available("the_shared_folder_check_passes") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = DataDir::open(&tmp.path().join("data")).unwrap();
+    let engine = Engine::connect_default().unwrap();
+    let run_id = "probe-test-pass";
+    folder_probe::check_engine(&engine, &data, run_id, &agent_exe()).unwrap();
+    assert_eq!(leftovers(run_id), (0, 0));
+    let left: Vec<_> = std::fs::read_dir(&data.path)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        left.iter()
+            .all(|n| !n.to_string_lossy().starts_with("probe-")),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn the_engine_s_refusal_of_a_missing_bind_source_is_recognised() {
+    if !docker_available("the_engine_s_refusal") {
+        return;
+    }
+    let engine = Engine::connect_default().unwrap();
+    let run_id = "probe-test-refused";
+    let mut probe = ContainerProbe {
+        engine: &engine,
+        image: image::ensure(&engine, &agent_exe()).unwrap(),
+        run_id: run_id.into(),
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("not-there");
+    let answer = probe.read_back(&missing, &missing.join("marker")).unwrap();
+    assert!(
+        matches!(&answer, ProbeAnswer::Refused(m) if m.contains("bind source path does not exist")),
+        "{answer:?}"
+    );
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let answer = probe.read_back(&empty, &empty.join("marker")).unwrap();
+    assert!(
+        matches!(&answer, ProbeAnswer::Unreadable(m) if m.contains("marker")),
+        "{answer:?}"
+    );
+    assert_eq!(leftovers(run_id), (0, 0));
+}
+
+/// A data dir on a tmpfs mounted in a private mount namespace: the host process sees it, the
+/// engine (in the first namespace) does not, as a VM engine does not see an unshared folder.
+#[test]
+fn a_data_dir_the_engine_cannot_see_stops_the_run_before_measuring() {
+    if !docker_available("a_data_dir_the_engine_cannot_see") {
+        return;
+    }
+    if unsafe { libc::geteuid() } != 0 || Command::new("unshare").arg("--version").output().is_err()
+    {
+        eprintln!("\n!!!!!!!! a_data_dir_the_engine_cannot_see: SKIPPED — needs root and unshare !!!!!!!!\n");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let private = tmp.path().join("private");
+    std::fs::create_dir(&private).unwrap();
+    let workload = write_workload(tmp.path(), TINY);
+    let out = tmp.path().join("out");
+    let script = format!(
+        "mount -t tmpfs none {p} && exec {exe} run --quiet --targets native,bind -w {w} --data-dir {p}/data --out {o}",
+        p = private.display(),
+        exe = agent_exe().display(),
+        w = workload.display(),
+        o = out.display()
+    );
+    let output = Command::new("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let stderr = expect_input_error(
+        &output,
+        &[
+            &format!("data dir {}/data", private.display()),
+            "not visible inside the containers of engine `default`",
+            "bind source path does not exist",
+            "fix: ",
+        ],
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(!out.exists(), "nothing measured, no results folder");
+    // Probes of the other tests here (run ids probe-test-…) may be alive at the same time.
+    let probes = Command::new("docker")
+        .args(["ps", "-a", "--filter", "label=io.mountbench.probe"])
+        .args(["--format", "{{.Label \"io.mountbench.run\"}}"])
+        .output()
+        .unwrap();
+    let probes = String::from_utf8_lossy(&probes.stdout);
+    assert!(
+        probes.lines().all(|run| run.starts_with("probe-test-")),
+        "the probe container is gone: {probes}"
+    );
+}
+
 /// The test VM's endpoint, or a loud skip.
 fn test_vm(test: &str) -> Option<String> {
     match std::env::var("MOUNTBENCH_VM_DOCKER_HOST") {
@@ -225,4 +335,60 @@ fn the_test_vm_is_a_vm_backed_engine() {
     assert_eq!(facts["identity"]["kind"], "vm-backed", "{json:#}");
     assert_eq!(facts["identity"]["flavour"], "test-vm", "{json:#}");
     assert_eq!(facts["flavour"], "test VM");
+}
+
+#[test]
+fn the_test_vm_refuses_a_data_dir_outside_its_share() {
+    let Some(host) = test_vm("the_test_vm_refuses_a_data_dir_outside_its_share") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    if let Ok(share) = std::env::var("MOUNTBENCH_VM_SHARE") {
+        assert!(
+            !tmp.path().starts_with(&share),
+            "the temp dir must lie outside {share}"
+        );
+    }
+    let workload = write_workload(tmp.path(), TINY);
+    let out = tmp.path().join("out");
+    let data = tmp.path().join("data");
+    let mut cmd = common::run_command(&workload, &data, &out, &["--quiet", "--targets", "bind"]);
+    let output = cmd.env("DOCKER_HOST", &host).output().unwrap();
+    expect_input_error(
+        &output,
+        &["not visible inside the containers", "test VM", "--share"],
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn the_test_vm_sees_a_data_dir_in_its_share() {
+    let Some(host) = test_vm("the_test_vm_sees_a_data_dir_in_its_share") else {
+        return;
+    };
+    let Ok(share) = std::env::var("MOUNTBENCH_VM_SHARE") else {
+        eprintln!("\n!!!!!!!! the_test_vm_sees_a_data_dir_in_its_share: SKIPPED — MOUNTBENCH_VM_SHARE is not set !!!!!!!!\n");
+        return;
+    };
+    let tmp = tempfile::tempdir_in(&share).unwrap();
+    let data = DataDir::open(&tmp.path().join("data")).unwrap();
+    let address = EngineAddress {
+        name: "vm".into(),
+        endpoint: host.parse().unwrap(),
+        via: Via::EngineFlag,
+    };
+    let engine = Engine::connect(&address).unwrap();
+    folder_probe::check_engine(&engine, &data, "probe-test-vm", &agent_exe()).unwrap();
+    let left = Command::new("docker")
+        .args([
+            "-H",
+            &host,
+            "ps",
+            "-aq",
+            "--filter",
+            "label=io.mountbench.run=probe-test-vm",
+        ])
+        .output()
+        .unwrap();
+    assert!(left.stdout.is_empty(), "the probe container is gone");
 }

@@ -10,11 +10,13 @@ pub mod engine;
 pub mod engine_error;
 pub mod facts;
 pub mod flavour;
+pub mod folder_probe;
 pub mod hosts;
 pub mod identity;
 pub mod image;
 pub mod native;
 pub mod recipe;
+pub mod shared_folder;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
