@@ -59,7 +59,7 @@ impl HostFacts {
 
 impl HostFacts {
     /// The host as engine identification sees it, from what a run recorded.
-    pub fn view(&self) -> HostView {
+    pub(crate) fn view(&self) -> HostView {
         let os = match self.os.split(' ').next().unwrap_or("") {
             "Linux" => "linux",
             "Darwin" => "macos",

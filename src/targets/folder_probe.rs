@@ -42,7 +42,12 @@ pub struct ContainerProbe<'a> {
 
 impl FolderProbe for ContainerProbe<'_> {
     fn read_back(&mut self, folder: &Path, marker: &Path) -> Result<ProbeAnswer> {
-        let name = format!("mountbench-{}-probe", self.run_id);
+        // Unique: a probe left by a killed run must not block the next one of the same run.
+        let name = format!(
+            "mountbench-{}-probe-{:04x}",
+            self.run_id,
+            rand::random::<u16>()
+        );
         let docker = &self.engine.docker;
         let options = CreateContainerOptionsBuilder::default().name(&name).build();
         let body = self.body(folder);

@@ -72,7 +72,7 @@ fn verdict(answer: ProbeAnswer, expected: &str) -> std::result::Result<(), Strin
 
 /// Whether an engine's error creating or starting a container is about a bind source it
 /// cannot see (Docker, Docker Desktop, Podman wordings).
-pub fn is_mount_refusal(message: &str) -> bool {
+pub(crate) fn is_mount_refusal(message: &str) -> bool {
     let m = message.to_lowercase();
     [
         "bind source path does not exist",
@@ -101,7 +101,7 @@ fn not_shared(data_dir: &Path, facts: &EngineFacts, seen: &str) -> Error {
 }
 
 /// How to share a folder with this engine's containers, by kind and product.
-pub fn fix(identity: Option<&EngineIdentity>) -> &'static str {
+pub(crate) fn fix(identity: Option<&EngineIdentity>) -> &'static str {
     let Some(identity) = identity else {
         return GENERIC;
     };
