@@ -39,7 +39,7 @@ fn plan() -> Plan {
         Err(_) => file.run.targets.clone(),
     };
     if targets.iter().any(|t| t.kind.in_container()) {
-        if let Err(e) = Engine::connect() {
+        if let Err(e) = Engine::connect_default() {
             eprintln!("\n*** mountbench: NO DOCKER ENGINE — benchmarking the native target only ***\n*** {e} ***\n");
             targets.retain(|t| !t.kind.in_container());
         }

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::spec::TargetSpec;
 
 #[derive(Parser, Debug)]
@@ -27,7 +28,10 @@ pub enum Command {
         after_help = "Example:\n  mountbench report results/linux-box/RUN results/macbook/RUN --out compare"
     )]
     Report(ReportArgs),
-    /// Print host, data dir and Docker engine facts (flavour, storage driver, cgroup).
+    /// Print host, data dir and Docker engine facts (kind, flavour, storage driver, cgroup).
+    #[command(
+        after_help = "Examples:\n  mountbench info\n  mountbench info --engine here=unix:///var/run/docker.sock --engine vm=tcp://127.0.0.1:23750\n  mountbench info --engine mac=desktop-linux --json"
+    )]
     Info(InfoArgs),
     /// Remove leftover containers and volumes labelled io.mountbench.run (nothing unlabelled).
     Clean(CleanArgs),
@@ -96,6 +100,11 @@ pub struct ReportArgs {
 pub struct InfoArgs {
     #[arg(long, env = "MOUNTBENCH_DATA")]
     pub data_dir: Option<PathBuf>,
+    /// An engine to describe, NAME=ENDPOINT (unix://, tcp://, ssh://) or NAME=CONTEXT (a Docker
+    /// context); repeatable. Default: DOCKER_HOST, else the current Docker context, else the
+    /// local socket.
+    #[arg(long = "engine", value_name = "NAME=ENDPOINT")]
+    pub engines: Vec<EngineArg>,
     /// Print everything as JSON.
     #[arg(long)]
     pub json: bool,
@@ -130,6 +139,11 @@ pub enum AgentCommand {
     },
     /// Print the shared libraries this binary loads, one a line.
     Libs,
+    /// Print the checksum of a file (the shared-folder probe reads its marker with it).
+    Checksum {
+        #[arg(long)]
+        path: PathBuf,
+    },
     /// Sleep until killed (the long-lived container's main process).
     Idle,
 }

@@ -9,10 +9,14 @@ use mountbench::analysis::Analysis;
 use mountbench::cancel::CancelToken;
 use mountbench::datadir::DataDir;
 use mountbench::env::HostFacts;
+use mountbench::error::IoContext;
 use mountbench::plan::{Overrides, Plan, WorkloadFile};
 use mountbench::run::{self, RunOptions};
-use mountbench::targets::cleanup;
+use mountbench::targets::address::{DockerEnv, EngineAddress, DEFAULT_NAME};
+use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::engine::Engine;
+use mountbench::targets::engine_error::EngineError;
+use mountbench::targets::{cleanup, shared_folder};
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
 
@@ -180,13 +184,16 @@ fn info(args: InfoArgs) -> Result<i32> {
         PathBuf::from("/")
     };
     let host = HostFacts::collect(&probe);
-    let engine = Engine::connect();
+    let engines = connect_all(&args.engines)?;
     if args.json {
+        let described: Vec<_> = engines.iter().map(EngineInfo::json).collect();
+        let first = engines.first();
         let json = serde_json::json!({
             "host": host,
             "data_dir": data_dir,
-            "engine": engine.as_ref().ok().map(|e| &e.facts),
-            "engine_error": engine.as_ref().err().map(|e| e.to_string()),
+            "engine": first.and_then(|e| e.engine.as_ref().ok()).map(|e| &e.facts),
+            "engine_error": first.and_then(|e| e.engine.as_ref().err()).map(|e| e.to_string()),
+            "engines": described,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(0);
@@ -206,34 +213,101 @@ fn info(args: InfoArgs) -> Result<i32> {
         .map(|m| format!("{} on {} ({})", m.fs_type, m.mount_point, m.options))
         .unwrap_or_default();
     println!("data dir    {} — {fs}", data_dir.display());
-    match engine {
-        Ok(e) => {
-            let f = &e.facts;
-            println!(
-                "engine      {} — Docker {} (API {}) at {}",
-                f.flavour, f.server_version, f.api_version, f.docker_host
-            );
-            println!(
-                "engine os   {} ({}, kernel {}, {})",
-                f.operating_system, f.os_type, f.kernel, f.arch
-            );
-            println!(
-                "storage     {} driver; cgroup v{} ({})",
-                f.storage_driver, f.cgroup_version, f.cgroup_driver
-            );
-            println!(
-                "engine vm   {} CPUs, {:.1} GiB",
-                f.ncpu,
-                f.mem_total as f64 / (1u64 << 30) as f64
-            );
-        }
-        Err(e) => println!("engine      not reachable: {e}"),
+    for engine in &engines {
+        engine.print();
     }
     Ok(0)
 }
 
+/// One engine `info` describes: connected, or why not.
+struct EngineInfo {
+    name: String,
+    endpoint: String,
+    engine: std::result::Result<Engine, EngineError>,
+}
+
+/// The engines of `--engine` (bad names, duplicates and unknown contexts are input errors),
+/// or the default one; each connected, reachable or not.
+fn connect_all(args: &[EngineArg]) -> Result<Vec<EngineInfo>> {
+    let env = DockerEnv::from_process();
+    if args.is_empty() {
+        let info = match EngineAddress::default_engine(&env) {
+            Ok(address) => EngineInfo::new(&address, Engine::connect(&address)),
+            Err(e) => EngineInfo {
+                name: DEFAULT_NAME.into(),
+                endpoint: String::new(),
+                engine: Err(e),
+            },
+        };
+        return Ok(vec![info]);
+    }
+    let addresses = EngineAddress::resolve(args, &env).map_err(mountbench::Error::from)?;
+    let mut engines = Vec::new();
+    for address in &addresses {
+        match Engine::connect(address) {
+            Err(e) if e.is_input() => return Err(mountbench::Error::from(e).into()),
+            engine => engines.push(EngineInfo::new(address, engine)),
+        }
+    }
+    Ok(engines)
+}
+
+impl EngineInfo {
+    fn new(
+        address: &EngineAddress,
+        engine: std::result::Result<Engine, EngineError>,
+    ) -> EngineInfo {
+        EngineInfo {
+            name: address.name.clone(),
+            endpoint: address.endpoint.to_string(),
+            engine,
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name,
+            "endpoint": self.endpoint,
+            "identity": self.engine.as_ref().ok().map(|e| e.facts.identity_label()),
+            "facts": self.engine.as_ref().ok().map(|e| &e.facts),
+            "error": self.engine.as_ref().err().map(|e| e.to_string()),
+        })
+    }
+
+    fn print(&self) {
+        let e = match &self.engine {
+            Ok(e) => e,
+            Err(e) => {
+                println!("engine      {} not reachable: {e}", self.name);
+                return;
+            }
+        };
+        let f = &e.facts;
+        println!("engine      {} — {}", f.name, f.identity_label());
+        let why = f.identity.as_ref().map(|i| i.why.as_str()).unwrap_or("");
+        println!("  endpoint  {} ({}); {why}", f.docker_host, e.address.via);
+        println!(
+            "  version   Docker {} (API {})",
+            f.server_version, f.api_version
+        );
+        println!(
+            "  os        {} ({}, kernel {}, {})",
+            f.operating_system, f.os_type, f.kernel, f.arch
+        );
+        println!(
+            "  storage   {} driver; cgroup v{} ({})",
+            f.storage_driver, f.cgroup_version, f.cgroup_driver
+        );
+        println!(
+            "  resources {} CPUs, {:.1} GiB",
+            f.ncpu,
+            f.mem_total as f64 / (1u64 << 30) as f64
+        );
+    }
+}
+
 fn clean(args: CleanArgs) -> Result<i32> {
-    let engine = Engine::connect()?;
+    let engine = Engine::connect_default().map_err(mountbench::Error::from)?;
     let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
     for c in &cleaned.containers {
         println!("removed container {c}");
@@ -264,6 +338,10 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
         }
         AgentCommand::Mountinfo { path } => {
             println!("{}", serde_json::to_string(&MountFacts::of(&path)?)?);
+        }
+        AgentCommand::Checksum { path } => {
+            let bytes = std::fs::read(&path).at(&path)?;
+            println!("{}", shared_folder::checksum(&bytes));
         }
         AgentCommand::Libs => {
             for lib in agent::loaded_libraries()? {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::agent::MountFacts;
 use crate::results::SCHEMA;
 use crate::targets::flavour::EngineFacts;
+use crate::targets::identity::HostView;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct HostFacts {
@@ -52,6 +53,22 @@ impl HostFacts {
             memory_bytes,
             data_dir: data_dir.display().to_string(),
             data_mount: MountFacts::of(data_dir).ok(),
+        }
+    }
+}
+
+impl HostFacts {
+    /// The host as engine identification sees it, from what a run recorded.
+    pub(crate) fn view(&self) -> HostView {
+        let os = match self.os.split(' ').next().unwrap_or("") {
+            "Linux" => "linux",
+            "Darwin" => "macos",
+            "Windows" | "Windows_NT" => "windows",
+            other => other,
+        };
+        HostView {
+            os: os.to_lowercase(),
+            kernel: self.kernel.clone(),
         }
     }
 }
@@ -159,7 +176,8 @@ impl Env {
         }
     }
 
-    /// Short engine label used in result rows: "Docker Desktop 4.x / 27.3.1" or "none".
+    /// Short engine label used in result rows: "native Linux 20.10.24", "Docker Desktop
+    /// 27.3.1", "test VM 20.10.24" or "none".
     pub fn engine_label(&self) -> String {
         self.engine
             .as_ref()
@@ -175,7 +193,7 @@ impl Env {
                 format!("not a mountbench result folder (env.json: {e})"),
             )
         })?;
-        let env: Env = serde_json::from_str(&text).map_err(|e| {
+        let mut env: Env = serde_json::from_str(&text).map_err(|e| {
             crate::error::Error::input(
                 path.display().to_string(),
                 format!("not a mountbench env.json: {e}"),
@@ -189,6 +207,9 @@ impl Env {
                     env.schema
                 ),
             ));
+        }
+        if let Some(engine) = env.engine.as_mut() {
+            engine.fill_identity(&env.host.view());
         }
         Ok(env)
     }

@@ -119,7 +119,7 @@ fn containers_are_hardened() {
     if !docker_available("containers_are_hardened") {
         return;
     }
-    let engine = Arc::new(Engine::connect().unwrap());
+    let engine = Arc::new(Engine::connect_default().unwrap());
     let image = image::ensure(&engine, &agent_exe()).unwrap();
     let bind = tempfile::tempdir().unwrap();
     let settings = TargetSettings::default();
@@ -247,7 +247,7 @@ fn clean_removes_only_labelled_objects() {
     if !docker_available("clean_removes_only_labelled_objects") {
         return;
     }
-    let engine = Engine::connect().unwrap();
+    let engine = Engine::connect_default().unwrap();
     let image = image::ensure(&engine, &agent_exe()).unwrap();
     let pid = std::process::id();
     let run_id = format!("test-clean-{pid}");

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::out_dir::OutDir;
-use super::start::{check_drop_caches, run_meta, Connect, Start};
+use super::start::{check_drop_caches, check_shared_folder, run_meta, Connect, Start};
 use super::RunOptions;
 use crate::datadir::DataDir;
 use crate::env::Env;
@@ -62,6 +62,7 @@ impl Start {
         let done: BTreeSet<StepKey> = results.reps.iter().map(StepKey::of_row).collect();
         let engine = connect(&plan)?;
         let data = DataDir::open(&options.data_dir)?;
+        check_shared_folder(engine.as_deref(), &data, &env.run_id, options)?;
         env.finished = None;
         env.resumed.push(format!(
             "{}: {} reps done kept, {failed} failed rows dropped to be run again",

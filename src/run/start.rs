@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::results::{Results, RunMeta};
 use crate::targets::engine::Engine;
+use crate::targets::folder_probe;
 
 /// Connects the container engine a plan needs; tests give one that connects nothing.
 pub(crate) type Connect = fn(&Plan) -> Result<Option<Arc<Engine>>>;
@@ -43,6 +44,7 @@ impl Start {
         check_drop_caches(options)?;
         let engine = connect(plan)?;
         let data = DataDir::open(&options.data_dir)?;
+        check_shared_folder(engine.as_deref(), &data, &id, options)?;
         let mut host = HostFacts::collect(&data.path);
         host.data_dir = data.path.display().to_string();
         let mut env = Env::new(&id, host, plan, options.drop_caches);
@@ -61,10 +63,24 @@ impl Start {
 
 pub(crate) fn connect_if_needed(plan: &Plan) -> Result<Option<Arc<Engine>>> {
     Ok(if plan.needs_docker() {
-        Some(Arc::new(Engine::connect()?))
+        Some(Arc::new(Engine::connect_default()?))
     } else {
         None
     })
+}
+
+/// Before anything is measured: the engine's containers must see the data dir, since every
+/// container target bind-mounts folders of it.
+pub(crate) fn check_shared_folder(
+    engine: Option<&Engine>,
+    data: &DataDir,
+    run_id: &str,
+    options: &RunOptions,
+) -> Result<()> {
+    match engine {
+        Some(engine) => folder_probe::check_engine(engine, data, run_id, &options.agent_exe),
+        None => Ok(()),
+    }
 }
 
 pub(crate) fn check_drop_caches(options: &RunOptions) -> Result<()> {

@@ -1,46 +1,54 @@
-//! A connection to the Docker engine (through bollard) with its own tokio runtime, so the
+//! A connection to one Docker engine (through bollard) with its own tokio runtime, so the
 //! rest of mountbench stays synchronous.
 
 use std::future::Future;
 use std::time::Duration;
 
-use bollard::Docker;
+use bollard::{Docker, API_DEFAULT_VERSION};
 
-use crate::error::{one_line, Error, Result};
+use super::address::{DockerEnv, EngineAddress, Via};
+use super::endpoint::{Endpoint, Reach};
+use super::engine_error::EngineError;
+use super::identity::HostView;
+use crate::error::one_line;
 use crate::targets::flavour::EngineFacts;
 
 pub const RUN_LABEL: &str = "io.mountbench.run";
 pub const AGENT_LABEL: &str = "io.mountbench";
 
+/// Read/write timeout of one API request (seconds): long builds and reps stream within it.
+const REQUEST_TIMEOUT: u64 = 120;
+
 pub struct Engine {
     runtime: tokio::runtime::Runtime,
     pub docker: Docker,
     pub facts: EngineFacts,
-}
-
-pub fn docker_host() -> String {
-    std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string())
-}
-
-fn unreachable(host: &str, why: &str) -> Error {
-    Error::Docker(format!(
-        "cannot reach the Docker engine at {host} ({}). Start it (Linux: `sudo systemctl start docker` or `sudo dockerd &`; macOS: start Docker Desktop, `orb start` or `colima start`) or point DOCKER_HOST at a running one",
-        one_line(why)
-    ))
+    pub address: EngineAddress,
 }
 
 impl Engine {
-    /// Connect the Docker way (`DOCKER_HOST`, else the local socket) and read /info and
-    /// /version; fails within a few seconds with a how-to-start message.
-    pub fn connect() -> Result<Engine> {
-        let host = docker_host();
+    /// The engine the docker CLI would use (`DOCKER_HOST`, the current context, the local
+    /// socket).
+    pub fn connect_default() -> Result<Engine, EngineError> {
+        Engine::connect(&EngineAddress::default_engine(&DockerEnv::from_process())?)
+    }
+
+    /// Connect and read `/info` and `/version`; an engine that does not answer fails within
+    /// seconds with how to start it.
+    pub fn connect(address: &EngineAddress) -> Result<Engine, EngineError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| Error::Docker(format!("cannot start the tokio runtime: {e}")))?;
-        let docker =
-            Docker::connect_with_defaults().map_err(|e| unreachable(&host, &e.to_string()))?;
+            .map_err(|e| EngineError::Runtime(e.to_string()))?;
+        let docker = client(&address.endpoint).map_err(|e| match e {
+            ClientError::Unsupported(reason) => EngineError::Unsupported {
+                endpoint: address.endpoint.to_string(),
+                reason,
+            },
+            ClientError::Bollard(e) => unreachable(address, &chain(&e)),
+        })?;
+        let wait = probe_timeout(&address.endpoint);
         let (docker, info, version) = runtime.block_on(async {
             let probe = async {
                 let docker = docker.negotiate_version().await?;
@@ -48,23 +56,100 @@ impl Engine {
                 let version = docker.version().await?;
                 Ok::<_, bollard::errors::Error>((docker, info, version))
             };
-            match tokio::time::timeout(Duration::from_secs(10), probe).await {
+            match tokio::time::timeout(wait, probe).await {
                 Ok(Ok(answers)) => Ok(answers),
-                Ok(Err(e)) => Err(unreachable(&host, &e.to_string())),
-                Err(_) => Err(unreachable(&host, "no answer within 10 s")),
+                Ok(Err(e)) => Err(unreachable(address, &chain(&e))),
+                Err(_) => Err(unreachable(
+                    address,
+                    &format!("no answer within {} s", wait.as_secs()),
+                )),
             }
         })?;
         let info = serde_json::to_value(&info).unwrap_or_default();
         let version = serde_json::to_value(&version).unwrap_or_default();
-        let facts = EngineFacts::from_answers(info, version, &host, std::env::consts::OS);
+        let facts = EngineFacts::identify(info, version, address, &HostView::current());
         Ok(Engine {
             runtime,
             docker,
             facts,
+            address: address.clone(),
         })
     }
 
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
+    }
+}
+
+enum ClientError {
+    Unsupported(String),
+    Bollard(bollard::errors::Error),
+}
+
+/// A client for the endpoint (nothing is sent yet).
+fn client(endpoint: &Endpoint) -> Result<Docker, ClientError> {
+    let url = endpoint.to_string();
+    let connected = match endpoint {
+        Endpoint::Unix(_) => Docker::connect_with_unix(&url, REQUEST_TIMEOUT, API_DEFAULT_VERSION),
+        Endpoint::Tcp { .. } => Docker::connect_with_http(&url, REQUEST_TIMEOUT, API_DEFAULT_VERSION),
+        Endpoint::Ssh { port: Some(_), .. } => {
+            return Err(ClientError::Unsupported(
+                "bollard 0.21 cannot pass a port to ssh: give the machine a `Host` entry with its `Port` in ~/.ssh/config and use ssh://USER@THAT-HOST".into(),
+            ))
+        }
+        Endpoint::Ssh { port: None, .. } => {
+            Docker::connect_with_ssh(&url, REQUEST_TIMEOUT, API_DEFAULT_VERSION, None)
+        }
+        Endpoint::Npipe(_) => {
+            return Err(ClientError::Unsupported(
+                "named pipes are Windows' and mountbench runs on Linux and macOS".into(),
+            ))
+        }
+    };
+    connected.map_err(ClientError::Bollard)
+}
+
+/// A few seconds; ssh gets longer, it starts a session first.
+fn probe_timeout(endpoint: &Endpoint) -> Duration {
+    match endpoint {
+        Endpoint::Ssh { .. } => Duration::from_secs(20),
+        Endpoint::Unix(_) | Endpoint::Tcp { .. } | Endpoint::Npipe(_) => Duration::from_secs(5),
+    }
+}
+
+/// An error with its sources ("client error (Connect): Connection refused (os error 111)").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    text
+}
+
+fn unreachable(address: &EngineAddress, why: &str) -> EngineError {
+    EngineError::Unreachable {
+        name: address.name.clone(),
+        endpoint: address.endpoint.to_string(),
+        via: address.via.to_string(),
+        why: one_line(why),
+        hint: how_to_start(address),
+    }
+}
+
+/// What to do about an engine that does not answer, by where it was expected.
+fn how_to_start(address: &EngineAddress) -> String {
+    let endpoint = &address.endpoint;
+    match (&address.via, endpoint.reach()) {
+        (Via::Context(name), _) => format!(
+            "Start the engine of context {name} (e.g. Docker Desktop, `orb start`, `colima start`, `podman machine start`) or choose another one (`docker context use NAME`, DOCKER_CONTEXT, or DOCKER_HOST)"
+        ),
+        (_, Reach::LocalSocket) => "Start it (Linux: `sudo systemctl start docker` or `sudo dockerd &`; macOS: start Docker Desktop, `orb start` or `colima start`) or point DOCKER_HOST at a running one".to_string(),
+        (_, Reach::Loopback) if matches!(endpoint, Endpoint::Tcp { .. }) => "Start the engine or VM that forwards this port (the test VM: scripts/vm/engine.sh start --share DIR)".to_string(),
+        (_, Reach::Loopback | Reach::Network) => "Check that the machine is up and its engine listens there (ssh: `docker` must be on the remote PATH)".to_string(),
     }
 }

@@ -1,172 +1,222 @@
-//! Which Docker engine this is (Docker Desktop, OrbStack, Colima, Podman, Rancher Desktop,
-//! native Linux), read from its `/info` and `/version` answers.
+//! Which product runs a Docker engine (Docker Desktop, OrbStack, Colima, Rancher Desktop,
+//! Podman, Lima, mountbench's test VM), read from its `/info` and `/version` answers.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Engine facts recorded in env.json; `info` and `version` are the engine's answers verbatim.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EngineFacts {
-    pub flavour: String,
-    pub docker_host: String,
-    pub server_version: String,
-    pub api_version: String,
-    pub operating_system: String,
-    pub os_type: String,
-    pub kernel: String,
-    pub arch: String,
-    pub storage_driver: String,
-    pub cgroup_version: String,
-    pub cgroup_driver: String,
-    pub ncpu: i64,
-    pub mem_total: i64,
-    pub info: Value,
-    pub version: Value,
+pub use super::facts::EngineFacts;
+
+/// The daemon label (`/info` `Labels`) of the project's own test VM (scripts/vm/engine.sh).
+pub const TEST_VM_LABEL: &str = "io.mountbench.engine=test-vm";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flavour {
+    DockerDesktop,
+    #[serde(rename = "orbstack")]
+    OrbStack,
+    Colima,
+    RancherDesktop,
+    Podman,
+    Lima,
+    TestVm,
+    /// An engine that names no product (a Linux distribution's dockerd, or one not known
+    /// here), with its `/info` `OperatingSystem` text.
+    Other(String),
 }
 
-fn text(v: &Value, key: &str) -> String {
+impl Flavour {
+    /// Detection, most specific first; an engine matching no rule is `Other`.
+    pub fn detect(info: &Value, version: &Value) -> Flavour {
+        let os = text(info, "OperatingSystem").to_lowercase();
+        let name = text(info, "Name").to_lowercase();
+        let kernel = text(info, "KernelVersion").to_lowercase();
+        let labels: Vec<&str> = info
+            .get("Labels")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let components: Vec<String> = version
+            .get("Components")
+            .and_then(Value::as_array)
+            .map(|c| c.iter().map(|c| text(c, "Name").to_lowercase()).collect())
+            .unwrap_or_default();
+        let platform = version
+            .get("Platform")
+            .map(|p| text(p, "Name").to_lowercase())
+            .unwrap_or_default();
+        if labels.contains(&TEST_VM_LABEL) {
+            Flavour::TestVm
+        } else if components.iter().any(|c| c.contains("podman")) || platform.contains("podman") {
+            Flavour::Podman
+        } else if os.contains("docker desktop")
+            || platform.contains("docker desktop")
+            || labels.iter().any(|l| l.starts_with("com.docker.desktop."))
+        {
+            Flavour::DockerDesktop
+        } else if os.contains("orbstack") || name == "orbstack" || kernel.contains("orbstack") {
+            Flavour::OrbStack
+        } else if os.contains("rancher desktop") || name.contains("rancher-desktop") {
+            Flavour::RancherDesktop
+        } else if name == "colima" || name.starts_with("colima-") || name.starts_with("lima-colima")
+        {
+            Flavour::Colima
+        } else if name.starts_with("lima-") {
+            Flavour::Lima
+        } else {
+            Flavour::Other(text(info, "OperatingSystem"))
+        }
+    }
+
+    /// The product's name, or the engine's operating system for `Other`.
+    pub fn name(&self) -> &str {
+        match self {
+            Flavour::DockerDesktop => "Docker Desktop",
+            Flavour::OrbStack => "OrbStack",
+            Flavour::Colima => "Colima",
+            Flavour::RancherDesktop => "Rancher Desktop",
+            Flavour::Podman => "Podman",
+            Flavour::Lima => "Lima",
+            Flavour::TestVm => "test VM",
+            Flavour::Other(os) if os.is_empty() => "unknown engine",
+            Flavour::Other(os) => os,
+        }
+    }
+
+    /// Products whose engine always runs in a Linux VM, whatever the host. (Podman runs
+    /// natively on Linux and in `podman machine` elsewhere: the kernel tells.)
+    pub fn always_in_a_vm(&self) -> bool {
+        match self {
+            Flavour::DockerDesktop
+            | Flavour::OrbStack
+            | Flavour::Colima
+            | Flavour::RancherDesktop
+            | Flavour::Lima
+            | Flavour::TestVm => true,
+            Flavour::Podman | Flavour::Other(_) => false,
+        }
+    }
+
+    /// Whether a product was recognised (not `Other`).
+    pub fn is_product(&self) -> bool {
+        !matches!(self, Flavour::Other(_))
+    }
+}
+
+pub(crate) fn text(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or("").to_string()
 }
 
-impl EngineFacts {
-    pub fn from_answers(info: Value, version: Value, docker_host: &str, host_os: &str) -> Self {
-        EngineFacts {
-            flavour: detect_flavour(&info, &version, host_os),
-            docker_host: docker_host.to_string(),
-            server_version: text(&version, "Version"),
-            api_version: text(&version, "ApiVersion"),
-            operating_system: text(&info, "OperatingSystem"),
-            os_type: text(&info, "OSType"),
-            kernel: text(&info, "KernelVersion"),
-            arch: text(&info, "Architecture"),
-            storage_driver: text(&info, "Driver"),
-            cgroup_version: text(&info, "CgroupVersion"),
-            cgroup_driver: text(&info, "CgroupDriver"),
-            ncpu: info.get("NCPU").and_then(Value::as_i64).unwrap_or(0),
-            mem_total: info.get("MemTotal").and_then(Value::as_i64).unwrap_or(0),
-            info,
-            version,
-        }
-    }
-
-    /// Whether a binary built for this host runs inside this engine's containers.
-    pub fn runs_host_binaries(&self, host_os: &str, host_arch: &str) -> bool {
-        host_os == "linux"
-            && self.os_type == "linux"
-            && normalize_arch(&self.arch) == normalize_arch(host_arch)
-            && self.flavour == "native Linux"
-    }
-}
-
-fn normalize_arch(arch: &str) -> &str {
-    match arch {
-        "amd64" | "x86_64" => "x86_64",
-        "arm64" | "aarch64" => "aarch64",
-        other => other,
-    }
-}
-
-/// `host_os` is `std::env::consts::OS` of the machine running mountbench.
-pub fn detect_flavour(info: &Value, version: &Value, host_os: &str) -> String {
-    let os = text(info, "OperatingSystem").to_lowercase();
-    let name = text(info, "Name").to_lowercase();
-    let kernel = text(info, "KernelVersion").to_lowercase();
-    let components: Vec<String> = version
-        .get("Components")
-        .and_then(Value::as_array)
-        .map(|c| c.iter().map(|c| text(c, "Name").to_lowercase()).collect())
-        .unwrap_or_default();
-    let platform = version
-        .get("Platform")
-        .map(|p| text(p, "Name").to_lowercase())
-        .unwrap_or_default();
-    let flavour = if components.iter().any(|c| c.contains("podman")) || platform.contains("podman")
-    {
-        "Podman"
-    } else if os.contains("docker desktop") || platform.contains("docker desktop") {
-        "Docker Desktop"
-    } else if os.contains("orbstack") || name == "orbstack" || kernel.contains("orbstack") {
-        "OrbStack"
-    } else if os.contains("rancher desktop") || name.contains("rancher-desktop") {
-        "Rancher Desktop"
-    } else if name == "colima" || name.starts_with("colima-") || name.starts_with("lima-colima") {
-        "Colima"
-    } else if host_os == "linux" && text(info, "OSType") == "linux" {
-        "native Linux"
-    } else {
-        "other"
-    };
-    flavour.to_string()
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Realistic `/info` and `/version` answers (trimmed to what detection and identity read)
+    /// of each flavour, with the flavour expected: Docker Desktop 4.37 on a Mac, OrbStack 1.9
+    /// and 0.7 (containerized Alpine), Colima 0.8 (and a profile), Rancher Desktop 1.16 (moby),
+    /// Lima's docker template, Podman machine 5 on a Mac, the test VM, Debian's dockerd.
+    pub(crate) fn answers() -> Vec<(&'static str, Value, Value, Flavour)> {
+        vec![
+            (
+                "desktop",
+                json!({"Name": "docker-desktop", "OperatingSystem": "Docker Desktop", "OSType": "linux",
+                       "KernelVersion": "6.10.14-linuxkit", "Architecture": "aarch64",
+                       "Labels": ["com.docker.desktop.address=unix:///Users/me/Library/Containers/com.docker.docker/Data/docker-cli.sock"]}),
+                json!({"Platform": {"Name": "Docker Desktop 4.37.1 (178610)"}, "Version": "27.4.0", "KernelVersion": "6.10.14-linuxkit"}),
+                Flavour::DockerDesktop,
+            ),
+            (
+                "orbstack",
+                json!({"Name": "orbstack", "OperatingSystem": "OrbStack", "OSType": "linux",
+                       "KernelVersion": "6.11.10-orbstack-00280-g1304bd068592", "Architecture": "aarch64", "Labels": []}),
+                json!({"Platform": {"Name": "Docker Engine - Community"}, "Version": "27.3.1"}),
+                Flavour::OrbStack,
+            ),
+            (
+                "orbstack-0.7",
+                json!({"Name": "docker", "OperatingSystem": "Alpine Linux edge (containerized)", "OSType": "linux",
+                       "KernelVersion": "6.1.23-orbstack-00113-g6614aaccb205-dirty", "Architecture": "aarch64"}),
+                json!({"Version": "23.0.3"}),
+                Flavour::OrbStack,
+            ),
+            (
+                "colima",
+                json!({"Name": "colima", "OperatingSystem": "Ubuntu 24.04.1 LTS", "OSType": "linux",
+                       "KernelVersion": "6.8.0-50-generic", "Architecture": "aarch64", "Labels": null}),
+                json!({"Platform": {"Name": "Docker Engine - Community"}, "Version": "27.4.0"}),
+                Flavour::Colima,
+            ),
+            (
+                "colima-work",
+                json!({"Name": "colima-work", "OperatingSystem": "Ubuntu 24.04.1 LTS", "OSType": "linux",
+                       "KernelVersion": "6.8.0-50-generic", "Architecture": "x86_64"}),
+                json!({}),
+                Flavour::Colima,
+            ),
+            (
+                "rancher",
+                json!({"Name": "lima-rancher-desktop", "OperatingSystem": "Alpine Linux v3.20", "OSType": "linux",
+                       "KernelVersion": "6.6.58-0-virt", "Architecture": "aarch64"}),
+                json!({"Version": "26.1.5"}),
+                Flavour::RancherDesktop,
+            ),
+            (
+                "lima",
+                json!({"Name": "lima-docker", "OperatingSystem": "Ubuntu 24.10", "OSType": "linux",
+                       "KernelVersion": "6.11.0-9-generic", "Architecture": "aarch64"}),
+                json!({"Version": "27.3.1"}),
+                Flavour::Lima,
+            ),
+            (
+                "podman-machine",
+                json!({"Name": "localhost.localdomain", "OperatingSystem": "fedora", "OSType": "linux",
+                       "KernelVersion": "6.11.3-200.fc40.aarch64", "Architecture": "arm64"}),
+                json!({"Platform": {"Name": "linux/arm64/fedora-40"}, "Version": "5.2.5",
+                       "Components": [{"Name": "Podman Engine", "Version": "5.2.5"}, {"Name": "Conmon"}]}),
+                Flavour::Podman,
+            ),
+            (
+                "test-vm",
+                json!({"Name": "mountbench-vm", "OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "OSType": "linux",
+                       "KernelVersion": "6.1.0-26-amd64", "Architecture": "x86_64",
+                       "Labels": ["io.mountbench.engine=test-vm"]}),
+                json!({"Platform": {"Name": ""}, "Version": "20.10.24+dfsg1"}),
+                Flavour::TestVm,
+            ),
+            (
+                "debian",
+                json!({"Name": "box", "OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "OSType": "linux",
+                       "KernelVersion": "6.1.0-18-amd64", "Architecture": "x86_64", "Labels": []}),
+                json!({"Platform": {"Name": ""}, "Version": "20.10.24+dfsg1"}),
+                Flavour::Other("Debian GNU/Linux 12 (bookworm)".into()),
+            ),
+        ]
+    }
+
     #[test]
     fn detects_each_flavour() {
-        let cases = [
-            (
-                json!({"OperatingSystem": "Docker Desktop", "OSType": "linux", "Name": "docker-desktop", "KernelVersion": "6.10.14-linuxkit"}),
-                json!({}),
-                "macos",
-                "Docker Desktop",
-            ),
-            (
-                json!({"OperatingSystem": "OrbStack", "OSType": "linux", "Name": "orbstack", "KernelVersion": "6.11.10-orbstack-00280-g1304bd068592"}),
-                json!({}),
-                "macos",
-                "OrbStack",
-            ),
-            (
-                json!({"OperatingSystem": "Ubuntu 24.04.1 LTS", "OSType": "linux", "Name": "colima"}),
-                json!({}),
-                "macos",
-                "Colima",
-            ),
-            (
-                json!({"OperatingSystem": "Alpine Linux v3.20", "OSType": "linux", "Name": "lima-rancher-desktop"}),
-                json!({}),
-                "macos",
-                "Rancher Desktop",
-            ),
-            (
-                json!({"OperatingSystem": "fedora", "OSType": "linux"}),
-                json!({"Components": [{"Name": "Podman Engine"}]}),
-                "linux",
-                "Podman",
-            ),
-            (
-                json!({"OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "OSType": "linux", "Name": "box"}),
-                json!({"Platform": {"Name": ""}}),
-                "linux",
-                "native Linux",
-            ),
-            (
-                json!({"OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "OSType": "linux", "Name": "box"}),
-                json!({}),
-                "macos",
-                "other",
-            ),
-        ];
-        for (info, version, host, want) in cases {
-            assert_eq!(detect_flavour(&info, &version, host), want, "{info}");
+        for (case, info, version, want) in answers() {
+            assert_eq!(Flavour::detect(&info, &version), want, "{case}");
         }
     }
 
     #[test]
-    fn host_binaries_run_only_on_native_linux_of_the_same_arch() {
-        let facts = |flavour_os: &str, arch: &str| {
-            EngineFacts::from_answers(
-                json!({"OperatingSystem": flavour_os, "OSType": "linux", "Architecture": arch}),
-                json!({}),
-                "unix:///var/run/docker.sock",
-                "linux",
-            )
-        };
-        assert!(facts("Debian", "x86_64").runs_host_binaries("linux", "x86_64"));
-        assert!(!facts("Debian", "aarch64").runs_host_binaries("linux", "x86_64"));
-        assert!(!facts("Docker Desktop", "x86_64").runs_host_binaries("linux", "x86_64"));
+    fn names_and_serialises_each_flavour() {
+        for (case, _, _, flavour) in answers() {
+            let json = serde_json::to_string(&flavour).unwrap();
+            let back: Flavour = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, flavour, "{case}: {json}");
+            assert!(!flavour.name().is_empty(), "{case}");
+        }
+        assert_eq!(
+            serde_json::to_string(&Flavour::OrbStack).unwrap(),
+            "\"orbstack\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Flavour::TestVm).unwrap(),
+            "\"test-vm\""
+        );
+        assert_eq!(Flavour::Other(String::new()).name(), "unknown engine");
     }
 }

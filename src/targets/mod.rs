@@ -1,15 +1,23 @@
 //! Targets: where a workload runs. Every target runs the same agent, natively as a child
 //! process or inside a long-lived container through `exec`.
 
+pub mod address;
 pub mod cleanup;
 pub mod container;
+pub mod context;
+pub mod endpoint;
 pub mod engine;
+pub mod engine_error;
+pub mod facts;
 pub mod flavour;
+pub mod folder_probe;
 pub mod hosts;
+pub mod identity;
 pub mod image;
 pub mod native;
 pub mod recipe;
 pub mod settings;
+pub mod shared_folder;
 pub mod spec;
 
 use std::collections::BTreeSet;

@@ -1,0 +1,244 @@
+//! The facts about an engine recorded in env.json: its answers to `/info` and `/version`
+//! verbatim, the fields reports show, and its identity (kind and flavour).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::address::{EngineAddress, Via};
+use super::endpoint::{Endpoint, Reach};
+use super::flavour::{text, Flavour};
+use super::identity::{EngineIdentity, EngineKind, EngineSide, HostView};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineFacts {
+    /// A short name for result rows: the product ("Docker Desktop", "test VM") or the kind
+    /// ("native Linux", "Linux VM", "remote Linux"). Older runs wrote "native Linux" for
+    /// every plain engine and "other" off Linux.
+    pub flavour: String,
+    /// The endpoint connected to.
+    pub docker_host: String,
+    /// The engine's name in mountbench ("default" unless named with `--engine`).
+    #[serde(default)]
+    pub name: String,
+    /// How the endpoint was found (absent in runs of mountbench 0.1).
+    #[serde(default)]
+    pub via: Option<Via>,
+    /// Kind and flavour; runs of mountbench 0.1 lack it and get it computed on load.
+    #[serde(default)]
+    pub identity: Option<EngineIdentity>,
+    pub server_version: String,
+    pub api_version: String,
+    pub operating_system: String,
+    pub os_type: String,
+    pub kernel: String,
+    pub arch: String,
+    pub storage_driver: String,
+    pub cgroup_version: String,
+    pub cgroup_driver: String,
+    pub ncpu: i64,
+    pub mem_total: i64,
+    pub info: Value,
+    pub version: Value,
+}
+
+impl EngineFacts {
+    /// The facts of the engine at `address`, from its answers, seen from `host`.
+    pub fn identify(info: Value, version: Value, address: &EngineAddress, host: &HostView) -> Self {
+        let mut facts = Self::answers(info, version, address.endpoint.to_string());
+        facts.name = address.name.clone();
+        facts.via = Some(address.via.clone());
+        facts.set_identity(Some(address.endpoint.reach()), host);
+        facts
+    }
+
+    /// The facts of the default engine at `docker_host` (an endpoint URL), seen from a host
+    /// running `host_os` with this machine's kernel.
+    pub fn from_answers(info: Value, version: Value, docker_host: &str, host_os: &str) -> Self {
+        let mut facts = Self::answers(info, version, docker_host.to_string());
+        facts.name = super::address::DEFAULT_NAME.to_string();
+        let host = HostView {
+            os: host_os.to_string(),
+            ..HostView::current()
+        };
+        facts.set_identity(facts.reach(), &host);
+        facts
+    }
+
+    /// Give facts recorded without an identity (mountbench 0.1) one, from their own answers;
+    /// the recorded `flavour` label stays as it was.
+    pub fn fill_identity(&mut self, host: &HostView) {
+        if self.identity.is_none() {
+            let label = self.flavour.clone();
+            self.set_identity(self.reach(), host);
+            self.flavour = label;
+        }
+    }
+
+    fn answers(info: Value, version: Value, docker_host: String) -> Self {
+        EngineFacts {
+            flavour: String::new(),
+            docker_host,
+            name: String::new(),
+            via: None,
+            identity: None,
+            server_version: text(&version, "Version"),
+            api_version: text(&version, "ApiVersion"),
+            operating_system: text(&info, "OperatingSystem"),
+            os_type: text(&info, "OSType"),
+            kernel: text(&info, "KernelVersion"),
+            arch: text(&info, "Architecture"),
+            storage_driver: text(&info, "Driver"),
+            cgroup_version: text(&info, "CgroupVersion"),
+            cgroup_driver: text(&info, "CgroupDriver"),
+            ncpu: info.get("NCPU").and_then(Value::as_i64).unwrap_or(0),
+            mem_total: info.get("MemTotal").and_then(Value::as_i64).unwrap_or(0),
+            info,
+            version,
+        }
+    }
+
+    fn set_identity(&mut self, reach: Option<Reach>, host: &HostView) {
+        let flavour = Flavour::detect(&self.info, &self.version);
+        let engine = EngineSide {
+            os_type: &self.os_type,
+            kernel: &self.kernel,
+            reach,
+        };
+        let identity = EngineIdentity::classify(flavour, engine, host);
+        self.flavour = identity.short_label(&self.os_type);
+        self.identity = Some(identity);
+    }
+
+    fn reach(&self) -> Option<Reach> {
+        self.docker_host.parse::<Endpoint>().ok().map(|e| e.reach())
+    }
+
+    pub fn kind(&self) -> Option<EngineKind> {
+        self.identity.as_ref().map(|i| i.kind)
+    }
+
+    /// For report headers and `info`: "VM-backed: Colima (Ubuntu 24.04.1 LTS)",
+    /// "local native: Debian GNU/Linux 12 (bookworm)".
+    pub fn identity_label(&self) -> String {
+        let Some(identity) = &self.identity else {
+            return self.flavour.clone();
+        };
+        let os = &self.operating_system;
+        if identity.flavour.is_product() && !os.is_empty() && os != identity.flavour.name() {
+            format!("{} ({os})", identity.label())
+        } else {
+            identity.label()
+        }
+    }
+
+    /// Whether the agent image can be packed from this host's binary and its shared
+    /// libraries: a Linux host and a Linux engine of the same architecture, wherever that
+    /// engine runs (a VM or another machine runs the same ELF and its packed libraries).
+    pub fn runs_host_binaries(&self, host_os: &str, host_arch: &str) -> bool {
+        host_os == "linux"
+            && self.os_type == "linux"
+            && normalize_arch(&self.arch) == normalize_arch(host_arch)
+    }
+}
+
+fn normalize_arch(arch: &str) -> &str {
+    match arch {
+        "amd64" | "x86_64" => "x86_64",
+        "arm64" | "aarch64" => "aarch64",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn host(kernel: &str) -> HostView {
+        HostView {
+            os: "linux".into(),
+            kernel: kernel.into(),
+        }
+    }
+
+    fn debian(kernel: &str, arch: &str) -> Value {
+        json!({"OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "OSType": "linux",
+               "KernelVersion": kernel, "Architecture": arch, "Name": "box"})
+    }
+
+    #[test]
+    fn identifies_through_the_address() {
+        let address = |endpoint: &str, via| EngineAddress {
+            name: "vm".into(),
+            endpoint: endpoint.parse().unwrap(),
+            via,
+        };
+        let here = host("6.1.0-18-amd64");
+        let local = address("unix:///var/run/docker.sock", Via::LocalSocket);
+        let facts =
+            EngineFacts::identify(debian("6.1.0-18-amd64", "x86_64"), json!({}), &local, &here);
+        assert_eq!(
+            (facts.kind(), facts.flavour.as_str()),
+            (Some(EngineKind::LocalNative), "native Linux")
+        );
+        assert_eq!(
+            facts.identity_label(),
+            "local native: Debian GNU/Linux 12 (bookworm)"
+        );
+        let qemu = address("tcp://127.0.0.1:23750", Via::EngineFlag);
+        let facts =
+            EngineFacts::identify(debian("6.1.0-26-amd64", "x86_64"), json!({}), &qemu, &here);
+        assert_eq!(
+            (facts.kind(), facts.flavour.as_str()),
+            (Some(EngineKind::VmBacked), "Linux VM")
+        );
+        assert_eq!(
+            (facts.name.as_str(), facts.docker_host.as_str()),
+            ("vm", "tcp://127.0.0.1:23750")
+        );
+        let colima =
+            json!({"Name": "colima", "OperatingSystem": "Ubuntu 24.04.1 LTS", "OSType": "linux"});
+        let facts = EngineFacts::identify(colima, json!({}), &local, &host("24.1.0"));
+        assert_eq!(
+            facts.identity_label(),
+            "VM-backed: Colima (Ubuntu 24.04.1 LTS)"
+        );
+    }
+
+    #[test]
+    fn host_binaries_run_on_linux_engines_of_the_same_arch() {
+        let facts = |info: Value| {
+            EngineFacts::from_answers(info, json!({}), "unix:///var/run/docker.sock", "linux")
+        };
+        assert!(facts(debian("6.1.0-18-amd64", "x86_64")).runs_host_binaries("linux", "x86_64"));
+        assert!(facts(debian("6.1.0-26-amd64", "amd64")).runs_host_binaries("linux", "x86_64"));
+        assert!(!facts(debian("6.1.0-18-amd64", "aarch64")).runs_host_binaries("linux", "x86_64"));
+        assert!(!facts(debian("6.1.0-18-amd64", "x86_64")).runs_host_binaries("macos", "x86_64"));
+        let windows = json!({"OSType": "windows", "Architecture": "x86_64"});
+        assert!(!facts(windows).runs_host_binaries("linux", "x86_64"));
+    }
+
+    #[test]
+    fn facts_of_older_runs_load_and_get_an_identity() {
+        let mut old = serde_json::to_value(EngineFacts::from_answers(
+            debian("6.1.0-26-amd64", "x86_64"),
+            json!({"Version": "20.10.24"}),
+            "tcp://127.0.0.1:23750",
+            "linux",
+        ))
+        .unwrap();
+        let fields = old.as_object_mut().unwrap();
+        for new in ["name", "via", "identity"] {
+            fields.remove(new);
+        }
+        fields.insert("flavour".into(), json!("native Linux"));
+        let mut facts: EngineFacts = serde_json::from_value(old).unwrap();
+        assert_eq!(
+            (facts.identity.as_ref(), facts.identity_label().as_str()),
+            (None, "native Linux")
+        );
+        facts.fill_identity(&host("6.18.44-fc-v669"));
+        assert_eq!(facts.kind(), Some(EngineKind::VmBacked));
+        assert_eq!(facts.flavour, "native Linux", "the recorded label stays");
+    }
+}

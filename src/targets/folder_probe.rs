@@ -1,0 +1,185 @@
+//! The shared-folder probe on a real engine: one short-lived, hardened container with the
+//! folder bind-mounted read-only at its own path, one `exec` of `agent checksum`, then the
+//! container removed. It carries the run's label, so `mountbench clean` finds it if the
+//! process dies in between.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use bollard::container::LogOutput;
+use bollard::exec::StartExecResults;
+use bollard::models::{ContainerCreateBody, ExecConfig, HostConfig, Mount, MountType};
+use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
+use futures_util::StreamExt;
+
+use super::engine::{Engine, RUN_LABEL};
+use super::image::{self, AGENT_PATH};
+use super::shared_folder::{self, is_mount_refusal, FolderProbe, ProbeAnswer, PROBE_LABEL};
+use crate::datadir::DataDir;
+use crate::error::{one_line, Error, Result};
+
+/// The probe's whole life (create, start, exec, remove) on a slow VM engine stays far below.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Check that `engine`'s containers see the data dir (see [`shared_folder::check`]); builds
+/// or finds the agent image first, as the targets will.
+pub fn check_engine(engine: &Engine, data: &DataDir, run_id: &str, agent_exe: &Path) -> Result<()> {
+    let image = image::ensure(engine, agent_exe)?;
+    let mut probe = ContainerProbe {
+        engine,
+        image,
+        run_id: run_id.to_string(),
+    };
+    shared_folder::check(data, run_id, &engine.facts, &mut probe)
+}
+
+pub struct ContainerProbe<'a> {
+    pub engine: &'a Engine,
+    pub image: String,
+    pub run_id: String,
+}
+
+impl FolderProbe for ContainerProbe<'_> {
+    fn read_back(&mut self, folder: &Path, marker: &Path) -> Result<ProbeAnswer> {
+        // Unique: a probe left by a killed run must not block the next one of the same run.
+        let name = format!(
+            "mountbench-{}-probe-{:04x}",
+            self.run_id,
+            rand::random::<u16>()
+        );
+        let docker = &self.engine.docker;
+        let options = CreateContainerOptionsBuilder::default().name(&name).build();
+        let body = self.body(folder);
+        let created = self
+            .engine
+            .block_on(docker.create_container(Some(options), body));
+        let id = match created {
+            Ok(created) => created.id,
+            Err(e) => return refusal_or_error(&e.to_string()),
+        };
+        let answer = self.engine.block_on(async {
+            match tokio::time::timeout(PROBE_TIMEOUT, self.start_and_read(&id, marker)).await {
+                Ok(answer) => answer,
+                Err(_) => Err(Error::Docker(format!(
+                    "probing the data dir: no answer within {} s",
+                    PROBE_TIMEOUT.as_secs()
+                ))),
+            }
+        });
+        let remove = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        let removed = self
+            .engine
+            .block_on(docker.remove_container(&id, Some(remove)));
+        let answer = answer?;
+        removed.map_err(|e| {
+            Error::Docker(format!(
+                "removing the probe container {name}: {}",
+                Error::from(e)
+            ))
+        })?;
+        Ok(answer)
+    }
+}
+
+impl ContainerProbe<'_> {
+    /// Hardened like the targets' containers: the invoking user, no network, no
+    /// capabilities, a read-only root, small limits.
+    fn body(&self, folder: &Path) -> ContainerCreateBody {
+        let uid = rustix::process::getuid().as_raw();
+        let gid = rustix::process::getgid().as_raw();
+        let path = folder.display().to_string();
+        let mount = Mount {
+            typ: Some(MountType::BIND),
+            source: Some(path.clone()),
+            target: Some(path),
+            read_only: Some(true),
+            ..Default::default()
+        };
+        ContainerCreateBody {
+            image: Some(self.image.clone()),
+            cmd: Some(vec![AGENT_PATH.into(), "agent".into(), "idle".into()]),
+            user: Some(format!("{uid}:{gid}")),
+            labels: Some(HashMap::from([
+                (RUN_LABEL.to_string(), self.run_id.clone()),
+                (PROBE_LABEL.to_string(), "shared-folder".to_string()),
+            ])),
+            network_disabled: Some(true),
+            host_config: Some(HostConfig {
+                mounts: Some(vec![mount]),
+                cap_drop: Some(vec!["ALL".into()]),
+                security_opt: Some(vec!["no-new-privileges".into()]),
+                network_mode: Some("none".into()),
+                readonly_rootfs: Some(true),
+                memory: Some(256 << 20),
+                pids_limit: Some(64),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    async fn start_and_read(&self, id: &str, marker: &Path) -> Result<ProbeAnswer> {
+        let docker = &self.engine.docker;
+        if let Err(e) = docker.start_container(id, None).await {
+            return refusal_or_error(&e.to_string());
+        }
+        let cmd = vec![
+            AGENT_PATH.to_string(),
+            "agent".into(),
+            "checksum".into(),
+            "--path".into(),
+            marker.display().to_string(),
+        ];
+        let exec = docker
+            .create_exec(
+                id,
+                ExecConfig {
+                    cmd: Some(cmd),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        if let StartExecResults::Attached { mut output, .. } =
+            docker.start_exec(&exec.id, None).await?
+        {
+            while let Some(chunk) = output.next().await {
+                match chunk? {
+                    LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
+                    LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                    LogOutput::StdIn { .. } | LogOutput::Console { .. } => {}
+                }
+            }
+        }
+        let code = docker.inspect_exec(&exec.id).await?.exit_code;
+        answer(code, &stdout, &stderr)
+    }
+}
+
+/// The agent prints the checksum (exit 0) or fails to read the file (exit 1).
+fn answer(code: Option<i64>, stdout: &[u8], stderr: &[u8]) -> Result<ProbeAnswer> {
+    let said = |bytes: &[u8]| one_line(&String::from_utf8_lossy(bytes));
+    match code {
+        Some(0) => Ok(ProbeAnswer::Read(said(stdout))),
+        Some(1) => Ok(ProbeAnswer::Unreadable(said(stderr))),
+        other => Err(Error::Docker(format!(
+            "probing the data dir: the agent ended with {other:?}: {}",
+            said(stderr)
+        ))),
+    }
+}
+
+fn refusal_or_error(message: &str) -> Result<ProbeAnswer> {
+    let message = one_line(message);
+    if is_mount_refusal(&message) {
+        Ok(ProbeAnswer::Refused(message))
+    } else {
+        Err(Error::Docker(format!("probing the data dir: {message}")))
+    }
+}
