@@ -128,6 +128,8 @@ pub enum AgentCommand {
         #[arg(long)]
         path: PathBuf,
     },
+    /// Time a fixed CPU kernel (best of 3) and print it as JSON.
+    Calibrate,
     /// Print the shared libraries this binary loads, one a line.
     Libs,
     /// Sleep until killed (the long-lived container's main process).

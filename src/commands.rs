@@ -265,6 +265,9 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
         AgentCommand::Mountinfo { path } => {
             println!("{}", serde_json::to_string(&MountFacts::of(&path)?)?);
         }
+        AgentCommand::Calibrate => {
+            println!("{}", serde_json::to_string(&agent::calibrate())?);
+        }
         AgentCommand::Libs => {
             for lib in agent::loaded_libraries()? {
                 println!("{}", lib.display());

@@ -65,6 +65,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
             container: None,
             image: None,
             volume: None,
+            cpu: None,
         })
         .collect();
     assert_eq!(env.targets[0].mount.as_ref().unwrap().fs_type, "fakeowner");
