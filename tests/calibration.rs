@@ -18,8 +18,15 @@ fn check_cpu(env: &Env, targets: &[&str]) {
         let t = env.targets.iter().find(|t| t.target == *name);
         let cpu = t.and_then(|t| t.cpu.as_ref());
         let cpu = cpu.unwrap_or_else(|| panic!("{name}: no cpu in env.json"));
-        assert!(cpu.seconds > 0.0 && cpu.host_seconds > 0.0, "{name}: {cpu:?}");
-        assert_eq!(Some(cpu.host_seconds), host, "{name}: native's time is the host's");
+        assert!(
+            cpu.seconds > 0.0 && cpu.host_seconds > 0.0,
+            "{name}: {cpu:?}"
+        );
+        assert_eq!(
+            Some(cpu.host_seconds),
+            host,
+            "{name}: native's time is the host's"
+        );
         assert!((cpu.speed - cpu.host_seconds / cpu.seconds).abs() < 1e-9);
         if *name == "native" {
             assert_eq!(cpu.speed, 1.0);
@@ -77,14 +84,20 @@ fn native_tmpfs_and_bind_record_cpu_speed_and_residency() {
     // the fuse-overlayfs storage driver (this one in CI), overlay elsewhere.
     assert!(!blind.contains(&"tmpfs".to_string()), "{blind:?}");
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains("CPU speed where each target's agent ran"), "{md}");
+    assert!(
+        md.contains("CPU speed where each target's agent ran"),
+        "{md}"
+    );
     for t in targets {
         assert!(md.contains(&format!("- `{t}`: ")), "a line for {t}: {md}");
     }
     for t in &blind {
         assert!(md.contains(&format!("| {t} | warm (unverified) |")), "{md}");
         assert!(stdout.contains("unverified"), "{stdout}");
-        assert!(stdout.contains(&format!("residency is unknown on {t}")), "{stdout}");
+        assert!(
+            stdout.contains(&format!("residency is unknown on {t}")),
+            "{stdout}"
+        );
     }
     assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
 }

@@ -243,7 +243,11 @@ fn a_slow_engine_cpu_and_a_blind_bind_are_called_out() {
     .unwrap();
     let report = tmp.path().join("report");
     let out = report_cli(&[&macos], &report);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let md = std::fs::read_to_string(report.join("report.md")).unwrap();
     let wants = [
         "- `volume`: 300.0 ms, **0.33× the host: emulated or throttled**",
@@ -258,6 +262,9 @@ fn a_slow_engine_cpu_and_a_blind_bind_are_called_out() {
     }
     let bind_rows = md.lines().filter(|l| l.starts_with("| seq | bind |"));
     for line in bind_rows {
-        assert!(line.contains("| unknown |"), "never 0% where mincore is blind: {line}");
+        assert!(
+            line.contains("| unknown |"),
+            "never 0% where mincore is blind: {line}"
+        );
     }
 }

@@ -188,7 +188,10 @@ mod tests {
         let slow: Vec<_> = slow_cpus(&targets).iter().map(|(t, _)| *t).collect();
         assert_eq!(slow, ["bind", "volume"]);
         let warning = slow_cpu_warning(&targets).unwrap();
-        assert!(warning.contains("bind (0.06×), volume (0.07×)"), "{warning}");
+        assert!(
+            warning.contains("bind (0.06×), volume (0.07×)"),
+            "{warning}"
+        );
         assert!(warning.contains("emulated or throttled"), "{warning}");
         let note = unverified_note(&targets).unwrap();
         assert!(note.contains("bind (virtiofs)"), "{note}");

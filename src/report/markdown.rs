@@ -163,7 +163,11 @@ fn mounts_table(md: &mut String, run: &HostRun) {
                 );
             }
             None => {
-                let _ = writeln!(md, "| {} | `{}` | ? | | | {cache} | {cpu} |", t.target, t.root);
+                let _ = writeln!(
+                    md,
+                    "| {} | `{}` | ? | | | {cache} | {cpu} |",
+                    t.target, t.root
+                );
             }
         }
     }

@@ -128,7 +128,9 @@ impl AgentHost for FakeHost {
             }))),
             Some("calibrate") => {
                 let seconds = FAKE_CPU_SECONDS * cpu_slowdown(self.spec.kind);
-                Ok(answer(json!({"seconds": seconds, "runs": [seconds], "checksum": 1})))
+                Ok(answer(
+                    json!({"seconds": seconds, "runs": [seconds], "checksum": 1}),
+                ))
             }
             Some("prepare") => {
                 let spec: PrepareSpec = serde_json::from_str(spec).map_err(bad)?;

@@ -226,7 +226,10 @@ fn every_target_records_its_cpu_speed_against_the_host() {
             .unwrap();
         let env = crate::env::Env::load(&tmp.path().join("out")).unwrap();
         for t in &env.targets {
-            let cpu = t.cpu.as_ref().unwrap_or_else(|| panic!("{}: no cpu", t.target));
+            let cpu = t
+                .cpu
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: no cpu", t.target));
             let kind = t.target.parse::<TargetSpec>().unwrap().kind;
             let seconds = FAKE_CPU_SECONDS * cpu_slowdown(kind);
             assert_eq!((cpu.seconds, cpu.host_seconds), (seconds, host), "{t:?}");

@@ -152,7 +152,12 @@ mod tests {
             ("fakeowner", Some(0x6573_5546), FsKind::Fakeowner, false),
             ("fakeowner", None, FsKind::Fakeowner, false),
             ("fuse.grpcfuse", Some(0x6573_5546), FsKind::Fuse, false),
-            ("fuse.fuse-overlayfs", Some(0x6573_5546), FsKind::Fuse, false),
+            (
+                "fuse.fuse-overlayfs",
+                Some(0x6573_5546),
+                FsKind::Fuse,
+                false,
+            ),
             ("fuse.sshfs", None, FsKind::Fuse, false),
             // An unknown name: the magic decides, and a FUSE magic wins over any name.
             ("shiftfs", Some(0xEF53), FsKind::Ext, true),
