@@ -137,6 +137,8 @@ pub enum AgentCommand {
         #[arg(long)]
         path: PathBuf,
     },
+    /// Time a fixed CPU kernel (best of 3) and print it as JSON.
+    Calibrate,
     /// Print the shared libraries this binary loads, one a line.
     Libs,
     /// Print the checksum of a file (the shared-folder probe reads its marker with it).

@@ -8,9 +8,11 @@ use mountbench::agent::{self, MountFacts, PrepareSpec, RepSpec};
 use mountbench::analysis::Analysis;
 use mountbench::cancel::CancelToken;
 use mountbench::datadir::DataDir;
-use mountbench::env::HostFacts;
+use mountbench::env::{Env, HostFacts};
 use mountbench::error::IoContext;
 use mountbench::plan::{Overrides, Plan, WorkloadFile};
+use mountbench::report::context;
+use mountbench::results::SummaryRow;
 use mountbench::run::{self, RunOptions};
 use mountbench::targets::address::{DockerEnv, EngineAddress, DEFAULT_NAME};
 use mountbench::targets::endpoint::EngineArg;
@@ -77,7 +79,11 @@ fn run(args: RunArgs) -> Result<i32> {
 
 /// The table, the report and what failed, after a run or a resume.
 fn finish_run(summary: run::RunSummary) -> Result<i32> {
-    print_table(&summary.analysis);
+    let env = mountbench::env::Env::load(&summary.out_dir).ok();
+    print_table(&summary.analysis, env.as_ref());
+    if let Some(env) = &env {
+        print_context(env);
+    }
     let report =
         mountbench::report::render_dirs(std::slice::from_ref(&summary.out_dir), &summary.out_dir);
     println!("results: {}", summary.out_dir.display());
@@ -121,7 +127,18 @@ fn finish_run(summary: run::RunSummary) -> Result<i32> {
     })
 }
 
-fn print_table(analysis: &Analysis) {
+/// Below the table: a CPU too slow for ratios to native to be storage alone, and the
+/// targets whose cache phases are unverified.
+fn print_context(env: &Env) {
+    if let Some(w) = context::slow_cpu_warning(&env.targets) {
+        println!("warning: {w}");
+    }
+    if let Some(n) = context::unverified_note(&env.targets) {
+        println!("note: {n}");
+    }
+}
+
+fn print_table(analysis: &Analysis, env: Option<&Env>) {
     println!(
         "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11} {:>6} {:>15}",
         "workload", "target", "phase", "metric", "MiB/s", "95% CI", "ops/s", "CV", "× native"
@@ -130,25 +147,6 @@ fn print_table(analysis: &Analysis) {
         let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
             (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}-{hi:.2}]"),
             _ => "-".into(),
-        };
-        let failed = if s.failed > 0 {
-            format!(" {} failed", s.failed)
-        } else {
-            String::new()
-        };
-        let au = match (s.au, s.au_ci_low, s.au_ci_high) {
-            (Some(au), Some(lo), Some(hi)) => format!(
-                " AU {:.1}% [{:.1}-{:.1}]{}",
-                au * 100.0,
-                lo * 100.0,
-                hi * 100.0,
-                if au >= mountbench::workload::kinds::train_epoch::AU_PASS {
-                    ""
-                } else {
-                    " <90%"
-                }
-            ),
-            _ => String::new(),
         };
         // Metadata storms move no bytes: their rate is ops/s alone.
         let (mib_s, ci) = if s.moves_bytes() {
@@ -159,21 +157,46 @@ fn print_table(analysis: &Analysis) {
         } else {
             ("-".into(), "-".into())
         };
+        let unverified = env.is_some_and(|e| context::residency_unverified(&e.targets, &s.target));
         println!(
-            "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}{au}",
+            "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11.0} {:>5.1}% {:>15}{}",
             s.workload,
             s.target,
             s.phase,
-            s.metric,
+            s.metric.name(),
             mib_s,
             ci,
             s.median_ops_s,
             s.cv * 100.0,
             ratio,
-            if s.noisy { " noisy" } else { "" },
-            failed
+            flags(s, unverified),
         );
     }
+}
+
+/// What follows a row: noisy, its cache phase unverified, failed reps, AU.
+fn flags(s: &SummaryRow, unverified: bool) -> String {
+    let mut flags = String::new();
+    if s.noisy {
+        flags.push_str(" noisy");
+    }
+    if unverified {
+        flags.push_str(" unverified");
+    }
+    if s.failed > 0 {
+        flags.push_str(&format!(" {} failed", s.failed));
+    }
+    if let (Some(au), Some(lo), Some(hi)) = (s.au, s.au_ci_low, s.au_ci_high) {
+        let pass = au >= mountbench::workload::kinds::train_epoch::AU_PASS;
+        flags.push_str(&format!(
+            " AU {:.1}% [{:.1}-{:.1}]{}",
+            au * 100.0,
+            lo * 100.0,
+            hi * 100.0,
+            if pass { "" } else { " <90%" }
+        ));
+    }
+    flags
 }
 
 fn info(args: InfoArgs) -> Result<i32> {
@@ -342,6 +365,9 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
         AgentCommand::Checksum { path } => {
             let bytes = std::fs::read(&path).at(&path)?;
             println!("{}", shared_folder::checksum(&bytes));
+        }
+        AgentCommand::Calibrate => {
+            println!("{}", serde_json::to_string(&agent::calibrate())?);
         }
         AgentCommand::Libs => {
             for lib in agent::loaded_libraries()? {

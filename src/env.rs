@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::MountFacts;
+use crate::measure::CpuFacts;
 use crate::results::SCHEMA;
 use crate::targets::flavour::EngineFacts;
 use crate::targets::identity::HostView;
@@ -98,6 +99,9 @@ pub struct TargetFacts {
     pub container: Option<String>,
     pub image: Option<String>,
     pub volume: Option<String>,
+    /// The CPU kernel's time where this target's agent runs, against the host's.
+    #[serde(default)]
+    pub cpu: Option<CpuFacts>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

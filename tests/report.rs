@@ -65,6 +65,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
             container: None,
             image: None,
             volume: None,
+            cpu: None,
         })
         .collect();
     assert_eq!(env.targets[0].mount.as_ref().unwrap().fs_type, "fakeowner");
@@ -221,6 +222,49 @@ fn recorded_macos_samples_parse() {
                 .fs_type,
             fs,
             "{path}"
+        );
+    }
+}
+
+#[test]
+fn a_slow_engine_cpu_and_a_blind_bind_are_called_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let linux = linux_run(tmp.path());
+    let macos = macos_fixture(&linux, tmp.path());
+    let mut env = Env::load(&macos).unwrap();
+    for t in env.targets.iter_mut() {
+        let seconds = if t.target == "volume" { 0.3 } else { 0.1 };
+        t.cpu = mountbench::measure::CpuFacts::new(seconds, 0.1);
+    }
+    std::fs::write(
+        macos.join("env.json"),
+        serde_json::to_vec_pretty(&env).unwrap(),
+    )
+    .unwrap();
+    let report = tmp.path().join("report");
+    let out = report_cli(&[&macos], &report);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    let wants = [
+        "- `volume`: 300.0 ms, **0.33× the host: emulated or throttled**",
+        "- `bind`: 100.0 ms, 1.00× the host",
+        "**Warning:** the CPU where volume (0.33×) ran is below 0.5× the host's",
+        "residency is unknown on bind (fakeowner)",
+        "| seq | bind | warm (unverified) | read |",
+        "| seq | volume | warm | read |",
+    ];
+    for want in wants {
+        assert!(md.contains(want), "{want:?} not in {md}");
+    }
+    let bind_rows = md.lines().filter(|l| l.starts_with("| seq | bind |"));
+    for line in bind_rows {
+        assert!(
+            line.contains("| unknown |"),
+            "never 0% where mincore is blind: {line}"
         );
     }
 }

@@ -1,8 +1,6 @@
 //! The agent: one rep of a workload, specified in JSON, measured in this process and reported
 //! as JSON on stdout. Native runs it as a child process, containers through `exec`.
 
-mod mountinfo;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -14,15 +12,16 @@ use crate::measure::Op;
 use crate::workload::dataset::{self, Dataset, DatasetSpec, PrepareReport};
 use crate::workload::{MetricResult, Rep};
 
-pub use crate::workload::{RepSpec, Role};
-pub use mountinfo::MountFacts;
+pub use crate::measure::calibrate::{calibrate, CpuCalibration};
+pub use crate::workload::{MountFacts, RepSpec, Role};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepResult {
     /// One per metric of the workload's kind, the headline first.
     pub metrics: Vec<MetricResult>,
     pub histograms: BTreeMap<Op, String>,
-    /// Fraction of the data's pages in the page cache right before the timed section.
+    /// Fraction of the data's pages in the page cache right before the timed section; None
+    /// where there is no such data or mincore cannot see its cache (unknown, not 0%).
     pub residency: Option<f64>,
     /// Seconds the agent process spent in total, to separate exec overhead from I/O.
     pub agent_seconds: f64,
@@ -61,7 +60,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     Ok(RepResult {
         metrics: measured.metrics,
         histograms: measured.histograms.encode(),
-        residency: measured.residency.or(prepared.map(|(_, r)| r)),
+        residency: measured.residency.or(prepared.and_then(|(_, r)| r)),
         agent_seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -1,7 +1,9 @@
-//! Measurement: per-operation latency histograms and sample statistics.
+//! Measurement: per-operation latency histograms, sample statistics and CPU calibration.
 
+pub mod calibrate;
 pub mod histogram;
 pub mod stats;
 
+pub use calibrate::{CpuCalibration, CpuFacts};
 pub use histogram::{calibrate_clock, Lap, LatencySummary, Op, OpHistograms};
 pub use stats::{bootstrap_ratio, SampleStats};

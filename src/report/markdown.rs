@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::draw::Rendered;
-use super::select;
 use super::HostRun;
+use super::{context, select};
+use crate::env::Env;
 use crate::results::SummaryRow;
 
 /// Where the charts are, relative to report.md.
@@ -77,6 +78,8 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     );
     environment_table(md, run);
     mounts_table(md, run);
+    context::cpu_lines(md, env);
+    context::warnings(md, env);
     summary_table(md, run);
     au_table(md, run);
     failed_reps(md, run);
@@ -142,23 +145,29 @@ fn environment_table(md: &mut String, run: &HostRun) {
     );
 }
 
-/// Each target's mount as the agent saw it.
+/// Each target's mount as the agent saw it, how its cache residency was seen and the speed
+/// of its CPU against the host's.
 fn mounts_table(md: &mut String, run: &HostRun) {
     if run.env.targets.is_empty() {
         return;
     }
-    let _ = writeln!(md, "Mounts as the agent saw them:\n\n| target | mount point | fs type | source | options |\n|---|---|---|---|---|");
+    let _ = writeln!(md, "Mounts as the agent saw them:\n\n| target | mount point | fs type | source | options | residency | CPU × host |\n|---|---|---|---|---|---|---:|");
     for t in &run.env.targets {
+        let (cache, cpu) = (context::cache_cell(t), context::cpu_cell(t));
         match &t.mount {
             Some(m) => {
                 let _ = writeln!(
                     md,
-                    "| {} | `{}` | {} | `{}` | `{}` |",
+                    "| {} | `{}` | {} | `{}` | `{}` | {cache} | {cpu} |",
                     t.target, m.mount_point, m.fs_type, m.source, m.options
                 );
             }
             None => {
-                let _ = writeln!(md, "| {} | `{}` | ? | | |", t.target, t.root);
+                let _ = writeln!(
+                    md,
+                    "| {} | `{}` | ? | | | {cache} | {cpu} |",
+                    t.target, t.root
+                );
             }
         }
     }
@@ -169,11 +178,11 @@ fn mounts_table(md: &mut String, run: &HostRun) {
 fn summary_table(md: &mut String, run: &HostRun) {
     let _ = writeln!(md, "| workload | target | phase | metric | median MiB/s | 95% CI | ops/s | CV | × native [95% CI] | cached | reps | |\n|---|---|---|---|---:|---|---:|---:|---|---:|---:|---|");
     for s in &run.analysis.summary {
-        summary_line(md, s);
+        summary_line(md, s, &run.env);
     }
 }
 
-fn summary_line(md: &mut String, s: &SummaryRow) {
+fn summary_line(md: &mut String, s: &SummaryRow, env: &Env) {
     let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
         (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}–{hi:.2}]"),
         _ => "-".into(),
@@ -200,12 +209,10 @@ fn summary_line(md: &mut String, s: &SummaryRow) {
         "| {} | {} | {} | {metric} | {mib_s} | {ci} | {} | {:.1}% | {ratio} | {} | {} | {} |",
         s.workload,
         s.target,
-        s.phase,
+        context::phase_label(env, &s.target, &s.phase),
         num(s.median_ops_s),
         s.cv * 100.0,
-        s.residency
-            .map(|r| format!("{:.0}%", r * 100.0))
-            .unwrap_or_else(|| "-".into()),
+        context::cached_label(env, &s.target, s.residency),
         s.reps,
         flags.join(" ")
     );

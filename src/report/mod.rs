@@ -5,6 +5,7 @@
 //! chart) → `figure` (the model) → `draw` (the only plotters user) → PNG + SVG, and
 //! `markdown` for report.md.
 
+pub mod context;
 pub mod draw;
 mod figure;
 mod figures;

@@ -14,7 +14,7 @@ use crate::env::TargetFacts;
 use crate::error::{Error, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::targets::hosts::HostFactory;
-use crate::targets::spec::TargetSpec;
+use crate::targets::spec::{TargetKind, TargetSpec};
 use crate::targets::{AgentHost, ExecOutput};
 
 /// What the fake does on a rep instead of succeeding.
@@ -59,6 +59,10 @@ impl FakeHosts {
 }
 
 impl HostFactory for FakeHosts {
+    fn host_cpu_seconds(&mut self) -> f64 {
+        FAKE_HOST_CPU_SECONDS
+    }
+
     fn start(&mut self, spec: TargetSpec) -> Result<Box<dyn AgentHost>> {
         self.log().starts.push(spec);
         Ok(Box::new(FakeHost {
@@ -122,6 +126,12 @@ impl AgentHost for FakeHost {
             Some("mountinfo") => Ok(answer(json!({
                 "mount_point": "/", "fs_type": "fakefs", "source": "fake", "options": "rw",
             }))),
+            Some("calibrate") => {
+                let seconds = FAKE_CPU_SECONDS * cpu_slowdown(self.spec.kind);
+                Ok(answer(
+                    json!({"seconds": seconds, "runs": [seconds], "checksum": 1}),
+                ))
+            }
             Some("prepare") => {
                 let spec: PrepareSpec = serde_json::from_str(spec).map_err(bad)?;
                 Ok(answer(json!({
@@ -150,6 +160,7 @@ impl AgentHost for FakeHost {
             container: None,
             image: None,
             volume: None,
+            cpu: None,
         }
     }
 
@@ -170,6 +181,24 @@ impl AgentHost for FakeHost {
 
     fn peer(&self) -> Result<Box<dyn AgentHost>> {
         Err(Error::Agent("fake: no peer".into()))
+    }
+}
+
+/// The CPU kernel's time in the fake's native agent.
+pub(super) const FAKE_CPU_SECONDS: f64 = 0.1;
+/// The CPU kernel's time when the fake factory times the host itself (no native target).
+pub(super) const FAKE_HOST_CPU_SECONDS: f64 = 0.08;
+
+/// How much slower the fake's CPU is on a target than on the host: `volume` plays an
+/// emulated engine.
+pub(super) fn cpu_slowdown(kind: TargetKind) -> f64 {
+    match kind {
+        TargetKind::Volume => 4.0,
+        TargetKind::Native
+        | TargetKind::Bind
+        | TargetKind::VolumeOpts
+        | TargetKind::Tmpfs
+        | TargetKind::Layer => 1.0,
     }
 }
 

@@ -1,13 +1,15 @@
-//! The targets of a run: each started on its first rep through the host factory, started
-//! anew when its container died (a few times at most), torn down at the end or when the run
-//! stops on an error. A target that cannot start is broken: its reps fail with the reason.
+//! The targets of a run: each started on its first rep through the host factory (its mount
+//! and CPU speed probed then), started anew when its container died (a few times at most),
+//! torn down at the end or when the run stops on an error. A target that cannot start is
+//! broken: its reps fail with the reason.
 
 use std::collections::BTreeMap;
 
 use crate::env::TargetFacts;
 use crate::error::{Error, Result};
+use crate::measure::CpuFacts;
 use crate::targets::hosts::HostFactory;
-use crate::targets::spec::TargetSpec;
+use crate::targets::spec::{TargetKind, TargetSpec};
 use crate::targets::Target;
 
 /// Times a target's container may die and be started anew.
@@ -21,6 +23,9 @@ pub(crate) struct Pool {
     restarts: BTreeMap<TargetSpec, u32>,
     /// Teardowns that failed before the end of the run (a dead target's), for the summary.
     teardown_errors: Vec<String>,
+    /// The CPU kernel's best time on the host, which every target's is compared with: the
+    /// native agent's once it ran, else timed once through the host factory.
+    host_cpu: Option<f64>,
 }
 
 impl Pool {
@@ -31,6 +36,7 @@ impl Pool {
             broken: BTreeMap::new(),
             restarts: BTreeMap::new(),
             teardown_errors: Vec::new(),
+            host_cpu: None,
         }
     }
 
@@ -49,12 +55,27 @@ impl Pool {
             Err(e) => return Err(self.broke(spec, e)),
         };
         let mut target = Target::new(spec, host);
-        if let Err(e) = target.mount_facts() {
+        if let Err(e) = probe(&mut target) {
             let _ = target.teardown();
             return Err(self.broke(spec, e));
         }
+        self.note_cpu(&target);
         self.targets.insert(spec, target);
         Ok(true)
+    }
+
+    /// Keep the host's CPU time: the native agent's when this is native, else timed here
+    /// unless known.
+    fn note_cpu(&mut self, target: &Target) {
+        if target.spec.kind == TargetKind::Native {
+            if let Some(native) = &target.cpu {
+                self.host_cpu = Some(native.seconds);
+                return;
+            }
+        }
+        if self.host_cpu.is_none() {
+            self.host_cpu = Some(self.hosts.host_cpu_seconds());
+        }
     }
 
     fn broke(&mut self, spec: TargetSpec, e: Error) -> Error {
@@ -92,9 +113,18 @@ impl Pool {
         }
     }
 
-    /// What each running target measures on, for env.json.
+    /// What each running target measures on, its CPU speed against the host's, for env.json.
     pub(crate) fn facts(&self) -> Vec<TargetFacts> {
-        self.targets.values().map(Target::facts).collect()
+        let facts = |t: &Target| {
+            let mut f = t.facts();
+            f.cpu = t
+                .cpu
+                .as_ref()
+                .zip(self.host_cpu)
+                .and_then(|(c, host)| CpuFacts::new(c.seconds, host));
+            f
+        };
+        self.targets.values().map(facts).collect()
     }
 
     /// Tear every target down (their facts stay for env.json); every teardown that failed
@@ -108,6 +138,13 @@ impl Pool {
         }
         errors
     }
+}
+
+/// What a new target's agent sees: the mount it measures and the speed of its CPU.
+fn probe(target: &mut Target) -> Result<()> {
+    target.mount_facts()?;
+    target.calibrate()?;
+    Ok(())
 }
 
 /// A run stopped by an error still removes its containers (a second teardown does nothing).

@@ -209,3 +209,32 @@ fn an_error_writing_the_results_stops_the_run_and_tears_every_target_down() {
     assert_eq!(log.starts.len(), 2);
     assert_eq!(log.teardowns.len(), 2, "every started target torn down");
 }
+
+#[test]
+fn every_target_records_its_cpu_speed_against_the_host() {
+    use super::fake::{cpu_slowdown, FAKE_CPU_SECONDS, FAKE_HOST_CPU_SECONDS};
+    use crate::targets::spec::{TargetKind, TargetSpec};
+    // With a native target its agent's time is the host's; without, the factory's.
+    for (text, host) in [
+        (TWO_TARGETS, FAKE_CPU_SECONDS),
+        (ONE_TARGET, FAKE_HOST_CPU_SECONDS),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let hosts = FakeHosts::new([]);
+        session(tmp.path(), text, &hosts, &CancelToken::new())
+            .run_all()
+            .unwrap();
+        let env = crate::env::Env::load(&tmp.path().join("out")).unwrap();
+        for t in &env.targets {
+            let cpu = t
+                .cpu
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: no cpu", t.target));
+            let kind = t.target.parse::<TargetSpec>().unwrap().kind;
+            let seconds = FAKE_CPU_SECONDS * cpu_slowdown(kind);
+            assert_eq!((cpu.seconds, cpu.host_seconds), (seconds, host), "{t:?}");
+            assert!((cpu.speed - host / seconds).abs() < 1e-9, "{t:?}");
+            assert_eq!(cpu.slow(), kind == TargetKind::Volume, "{t:?}");
+        }
+    }
+}

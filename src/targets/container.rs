@@ -221,6 +221,7 @@ impl AgentHost for ContainerHost {
             container: self.container.clone(),
             image: Some(self.image.clone()),
             volume: self.volume.clone(),
+            cpu: None,
         }
     }
 

@@ -18,6 +18,11 @@ use crate::targets::spec::{TargetKind, TargetSpec};
 pub trait HostFactory {
     /// A running host (a container created and started); on failure nothing is left behind.
     fn start(&mut self, spec: TargetSpec) -> Result<Box<dyn AgentHost>>;
+
+    /// The CPU kernel's best time on the host itself, for runs without a native target.
+    fn host_cpu_seconds(&mut self) -> f64 {
+        crate::measure::calibrate::calibrate().seconds
+    }
 }
 
 /// The real hosts: a child process for `native`, a hardened container for the others.

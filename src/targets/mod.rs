@@ -25,7 +25,7 @@ use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 
-use crate::agent::{MountFacts, PrepareSpec, RepResult, RepSpec, Role};
+use crate::agent::{CpuCalibration, MountFacts, PrepareSpec, RepResult, RepSpec, Role};
 use crate::env::TargetFacts;
 use crate::error::{one_line, Error, Result};
 use crate::targets::spec::TargetSpec;
@@ -67,6 +67,8 @@ pub struct Target {
     peer: Option<Box<dyn AgentHost>>,
     prepared: BTreeSet<String>,
     pub mount: Option<MountFacts>,
+    /// The CPU kernel timed where the agent runs.
+    pub cpu: Option<CpuCalibration>,
 }
 
 impl Target {
@@ -77,6 +79,7 @@ impl Target {
             peer: None,
             prepared: BTreeSet::new(),
             mount: None,
+            cpu: None,
         }
     }
 
@@ -163,6 +166,17 @@ impl Target {
         let facts: MountFacts = parse_output(&out)?;
         self.mount = Some(facts.clone());
         Ok(facts)
+    }
+
+    /// Time the CPU kernel where the agent runs, once.
+    pub fn calibrate(&mut self) -> Result<CpuCalibration> {
+        if let Some(c) = &self.cpu {
+            return Ok(c.clone());
+        }
+        let out = self.host.exec(&["agent".into(), "calibrate".into()])?;
+        let calibration: CpuCalibration = parse_output(&out)?;
+        self.cpu = Some(calibration.clone());
+        Ok(calibration)
     }
 
     pub fn facts(&self) -> TargetFacts {

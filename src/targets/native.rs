@@ -101,6 +101,7 @@ impl AgentHost for NativeHost {
             container: None,
             image: None,
             volume: None,
+            cpu: None,
         }
     }
 

@@ -1,4 +1,5 @@
-//! Page-cache control: eviction with posix_fadvise, residency with mincore, O_DIRECT opens.
+//! Page-cache control: eviction with posix_fadvise, residency with mincore (where it can see
+//! the cache), O_DIRECT opens.
 
 use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::fs::{File, OpenOptions};
@@ -9,6 +10,8 @@ use std::path::Path;
 use rustix::fs::{fadvise, Advice};
 use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
 
+use crate::workload::mount::MountFacts;
+
 /// Drop a file's clean pages from the page cache (works unprivileged, also in a container).
 pub fn evict(path: &Path) -> io::Result<()> {
     let file = File::open(path)?;
@@ -16,7 +19,14 @@ pub fn evict(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Pages of `path` resident in the page cache, and its total pages.
+/// Whether mincore can see the page cache of the filesystem holding `path`; false when that
+/// filesystem cannot be told (residency is then unknown, never 0%).
+pub fn page_cache_visible(path: &Path) -> bool {
+    MountFacts::of(path).is_ok_and(|m| m.page_cache_visible())
+}
+
+/// Pages of `path` resident in the page cache, and its total pages. Meaningful only where
+/// [`page_cache_visible`].
 pub fn residency(path: &Path) -> io::Result<(u64, u64)> {
     let file = File::open(path)?;
     let len = file.metadata()?.len() as usize;

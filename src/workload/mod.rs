@@ -4,14 +4,18 @@
 pub mod cache;
 pub(crate) mod check;
 pub mod dataset;
+pub mod fs_kind;
 pub mod kinds;
+pub mod mount;
 pub(crate) mod parse;
 pub mod read;
 pub mod rep;
 pub mod spec;
 pub mod timed;
 
+pub use fs_kind::FsKind;
 pub use kinds::Params;
+pub use mount::MountFacts;
 pub use read::{read_timed, read_to_len};
 pub use rep::{Measured, MetricResult, Rep, RepSpec, Role};
 pub use spec::{Phase, Workload};

@@ -1,5 +1,5 @@
 //! A dataset's cache phase: evicted (cold) or read once (warm), and the share of its pages
-//! the page cache holds.
+//! the page cache holds, where mincore can see it.
 
 use crate::error::{Error, Result};
 use crate::workload::cache;
@@ -10,8 +10,10 @@ use crate::workload::Phase;
 /// sample is checked.
 const RESIDENCY_SAMPLE: usize = 4096;
 
-/// Evict (cold) or read once (warm), then measure what fraction is cached.
-pub fn set_phase(dataset: &Dataset, phase: Phase) -> Result<f64> {
+/// Evict (cold) or read once (warm), then measure what fraction is cached: None where
+/// mincore cannot see the filesystem's cache (FUSE, virtiofs, 9p), so neither the eviction
+/// nor the warming is verified there.
+pub fn set_phase(dataset: &Dataset, phase: Phase) -> Result<Option<f64>> {
     let mut buf = cache::AlignedBuffer::new(1 << 20);
     for i in 0..dataset.sizes.len() {
         let path = dataset.path(i);
@@ -24,8 +26,12 @@ pub fn set_phase(dataset: &Dataset, phase: Phase) -> Result<f64> {
     residency(dataset)
 }
 
-/// The fraction of the dataset's pages in the page cache (of a sample of its files).
-pub fn residency(dataset: &Dataset) -> Result<f64> {
+/// The fraction of the dataset's pages in the page cache (of a sample of its files); None
+/// where mincore cannot see that cache.
+pub fn residency(dataset: &Dataset) -> Result<Option<f64>> {
+    if !cache::page_cache_visible(&dataset.dir) {
+        return Ok(None);
+    }
     let n = dataset.sizes.len();
     let step = n.div_ceil(RESIDENCY_SAMPLE).max(1);
     let (mut resident, mut total) = (0u64, 0u64);
@@ -35,11 +41,11 @@ pub fn residency(dataset: &Dataset) -> Result<f64> {
         resident += r;
         total += t;
     }
-    Ok(if total == 0 {
+    Ok(Some(if total == 0 {
         0.0
     } else {
         resident as f64 / total as f64
-    })
+    }))
 }
 
 /// Give every target's warm reps a page cache filled the same way: evicted, then read back

@@ -220,10 +220,10 @@ pub fn save_and_restore(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
     if spec.phase == Phase::Cold {
         cache::evict(&done).at(&done)?;
     }
-    let residency =
-        cache::residency(&done)
-            .ok()
-            .map(|(r, t)| if t == 0 { 0.0 } else { r as f64 / t as f64 });
+    let residency = cache::page_cache_visible(&done)
+        .then(|| cache::residency(&done).ok())
+        .flatten()
+        .map(|(r, t)| if t == 0 { 0.0 } else { r as f64 / t as f64 });
     let mut buf = AlignedBuffer::new(spec.chunk);
     buf.fill(1);
     let (restore_reads, restore_seconds) = restore(spec, &done, &mut buf, &mut hist)?;

@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::workload::fs_kind::{self, FsKind};
 
 /// The mount holding a path.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -13,6 +14,10 @@ pub struct MountFacts {
     pub fs_type: String,
     pub source: String,
     pub options: String,
+    /// The filesystem's kind, from its type name and (where the agent looked) its statfs
+    /// magic number; absent from files written before it was recorded.
+    #[serde(default)]
+    pub fs_kind: Option<FsKind>,
 }
 
 impl MountFacts {
@@ -32,8 +37,22 @@ impl MountFacts {
         let text = std::fs::read_to_string("/proc/self/mountinfo")
             .map_err(|e| Error::io("/proc/self/mountinfo", e))?;
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        MountFacts::from_mountinfo(&text, &canonical)
-            .ok_or_else(|| Error::Agent(format!("no mount holds {}", path.display())))
+        let mut facts = MountFacts::from_mountinfo(&text, &canonical)
+            .ok_or_else(|| Error::Agent(format!("no mount holds {}", path.display())))?;
+        let magic = fs_kind::magic_of(&canonical).ok();
+        facts.fs_kind = Some(FsKind::detect(&facts.fs_type, magic));
+        Ok(facts)
+    }
+
+    /// The filesystem's kind: as recorded, else from its type name alone.
+    pub fn kind(&self) -> FsKind {
+        self.fs_kind
+            .unwrap_or_else(|| FsKind::detect(&self.fs_type, None))
+    }
+
+    /// Whether mincore can see this mount's page cache (residency is unknown where not).
+    pub fn page_cache_visible(&self) -> bool {
+        self.kind().page_cache_visible()
     }
 }
 
@@ -58,6 +77,7 @@ fn parse_mountinfo_line(line: &str) -> Option<MountFacts> {
         options: format!("{mount_options} {super_options}")
             .trim()
             .to_string(),
+        fs_kind: Some(FsKind::detect(fs_type, None)),
     })
 }
 
@@ -91,5 +111,24 @@ mod tests {
         }
         let tmpfs = MountFacts::from_mountinfo(MOUNTINFO, Path::new("/mb")).unwrap();
         assert!(tmpfs.options.contains("size=1048576k"));
+        assert!(tmpfs.page_cache_visible());
+        let shared = MountFacts::from_mountinfo(MOUNTINFO, Path::new("/my dir/f")).unwrap();
+        assert_eq!(shared.fs_kind, Some(FsKind::Virtiofs));
+        assert!(!shared.page_cache_visible());
+    }
+
+    #[test]
+    fn a_mount_recorded_without_its_kind_is_judged_by_its_type_name() {
+        let old = r#"{"mount_point": "/mb", "fs_type": "9p", "source": "s", "options": "rw"}"#;
+        let m: MountFacts = serde_json::from_str(old).unwrap();
+        assert_eq!((m.fs_kind, m.kind()), (None, FsKind::NineP));
+        assert!(!m.page_cache_visible());
+    }
+
+    #[test]
+    fn the_agent_records_the_kind_of_a_real_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = MountFacts::of(dir.path()).unwrap();
+        assert!(m.fs_kind.is_some(), "{m:?}");
     }
 }

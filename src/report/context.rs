@@ -1,0 +1,208 @@
+//! The context a target's figures need: the speed of the CPU its agent ran on against the
+//! host's (a fixed CPU kernel), and whether its cache phase could be verified (mincore sees
+//! no page cache on FUSE, virtiofs, 9p). Read from env.json; used by report.md and the
+//! terminal summary.
+
+use std::fmt::Write as _;
+
+use crate::env::{Env, TargetFacts};
+use crate::measure::calibrate::{RUNS, SLOW_CPU};
+
+fn target<'a>(targets: &'a [TargetFacts], name: &str) -> Option<&'a TargetFacts> {
+    targets.iter().find(|t| t.target == name)
+}
+
+/// Whether mincore could not see the page cache of the target's mount: its cache phases are
+/// unverified and its residency unknown.
+pub fn residency_unverified(targets: &[TargetFacts], target_name: &str) -> bool {
+    target(targets, target_name)
+        .and_then(|t| t.mount.as_ref())
+        .is_some_and(|m| !m.page_cache_visible())
+}
+
+/// The targets whose CPU ran below `SLOW_CPU`× the host's, with their speed.
+pub fn slow_cpus(targets: &[TargetFacts]) -> Vec<(&str, f64)> {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let cpu = t.cpu.as_ref().filter(|c| c.slow())?;
+            Some((t.target.as_str(), cpu.speed))
+        })
+        .collect()
+}
+
+/// The targets whose residency is unknown, with their filesystem type.
+pub fn blind_mounts(targets: &[TargetFacts]) -> Vec<(&str, &str)> {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let mount = t.mount.as_ref().filter(|m| !m.page_cache_visible())?;
+            Some((t.target.as_str(), mount.fs_type.as_str()))
+        })
+        .collect()
+}
+
+/// One sentence on the targets whose CPU is emulated or throttled, if any.
+pub fn slow_cpu_warning(targets: &[TargetFacts]) -> Option<String> {
+    let slow = slow_cpus(targets);
+    if slow.is_empty() {
+        return None;
+    }
+    let list = join(slow.iter().map(|(t, speed)| format!("{t} ({speed:.2}×)")));
+    Some(format!(
+        "the CPU where {list} ran is below {SLOW_CPU}× the host's: emulated or throttled. Ratios to native include that slowdown, not only storage."
+    ))
+}
+
+/// One sentence on the targets whose cache phases are unverified, if any.
+pub fn unverified_note(targets: &[TargetFacts]) -> Option<String> {
+    let blind = blind_mounts(targets);
+    if blind.is_empty() {
+        return None;
+    }
+    let list = join(blind.iter().map(|(t, fs)| format!("{t} ({fs})")));
+    Some(format!(
+        "page cache residency is unknown on {list}: mincore cannot see that filesystem's cache, so cold and warm are unverified there."
+    ))
+}
+
+fn join(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
+
+/// The warning and the note, as report.md quotes, right before the ratios.
+pub(crate) fn warnings(md: &mut String, env: &Env) {
+    if let Some(w) = slow_cpu_warning(&env.targets) {
+        let _ = writeln!(md, "> **Warning:** {w}\n");
+    }
+    if let Some(n) = unverified_note(&env.targets) {
+        let _ = writeln!(md, "> **Unverified cache:** {n}\n");
+    }
+}
+
+/// One line per target: the CPU kernel's time there and its speed against the host.
+pub(crate) fn cpu_lines(md: &mut String, env: &Env) {
+    let calibrated: Vec<_> = env
+        .targets
+        .iter()
+        .filter_map(|t| Some((t, t.cpu.as_ref()?)))
+        .collect();
+    if calibrated.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "CPU speed where each target's agent ran (a fixed CPU kernel, best of {RUNS}; host {}; speed = host time / target time):\n",
+        seconds(calibrated[0].1.host_seconds)
+    );
+    for (t, cpu) in calibrated {
+        let verdict = if cpu.slow() {
+            format!("**{:.2}× the host: emulated or throttled**", cpu.speed)
+        } else {
+            format!("{:.2}× the host", cpu.speed)
+        };
+        let _ = writeln!(md, "- `{}`: {}, {verdict}", t.target, seconds(cpu.seconds));
+    }
+    md.push('\n');
+}
+
+/// The mounts table's cells: CPU speed and how residency was seen.
+pub(crate) fn cpu_cell(t: &TargetFacts) -> String {
+    t.cpu
+        .as_ref()
+        .map(|c| format!("{:.2}×", c.speed))
+        .unwrap_or_else(|| "?".into())
+}
+
+pub(crate) fn cache_cell(t: &TargetFacts) -> &'static str {
+    match &t.mount {
+        Some(m) if m.page_cache_visible() => "mincore",
+        Some(_) => "unknown",
+        None => "?",
+    }
+}
+
+/// A summary row's phase, marked where the cache state could not be verified.
+pub(crate) fn phase_label(env: &Env, target_name: &str, phase: &str) -> String {
+    if residency_unverified(&env.targets, target_name) {
+        format!("{phase} (unverified)")
+    } else {
+        phase.to_string()
+    }
+}
+
+/// A summary row's cached share: unknown where mincore is blind, never 0%.
+pub(crate) fn cached_label(env: &Env, target_name: &str, residency: Option<f64>) -> String {
+    if residency_unverified(&env.targets, target_name) {
+        return "unknown".into();
+    }
+    residency
+        .map(|r| format!("{:.0}%", r * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn seconds(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.1} ms", s * 1000.0)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::CpuFacts;
+    use crate::workload::MountFacts;
+
+    fn target(name: &str, fs_type: &str, cpu_seconds: f64) -> TargetFacts {
+        let mount = MountFacts {
+            fs_type: fs_type.into(),
+            ..MountFacts::default()
+        };
+        TargetFacts {
+            target: name.into(),
+            root: "/mb".into(),
+            mount: Some(mount),
+            container: None,
+            image: None,
+            volume: None,
+            cpu: CpuFacts::new(cpu_seconds, 0.1),
+        }
+    }
+
+    #[test]
+    fn a_vm_engines_bind_is_unverified_and_its_slow_cpu_named() {
+        let targets = [
+            target("native", "ext4", 0.1),
+            target("bind", "virtiofs", 1.6),
+            target("volume", "ext4", 1.5),
+            target("tmpfs", "tmpfs", 0.19),
+        ];
+        let unverified: Vec<_> = ["native", "bind", "volume", "tmpfs", "missing"]
+            .iter()
+            .map(|t| residency_unverified(&targets, t))
+            .collect();
+        assert_eq!(unverified, [false, true, false, false, false]);
+        assert_eq!(blind_mounts(&targets), [("bind", "virtiofs")]);
+        let slow: Vec<_> = slow_cpus(&targets).iter().map(|(t, _)| *t).collect();
+        assert_eq!(slow, ["bind", "volume"]);
+        let warning = slow_cpu_warning(&targets).unwrap();
+        assert!(
+            warning.contains("bind (0.06×), volume (0.07×)"),
+            "{warning}"
+        );
+        assert!(warning.contains("emulated or throttled"), "{warning}");
+        let note = unverified_note(&targets).unwrap();
+        assert!(note.contains("bind (virtiofs)"), "{note}");
+    }
+
+    #[test]
+    fn a_local_engine_needs_no_warning() {
+        let targets = [target("native", "ext4", 0.1), target("bind", "ext4", 0.1)];
+        assert_eq!(slow_cpu_warning(&targets), None);
+        assert_eq!(unverified_note(&targets), None);
+        assert_eq!(cache_cell(&targets[1]), "mincore");
+        assert_eq!(cpu_cell(&targets[1]), "1.00×");
+    }
+}
