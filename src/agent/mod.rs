@@ -2,6 +2,7 @@
 //! as JSON on stdout. Native runs it as a child process, containers through `exec`.
 
 mod mountinfo;
+mod statfs;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use crate::workload::{MetricResult, Rep};
 
 pub use crate::workload::{RepSpec, Role};
 pub use mountinfo::MountFacts;
+pub use statfs::{nearest_existing, FsSpace};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepResult {
