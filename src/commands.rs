@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use mountbench::agent::{self, MountFacts, PrepareSpec, RepSpec};
+use mountbench::agent::{self, FsSpace, MountFacts, PrepareSpec, RepSpec};
 use mountbench::analysis::Analysis;
 use mountbench::cancel::CancelToken;
 use mountbench::datadir::DataDir;
@@ -15,6 +15,7 @@ use mountbench::targets::cleanup;
 use mountbench::targets::engine::Engine;
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
+use crate::data_commands;
 
 pub fn dispatch(command: Command) -> Result<i32> {
     match command {
@@ -47,6 +48,7 @@ fn run(args: RunArgs) -> Result<i32> {
             drop_caches: false,
             progress: !args.quiet,
             cancel,
+            keep_free: args.keep_free,
         };
         return finish_run(run::resume(dir, options)?);
     }
@@ -67,6 +69,7 @@ fn run(args: RunArgs) -> Result<i32> {
         drop_caches: args.drop_caches,
         progress: !args.quiet,
         cancel,
+        keep_free: args.keep_free,
     };
     finish_run(run::run(plan, options)?)
 }
@@ -187,6 +190,8 @@ fn info(args: InfoArgs) -> Result<i32> {
             "data_dir": data_dir,
             "engine": engine.as_ref().ok().map(|e| &e.facts),
             "engine_error": engine.as_ref().err().map(|e| e.to_string()),
+            "datasets": data_commands::datasets_json(&data_dir)?,
+            "footprint": args.workload.as_deref().map(|w| data_commands::footprint_json(w, args.scale)).transpose()?,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(0);
@@ -229,10 +234,17 @@ fn info(args: InfoArgs) -> Result<i32> {
         }
         Err(e) => println!("engine      not reachable: {e}"),
     }
+    data_commands::print_datasets(&data_dir)?;
+    if let Some(path) = &args.workload {
+        data_commands::print_footprint(path, args.scale)?;
+    }
     Ok(0)
 }
 
 fn clean(args: CleanArgs) -> Result<i32> {
+    if args.datasets {
+        return data_commands::clean_datasets(&args);
+    }
     let engine = Engine::connect()?;
     let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
     for c in &cleaned.containers {
@@ -264,6 +276,9 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
         }
         AgentCommand::Mountinfo { path } => {
             println!("{}", serde_json::to_string(&MountFacts::of(&path)?)?);
+        }
+        AgentCommand::Statfs { path } => {
+            println!("{}", serde_json::to_string(&FsSpace::of(&path)?)?);
         }
         AgentCommand::Libs => {
             for lib in agent::loaded_libraries()? {

@@ -42,12 +42,12 @@ impl FsSpace {
         })
     }
 
-    /// "/ (ext4)", or the path when mountinfo had no answer.
+    /// "ext4 on /", or the path when mountinfo had no answer.
     pub fn describe(&self) -> String {
         if self.mount_point.is_empty() {
             return self.path.display().to_string();
         }
-        format!("{} ({})", self.mount_point, self.fs_type)
+        format!("{} on {}", self.fs_type, self.mount_point)
     }
 }
 
@@ -75,7 +75,10 @@ mod tests {
         let cases = [
             (tmp.path().to_path_buf(), tmp.path().to_path_buf()),
             (tmp.path().join("a/b/c"), tmp.path().to_path_buf()),
-            (PathBuf::from("/nonexistent-mountbench/x"), PathBuf::from("/")),
+            (
+                PathBuf::from("/nonexistent-mountbench/x"),
+                PathBuf::from("/"),
+            ),
         ];
         for (asked, measured) in cases {
             assert_eq!(nearest_existing(&asked), measured, "{}", asked.display());

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 
-use crate::agent::{MountFacts, PrepareSpec, RepResult, RepSpec, Role};
+use crate::agent::{FsSpace, MountFacts, PrepareSpec, RepResult, RepSpec, Role};
 use crate::env::TargetFacts;
 use crate::error::{one_line, Error, Result};
 use crate::targets::spec::TargetSpec;
@@ -155,6 +155,17 @@ impl Target {
         let facts: MountFacts = parse_output(&out)?;
         self.mount = Some(facts.clone());
         Ok(facts)
+    }
+
+    /// Size and free space of the filesystem where datasets go, as the agent sees it.
+    pub fn space(&mut self) -> Result<FsSpace> {
+        let args = vec![
+            "agent".into(),
+            "statfs".into(),
+            "--path".into(),
+            self.host.prep_root().display().to_string(),
+        ];
+        parse_output(&self.host.exec(&args)?)
     }
 
     pub fn facts(&self) -> TargetFacts {

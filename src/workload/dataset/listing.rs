@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, IoContext, Result};
+use crate::workload::dataset::datasets_dir;
 use crate::workload::dataset::partial::{is_dataset_id, partial_id, try_lock};
 use crate::workload::dataset::store::{read_manifest, LAST_USE};
-use crate::workload::dataset::datasets_dir;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ListedState {

@@ -92,7 +92,11 @@ mod tests {
         let cases = [
             ("shards-0123456789abcdef", true, None),
             ("small-files-0123456789abcdef", true, None),
-            (".partial-shards-0123456789abcdef", false, Some("shards-0123456789abcdef")),
+            (
+                ".partial-shards-0123456789abcdef",
+                false,
+                Some("shards-0123456789abcdef"),
+            ),
             (".partial-thesis", false, None),
             ("shards-0123", false, None),
             ("photos-0123456789abcdef", false, None),
