@@ -62,7 +62,7 @@ impl DataDir {
         if !marker.is_file() {
             fs::write(
                 &marker,
-                "This folder is managed by mountbench; `mountbench clean --data` removes it.\n",
+                "This folder is managed by mountbench; `mountbench clean --datasets` removes its datasets.\n",
             )
             .at(&marker)?;
         }

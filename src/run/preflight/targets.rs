@@ -40,7 +40,7 @@ impl Session {
         if let Some(memory) = engine_memory.filter(|m| *m > 0) {
             memory::check_machine(&self.plan, &needs, memory as u64, "the engine")?;
         }
-        let mut entries = host_entries(&needs, &self.data.path)?;
+        let mut entries = Vec::new();
         for spec in self.plan.targets.clone() {
             let dedicated = match spec.kind {
                 TargetKind::VolumeOpts => memory::tmpfs_volume(&self.plan),
@@ -65,6 +65,18 @@ impl Session {
                 dedicated,
                 what,
             });
+        }
+        // The data dir was checked alone before anything was created; it counts again
+        // only where it shares a filesystem with the engine's storage.
+        let mut host = host_entries(&needs, &self.data.path)?;
+        host.retain(|h| {
+            entries
+                .iter()
+                .any(|e| !e.dedicated && e.space.geometry == h.space.geometry)
+        });
+        entries.extend(host);
+        if entries.is_empty() {
+            return Ok(());
         }
         space::check(entries, keep_free(&self.plan, self.options.keep_free))
     }
