@@ -98,10 +98,16 @@ impl Session {
     pub fn open(plan: Plan, options: RunOptions) -> Result<Session> {
         let keep = preflight::keep_free(&plan, options.keep_free);
         preflight::check_host(&plan, &options.data_dir, keep)?;
+        let new_data_dir = !options.data_dir.exists();
         let mut start = Start::fresh(&plan, &options, connect_if_needed)?;
         let hosts = real_hosts(&plan, &options, &mut start);
         let mut session = Session::new(plan, options, start, hosts);
-        session.preflight_targets()?;
+        if let Err(e) = session.preflight_targets() {
+            if new_data_dir {
+                session.data.remove_if_empty();
+            }
+            return Err(e);
+        }
         Ok(session)
     }
 

@@ -156,88 +156,28 @@ mod tests {
         }
     }
 
-    #[test]
-    fn needs_plus_what_stays_free_against_free_space() {
+    /// (case, what the plan puts where, what stays free, whether it fits)
+    #[rustfmt::skip]
+    fn cases() -> Vec<(&'static str, Vec<Entry>, KeepFree, bool)> {
         let volume = Storage::Target(TargetSpec::new(TargetKind::Volume));
         let tmpfs = Storage::Target(TargetSpec::new(TargetKind::VolumeOpts));
         let host = Storage::HostRoot;
-        let cases: Vec<(&str, Vec<Entry>, KeepFree, bool)> = vec![
-            (
-                "fits with 1GiB kept",
-                vec![entry(host, 8 * GIB, 100 * GIB, 14 * GIB, 1, false)],
-                KeepFree::Default,
-                true,
-            ),
-            (
-                "5% of a large disk kept",
-                vec![entry(host, 8 * GIB, 1000 * GIB, 50 * GIB, 1, false)],
-                KeepFree::Default,
-                false,
-            ),
-            (
-                "free less 100MiB",
-                vec![entry(
-                    host,
-                    10 * GIB - (100 << 20),
-                    100 * GIB,
-                    10 * GIB,
-                    1,
-                    false,
-                )],
-                KeepFree::Default,
-                false,
-            ),
-            (
-                "same but nothing kept",
-                vec![entry(
-                    host,
-                    10 * GIB - (100 << 20),
-                    100 * GIB,
-                    10 * GIB,
-                    1,
-                    false,
-                )],
-                KeepFree::Bytes(0),
-                true,
-            ),
-            (
-                "more than u64 counts",
-                vec![entry(host, u64::MAX, 100 * GIB, 50 * GIB, 1, false)],
-                KeepFree::Bytes(0),
-                false,
-            ),
-            (
-                "one disk for host and volume adds up",
-                vec![
-                    entry(host, 6 * GIB, 100 * GIB, 12 * GIB, 1, false),
-                    entry(volume, 6 * GIB, 100 * GIB, 12 * GIB, 1, false),
-                ],
-                KeepFree::Default,
-                false,
-            ),
-            (
-                "two disks do not",
-                vec![
-                    entry(host, 6 * GIB, 100 * GIB, 12 * GIB, 1, false),
-                    entry(volume, 6 * GIB, 100 * GIB, 12 * GIB, 2, false),
-                ],
-                KeepFree::Default,
-                true,
-            ),
-            (
-                "a tmpfs of its own keeps nothing",
-                vec![entry(tmpfs, 16 << 20, 16 << 20, 16 << 20, 3, true)],
-                KeepFree::Default,
-                true,
-            ),
-            (
-                "a tmpfs too small",
-                vec![entry(tmpfs, 64 << 20, 16 << 20, 16 << 20, 3, true)],
-                KeepFree::Default,
-                false,
-            ),
-        ];
-        for (name, entries, keep, fits) in cases {
+        vec![
+            ("fits with 1GiB kept", vec![entry(host, 8 * GIB, 100 * GIB, 14 * GIB, 1, false)], KeepFree::Default, true),
+            ("5% of a large disk kept", vec![entry(host, 8 * GIB, 1000 * GIB, 50 * GIB, 1, false)], KeepFree::Default, false),
+            ("free less 100MiB", vec![entry(host, 10 * GIB - (100 << 20), 100 * GIB, 10 * GIB, 1, false)], KeepFree::Default, false),
+            ("same but nothing kept", vec![entry(host, 10 * GIB - (100 << 20), 100 * GIB, 10 * GIB, 1, false)], KeepFree::Bytes(0), true),
+            ("more than u64 counts", vec![entry(host, u64::MAX, 100 * GIB, 50 * GIB, 1, false)], KeepFree::Bytes(0), false),
+            ("one disk for host and volume adds up", vec![entry(host, 6 * GIB, 100 * GIB, 12 * GIB, 1, false), entry(volume, 6 * GIB, 100 * GIB, 12 * GIB, 1, false)], KeepFree::Default, false),
+            ("two disks do not", vec![entry(host, 6 * GIB, 100 * GIB, 12 * GIB, 1, false), entry(volume, 6 * GIB, 100 * GIB, 12 * GIB, 2, false)], KeepFree::Default, true),
+            ("a tmpfs of its own keeps nothing", vec![entry(tmpfs, 16 << 20, 16 << 20, 16 << 20, 3, true)], KeepFree::Default, true),
+            ("a tmpfs too small", vec![entry(tmpfs, 64 << 20, 16 << 20, 16 << 20, 3, true)], KeepFree::Default, false),
+        ]
+    }
+
+    #[test]
+    fn needs_plus_what_stays_free_against_free_space() {
+        for (name, entries, keep, fits) in cases() {
             let got = check(entries, keep);
             assert_eq!(got.is_ok(), fits, "{name}: {got:?}");
             if let Err(e) = got {
