@@ -63,6 +63,7 @@ fn mounts(c: &mut Criterion) {
         drop_caches: false,
         progress: false,
         cancel: Default::default(),
+        keep_free: None,
     };
     let session = RefCell::new(Session::open(plan, options).unwrap_or_else(|e| panic!("{e}")));
     let mut workloads: Vec<String> = Vec::new();

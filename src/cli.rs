@@ -1,6 +1,8 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use mountbench::duration::HumanDuration;
+use mountbench::size::ByteSize;
 use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::spec::TargetSpec;
 
@@ -9,7 +11,7 @@ use mountbench::targets::spec::TargetSpec;
     name = "mountbench",
     version,
     about = "How fast is ML-style I/O inside Docker on bind mounts, named volumes and tmpfs, against the bare host?",
-    after_help = "Examples:\n  mountbench run -w workloads/quick.toml --targets native,bind,volume,tmpfs --reps 5\n  mountbench report results/linux-box/20261123-101500-ab12 results/macbook/20261123-111500-cd34 --out compare\n  mountbench info\n  mountbench clean"
+    after_help = "Examples:\n  mountbench run -w workloads/quick.toml --targets native,bind,volume,tmpfs --reps 5\n  mountbench report results/linux-box/20261123-101500-ab12 results/macbook/20261123-111500-cd34 --out compare\n  mountbench info -w workloads/quick.toml\n  mountbench clean\n  mountbench clean --datasets --older-than 30d"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -33,7 +35,8 @@ pub enum Command {
         after_help = "Examples:\n  mountbench info\n  mountbench info --engine here=unix:///var/run/docker.sock --engine vm=tcp://127.0.0.1:23750\n  mountbench info --engine mac=desktop-linux --json"
     )]
     Info(InfoArgs),
-    /// Remove leftover containers and volumes labelled io.mountbench.run (nothing unlabelled).
+    /// Remove leftover containers and volumes labelled io.mountbench.run (nothing unlabelled),
+    /// or with --datasets the datasets in the data dir.
     Clean(CleanArgs),
     /// The workload engine itself (run by mountbench natively and inside containers).
     #[command(hide = true)]
@@ -77,6 +80,11 @@ pub struct RunArgs {
     /// Also drop the host page cache before cold reps (Linux, root).
     #[arg(long)]
     pub drop_caches: bool,
+    /// Space kept free on the filesystems datasets, checkpoints and backups land on (e.g.
+    /// 20GiB, or 0); default: the file's [run] keep_free, else 5% of the filesystem and at
+    /// least 1GiB. A run that would leave less is refused before it writes anything.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub keep_free: Option<ByteSize>,
     /// No progress output.
     #[arg(short, long)]
     pub quiet: bool,
@@ -105,6 +113,12 @@ pub struct InfoArgs {
     /// local socket.
     #[arg(long = "engine", value_name = "NAME=ENDPOINT")]
     pub engines: Vec<EngineArg>,
+    /// Also print the space this workload file needs where (its [run] targets).
+    #[arg(short, long, value_name = "FILE")]
+    pub workload: Option<PathBuf>,
+    /// With --workload: the footprint at this --scale.
+    #[arg(long, requires = "workload")]
+    pub scale: Option<f64>,
     /// Print everything as JSON.
     #[arg(long)]
     pub json: bool,
@@ -118,6 +132,15 @@ pub struct CleanArgs {
     /// Also remove the cached agent images (labelled io.mountbench=agent).
     #[arg(long)]
     pub images: bool,
+    /// Remove the datasets in the data dir instead (only mountbench's, checked against
+    /// their manifests; those a run is using stay). The engine is not touched.
+    #[arg(long, conflicts_with_all = ["run", "images"])]
+    pub datasets: bool,
+    /// With --datasets: only those not used for this long (e.g. 30d, 12h).
+    #[arg(long, value_name = "DURATION", requires = "datasets", value_parser = parse_duration)]
+    pub older_than: Option<HumanDuration>,
+    #[arg(long, env = "MOUNTBENCH_DATA")]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,6 +162,11 @@ pub enum AgentCommand {
     },
     /// Time a fixed CPU kernel (best of 3) and print it as JSON.
     Calibrate,
+    /// Print the size and free space of the filesystem holding PATH as JSON.
+    Statfs {
+        #[arg(long)]
+        path: PathBuf,
+    },
     /// Print the shared libraries this binary loads, one a line.
     Libs,
     /// Print the checksum of a file (the shared-folder probe reads its marker with it).
@@ -148,4 +176,12 @@ pub enum AgentCommand {
     },
     /// Sleep until killed (the long-lived container's main process).
     Idle,
+}
+
+fn parse_size(text: &str) -> Result<ByteSize, String> {
+    ByteSize::parse(text)
+}
+
+fn parse_duration(text: &str) -> Result<HumanDuration, String> {
+    HumanDuration::parse(text)
 }

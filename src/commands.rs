@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use mountbench::agent::{self, MountFacts, PrepareSpec, RepSpec};
+use mountbench::agent::{self, FsSpace, MountFacts, PrepareSpec, RepSpec};
 use mountbench::analysis::Analysis;
 use mountbench::cancel::CancelToken;
 use mountbench::datadir::DataDir;
@@ -21,6 +21,7 @@ use mountbench::targets::engine_error::EngineError;
 use mountbench::targets::{cleanup, shared_folder};
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
+use crate::data_commands;
 
 pub fn dispatch(command: Command) -> Result<i32> {
     match command {
@@ -53,6 +54,7 @@ fn run(args: RunArgs) -> Result<i32> {
             drop_caches: false,
             progress: !args.quiet,
             cancel,
+            keep_free: args.keep_free,
         };
         return finish_run(run::resume(dir, options)?);
     }
@@ -73,6 +75,7 @@ fn run(args: RunArgs) -> Result<i32> {
         drop_caches: args.drop_caches,
         progress: !args.quiet,
         cancel,
+        keep_free: args.keep_free,
     };
     finish_run(run::run(plan, options)?)
 }
@@ -217,6 +220,8 @@ fn info(args: InfoArgs) -> Result<i32> {
             "engine": first.and_then(|e| e.engine.as_ref().ok()).map(|e| &e.facts),
             "engine_error": first.and_then(|e| e.engine.as_ref().err()).map(|e| e.to_string()),
             "engines": described,
+            "datasets": data_commands::datasets_json(&data_dir)?,
+            "footprint": args.workload.as_deref().map(|w| data_commands::footprint_json(w, args.scale)).transpose()?,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
         return Ok(0);
@@ -238,6 +243,10 @@ fn info(args: InfoArgs) -> Result<i32> {
     println!("data dir    {} — {fs}", data_dir.display());
     for engine in &engines {
         engine.print();
+    }
+    data_commands::print_datasets(&data_dir)?;
+    if let Some(path) = &args.workload {
+        data_commands::print_footprint(path, args.scale)?;
     }
     Ok(0)
 }
@@ -330,6 +339,9 @@ impl EngineInfo {
 }
 
 fn clean(args: CleanArgs) -> Result<i32> {
+    if args.datasets {
+        return data_commands::clean_datasets(&args);
+    }
     let engine = Engine::connect_default().map_err(mountbench::Error::from)?;
     let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
     for c in &cleaned.containers {
@@ -368,6 +380,9 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
         }
         AgentCommand::Calibrate => {
             println!("{}", serde_json::to_string(&agent::calibrate())?);
+        }
+        AgentCommand::Statfs { path } => {
+            println!("{}", serde_json::to_string(&FsSpace::of(&path)?)?);
         }
         AgentCommand::Libs => {
             for lib in agent::loaded_libraries()? {

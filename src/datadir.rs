@@ -62,12 +62,31 @@ impl DataDir {
         if !marker.is_file() {
             fs::write(
                 &marker,
-                "This folder is managed by mountbench; `mountbench clean --data` removes it.\n",
+                "This folder is managed by mountbench; `mountbench clean --datasets` removes its datasets.\n",
             )
             .at(&marker)?;
         }
         let path = path.canonicalize().at(path)?;
         Ok(DataDir { path })
+    }
+
+    /// Undo `open` of a data dir that did not exist before: its empty folders and its
+    /// marker go, and the folder itself if nothing else is in it. Anything else stays.
+    pub fn remove_if_empty(&self) {
+        for dir in [self.host_root(), self.backup_root()] {
+            let _ = fs::remove_dir(dir);
+        }
+        let only_marker = fs::read_dir(&self.path)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .all(|e| e.file_name().to_str() == Some(MARKER))
+            })
+            .unwrap_or(false);
+        if only_marker {
+            let _ = fs::remove_file(self.path.join(MARKER));
+            let _ = fs::remove_dir(&self.path);
+        }
     }
 
     /// Storage root of the `native` target, bind-mounted by the `bind` target.
@@ -104,5 +123,31 @@ mod tests {
         let err = DataDir::check(&link).unwrap_err().to_string();
         assert!(err.contains("symbolic link"), "{err}");
         assert_eq!(DataDir::open(&link).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn an_unused_new_data_dir_is_removed_and_a_used_one_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        // (file written after open, data dir left)
+        let cases = [
+            (None, false),
+            (Some("host/datasets/x"), true),
+            (Some("notes"), true),
+        ];
+        for (i, (written, stays)) in cases.into_iter().enumerate() {
+            let dd = DataDir::open(&tmp.path().join(i.to_string())).unwrap();
+            fs::create_dir_all(dd.host_root()).unwrap();
+            fs::create_dir_all(dd.backup_root()).unwrap();
+            if let Some(rel) = written {
+                let path = dd.path.join(rel);
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(&path, "x").unwrap();
+            }
+            dd.remove_if_empty();
+            assert_eq!(dd.path.exists(), stays, "{written:?}");
+            if let Some(rel) = written {
+                assert!(dd.path.join(rel).exists());
+            }
+        }
     }
 }

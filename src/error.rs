@@ -16,6 +16,9 @@ pub enum Error {
     Docker(String),
     #[error("agent: {0}")]
     Agent(String),
+    /// A dataset that could not be generated; every rep that reads it fails with this.
+    #[error("dataset {0}")]
+    Dataset(String),
     #[error("report: {0}")]
     Report(String),
 }

@@ -1,5 +1,6 @@
 mod cli;
 mod commands;
+mod data_commands;
 
 use clap::error::ErrorKind;
 use clap::Parser;

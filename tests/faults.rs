@@ -304,10 +304,10 @@ fn a_full_tmpfs_volume_fails_its_rep_with_enospc() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    // A 2 MiB tmpfs volume cannot take a 3 MiB checkpoint; the tmpfs preflight only knows
-    // the `tmpfs` target's size, so the agent meets ENOSPC for real.
+    // The preflight counts bytes: a 2 MiB tmpfs volume holds the metadata storm's 400 KiB,
+    // but with 16 inodes it cannot take its 100 files, so the agent meets ENOSPC for real.
     let text = format!(
-        "{TINY}\n[targets.volume-opts]\ndriver_opts = {{ type = \"tmpfs\", device = \"tmpfs\", o = \"size=2m\" }}\n"
+        "{TINY}\n[[workload]]\nkind = \"metadata\"\nname = \"meta\"\ndirs = 1\nfiles_per_dir = 100\n[targets.volume-opts]\ndriver_opts = {{ type = \"tmpfs\", device = \"tmpfs\", o = \"size=2m,nr_inodes=16\" }}\n"
     );
     let workload = write_workload(tmp.path(), &text);
     let out = tmp.path().join("out");
@@ -321,7 +321,7 @@ fn a_full_tmpfs_volume_fails_its_rep_with_enospc() {
             "--targets",
             "native,volume-opts",
             "--only",
-            "ckpt",
+            "meta",
         ],
     );
     let (code, stderr) = finish(child);

@@ -49,24 +49,27 @@ proc_pgid() {
   read -ra f <<< "$(stat_fields "$1")" && ((${#f[@]} > 2)) || return 1
   echo "${f[2]}"                            # field 5 of stat
 }
-# True when the process recorded in file $1 ("PID STARTTIME") is still that process.
+# True when the process recorded in file $1 ("PID STARTTIME") is still that process and has
+# not exited: the service is reparented to pid 1 when this script ends, and a zombie stays in
+# /proc (state Z) until pid 1 reaps it, which here can take a while.
 recorded_alive() {
-  local pid start now
+  local pid start
+  local -a f
   [[ -f $1 ]] || return 1
   read -r pid start < "$1" || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  now=$(proc_starttime "$pid") || return 1
-  [[ $now == "$start" ]]
+  read -ra f <<< "$(stat_fields "$pid")" && ((${#f[@]} > 19)) || return 1
+  [[ ${f[19]} == "$start" && ${f[0]} != [ZX] ]]
 }
 recorded_pid() { local pid _; read -r pid _ < "$1"; echo "$pid"; }
-# Live members of process group $1 (the service leads its own group: setsid).
+# Live (not zombie) members of process group $1 (the service leads its own group: setsid).
 group_members() {
   local d pid
   local -a f
   for d in /proc/[0-9]*; do
     pid=${d#/proc/}
     read -ra f <<< "$(stat_fields "$pid")" || continue
-    [[ ${f[2]:-} == "$1" ]] && echo "$pid"
+    [[ ${f[2]:-} == "$1" && ${f[0]:-} != [ZX] ]] && echo "$pid"
   done
   return 0
 }

@@ -1,6 +1,8 @@
 //! The agent: one rep of a workload, specified in JSON, measured in this process and reported
 //! as JSON on stdout. Native runs it as a child process, containers through `exec`.
 
+mod statfs;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -14,6 +16,7 @@ use crate::workload::{MetricResult, Rep};
 
 pub use crate::measure::calibrate::{calibrate, CpuCalibration};
 pub use crate::workload::{MountFacts, RepSpec, Role};
+pub use statfs::{nearest_existing, FsSpace};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepResult {

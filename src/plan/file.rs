@@ -8,6 +8,7 @@ use toml::de::{DeTable, DeValue, Deserializer};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::size::ByteSize;
 use crate::targets::settings::{check_driver_opts, TargetSettings};
 use crate::targets::spec::{TargetKind, TargetSpec};
 use crate::workload::parse::{self, Source};
@@ -25,6 +26,10 @@ pub struct RunSettings {
     pub seed: u64,
     #[serde(default = "default_targets")]
     pub targets: Vec<TargetSpec>,
+    /// Bytes kept free on the filesystems datasets, checkpoints and backups land on (the
+    /// data dir's, the engine's); default 5% of the filesystem, at least 1GiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_free: Option<ByteSize>,
 }
 
 fn default_reps() -> u32 {
@@ -47,6 +52,7 @@ impl Default for RunSettings {
             warmup: default_warmup(),
             seed: default_seed(),
             targets: default_targets(),
+            keep_free: None,
         }
     }
 }

@@ -6,9 +6,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::cell::CellKey;
 use crate::error::{Error, Result};
-use crate::size::ByteSize;
 use crate::targets::spec::{TargetKind, TargetSpec};
-use crate::workload::dataset::DatasetSpec;
 use crate::workload::{Phase, Workload};
 
 pub mod file;
@@ -98,7 +96,7 @@ impl Plan {
             return Err(Error::input("--reps", "must be at least 1"));
         }
         let (cells, skipped) = cells(&file, &targets, overrides.workloads.as_deref())?;
-        let plan = Plan {
+        Ok(Plan {
             cells,
             targets,
             reps,
@@ -108,62 +106,7 @@ impl Plan {
             only: overrides.workloads.clone(),
             scale: overrides.scale,
             file,
-        };
-        plan.check_tmpfs()?;
-        Ok(plan)
-    }
-
-    /// Datasets and checkpoints of every workload live in the one tmpfs at once.
-    fn check_tmpfs(&self) -> Result<()> {
-        if !self.targets.iter().any(|t| t.kind == TargetKind::Tmpfs) {
-            return Ok(());
-        }
-        // A dataset read by several workloads is on the tmpfs once.
-        let mut datasets = std::collections::BTreeMap::new();
-        let mut written = 0;
-        for w in self.workloads_on(TargetKind::Tmpfs) {
-            let all = w.params.footprint();
-            match DatasetSpec::of(w) {
-                Some(ds) => {
-                    let data = w.params.dataset_footprint();
-                    datasets.insert(ds.id(), data);
-                    written += all.saturating_sub(data);
-                }
-                None => written += all,
-            }
-        }
-        let need = written + datasets.values().sum::<u64>();
-        let size = self.file.targets.tmpfs.size;
-        let place = format!("{}: [targets.tmpfs] size", self.file.path.display());
-        if need > size.0 {
-            return Err(Error::input(
-                place,
-                format!("{size} cannot hold the {} the workloads need on tmpfs; raise it or shrink the datasets", ByteSize(need)),
-            ));
-        }
-        let memory = self.file.targets.container.memory;
-        if size.0 + (256 << 20) > memory.0 {
-            return Err(Error::input(
-                place,
-                format!("{size} plus 256MiB headroom exceeds the container memory limit {memory} (tmpfs pages count against it); raise [targets.container] memory"),
-            ));
-        }
-        Ok(())
-    }
-
-    fn workloads_on(&self, kind: TargetKind) -> impl Iterator<Item = &Workload> {
-        let mut seen = Vec::new();
-        self.cells
-            .iter()
-            .filter(move |c| c.target.kind == kind)
-            .filter_map(move |c| {
-                if seen.contains(&c.workload.name) {
-                    None
-                } else {
-                    seen.push(c.workload.name.clone());
-                    Some(&c.workload)
-                }
-            })
+        })
     }
 
     /// Warm-up rounds first, then measured rounds; each round runs every cell once, in an
@@ -291,19 +234,6 @@ chunk_size = "1MiB"
             steps[8..16].iter().map(|s| s.cell).collect::<Vec<_>>(),
             steps[16..24].iter().map(|s| s.cell).collect::<Vec<_>>(),
             "rounds are shuffled differently"
-        );
-    }
-
-    #[test]
-    fn refuses_datasets_larger_than_the_tmpfs() {
-        let text = FILE.replace("size = \"64MiB\"", "size = \"4MiB\"");
-        let file = WorkloadFile::parse(Path::new("t.toml"), &text).unwrap();
-        let err = Plan::new(file, &Overrides::default())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("[targets.tmpfs] size") && err.contains("cannot hold"),
-            "{err}"
         );
     }
 

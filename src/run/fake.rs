@@ -36,6 +36,8 @@ pub(super) struct Log {
     /// Every rep run, on which target.
     pub(super) reps: Vec<TargetSpec>,
     pub(super) teardowns: Vec<TargetSpec>,
+    /// Datasets prepared (or failed to), on which target.
+    pub(super) prepares: Vec<TargetSpec>,
 }
 
 /// The factory: its script names reps by their number among all reps it served (from 1).
@@ -43,6 +45,10 @@ pub(super) struct Log {
 pub(super) struct FakeHosts {
     script: Arc<BTreeMap<usize, Act>>,
     log: Arc<Mutex<Log>>,
+    /// Free bytes `statfs` answers (the size is twice that); plenty when None.
+    free: Option<u64>,
+    /// Every `prepare` fails like a full disk.
+    prepare_fails: bool,
 }
 
 impl FakeHosts {
@@ -50,7 +56,21 @@ impl FakeHosts {
         FakeHosts {
             script: Arc::new(script.into_iter().collect()),
             log: Arc::default(),
+            free: None,
+            prepare_fails: false,
         }
+    }
+
+    /// Targets whose filesystem has `free` bytes free.
+    pub(super) fn with_free(mut self, free: u64) -> FakeHosts {
+        self.free = Some(free);
+        self
+    }
+
+    /// Targets where no dataset can be generated.
+    pub(super) fn failing_prepare(mut self) -> FakeHosts {
+        self.prepare_fails = true;
+        self
     }
 
     pub(super) fn log(&self) -> MutexGuard<'_, Log> {
@@ -132,8 +152,22 @@ impl AgentHost for FakeHost {
                     json!({"seconds": seconds, "runs": [seconds], "checksum": 1}),
                 ))
             }
+            Some("statfs") => {
+                let free = self.hosts.free.unwrap_or(1 << 50);
+                Ok(answer(json!({
+                    "path": "/fake", "size": 2 * free, "free": free, "geometry": [4096, 7, 7],
+                    "mount_point": "/fake", "fs_type": "fakefs",
+                })))
+            }
             Some("prepare") => {
                 let spec: PrepareSpec = serde_json::from_str(spec).map_err(bad)?;
+                self.hosts.log().prepares.push(self.spec);
+                if self.hosts.prepare_fails {
+                    return Ok(exited(
+                        1,
+                        "writing shard-00001.bin: No space left on device",
+                    ));
+                }
                 Ok(answer(json!({
                     "id": spec.dataset.id(), "files": 2, "bytes": 2 << 20,
                     "reused": false, "seconds": 0.1, "mib_s": 20.0,

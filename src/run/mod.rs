@@ -5,6 +5,7 @@
 mod fake;
 mod out_dir;
 mod pool;
+pub mod preflight;
 mod progress;
 mod record;
 mod resume;
@@ -12,7 +13,7 @@ mod start;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::agent::{RepSpec, Role};
@@ -24,9 +25,10 @@ use crate::error::{Error, IoContext, Result};
 use crate::export;
 use crate::plan::{Plan, Step};
 use crate::results::Results;
+use crate::size::ByteSize;
 use crate::targets::hosts::{HostFactory, Hosts};
 use crate::targets::spec::{TargetKind, TargetSpec};
-use crate::workload::dataset::DatasetSpec;
+use crate::workload::dataset::{self, DatasetSpec};
 use crate::workload::{cache, Phase};
 use out_dir::OutDir;
 use pool::Pool;
@@ -48,6 +50,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Cancelled (Ctrl-C, SIGTERM): the run stops after the rep in flight, which is stopped.
     pub cancel: CancelToken,
+    /// `--keep-free`: bytes kept free where datasets go, over the file's `[run] keep_free`.
+    pub keep_free: Option<ByteSize>,
 }
 
 pub struct RunSummary {
@@ -83,22 +87,39 @@ pub struct Session {
     seq: u64,
     /// Steps already recorded as successful (a resumed run).
     done: BTreeSet<StepKey>,
+    /// Datasets that failed to generate, by target and id, with why: their reps fail at
+    /// once with that error instead of generating again.
+    failed_datasets: BTreeMap<(TargetSpec, String), String>,
 }
 
 impl Session {
     /// Check everything the user gave before creating anything, then connect the engine
     /// (when a container target is planned) and collect the environment.
     pub fn open(plan: Plan, options: RunOptions) -> Result<Session> {
+        let keep = preflight::keep_free(&plan, options.keep_free);
+        preflight::check_host(&plan, &options.data_dir, keep)?;
+        let new_data_dir = !options.data_dir.exists();
         let mut start = Start::fresh(&plan, &options, connect_if_needed)?;
         let hosts = real_hosts(&plan, &options, &mut start);
-        Ok(Session::new(plan, options, start, hosts))
+        let mut session = Session::new(plan, options, start, hosts);
+        if let Err(e) = session.preflight_targets() {
+            if new_data_dir {
+                session.data.remove_if_empty();
+            }
+            return Err(e);
+        }
+        Ok(session)
     }
 
     /// Reopen an interrupted run's folder with the plan it was started with.
     pub fn resume(dir: &Path, mut options: RunOptions) -> Result<Session> {
         let (plan, mut start) = Start::resume(dir, &mut options, connect_if_needed)?;
+        let keep = preflight::keep_free(&plan, options.keep_free);
+        preflight::check_host(&plan, &options.data_dir, keep)?;
         let hosts = real_hosts(&plan, &options, &mut start);
-        Ok(Session::new(plan, options, start, hosts))
+        let mut session = Session::new(plan, options, start, hosts);
+        session.preflight_targets()?;
+        Ok(session)
     }
 
     pub(crate) fn new(
@@ -118,6 +139,7 @@ impl Session {
             pool: Pool::new(hosts),
             seq: start.seq,
             done: start.done,
+            failed_datasets: BTreeMap::new(),
         }
     }
 
@@ -214,13 +236,22 @@ impl Session {
         t.run_rep(&rep)
     }
 
-    /// Generate or reuse a dataset on a target, once per run; recorded in env.json.
+    /// Generate or reuse a dataset on a target, once per run; recorded in env.json. A
+    /// dataset that failed to generate fails every later rep that reads it with the same
+    /// error, without generating again (unless its container died meanwhile).
     fn prepare(&mut self, target: TargetSpec, dataset: &DatasetSpec) -> Result<()> {
+        let key = (target, dataset.id());
+        if let Some(why) = self.failed_datasets.get(&key) {
+            return Err(Error::Dataset(why.clone()));
+        }
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
-        let Some(report) = self.pool.get(target)?.prepare_dataset(dataset, threads)? else {
-            return Ok(());
+        let prepared = self.pool.get(target)?.prepare_dataset(dataset, threads);
+        let report = match prepared {
+            Ok(Some(report)) => report,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(self.dataset_failed(key, e)),
         };
         self.progress.dataset(target, &report);
         self.env.datasets.push(DatasetFacts {
@@ -228,6 +259,22 @@ impl Session {
             report,
         });
         self.save_env()
+    }
+
+    /// Remember a dataset that failed to generate; a generation the host stopped (native
+    /// and bind write the data dir) may leave a partial folder, removed now.
+    fn dataset_failed(&mut self, key: (TargetSpec, String), e: Error) -> Error {
+        let (target, id) = &key;
+        if matches!(target.kind, TargetKind::Native | TargetKind::Bind) {
+            let base = dataset::datasets_dir(&self.data.host_root());
+            let _ = dataset::remove_stale_partials(&base, None);
+        }
+        if !self.pool.get(*target).is_ok_and(|t| t.alive()) {
+            return e;
+        }
+        let why = format!("{id} could not be generated on {target}: {e}");
+        self.failed_datasets.insert(key, why.clone());
+        Error::Dataset(why)
     }
 
     fn save_env(&mut self) -> Result<()> {

@@ -47,6 +47,7 @@ fn options(dir: &Path, cancel: &CancelToken) -> RunOptions {
         drop_caches: false,
         progress: false,
         cancel: cancel.clone(),
+        keep_free: None,
     }
 }
 
@@ -235,6 +236,104 @@ fn every_target_records_its_cpu_speed_against_the_host() {
             assert_eq!((cpu.seconds, cpu.host_seconds), (seconds, host), "{t:?}");
             assert!((cpu.speed - host / seconds).abs() < 1e-9, "{t:?}");
             assert_eq!(cpu.slow(), kind == TargetKind::Volume, "{t:?}");
+        }
+    }
+}
+
+/// seq reads a dataset; ckpt writes without one. 1 warm-up and 2 reps each, on native.
+const DATASET_AND_CHECKPOINT: &str = r#"
+[run]
+reps = 2
+warmup = 1
+targets = ["native"]
+[[workload]]
+kind = "seq-read"
+name = "seq"
+shards = 2
+shard_size = "1MiB"
+[[workload]]
+kind = "checkpoint"
+name = "ckpt"
+size = "1MiB"
+chunk_size = "1MiB"
+"#;
+
+#[test]
+fn a_dataset_that_fails_to_generate_fails_its_cell_once_and_the_others_go_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hosts = FakeHosts::default().failing_prepare();
+    let summary = session(
+        tmp.path(),
+        DATASET_AND_CHECKPOINT,
+        &hosts,
+        &CancelToken::new(),
+    )
+    .run_all()
+    .unwrap();
+    assert_eq!(
+        hosts.log().prepares.len(),
+        1,
+        "generated once, not once per rep"
+    );
+    let rows = reps_on_disk(tmp.path()).reps;
+    let failed: Vec<_> = rows.iter().filter(|r| !r.ok).collect();
+    assert_eq!(failed.len(), 3, "every rep of the seq cell");
+    assert!(failed.iter().all(|r| r.workload == "seq"));
+    assert!(failed.iter().all(|r| r.error == failed[0].error));
+    assert!(
+        failed[0].error.contains("could not be generated")
+            && failed[0].error.contains("No space left"),
+        "{}",
+        failed[0].error
+    );
+    let ckpt_ok = rows.iter().filter(|r| r.workload == "ckpt" && r.ok).count();
+    assert_eq!(
+        ckpt_ok,
+        3 * 3,
+        "the checkpoint cell's three metrics in all its steps"
+    );
+    assert_eq!(summary.failed_reps.len(), 3);
+}
+
+#[test]
+fn a_target_without_room_is_refused_before_generating_and_torn_down() {
+    let mib = 1u64 << 20;
+    // (free on the volume's filesystem, --keep-free, accepted): the volume needs 2 MiB.
+    let cases = [
+        (mib, None, false),
+        (2 * mib, None, false),
+        (2 * mib, Some(0), true),
+        (2 * mib, Some(1), false),
+        (u64::MAX / 4, None, true),
+    ];
+    for (free, keep_free, accepted) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let hosts = FakeHosts::default().with_free(free);
+        let mut session = session(tmp.path(), TWO_TARGETS, &hosts, &CancelToken::new());
+        session.options.keep_free = keep_free.map(crate::size::ByteSize);
+        let checked = session.preflight_targets();
+        let label = format!("{free} {keep_free:?}");
+        assert_eq!(checked.is_ok(), accepted, "{label}: {checked:?}");
+        let log = hosts.log();
+        assert_eq!(
+            log.starts.len(),
+            1,
+            "{label}: only the volume is started to ask"
+        );
+        assert!(log.prepares.is_empty() && log.reps.is_empty(), "{label}");
+        if let Err(e) = checked {
+            assert_eq!(e.exit_code(), 2);
+            let text = e.to_string();
+            for want in [
+                "workload \"seq\" on volume",
+                "2.0MiB",
+                "cannot hold",
+                "were removed",
+            ] {
+                assert!(text.contains(want), "{label}: {want:?} not in {text}");
+            }
+            assert_eq!(log.teardowns.len(), 1, "{label}");
+            assert!(!tmp.path().join("out").exists(), "{label}");
         }
     }
 }

@@ -25,7 +25,7 @@ use std::path::PathBuf;
 
 use serde::de::DeserializeOwned;
 
-use crate::agent::{CpuCalibration, MountFacts, PrepareSpec, RepResult, RepSpec, Role};
+use crate::agent::{CpuCalibration, FsSpace, MountFacts, PrepareSpec, RepResult, RepSpec, Role};
 use crate::env::TargetFacts;
 use crate::error::{one_line, Error, Result};
 use crate::targets::spec::TargetSpec;
@@ -177,6 +177,17 @@ impl Target {
         let calibration: CpuCalibration = parse_output(&out)?;
         self.cpu = Some(calibration.clone());
         Ok(calibration)
+    }
+
+    /// Size and free space of the filesystem where datasets go, as the agent sees it.
+    pub fn space(&mut self) -> Result<FsSpace> {
+        let args = vec![
+            "agent".into(),
+            "statfs".into(),
+            "--path".into(),
+            self.host.prep_root().display().to_string(),
+        ];
+        parse_output(&self.host.exec(&args)?)
     }
 
     pub fn facts(&self) -> TargetFacts {

@@ -2,13 +2,16 @@
 //! manifest matches.
 
 mod generate;
+pub mod listing;
+mod partial;
 mod phase;
 mod spec;
 mod store;
 mod verify;
 
 pub use generate::file_rng;
+pub use partial::remove_stale_partials;
 pub use phase::{residency, set_phase, settle};
 pub use spec::DatasetSpec;
-pub use store::{datasets_dir, Dataset, Manifest, PrepareReport, MANIFEST_SCHEMA};
+pub use store::{datasets_dir, Dataset, Manifest, PrepareReport, LAST_USE, MANIFEST_SCHEMA};
 pub use verify::{verify, verify_copy};

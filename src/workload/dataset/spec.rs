@@ -37,7 +37,7 @@ impl DatasetSpec {
     /// mean is median * exp(sigma^2 / 2), plus 10% for tail luck.
     pub fn estimated_bytes(&self) -> u64 {
         match self {
-            DatasetSpec::Shards { count, size, .. } => *count as u64 * size,
+            DatasetSpec::Shards { count, size, .. } => (*count as u64).saturating_mul(*size),
             DatasetSpec::SmallFiles {
                 dirs,
                 files_per_dir,

@@ -1,16 +1,20 @@
 //! Datasets on disk: found by their spec's id, with a manifest, reused when it matches and
 //! every file has its size; generated otherwise.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, IoContext, Result};
 use crate::workload::dataset::generate::generate;
+use crate::workload::dataset::partial;
 use crate::workload::dataset::DatasetSpec;
 
 pub const MANIFEST_SCHEMA: u32 = 1;
+
+/// The file in a dataset's folder whose modification time is its last use.
+pub const LAST_USE: &str = "last-used";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -79,20 +83,28 @@ impl Dataset {
         })
     }
 
+    /// Whether the dataset is on disk with a manifest for `spec` (its files are checked only
+    /// when it is prepared).
+    pub fn is_present(root: &Path, spec: &DatasetSpec) -> bool {
+        let dir = datasets_dir(root).join(spec.id());
+        matches!(read_manifest(&dir), Ok(Some(m)) if m.spec == *spec)
+    }
+
     /// Generate the dataset under `root/datasets/`, or reuse it when its manifest matches and
     /// every file has its size. Holds an exclusive lock so concurrent runs do not collide.
+    /// A new dataset is generated into a partial folder renamed into place when complete;
+    /// on failure the partial folder is removed.
     pub fn prepare(root: &Path, spec: &DatasetSpec, threads: usize) -> Result<PrepareReport> {
         let base = datasets_dir(root);
         fs::create_dir_all(&base).at(&base)?;
         let id = spec.id();
-        let lock_path = base.join(format!("{id}.lock"));
-        let lock = File::create(&lock_path).at(&lock_path)?;
-        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| Error::io(&lock_path, e.into()))?;
+        let _lock = partial::lock(&base, &id)?;
+        partial::remove_stale_partials(&base, Some(&id))?;
         let dir = base.join(&id);
         let sizes = spec.sizes();
         if let Some(m) = read_manifest(&dir)? {
             if m.spec == *spec && files_match(spec, &dir, &sizes) {
+                stamp_last_use(&dir);
                 return Ok(PrepareReport {
                     id,
                     files: m.files,
@@ -106,11 +118,43 @@ impl Dataset {
         if dir.exists() {
             fs::remove_dir_all(&dir).at(&dir)?;
         }
-        generate(spec, &dir, &sizes, threads)
+        let report = generate_into_place(spec, &base, &sizes, threads)?;
+        stamp_last_use(&dir);
+        Ok(report)
     }
 }
 
-fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
+/// Generate into the partial folder, then rename it to the dataset's; on any failure the
+/// partial folder is removed.
+fn generate_into_place(
+    spec: &DatasetSpec,
+    base: &Path,
+    sizes: &[u64],
+    threads: usize,
+) -> Result<PrepareReport> {
+    let id = spec.id();
+    let partial = partial::partial_dir(base, &id);
+    if partial.exists() {
+        fs::remove_dir_all(&partial).at(&partial)?;
+    }
+    let done = generate(spec, &partial, sizes, threads).and_then(|report| {
+        let dir = base.join(&id);
+        fs::rename(&partial, &dir).at(&dir)?;
+        Ok(report)
+    });
+    if done.is_err() {
+        let _ = fs::remove_dir_all(&partial);
+    }
+    done
+}
+
+/// Record that a run uses the dataset now (best effort: a full disk must not fail a rep
+/// over it). `mountbench info` shows it and `clean --datasets --older-than` goes by it.
+fn stamp_last_use(dir: &Path) {
+    let _ = fs::write(dir.join(LAST_USE), chrono::Utc::now().to_rfc3339());
+}
+
+pub(crate) fn read_manifest(dir: &Path) -> Result<Option<Manifest>> {
     let path = dir.join("manifest.json");
     match fs::read(&path) {
         Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
@@ -161,5 +205,35 @@ pub(super) mod tests {
         let redone = Dataset::prepare(root.path(), &spec, 1).unwrap();
         assert!(!redone.reused);
         assert_eq!(verify(&ds).unwrap(), 30);
+    }
+
+    #[test]
+    fn a_killed_generation_is_never_taken_for_a_dataset_and_is_removed_next_time() {
+        let root = tempfile::tempdir().unwrap();
+        let base = datasets_dir(root.path());
+        let spec = small();
+        let other = DatasetSpec::Shards {
+            count: 1,
+            size: 10,
+            seed: 1,
+        };
+        // What a killed generator leaves: partial folders, manifests and all.
+        for s in [&spec, &other] {
+            let partial = partial::partial_dir(&base, &s.id());
+            fs::create_dir_all(&partial).unwrap();
+            fs::write(partial.join("manifest.json"), b"{}").unwrap();
+        }
+        assert!(!Dataset::is_present(root.path(), &spec));
+        assert!(Dataset::open(root.path(), &spec).is_err());
+        let report = Dataset::prepare(root.path(), &spec, 2).unwrap();
+        assert!(!report.reused);
+        assert!(Dataset::is_present(root.path(), &spec));
+        let names: Vec<String> = fs::read_dir(&base)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with(".lock"))
+            .collect();
+        assert_eq!(names, [spec.id()], "both partial folders removed");
+        assert!(base.join(spec.id()).join(LAST_USE).is_file());
     }
 }

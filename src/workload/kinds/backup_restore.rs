@@ -69,7 +69,15 @@ impl Kind for BackupRestore {
 
     /// The dataset and its extracted copy (the archive goes to a host folder).
     fn footprint(&self) -> u64 {
-        2 * self.set().bytes()
+        self.set().bytes().saturating_mul(2)
+    }
+
+    /// The archive: every file's bytes plus its 512-byte header and up to 511 bytes of
+    /// padding, and the two closing blocks.
+    fn backup_footprint(&self) -> u64 {
+        let files = self.dirs as u64 * self.files_per_dir as u64;
+        let headers = files.saturating_mul(1024).saturating_add(1024);
+        self.set().bytes().saturating_add(headers)
     }
 
     fn metrics(&self) -> &'static [Metric] {

@@ -72,7 +72,7 @@ impl Kind for Checkpoint {
 
     /// `keep` checkpoints and the one being written.
     fn footprint(&self) -> u64 {
-        (self.keep as u64 + 1) * self.size.0
+        (self.keep as u64 + 1).saturating_mul(self.size.0)
     }
 
     fn metrics(&self) -> &'static [Metric] {

@@ -50,7 +50,7 @@ impl Kind for Metadata {
 
     /// An inode and a directory entry each; tmpfs charges about a page per file.
     fn footprint(&self) -> u64 {
-        self.dirs as u64 * self.files_per_dir as u64 * 4096
+        (self.dirs as u64 * self.files_per_dir as u64).saturating_mul(4096)
     }
 
     fn metrics(&self) -> &'static [Metric] {

@@ -50,6 +50,11 @@ pub(crate) trait Kind {
     /// Bytes a target must hold for it.
     fn footprint(&self) -> u64;
 
+    /// Bytes one rep writes to the host's backup folder (archives), removed after the rep.
+    fn backup_footprint(&self) -> u64 {
+        0
+    }
+
     /// The metrics a rep reports, the first being the headline.
     fn metrics(&self) -> &'static [Metric];
 
@@ -116,6 +121,11 @@ impl Params {
     /// Bytes a target must hold for this workload.
     pub fn footprint(&self) -> u64 {
         self.as_kind().footprint()
+    }
+
+    /// Bytes one rep writes to the host's backup folder (0 for kinds that write none).
+    pub fn backup_footprint(&self) -> u64 {
+        self.as_kind().backup_footprint()
     }
 
     /// Bytes of the pre-generated dataset alone (0 for kinds without one).

@@ -78,7 +78,7 @@ impl Kind for RandomRead {
     }
 
     fn footprint(&self) -> u64 {
-        self.shards as u64 * self.shard_size.0
+        (self.shards as u64).saturating_mul(self.shard_size.0)
     }
 
     fn metrics(&self) -> &'static [Metric] {

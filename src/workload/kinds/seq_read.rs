@@ -51,7 +51,7 @@ impl Kind for SeqRead {
     }
 
     fn footprint(&self) -> u64 {
-        self.shards as u64 * self.shard_size.0
+        (self.shards as u64).saturating_mul(self.shard_size.0)
     }
 
     fn metrics(&self) -> &'static [Metric] {

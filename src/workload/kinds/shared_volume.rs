@@ -63,7 +63,7 @@ impl Kind for SharedVolume {
     }
 
     fn footprint(&self) -> u64 {
-        self.samples as u64 * self.sample_size.0
+        (self.samples as u64).saturating_mul(self.sample_size.0)
     }
 
     fn metrics(&self) -> &'static [Metric] {

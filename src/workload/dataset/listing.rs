@@ -1,0 +1,206 @@
+//! The datasets under a root's `datasets/` folder, for `mountbench info` and
+//! `mountbench clean --datasets`. Only what is provably ours is listed and removed: a
+//! folder named by a dataset id holding a manifest for that id (and then only the files its
+//! manifest lists), or a partial folder no generation is writing. Anything else stays.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use crate::error::{Error, IoContext, Result};
+use crate::workload::dataset::datasets_dir;
+use crate::workload::dataset::partial::{is_dataset_id, partial_id, try_lock};
+use crate::workload::dataset::store::{read_manifest, LAST_USE};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ListedState {
+    /// Complete, with a manifest for its id.
+    Ready,
+    /// Left by a generation that failed or was stopped (or one in progress).
+    Partial,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub id: String,
+    pub dir: PathBuf,
+    pub state: ListedState,
+    pub files: usize,
+    pub bytes: u64,
+    /// When a run last used it (its generation, for partial folders).
+    pub last_use: Option<SystemTime>,
+}
+
+/// Every dataset and partial folder under `root/datasets`, by id; none when it does not exist.
+pub fn list(root: &Path) -> Result<Vec<Listed>> {
+    let base = datasets_dir(root);
+    let entries = match fs::read_dir(&base) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(&base, e)),
+    };
+    let mut listed = Vec::new();
+    for entry in entries {
+        let entry = entry.at(&base)?;
+        if !entry.file_type().at(entry.path())?.is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(id) = partial_id(&name) {
+            listed.push(partial(id, entry.path()));
+        } else if let Some(ready) = ready(&name, entry.path())? {
+            listed.push(ready);
+        }
+    }
+    listed.sort_by(|a, b| a.id.cmp(&b.id).then(a.dir.cmp(&b.dir)));
+    Ok(listed)
+}
+
+/// A complete dataset: a folder named by an id holding a manifest for that id.
+fn ready(name: &str, dir: PathBuf) -> Result<Option<Listed>> {
+    if !is_dataset_id(name) {
+        return Ok(None);
+    }
+    let Some(manifest) = read_manifest(&dir)? else {
+        return Ok(None);
+    };
+    if manifest.id != name || manifest.spec.id() != name {
+        return Ok(None);
+    }
+    let last_use = modified(&dir.join(LAST_USE)).or_else(|| modified(&dir.join("manifest.json")));
+    Ok(Some(Listed {
+        id: name.to_string(),
+        dir,
+        state: ListedState::Ready,
+        files: manifest.files,
+        bytes: manifest.total_bytes,
+        last_use,
+    }))
+}
+
+fn partial(id: &str, dir: PathBuf) -> Listed {
+    let (files, bytes) = usage(&dir);
+    Listed {
+        id: id.to_string(),
+        last_use: modified(&dir),
+        dir,
+        state: ListedState::Partial,
+        files,
+        bytes,
+    }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Files and bytes under `dir` (what a partial folder holds so far).
+fn usage(dir: &Path) -> (usize, u64) {
+    let (mut files, mut bytes) = (0, 0);
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => dirs.push(entry.path()),
+                Ok(m) => {
+                    files += 1;
+                    bytes += m.len();
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    (files, bytes)
+}
+
+/// What `remove` did.
+#[derive(Debug, Default)]
+pub struct Removed {
+    pub removed: Vec<Listed>,
+    /// In use by a run right now (its lock is held): left alone.
+    pub busy: Vec<Listed>,
+    /// Kept because its folder holds files that are not the dataset's, with what stayed.
+    pub kept: Vec<(Listed, String)>,
+}
+
+/// Remove the datasets and partial folders under `root` not used for `older_than` (all of
+/// them when None). Datasets a run holds are left alone.
+pub fn remove(root: &Path, older_than: Option<Duration>, now: SystemTime) -> Result<Removed> {
+    let base = datasets_dir(root);
+    let mut done = Removed::default();
+    for listed in list(root)? {
+        let age = listed
+            .last_use
+            .and_then(|t| now.duration_since(t).ok())
+            .unwrap_or(Duration::MAX);
+        if older_than.is_some_and(|limit| age < limit) {
+            continue;
+        }
+        let Some(_held) = try_lock(&base, &listed.id)? else {
+            done.busy.push(listed);
+            continue;
+        };
+        let outcome = match listed.state {
+            ListedState::Partial => fs::remove_dir_all(&listed.dir).at(&listed.dir),
+            ListedState::Ready => remove_dataset(&listed.dir),
+        };
+        match outcome {
+            Ok(()) => done.removed.push(listed),
+            Err(e) => done.kept.push((listed, e.to_string())),
+        }
+    }
+    Ok(done)
+}
+
+/// The files the manifest lists, the manifest and the stamp, then the folders if empty: a
+/// file that is not the dataset's keeps its folder (the error names it).
+fn remove_dataset(dir: &Path) -> Result<()> {
+    let listing = dir.join("manifest.tsv");
+    let reader = BufReader::new(fs::File::open(&listing).at(&listing)?);
+    let mut subdirs = std::collections::BTreeSet::new();
+    for line in reader.lines() {
+        let line = line.at(&listing)?;
+        let Some(rel) = line.split('\t').next().filter(|r| is_dataset_file(r)) else {
+            continue;
+        };
+        let path = dir.join(rel);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&path, e)),
+            _ => {}
+        }
+        if let Some((sub, _)) = rel.split_once('/') {
+            subdirs.insert(dir.join(sub));
+        }
+    }
+    for name in ["manifest.tsv", "manifest.json", LAST_USE] {
+        let path = dir.join(name);
+        if path.exists() {
+            fs::remove_file(&path).at(&path)?;
+        }
+    }
+    for sub in subdirs.iter().chain(std::iter::once(&dir.to_path_buf())) {
+        fs::remove_dir(sub).map_err(|e| Error::io(sub, e))?;
+    }
+    Ok(())
+}
+
+/// A relative path the generator writes: "shard-NNNNN.bin" or "dNNNN/fNNNNNNN.bin".
+fn is_dataset_file(rel: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() >= n && s.bytes().all(|b| b.is_ascii_digit());
+    let file = |s: &str, prefix: &str, n: usize| {
+        s.strip_prefix(prefix)
+            .and_then(|s| s.strip_suffix(".bin"))
+            .is_some_and(|d| digits(d, n))
+    };
+    match rel.split_once('/') {
+        None => file(rel, "shard-", 5),
+        Some((dir, name)) => {
+            dir.strip_prefix('d').is_some_and(|d| digits(d, 4)) && file(name, "f", 7)
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "listing_tests.rs"]
+mod tests;
