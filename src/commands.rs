@@ -47,6 +47,7 @@ fn run(args: RunArgs) -> Result<i32> {
         let options = RunOptions {
             out: Some(dir.clone()),
             data_dir,
+            engines: Vec::new(),
             agent_exe,
             drop_caches: false,
             progress: !args.quiet,
@@ -55,8 +56,10 @@ fn run(args: RunArgs) -> Result<i32> {
         return finish_run(run::resume(dir, options)?);
     }
     let file = WorkloadFile::load(&args.workload)?;
+    let names: Vec<String> = args.engines.iter().map(|e| e.name.clone()).collect();
     let overrides = Overrides {
         targets: args.targets,
+        engines: (!names.is_empty()).then_some(names),
         reps: args.reps,
         warmup: args.warmup,
         seed: args.seed,
@@ -67,6 +70,7 @@ fn run(args: RunArgs) -> Result<i32> {
     let options = RunOptions {
         out: args.out,
         data_dir: args.data_dir.unwrap_or_else(DataDir::default_path),
+        engines: args.engines,
         agent_exe,
         drop_caches: args.drop_caches,
         progress: !args.quiet,

@@ -54,11 +54,12 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
     env.host.os = "Darwin".into();
     env.host.kernel = "24.1.0".into();
     env.host.arch = "aarch64".into();
-    env.engine = Some(engine);
+    env.engines.insert("default".into(), engine);
     let mountinfo = fixture("mountinfo.txt");
     env.targets = [("bind", "/mb"), ("volume", "/mbv"), ("tmpfs", "/mbt")]
         .into_iter()
         .map(|(t, mp)| TargetFacts {
+            engine: "default".into(),
             target: t.into(),
             root: mp.into(),
             mount: MountFacts::from_mountinfo(&mountinfo, Path::new(mp)),
@@ -75,6 +76,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
         for row in &native_rows {
             let mut r = row.clone();
             r.target = target.into();
+            r.engine = "default".into();
             r.seconds *= slowdown;
             r.mib_s /= slowdown;
             r.ops_s /= slowdown;
@@ -88,6 +90,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
             .collect();
         for (mut key, hist) in cells {
             key.target = target.into();
+            key.engine = "default".into();
             let mut slowed = OpHistograms::default();
             for (op, h) in hist.iter() {
                 for v in h.iter_recorded() {
@@ -103,7 +106,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
         r.run_id = env.run_id.clone();
         r.host = env.host.hostname.clone();
         r.os = "Darwin 24.1.0".into();
-        r.engine = "Docker Desktop 27.4.0".into();
+        r.engine_label = "Docker Desktop 27.4.0".into();
     }
     let analysis = mountbench::analysis::analyze(&results);
     mountbench::export::write_all(&out, &results, &analysis).unwrap();

@@ -14,7 +14,7 @@ use crate::env::TargetFacts;
 use crate::error::{Error, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::targets::hosts::HostFactory;
-use crate::targets::spec::TargetSpec;
+use crate::targets::spec::Place;
 use crate::targets::{AgentHost, ExecOutput};
 
 /// What the fake does on a rep instead of succeeding.
@@ -32,10 +32,10 @@ pub(super) enum Act {
 
 #[derive(Debug, Default)]
 pub(super) struct Log {
-    pub(super) starts: Vec<TargetSpec>,
-    /// Every rep run, on which target.
-    pub(super) reps: Vec<TargetSpec>,
-    pub(super) teardowns: Vec<TargetSpec>,
+    pub(super) starts: Vec<Place>,
+    /// Every rep run, on which target of which engine.
+    pub(super) reps: Vec<Place>,
+    pub(super) teardowns: Vec<Place>,
 }
 
 /// The factory: its script names reps by their number among all reps it served (from 1).
@@ -59,10 +59,10 @@ impl FakeHosts {
 }
 
 impl HostFactory for FakeHosts {
-    fn start(&mut self, spec: TargetSpec) -> Result<Box<dyn AgentHost>> {
-        self.log().starts.push(spec);
+    fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
+        self.log().starts.push(place.clone());
         Ok(Box::new(FakeHost {
-            spec,
+            spec: place.clone(),
             hosts: self.clone(),
             alive: true,
             torn_down: false,
@@ -71,7 +71,7 @@ impl HostFactory for FakeHosts {
 }
 
 struct FakeHost {
-    spec: TargetSpec,
+    spec: Place,
     hosts: FakeHosts,
     alive: bool,
     torn_down: bool,
@@ -81,7 +81,7 @@ impl FakeHost {
     fn rep(&mut self, spec: &RepSpec) -> ExecOutput {
         let n = {
             let mut log = self.hosts.log();
-            log.reps.push(self.spec);
+            log.reps.push(self.spec.clone());
             log.reps.len()
         };
         match self.hosts.script.get(&n) {
@@ -144,7 +144,8 @@ impl AgentHost for FakeHost {
 
     fn facts(&self) -> TargetFacts {
         TargetFacts {
-            target: self.spec.to_string(),
+            engine: String::new(),
+            target: self.spec.target.to_string(),
             root: "/fake".into(),
             mount: None,
             container: None,
@@ -155,7 +156,7 @@ impl AgentHost for FakeHost {
 
     fn teardown(&mut self) -> Result<()> {
         if !std::mem::replace(&mut self.torn_down, true) {
-            self.hosts.log().teardowns.push(self.spec);
+            self.hosts.log().teardowns.push(self.spec.clone());
         }
         Ok(())
     }

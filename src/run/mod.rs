@@ -24,8 +24,9 @@ use crate::error::{Error, IoContext, Result};
 use crate::export;
 use crate::plan::{Plan, Step};
 use crate::results::Results;
+use crate::targets::endpoint::EngineArg;
 use crate::targets::hosts::{HostFactory, Hosts};
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Place, TargetKind};
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::{cache, Phase};
 use out_dir::OutDir;
@@ -33,13 +34,16 @@ use pool::Pool;
 use progress::{Done, Progress};
 pub use record::StepOutcome;
 use resume::StepKey;
-use start::{connect_if_needed, Start};
+use start::{connect_all, Start};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Results folder; default `results/<host>/<run-id>`.
     pub out: Option<PathBuf>,
     pub data_dir: PathBuf,
+    /// The engines of `--engine` (their names are the plan's); empty: the one the docker CLI
+    /// would use. A resume reconnects the engines its env.json records.
+    pub engines: Vec<EngineArg>,
     /// The mountbench binary that serves as the agent.
     pub agent_exe: PathBuf,
     /// Also drop the host's page cache before cold reps (root on Linux).
@@ -89,14 +93,14 @@ impl Session {
     /// Check everything the user gave before creating anything, then connect the engine
     /// (when a container target is planned) and collect the environment.
     pub fn open(plan: Plan, options: RunOptions) -> Result<Session> {
-        let mut start = Start::fresh(&plan, &options, connect_if_needed)?;
+        let mut start = Start::fresh(&plan, &options, connect_all)?;
         let hosts = real_hosts(&plan, &options, &mut start);
         Ok(Session::new(plan, options, start, hosts))
     }
 
     /// Reopen an interrupted run's folder with the plan it was started with.
     pub fn resume(dir: &Path, mut options: RunOptions) -> Result<Session> {
-        let (plan, mut start) = Start::resume(dir, &mut options, connect_if_needed)?;
+        let (plan, mut start) = Start::resume(dir, &mut options, connect_all)?;
         let hosts = real_hosts(&plan, &options, &mut start);
         Ok(Session::new(plan, options, start, hosts))
     }
@@ -167,19 +171,20 @@ impl Session {
         }
         let cell = self.plan.cells[step.cell].clone();
         self.seq += 1;
+        let place = cell.place();
         let rep = RepSpec {
             workload: cell.workload.clone(),
             phase: cell.phase,
             root: PathBuf::new(),
-            scratch: self.scratch(&cell.target),
+            scratch: self.scratch(&place),
             seq: self.seq,
             backup: PathBuf::new(),
             role: Role::Solo,
         };
         let drop_caches = self.options.drop_caches && cell.phase == Phase::Cold;
-        let answer = self.execute(cell.target, rep, drop_caches);
+        let answer = self.execute(&place, rep, drop_caches);
         if answer.is_err() {
-            self.pool.restart_if_dead(cell.target);
+            self.pool.restart_if_dead(&place);
         }
         let recorded = record::record(&self.results.meta, &cell, step, answer);
         let measured = if step.warmup {
@@ -193,19 +198,14 @@ impl Session {
     }
 
     /// Start the target and prepare its dataset if not done, then run the rep.
-    fn execute(
-        &mut self,
-        target: TargetSpec,
-        mut rep: RepSpec,
-        drop_caches: bool,
-    ) -> record::Answer {
-        if self.pool.start(target)? {
+    fn execute(&mut self, place: &Place, mut rep: RepSpec, drop_caches: bool) -> record::Answer {
+        if self.pool.start(place)? {
             self.save_env()?;
         }
         if let Some(dataset) = DatasetSpec::of(&rep.workload) {
-            self.prepare(target, &dataset)?;
+            self.prepare(place, &dataset)?;
         }
-        let t = self.pool.get(target)?;
+        let t = self.pool.get(place)?;
         rep.root = t.root();
         rep.backup = t.backup_root();
         if drop_caches {
@@ -215,16 +215,16 @@ impl Session {
     }
 
     /// Generate or reuse a dataset on a target, once per run; recorded in env.json.
-    fn prepare(&mut self, target: TargetSpec, dataset: &DatasetSpec) -> Result<()> {
+    fn prepare(&mut self, place: &Place, dataset: &DatasetSpec) -> Result<()> {
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
-        let Some(report) = self.pool.get(target)?.prepare_dataset(dataset, threads)? else {
+        let Some(report) = self.pool.get(place)?.prepare_dataset(dataset, threads)? else {
             return Ok(());
         };
-        self.progress.dataset(target, &report);
+        self.progress.dataset(place, &report);
         self.env.datasets.push(DatasetFacts {
-            target: target.to_string(),
+            target: place.to_string(),
             report,
         });
         self.save_env()
@@ -235,9 +235,10 @@ impl Session {
         self.out.write_env(&self.env)
     }
 
-    /// The folder of written files under a target's root, unique per run and target.
-    fn scratch(&self, target: &TargetSpec) -> String {
-        format!("{}-{}", self.run_id(), target.to_string().replace(':', "-"))
+    /// The folder of written files under a target's root, unique per run, engine and
+    /// target (the bind targets of all engines share the host's folder).
+    fn scratch(&self, place: &Place) -> String {
+        format!("{}-{}", self.run_id(), place.slug())
     }
 
     /// Tear every target down, remove scratch files on the host, write the final files.
@@ -263,10 +264,11 @@ impl Session {
 
     /// Scratch folders the targets left on the host: backups, and native and bind files.
     fn remove_scratch(&self) -> Result<()> {
-        for spec in &self.plan.targets {
-            let scratch = self.scratch(spec);
+        let places = ordered_places(&self.plan);
+        for place in &places {
+            let scratch = self.scratch(place);
             let mut leftovers = vec![self.data.backup_root().join(&scratch)];
-            if matches!(spec.kind, TargetKind::Native | TargetKind::Bind) {
+            if matches!(place.target.kind, TargetKind::Native | TargetKind::Bind) {
                 leftovers.push(self.data.host_root().join("scratch").join(&scratch));
             }
             for dir in leftovers.into_iter().filter(|d| d.exists()) {
@@ -277,12 +279,20 @@ impl Session {
     }
 }
 
-/// The hosts of a real run: the agent binary natively or in containers of the engine.
+/// Every place of the plan's cells, each once.
+fn ordered_places(plan: &Plan) -> Vec<Place> {
+    let mut places: Vec<Place> = plan.cells.iter().map(|c| c.place()).collect();
+    places.sort();
+    places.dedup();
+    places
+}
+
+/// The hosts of a real run: the agent binary natively or in containers of its engine.
 fn real_hosts(plan: &Plan, options: &RunOptions, start: &mut Start) -> Box<dyn HostFactory> {
     Box::new(Hosts::new(
         options.agent_exe.clone(),
         start.data.clone(),
-        start.engine.take(),
+        std::mem::take(&mut start.engines),
         start.results.meta.run_id.clone(),
         plan.file.targets.clone(),
         options.cancel.clone(),
