@@ -124,6 +124,10 @@ pub struct CleanArgs {
     /// Also remove the cached agent images (labelled io.mountbench=agent).
     #[arg(long)]
     pub images: bool,
+    /// Clean this engine, NAME=ENDPOINT or NAME=CONTEXT; repeatable. Default: DOCKER_HOST, else
+    /// the current Docker context, else the local socket.
+    #[arg(long = "engine", value_name = "NAME=ENDPOINT")]
+    pub engines: Vec<EngineArg>,
 }
 
 #[derive(Subcommand, Debug)]

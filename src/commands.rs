@@ -311,19 +311,34 @@ impl EngineInfo {
 }
 
 fn clean(args: CleanArgs) -> Result<i32> {
-    let engine = Engine::connect_default().map_err(mountbench::Error::from)?;
-    let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
-    for c in &cleaned.containers {
-        println!("removed container {c}");
-    }
-    for v in &cleaned.volumes {
-        println!("removed volume {v}");
-    }
-    for i in &cleaned.images {
-        println!("removed image {i}");
-    }
-    if cleaned.containers.is_empty() && cleaned.volumes.is_empty() && cleaned.images.is_empty() {
-        println!("nothing to clean");
+    let env = DockerEnv::from_process();
+    let addresses = if args.engines.is_empty() {
+        vec![EngineAddress::default_engine(&env).map_err(mountbench::Error::from)?]
+    } else {
+        EngineAddress::resolve(&args.engines, &env).map_err(mountbench::Error::from)?
+    };
+    let several = addresses.len() > 1;
+    for address in &addresses {
+        let engine = Engine::connect(address).map_err(mountbench::Error::from)?;
+        let on = if several {
+            format!(" on {}", address.name)
+        } else {
+            String::new()
+        };
+        let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
+        for c in &cleaned.containers {
+            println!("removed container {c}{on}");
+        }
+        for v in &cleaned.volumes {
+            println!("removed volume {v}{on}");
+        }
+        for i in &cleaned.images {
+            println!("removed image {i}{on}");
+        }
+        if cleaned.containers.is_empty() && cleaned.volumes.is_empty() && cleaned.images.is_empty()
+        {
+            println!("nothing to clean{on}");
+        }
     }
     Ok(0)
 }

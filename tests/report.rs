@@ -178,10 +178,10 @@ fn incompatible_folders_are_refused_by_name() {
     expect_input_error(&out, &["workload \"seq\" differs", "\"shards\":4"]);
     assert!(!tmp.path().join("r1").exists());
 
-    env["schema"] = serde_json::Value::from(2);
+    env["schema"] = serde_json::Value::from(3);
     std::fs::write(macos.join("env.json"), serde_json::to_vec(&env).unwrap()).unwrap();
     let out = report_cli(&[&linux, &macos], &tmp.path().join("r2"));
-    expect_input_error(&out, &["schema 2", "macos"]);
+    expect_input_error(&out, &["schema 3", "macos"]);
 
     let reps = std::fs::read_to_string(linux.join("reps.csv"))
         .unwrap()

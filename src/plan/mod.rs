@@ -257,12 +257,18 @@ fn cells(
 /// Native once, on the host; every container target on each engine, engine by engine.
 fn places(targets: &[TargetSpec], engines: &[String]) -> Result<Vec<Place>> {
     if engines.is_empty() && targets.iter().any(|t| t.kind.in_container()) {
-        return Err(Error::input("--engine", "names no engine for the container targets"));
+        return Err(Error::input(
+            "--engine",
+            "names no engine for the container targets",
+        ));
     }
-    let native = targets.iter().filter(|t| !t.kind.in_container()).map(|t| Place {
-        engine: NO_ENGINE.to_string(),
-        target: *t,
-    });
+    let native = targets
+        .iter()
+        .filter(|t| !t.kind.in_container())
+        .map(|t| Place {
+            engine: NO_ENGINE.to_string(),
+            target: *t,
+        });
     let on_engines = engines.iter().flat_map(|engine| {
         targets
             .iter()

@@ -78,6 +78,7 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     environment_table(md, run);
     mounts_table(md, run);
     summary_table(md, run);
+    super::engines::volume_table(md, run);
     au_table(md, run);
     failed_reps(md, run);
     md.push('\n');
@@ -108,23 +109,7 @@ fn environment_table(md: &mut String, run: &HostRun) {
             h.data_dir, m.fs_type, m.options
         );
     }
-    match &env.engine {
-        Some(e) => {
-            let _ = writeln!(
-                md,
-                "| engine | {} — Docker {} (API {}), {} |",
-                e.flavour, e.server_version, e.api_version, e.operating_system
-            );
-            let _ = writeln!(
-                md,
-                "| engine kernel | {} ({}), {} storage driver, cgroup v{} |",
-                e.kernel, e.arch, e.storage_driver, e.cgroup_version
-            );
-        }
-        None => {
-            let _ = writeln!(md, "| engine | none (native only) |");
-        }
-    }
+    super::engines::environment_rows(md, env);
     let _ = writeln!(
         md,
         "| workload file | `{}` (xxh3 {}) |",
@@ -154,11 +139,16 @@ fn mounts_table(md: &mut String, run: &HostRun) {
                 let _ = writeln!(
                     md,
                     "| {} | `{}` | {} | `{}` | `{}` |",
-                    t.target, m.mount_point, m.fs_type, m.source, m.options
+                    crate::cell::place(&t.engine, &t.target),
+                    m.mount_point,
+                    m.fs_type,
+                    m.source,
+                    m.options
                 );
             }
             None => {
-                let _ = writeln!(md, "| {} | `{}` | ? | | |", t.target, t.root);
+                let place = crate::cell::place(&t.engine, &t.target);
+                let _ = writeln!(md, "| {place} | `{}` | ? | | |", t.root);
             }
         }
     }

@@ -123,7 +123,10 @@ fn addresses_of(env: &Env, plan: &Plan) -> Result<Vec<EngineAddress>> {
         let Some(facts) = env.engines.get(name) else {
             continue;
         };
-        let endpoint = facts.docker_host.parse().map_err(crate::error::Error::from)?;
+        let endpoint = facts
+            .docker_host
+            .parse()
+            .map_err(crate::error::Error::from)?;
         addresses.push(EngineAddress {
             name: name.clone(),
             endpoint,

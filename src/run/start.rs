@@ -81,7 +81,10 @@ fn addresses(plan: &Plan, options: &RunOptions) -> Result<Vec<EngineAddress>> {
     if names != plan.engines {
         return Err(Error::input(
             "--engine",
-            format!("the plan's engines {:?} are not the ones given ({names:?})", plan.engines),
+            format!(
+                "the plan's engines {:?} are not the ones given ({names:?})",
+                plan.engines
+            ),
         ));
     }
     Ok(addresses)

@@ -81,11 +81,10 @@ impl HostFactory for Hosts {
             let host = NativeHost::new(&self.agent_exe, &host_root, &backup_root, cancel);
             return Ok(Box::new(host));
         }
-        let engine = self
-            .engines
-            .get(&place.engine)
-            .cloned()
-            .ok_or_else(|| Error::Docker(format!("engine `{}` is not connected", place.engine)))?;
+        let engine =
+            self.engines.get(&place.engine).cloned().ok_or_else(|| {
+                Error::Docker(format!("engine `{}` is not connected", place.engine))
+            })?;
         let image = self.image(&engine)?;
         let config = ContainerConfig {
             run_id: &self.run_id,
