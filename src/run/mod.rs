@@ -2,6 +2,8 @@
 //! every rep recorded and the result files rewritten atomically right after it.
 
 #[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
 mod fake;
 mod out_dir;
 mod pool;
