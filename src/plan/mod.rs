@@ -262,6 +262,11 @@ fn places(targets: &[TargetSpec], engines: &[String]) -> Result<Vec<Place>> {
             "names no engine for the container targets",
         ));
     }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(twice) = engines.iter().find(|e| !seen.insert(e.as_str())) {
+        let why = format!("two engines are named `{twice}`; give each its own name");
+        return Err(Error::input("--engine", why));
+    }
     let native = targets
         .iter()
         .filter(|t| !t.kind.in_container())
