@@ -82,6 +82,7 @@ fn run(args: RunArgs) -> Result<i32> {
 /// The table, the report and what failed, after a run or a resume.
 fn finish_run(summary: run::RunSummary) -> Result<i32> {
     print_table(&summary.analysis);
+    print_bind_vs_volume(&summary.analysis);
     let report =
         mountbench::report::render_dirs(std::slice::from_ref(&summary.out_dir), &summary.out_dir);
     println!("results: {}", summary.out_dir.display());
@@ -131,6 +132,7 @@ fn print_table(analysis: &Analysis) {
         "workload", "target", "phase", "metric", "MiB/s", "95% CI", "ops/s", "CV", "× native"
     );
     for s in &analysis.summary {
+        let target = mountbench::cell::place(&s.engine, &s.target);
         let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
             (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}-{hi:.2}]"),
             _ => "-".into(),
@@ -166,7 +168,7 @@ fn print_table(analysis: &Analysis) {
         println!(
             "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}{au}",
             s.workload,
-            s.target,
+            target,
             s.phase,
             s.metric,
             mib_s,
@@ -177,6 +179,20 @@ fn print_table(analysis: &Analysis) {
             if s.noisy { " noisy" } else { "" },
             failed
         );
+    }
+}
+
+/// Should the dataset live in a volume? Each engine's bind as a multiple of its own volume.
+fn print_bind_vs_volume(analysis: &Analysis) {
+    for s in &analysis.summary {
+        if let (Some(r), Some(lo), Some(hi)) =
+            (s.ratio_to_volume, s.volume_ci_low, s.volume_ci_high)
+        {
+            println!(
+                "bind/volume on engine {}: {} {} {} {r:.2} [{lo:.2}-{hi:.2}]",
+                s.engine, s.workload, s.phase, s.metric
+            );
+        }
     }
 }
 
