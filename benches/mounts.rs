@@ -59,6 +59,7 @@ fn mounts(c: &mut Criterion) {
     let options = RunOptions {
         out: None,
         data_dir: DataDir::default_path(),
+        engines: Vec::new(),
         agent_exe: PathBuf::from(env!("CARGO_BIN_EXE_mountbench")),
         drop_caches: false,
         progress: false,

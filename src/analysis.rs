@@ -45,9 +45,15 @@ fn ok_some(rows: &[&RepRow], f: impl Fn(&RepRow) -> Option<f64>) -> Vec<f64> {
     rows.iter().filter(|r| r.ok).filter_map(|r| f(r)).collect()
 }
 
-/// The ratio to native's value of the same metric, workload and phase, with its CI; noise and
-/// ratios follow the metric's own unit (ops/s where no bytes move).
-fn ratio_to_native(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option<(f64, f64, f64)> {
+/// The ratio to `base`'s value of the same metric, with its CI; noise and ratios follow the
+/// metric's own unit (ops/s where no bytes move).
+fn ratio_to(
+    groups: &Groups,
+    key: &MetricKey,
+    base: &MetricKey,
+    rows: &[&RepRow],
+    seed: u64,
+) -> Option<(f64, f64, f64)> {
     let value = |r: &RepRow| {
         if key.metric.moves_bytes() {
             r.mib_s
@@ -55,13 +61,19 @@ fn ratio_to_native(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option
             r.ops_s
         }
     };
-    let native = groups.get(&key.on("native"))?;
-    let ratio = bootstrap_ratio(
-        &ok_values(rows, value),
-        &ok_values(native, value),
-        key.seed() ^ 2,
-    );
+    let base = groups.get(base)?;
+    let ratio = bootstrap_ratio(&ok_values(rows, value), &ok_values(base, value), seed);
     Some(ratio).filter(|(r, _, _)| r.is_finite())
+}
+
+/// The volume a bind target is compared with on its own engine: does the dataset belong in a
+/// volume rather than a bind mount?
+fn volume_of(target: &str) -> Option<&'static str> {
+    match target {
+        "bind" => Some("volume"),
+        "bind:ro" => Some("volume:ro"),
+        _ => None,
+    }
 }
 
 fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> SummaryRow {
@@ -72,7 +84,9 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
     let headline = if key.metric.moves_bytes() { &s } else { &o };
     let au = ok_some(rows, |r| r.au);
     let au = (!au.is_empty()).then(|| SampleStats::of(&au, key.seed() ^ 3));
-    let ratio = ratio_to_native(groups, key, rows);
+    let ratio = ratio_to(groups, key, &key.native(), rows, key.seed() ^ 2);
+    let volume = volume_of(&key.cell.target)
+        .and_then(|v| ratio_to(groups, key, &key.on(v), rows, key.seed() ^ 4));
     let op = key.metric.main_op();
     let lat = results
         .histograms
@@ -86,7 +100,8 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
         run_id: first.run_id.clone(),
         host: first.host.clone(),
         os: first.os.clone(),
-        engine: first.engine.clone(),
+        engine: key.cell.engine.clone(),
+        engine_label: first.engine_label.clone(),
         workload: key.cell.workload.clone(),
         kind: first.kind.clone(),
         target: key.cell.target.clone(),
@@ -119,6 +134,9 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
         au_ci_low: au.as_ref().map(|a| a.ci_low),
         au_ci_high: au.as_ref().map(|a| a.ci_high),
         au_pass: au.as_ref().map(|a| a.median >= AU_PASS),
+        ratio_to_volume: volume.map(|r| r.0),
+        volume_ci_low: volume.map(|r| r.1),
+        volume_ci_high: volume.map(|r| r.2),
     }
 }
 
@@ -126,11 +144,12 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
 fn latency_rows(results: &Results) -> Vec<LatencyRow> {
     let mut latency = Vec::new();
     for (cell, hists) in &results.histograms {
-        let host = results
-            .reps
-            .iter()
-            .find(|r| r.cell() == *cell)
-            .map_or_else(|| results.meta.host.clone(), |m| m.host.clone());
+        let first = results.reps.iter().find(|r| r.cell() == *cell);
+        let host = first.map_or_else(|| results.meta.host.clone(), |m| m.host.clone());
+        let engine_label = first.map_or_else(
+            || results.meta.engine_label(&cell.engine),
+            |m| m.engine_label.clone(),
+        );
         for (op, h) in hists.iter() {
             let l = LatencySummary::of(h);
             latency.push(LatencyRow {
@@ -138,7 +157,8 @@ fn latency_rows(results: &Results) -> Vec<LatencyRow> {
                 run_id: results.meta.run_id.clone(),
                 host: host.clone(),
                 os: results.meta.os.clone(),
-                engine: results.meta.engine.clone(),
+                engine: cell.engine.clone(),
+                engine_label: engine_label.clone(),
                 workload: cell.workload.clone(),
                 target: cell.target.clone(),
                 phase: cell.phase.clone(),
@@ -166,7 +186,8 @@ mod tests {
             run_id: "r".into(),
             host: "h".into(),
             os: "Linux".into(),
-            engine: "none".into(),
+            engine: if target == "native" { "" } else { "default" }.into(),
+            engine_label: "none".into(),
             workload: "seq".into(),
             kind: "seq-read".into(),
             target: target.into(),

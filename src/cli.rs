@@ -71,6 +71,12 @@ pub struct RunArgs {
     /// shards, reads and samples and checkpoint sizes times this; file and block sizes kept.
     #[arg(long)]
     pub scale: Option<f64>,
+    /// An engine to run the container targets on, NAME=ENDPOINT (unix://, tcp://, ssh://) or
+    /// NAME=CONTEXT (a Docker context); repeatable: every container target runs on each, native
+    /// once on the host. Default: DOCKER_HOST, else the current Docker context, else the local
+    /// socket (named `default`).
+    #[arg(long = "engine", value_name = "NAME=ENDPOINT")]
+    pub engines: Vec<EngineArg>,
     /// Results folder (default results/<host>/<run-id>); must be new or empty.
     #[arg(short, long)]
     pub out: Option<PathBuf>,
@@ -90,7 +96,7 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Finish an interrupted run in this results folder: its plan is read from its env.json,
     /// successful reps are kept, failed and missing ones are run.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "reps", "warmup", "seed", "only", "scale", "out", "drop_caches"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "engines", "reps", "warmup", "seed", "only", "scale", "out", "drop_caches"])]
     pub resume: Option<PathBuf>,
 }
 
@@ -141,6 +147,10 @@ pub struct CleanArgs {
     pub older_than: Option<HumanDuration>,
     #[arg(long, env = "MOUNTBENCH_DATA")]
     pub data_dir: Option<PathBuf>,
+    /// Clean this engine, NAME=ENDPOINT or NAME=CONTEXT; repeatable. Default: DOCKER_HOST, else
+    /// the current Docker context, else the local socket.
+    #[arg(long = "engine", value_name = "NAME=ENDPOINT")]
+    pub engines: Vec<EngineArg>,
 }
 
 #[derive(Subcommand, Debug)]

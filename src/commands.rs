@@ -5,14 +5,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use mountbench::agent::{self, FsSpace, MountFacts, PrepareSpec, RepSpec};
-use mountbench::analysis::Analysis;
 use mountbench::cancel::CancelToken;
 use mountbench::datadir::DataDir;
-use mountbench::env::{Env, HostFacts};
+use mountbench::env::HostFacts;
 use mountbench::error::IoContext;
 use mountbench::plan::{Overrides, Plan, WorkloadFile};
-use mountbench::report::context;
-use mountbench::results::SummaryRow;
 use mountbench::run::{self, RunOptions};
 use mountbench::targets::address::{DockerEnv, EngineAddress, DEFAULT_NAME};
 use mountbench::targets::endpoint::EngineArg;
@@ -22,6 +19,7 @@ use mountbench::targets::{cleanup, shared_folder};
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
 use crate::data_commands;
+use crate::summary_table;
 
 pub fn dispatch(command: Command) -> Result<i32> {
     match command {
@@ -50,6 +48,7 @@ fn run(args: RunArgs) -> Result<i32> {
         let options = RunOptions {
             out: Some(dir.clone()),
             data_dir,
+            engines: Vec::new(),
             agent_exe,
             drop_caches: false,
             progress: !args.quiet,
@@ -59,8 +58,10 @@ fn run(args: RunArgs) -> Result<i32> {
         return finish_run(run::resume(dir, options)?);
     }
     let file = WorkloadFile::load(&args.workload)?;
+    let names: Vec<String> = args.engines.iter().map(|e| e.name.clone()).collect();
     let overrides = Overrides {
         targets: args.targets,
+        engines: (!names.is_empty()).then_some(names),
         reps: args.reps,
         warmup: args.warmup,
         seed: args.seed,
@@ -71,6 +72,7 @@ fn run(args: RunArgs) -> Result<i32> {
     let options = RunOptions {
         out: args.out,
         data_dir: args.data_dir.unwrap_or_else(DataDir::default_path),
+        engines: args.engines,
         agent_exe,
         drop_caches: args.drop_caches,
         progress: !args.quiet,
@@ -83,9 +85,10 @@ fn run(args: RunArgs) -> Result<i32> {
 /// The table, the report and what failed, after a run or a resume.
 fn finish_run(summary: run::RunSummary) -> Result<i32> {
     let env = mountbench::env::Env::load(&summary.out_dir).ok();
-    print_table(&summary.analysis, env.as_ref());
+    summary_table::print_table(&summary.analysis, env.as_ref());
+    summary_table::print_bind_vs_volume(&summary.analysis);
     if let Some(env) = &env {
-        print_context(env);
+        summary_table::print_context(env);
     }
     let report =
         mountbench::report::render_dirs(std::slice::from_ref(&summary.out_dir), &summary.out_dir);
@@ -128,78 +131,6 @@ fn finish_run(summary: run::RunSummary) -> Result<i32> {
     } else {
         1
     })
-}
-
-/// Below the table: a CPU too slow for ratios to native to be storage alone, and the
-/// targets whose cache phases are unverified.
-fn print_context(env: &Env) {
-    if let Some(w) = context::slow_cpu_warning(&env.targets) {
-        println!("warning: {w}");
-    }
-    if let Some(n) = context::unverified_note(&env.targets) {
-        println!("note: {n}");
-    }
-}
-
-fn print_table(analysis: &Analysis, env: Option<&Env>) {
-    println!(
-        "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11} {:>6} {:>15}",
-        "workload", "target", "phase", "metric", "MiB/s", "95% CI", "ops/s", "CV", "× native"
-    );
-    for s in &analysis.summary {
-        let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
-            (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}-{hi:.2}]"),
-            _ => "-".into(),
-        };
-        // Metadata storms move no bytes: their rate is ops/s alone.
-        let (mib_s, ci) = if s.moves_bytes() {
-            (
-                format!("{:.1}", s.median_mib_s),
-                format!("[{:.1}, {:.1}]", s.ci_low_mib_s, s.ci_high_mib_s),
-            )
-        } else {
-            ("-".into(), "-".into())
-        };
-        let unverified = env.is_some_and(|e| context::residency_unverified(&e.targets, &s.target));
-        println!(
-            "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11.0} {:>5.1}% {:>15}{}",
-            s.workload,
-            s.target,
-            s.phase,
-            s.metric.name(),
-            mib_s,
-            ci,
-            s.median_ops_s,
-            s.cv * 100.0,
-            ratio,
-            flags(s, unverified),
-        );
-    }
-}
-
-/// What follows a row: noisy, its cache phase unverified, failed reps, AU.
-fn flags(s: &SummaryRow, unverified: bool) -> String {
-    let mut flags = String::new();
-    if s.noisy {
-        flags.push_str(" noisy");
-    }
-    if unverified {
-        flags.push_str(" unverified");
-    }
-    if s.failed > 0 {
-        flags.push_str(&format!(" {} failed", s.failed));
-    }
-    if let (Some(au), Some(lo), Some(hi)) = (s.au, s.au_ci_low, s.au_ci_high) {
-        let pass = au >= mountbench::workload::kinds::train_epoch::AU_PASS;
-        flags.push_str(&format!(
-            " AU {:.1}% [{:.1}-{:.1}]{}",
-            au * 100.0,
-            lo * 100.0,
-            hi * 100.0,
-            if pass { "" } else { " <90%" }
-        ));
-    }
-    flags
 }
 
 fn info(args: InfoArgs) -> Result<i32> {
@@ -342,19 +273,34 @@ fn clean(args: CleanArgs) -> Result<i32> {
     if args.datasets {
         return data_commands::clean_datasets(&args);
     }
-    let engine = Engine::connect_default().map_err(mountbench::Error::from)?;
-    let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
-    for c in &cleaned.containers {
-        println!("removed container {c}");
-    }
-    for v in &cleaned.volumes {
-        println!("removed volume {v}");
-    }
-    for i in &cleaned.images {
-        println!("removed image {i}");
-    }
-    if cleaned.containers.is_empty() && cleaned.volumes.is_empty() && cleaned.images.is_empty() {
-        println!("nothing to clean");
+    let env = DockerEnv::from_process();
+    let addresses = if args.engines.is_empty() {
+        vec![EngineAddress::default_engine(&env).map_err(mountbench::Error::from)?]
+    } else {
+        EngineAddress::resolve(&args.engines, &env).map_err(mountbench::Error::from)?
+    };
+    let several = addresses.len() > 1;
+    for address in &addresses {
+        let engine = Engine::connect(address).map_err(mountbench::Error::from)?;
+        let on = if several {
+            format!(" on {}", address.name)
+        } else {
+            String::new()
+        };
+        let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
+        for c in &cleaned.containers {
+            println!("removed container {c}{on}");
+        }
+        for v in &cleaned.volumes {
+            println!("removed volume {v}{on}");
+        }
+        for i in &cleaned.images {
+            println!("removed image {i}{on}");
+        }
+        if cleaned.containers.is_empty() && cleaned.volumes.is_empty() && cleaned.images.is_empty()
+        {
+            println!("nothing to clean{on}");
+        }
     }
     Ok(0)
 }

@@ -1,12 +1,13 @@
 //! Environment facts recorded with every run: host, engine and the mounts the agent saw.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::agent::MountFacts;
 use crate::measure::CpuFacts;
-use crate::results::SCHEMA;
+use crate::results::{READS, SCHEMA};
 use crate::targets::flavour::EngineFacts;
 use crate::targets::identity::HostView;
 
@@ -93,6 +94,9 @@ fn os_name(sysname: &str) -> String {
 /// The storage a target measured, as the agent saw it from inside.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetFacts {
+    /// The engine the target runs on, by name (empty for native and in schema 1).
+    #[serde(default)]
+    pub engine: String,
     pub target: String,
     pub root: String,
     pub mount: Option<MountFacts>,
@@ -119,6 +123,11 @@ pub struct Env {
     pub started: String,
     pub finished: Option<String>,
     pub host: HostFacts,
+    /// Every engine of the run by name (schema 2): endpoint, identity and its answers.
+    #[serde(default)]
+    pub engines: BTreeMap<String, EngineFacts>,
+    /// Schema 1's one engine; moved into `engines` on load.
+    #[serde(default, skip_serializing)]
     pub engine: Option<EngineFacts>,
     pub targets: Vec<TargetFacts>,
     pub workload_file: WorkloadFileFacts,
@@ -133,6 +142,9 @@ pub struct Env {
     /// rebuild the same plan.
     #[serde(default)]
     pub plan_targets: Vec<String>,
+    /// The engines of the plan by name, in the order given, so `--resume` reconnects them.
+    #[serde(default)]
+    pub plan_engines: Vec<String>,
     /// `--only`, when given.
     #[serde(default)]
     pub only: Option<Vec<String>>,
@@ -161,6 +173,7 @@ impl Env {
             started: now(),
             finished: None,
             host,
+            engines: BTreeMap::new(),
             engine: None,
             targets: Vec::new(),
             workload_file: WorkloadFileFacts {
@@ -174,19 +187,20 @@ impl Env {
             drop_caches,
             datasets: Vec::new(),
             plan_targets: plan.targets.iter().map(|t| t.to_string()).collect(),
+            plan_engines: plan.engines.clone(),
             only: plan.only.clone(),
             scale: plan.scale,
             resumed: Vec::new(),
         }
     }
 
-    /// Short engine label used in result rows: "native Linux 20.10.24", "Docker Desktop
-    /// 27.3.1", "test VM 20.10.24" or "none".
-    pub fn engine_label(&self) -> String {
-        self.engine
-            .as_ref()
-            .map(|e| format!("{} {}", e.flavour, e.server_version))
-            .unwrap_or_else(|| "none".to_string())
+    /// Each engine's short label used in result rows by name: "native Linux 20.10.24",
+    /// "Docker Desktop 27.3.1", "test VM 20.10.24".
+    pub fn engine_labels(&self) -> BTreeMap<String, String> {
+        self.engines
+            .iter()
+            .map(|(name, e)| (name.clone(), format!("{} {}", e.flavour, e.server_version)))
+            .collect()
     }
 
     pub fn load(dir: &Path) -> crate::error::Result<Env> {
@@ -203,19 +217,38 @@ impl Env {
                 format!("not a mountbench env.json: {e}"),
             )
         })?;
-        if env.schema != SCHEMA {
+        if !READS.contains(&env.schema) {
             return Err(crate::error::Error::input(
                 path.display().to_string(),
                 format!(
-                    "schema {} (this mountbench reads schema {SCHEMA})",
+                    "schema {} (this mountbench reads schemas 1 and {SCHEMA})",
                     env.schema
                 ),
             ));
         }
-        if let Some(engine) = env.engine.as_mut() {
-            engine.fill_identity(&env.host.view());
-        }
+        env.upgrade();
         Ok(env)
+    }
+
+    /// Schema 1 to 2: its one engine, `default`, into `engines` and the plan; every engine
+    /// given an identity (runs of mountbench 0.1 lack it).
+    fn upgrade(&mut self) {
+        if let Some(mut engine) = self.engine.take() {
+            let name = crate::cell::DEFAULT_ENGINE.to_string();
+            engine.name = name.clone();
+            self.engines.insert(name.clone(), engine);
+            if self.plan_engines.is_empty() {
+                self.plan_engines.push(name);
+            }
+            for t in self.targets.iter_mut().filter(|t| t.target != "native") {
+                t.engine = crate::cell::DEFAULT_ENGINE.to_string();
+            }
+        }
+        let host = self.host.view();
+        for engine in self.engines.values_mut() {
+            engine.fill_identity(&host);
+        }
+        self.schema = SCHEMA;
     }
 }
 

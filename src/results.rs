@@ -14,8 +14,13 @@ use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 
-/// Version of every result file; bumped when a column or field changes meaning.
-pub const SCHEMA: u32 = 1;
+/// Version of every result file; bumped when a column or field changes meaning. Schema 2:
+/// cells carry their engine (`engine` is its name, the old label moved to `engine_label`);
+/// env.json records every engine by name.
+pub const SCHEMA: u32 = 2;
+
+/// The schemas this mountbench reads; older ones are upgraded on load.
+pub const READS: [u32; 2] = [1, 2];
 
 /// Write `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// reader (or a crash) sees the old file or the new one, never half of one.
@@ -40,7 +45,20 @@ pub struct RunMeta {
     pub run_id: String,
     pub host: String,
     pub os: String,
-    pub engine: String,
+    /// Each engine's row label by name ("native Linux 20.10.24", "test VM 20.10.24"), from
+    /// env.json; not written in histograms.json.
+    #[serde(skip)]
+    pub engine_labels: BTreeMap<String, String>,
+}
+
+impl RunMeta {
+    /// The label rows of this engine carry; "none" for native.
+    pub fn engine_label(&self, engine: &str) -> String {
+        self.engine_labels
+            .get(engine)
+            .cloned()
+            .unwrap_or_else(|| "none".to_string())
+    }
 }
 
 /// One row of reps.csv: one metric of one rep.
@@ -50,7 +68,12 @@ pub struct RepRow {
     pub run_id: String,
     pub host: String,
     pub os: String,
+    /// The engine's name (empty for native).
     pub engine: String,
+    /// The engine's flavour and version ("native Linux 20.10.24"; "none" for native). Schema 1
+    /// had it in `engine`.
+    #[serde(default)]
+    pub engine_label: String,
     pub workload: String,
     pub kind: String,
     pub target: String,
@@ -82,7 +105,12 @@ pub struct SummaryRow {
     pub run_id: String,
     pub host: String,
     pub os: String,
+    /// The engine's name (empty for native).
     pub engine: String,
+    /// The engine's flavour and version ("native Linux 20.10.24"; "none" for native). Schema 1
+    /// had it in `engine`.
+    #[serde(default)]
+    pub engine_label: String,
     pub workload: String,
     pub kind: String,
     pub target: String,
@@ -122,12 +150,22 @@ pub struct SummaryRow {
     pub au_ci_high: Option<f64>,
     #[serde(default)]
     pub au_pass: Option<bool>,
+    /// A bind target's median as a multiple of the same engine's volume (`bind:ro` of
+    /// `volume:ro`), with the bootstrap 95% CI of the paired ratio: should the dataset live
+    /// in a volume? Empty on other targets (schema 2).
+    #[serde(default)]
+    pub ratio_to_volume: Option<f64>,
+    #[serde(default)]
+    pub volume_ci_low: Option<f64>,
+    #[serde(default)]
+    pub volume_ci_high: Option<f64>,
 }
 
 impl RepRow {
     pub fn cell(&self) -> CellKey {
         CellKey {
             workload: self.workload.clone(),
+            engine: self.engine.clone(),
             target: self.target.clone(),
             phase: self.phase.clone(),
         }
@@ -148,9 +186,15 @@ impl SummaryRow {
     pub fn cell(&self) -> CellKey {
         CellKey {
             workload: self.workload.clone(),
+            engine: self.engine.clone(),
             target: self.target.clone(),
             phase: self.phase.clone(),
         }
+    }
+
+    /// The target and its engine as names show them (`bind@vm`).
+    pub fn place(&self) -> String {
+        crate::cell::place(&self.engine, &self.target)
     }
 }
 
@@ -161,7 +205,12 @@ pub struct LatencyRow {
     pub run_id: String,
     pub host: String,
     pub os: String,
+    /// The engine's name (empty for native).
     pub engine: String,
+    /// The engine's flavour and version ("native Linux 20.10.24"; "none" for native). Schema 1
+    /// had it in `engine`.
+    #[serde(default)]
+    pub engine_label: String,
     pub workload: String,
     pub target: String,
     pub phase: String,
@@ -228,7 +277,8 @@ impl Results {
         }
     }
 
-    /// Read reps.csv and histograms.json of a result folder.
+    /// Read reps.csv and histograms.json of a result folder (schema 1 upgraded: its cells
+    /// ran on the run's one engine, `default`).
     pub fn load(dir: &Path) -> Result<Self> {
         let place = dir.display().to_string();
         let reps_path = dir.join("reps.csv");
@@ -238,44 +288,19 @@ impl Results {
                 "not a mountbench result folder (no reps.csv)",
             ));
         }
-        let mut reader = csv::Reader::from_path(&reps_path)
-            .map_err(|e| Error::input(reps_path.display().to_string(), e.to_string()))?;
-        let mut reps = Vec::new();
-        for (line, row) in reader.deserialize::<RepRow>().enumerate() {
-            let row = row.map_err(|e| {
-                Error::input(
-                    format!("{}:{}", reps_path.display(), line + 2),
-                    format!("not a schema-{SCHEMA} reps.csv row: {e}"),
-                )
-            })?;
-            if row.schema != SCHEMA {
-                return Err(Error::input(
-                    reps_path.display().to_string(),
-                    format!(
-                        "schema {} (this mountbench reads schema {SCHEMA})",
-                        row.schema
-                    ),
-                ));
-            }
-            reps.push(row);
-        }
+        let reps = load_reps(&reps_path)?;
         let hist_path = dir.join("histograms.json");
         let text = fs::read_to_string(&hist_path).at(&hist_path)?;
         let file: HistogramsFile = serde_json::from_str(&text)
             .map_err(|e| Error::input(hist_path.display().to_string(), e.to_string()))?;
-        if file.schema != SCHEMA {
-            return Err(Error::input(
-                hist_path.display().to_string(),
-                format!(
-                    "schema {} (this mountbench reads schema {SCHEMA})",
-                    file.schema
-                ),
-            ));
-        }
+        check_schema(&hist_path, file.schema)?;
         let mut histograms = BTreeMap::new();
-        for cell in file.cells {
+        for mut cell in file.cells {
             let h = OpHistograms::decode(&cell.histograms)
                 .map_err(|e| Error::input(hist_path.display().to_string(), e))?;
+            if file.schema == 1 {
+                cell.cell.engine = schema1_engine(&cell.cell.target);
+            }
             histograms.insert(cell.cell, h);
         }
         Ok(Results {
@@ -283,5 +308,47 @@ impl Results {
             reps,
             histograms,
         })
+    }
+}
+
+fn check_schema(path: &Path, schema: u32) -> Result<()> {
+    if READS.contains(&schema) {
+        return Ok(());
+    }
+    Err(Error::input(
+        path.display().to_string(),
+        format!("schema {schema} (this mountbench reads schemas 1 and {SCHEMA})"),
+    ))
+}
+
+/// reps.csv's rows, schema-1 rows upgraded to schema 2.
+fn load_reps(path: &Path) -> Result<Vec<RepRow>> {
+    let mut reader = csv::Reader::from_path(path)
+        .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?;
+    let mut reps = Vec::new();
+    for (line, row) in reader.deserialize::<RepRow>().enumerate() {
+        let mut row: RepRow = row.map_err(|e| {
+            Error::input(
+                format!("{}:{}", path.display(), line + 2),
+                format!("not a mountbench reps.csv row: {e}"),
+            )
+        })?;
+        check_schema(path, row.schema)?;
+        if row.schema == 1 {
+            row.engine_label = std::mem::take(&mut row.engine);
+            row.engine = schema1_engine(&row.target);
+            row.schema = SCHEMA;
+        }
+        reps.push(row);
+    }
+    Ok(reps)
+}
+
+/// The engine of a schema-1 cell: none for native, else the run's one engine.
+fn schema1_engine(target: &str) -> String {
+    if target == crate::cell::NATIVE {
+        crate::cell::NO_ENGINE.to_string()
+    } else {
+        crate::cell::DEFAULT_ENGINE.to_string()
     }
 }

@@ -72,9 +72,12 @@ fn every_target_runs_and_nothing_is_left_behind() {
 
     let env: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("env.json")).unwrap()).unwrap();
-    assert!(!env["engine"]["flavour"].as_str().unwrap().is_empty());
+    assert!(!env["engines"]["default"]["flavour"]
+        .as_str()
+        .unwrap()
+        .is_empty());
     assert!(
-        env["engine"]["info"]["Driver"].is_string(),
+        env["engines"]["default"]["info"]["Driver"].is_string(),
         "Docker /info is recorded"
     );
     let fs_of = |target: &str| -> String {

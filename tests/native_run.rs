@@ -24,7 +24,7 @@ fn native_run_writes_plausible_results_and_charts() {
     assert_eq!(reps.len(), (2 + 1 + 3) * 3);
     for r in &reps {
         assert_eq!(r["ok"], "true", "{r:?}");
-        assert_eq!(r["schema"], "1");
+        assert_eq!(r["schema"], "2");
         let mib_s: f64 = r["mib_s"].parse().unwrap();
         assert!(
             mib_s > 1.0 && mib_s < 1e6,
@@ -82,7 +82,7 @@ fn native_run_writes_plausible_results_and_charts() {
     }
     let env: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("env.json")).unwrap()).unwrap();
-    assert_eq!(env["schema"], 1);
+    assert_eq!(env["schema"], 2);
     assert!(env["host"]["cores"].as_u64().unwrap() >= 1);
     assert!(!env["host"]["data_mount"]["fs_type"]
         .as_str()

@@ -54,11 +54,12 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
     env.host.os = "Darwin".into();
     env.host.kernel = "24.1.0".into();
     env.host.arch = "aarch64".into();
-    env.engine = Some(engine);
+    env.engines.insert("default".into(), engine);
     let mountinfo = fixture("mountinfo.txt");
     env.targets = [("bind", "/mb"), ("volume", "/mbv"), ("tmpfs", "/mbt")]
         .into_iter()
         .map(|(t, mp)| TargetFacts {
+            engine: "default".into(),
             target: t.into(),
             root: mp.into(),
             mount: MountFacts::from_mountinfo(&mountinfo, Path::new(mp)),
@@ -76,6 +77,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
         for row in &native_rows {
             let mut r = row.clone();
             r.target = target.into();
+            r.engine = "default".into();
             r.seconds *= slowdown;
             r.mib_s /= slowdown;
             r.ops_s /= slowdown;
@@ -89,6 +91,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
             .collect();
         for (mut key, hist) in cells {
             key.target = target.into();
+            key.engine = "default".into();
             let mut slowed = OpHistograms::default();
             for (op, h) in hist.iter() {
                 for v in h.iter_recorded() {
@@ -104,7 +107,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
         r.run_id = env.run_id.clone();
         r.host = env.host.hostname.clone();
         r.os = "Darwin 24.1.0".into();
-        r.engine = "Docker Desktop 27.4.0".into();
+        r.engine_label = "Docker Desktop 27.4.0".into();
     }
     let analysis = mountbench::analysis::analyze(&results);
     mountbench::export::write_all(&out, &results, &analysis).unwrap();
@@ -176,14 +179,14 @@ fn incompatible_folders_are_refused_by_name() {
     expect_input_error(&out, &["workload \"seq\" differs", "\"shards\":4"]);
     assert!(!tmp.path().join("r1").exists());
 
-    env["schema"] = serde_json::Value::from(2);
+    env["schema"] = serde_json::Value::from(3);
     std::fs::write(macos.join("env.json"), serde_json::to_vec(&env).unwrap()).unwrap();
     let out = report_cli(&[&linux, &macos], &tmp.path().join("r2"));
-    expect_input_error(&out, &["schema 2", "macos"]);
+    expect_input_error(&out, &["schema 3", "macos"]);
 
     let reps = std::fs::read_to_string(linux.join("reps.csv"))
         .unwrap()
-        .replacen("\n1,", "\n3,", 1);
+        .replacen("\n2,", "\n3,", 1);
     std::fs::write(linux.join("reps.csv"), reps).unwrap();
     let out = report_cli(&[&linux], &tmp.path().join("r3"));
     expect_input_error(&out, &["schema 3"]);

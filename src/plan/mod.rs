@@ -1,12 +1,13 @@
-//! The plan: cells (workload × target × phase) and the interleaved order of their reps.
+//! The plan: cells (workload × (native | engine × target) × phase) and the interleaved order
+//! of their reps.
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::cell::CellKey;
+use crate::cell::{CellKey, DEFAULT_ENGINE, NO_ENGINE};
 use crate::error::{Error, Result};
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Place, TargetKind, TargetSpec};
 use crate::workload::{Phase, Workload};
 
 pub mod file;
@@ -16,12 +17,14 @@ pub use file::{RunSettings, WorkloadFile};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     pub workload: Workload,
+    /// The engine's name; empty for native, which runs on the host.
+    pub engine: String,
     pub target: TargetSpec,
     pub phase: Phase,
 }
 
 impl Cell {
-    /// "workload/target/phase", as criterion and filters name it.
+    /// "workload/place/phase" (`seq/bind@vm/warm`), as criterion and filters name it.
     pub fn id(&self) -> String {
         self.key().to_string()
     }
@@ -30,8 +33,17 @@ impl Cell {
     pub fn key(&self) -> CellKey {
         CellKey {
             workload: self.workload.name.clone(),
+            engine: self.engine.clone(),
             target: self.target.to_string(),
             phase: self.phase.to_string(),
+        }
+    }
+
+    /// Its target on its engine, as the run's pool knows it.
+    pub fn place(&self) -> Place {
+        Place {
+            engine: self.engine.clone(),
+            target: self.target,
         }
     }
 }
@@ -50,6 +62,8 @@ pub struct Plan {
     pub file: WorkloadFile,
     pub cells: Vec<Cell>,
     pub targets: Vec<TargetSpec>,
+    /// The engines' names, in the order given; every container target runs on each.
+    pub engines: Vec<String>,
     pub reps: u32,
     pub warmup: u32,
     pub seed: u64,
@@ -63,6 +77,8 @@ pub struct Plan {
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub targets: Option<Vec<TargetSpec>>,
+    /// The engines' names (`--engine`); default: the one engine named `default`.
+    pub engines: Option<Vec<String>>,
     pub reps: Option<u32>,
     pub warmup: Option<u32>,
     pub seed: Option<u64>,
@@ -95,10 +111,16 @@ impl Plan {
         if reps == 0 {
             return Err(Error::input("--reps", "must be at least 1"));
         }
-        let (cells, skipped) = cells(&file, &targets, overrides.workloads.as_deref())?;
+        let engines = overrides
+            .engines
+            .clone()
+            .unwrap_or_else(|| vec![DEFAULT_ENGINE.to_string()]);
+        let places = places(&targets, &engines)?;
+        let (cells, skipped) = cells(&file, &places, overrides.workloads.as_deref())?;
         Ok(Plan {
             cells,
             targets,
+            engines,
             reps,
             warmup: overrides.warmup.unwrap_or(file.run.warmup),
             seed: overrides.seed.unwrap_or(file.run.seed),
@@ -135,7 +157,7 @@ impl Plan {
 /// cells that cannot run, which are listed with why.
 fn cells(
     file: &WorkloadFile,
-    targets: &[TargetSpec],
+    places: &[Place],
     only: Option<&[String]>,
 ) -> Result<(Vec<Cell>, Vec<String>)> {
     for name in only.unwrap_or_default() {
@@ -152,13 +174,14 @@ fn cells(
         .iter()
         .filter(|w| only.map_or(true, |names| names.contains(&w.name)));
     for w in chosen {
-        for target in targets {
+        for place in places {
             for phase in &w.phases {
-                match cannot_run(w, target) {
-                    Some(why) => skipped.push(format!("{}/{target}/{phase}: {why}", w.name)),
+                match cannot_run(w, &place.target) {
+                    Some(why) => skipped.push(format!("{}/{place}/{phase}: {why}", w.name)),
                     None => cells.push(Cell {
                         workload: w.clone(),
-                        target: *target,
+                        engine: place.engine.clone(),
+                        target: place.target,
                         phase: *phase,
                     }),
                 }
@@ -172,6 +195,38 @@ fn cells(
         ));
     }
     Ok((cells, skipped))
+}
+
+/// Native once, on the host; every container target on each engine, engine by engine.
+fn places(targets: &[TargetSpec], engines: &[String]) -> Result<Vec<Place>> {
+    if engines.is_empty() && targets.iter().any(|t| t.kind.in_container()) {
+        return Err(Error::input(
+            "--engine",
+            "names no engine for the container targets",
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(twice) = engines.iter().find(|e| !seen.insert(e.as_str())) {
+        let why = format!("two engines are named `{twice}`; give each its own name");
+        return Err(Error::input("--engine", why));
+    }
+    let native = targets
+        .iter()
+        .filter(|t| !t.kind.in_container())
+        .map(|t| Place {
+            engine: NO_ENGINE.to_string(),
+            target: *t,
+        });
+    let on_engines = engines.iter().flat_map(|engine| {
+        targets
+            .iter()
+            .filter(|t| t.kind.in_container())
+            .map(|t| Place {
+                engine: engine.clone(),
+                target: *t,
+            })
+    });
+    Ok(native.chain(on_engines).collect())
 }
 
 /// Why `w` cannot run on `target`, if it cannot.

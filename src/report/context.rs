@@ -168,6 +168,7 @@ mod tests {
             image: None,
             volume: None,
             cpu: CpuFacts::new(cpu_seconds, 0.1),
+            engine: String::new(),
         }
     }
 

@@ -81,6 +81,7 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     context::cpu_lines(md, env);
     context::warnings(md, env);
     summary_table(md, run);
+    super::engines::volume_table(md, run);
     au_table(md, run);
     failed_reps(md, run);
     md.push('\n');
@@ -111,23 +112,7 @@ fn environment_table(md: &mut String, run: &HostRun) {
             h.data_dir, m.fs_type, m.options
         );
     }
-    match &env.engine {
-        Some(e) => {
-            let _ = writeln!(
-                md,
-                "| engine | {} — Docker {} (API {}), {} |",
-                e.flavour, e.server_version, e.api_version, e.operating_system
-            );
-            let _ = writeln!(
-                md,
-                "| engine kernel | {} ({}), {} storage driver, cgroup v{} |",
-                e.kernel, e.arch, e.storage_driver, e.cgroup_version
-            );
-        }
-        None => {
-            let _ = writeln!(md, "| engine | none (native only) |");
-        }
-    }
+    super::engines::environment_rows(md, env);
     let _ = writeln!(
         md,
         "| workload file | `{}` (xxh3 {}) |",
@@ -159,15 +144,16 @@ fn mounts_table(md: &mut String, run: &HostRun) {
                 let _ = writeln!(
                     md,
                     "| {} | `{}` | {} | `{}` | `{}` | {cache} | {cpu} |",
-                    t.target, m.mount_point, m.fs_type, m.source, m.options
+                    crate::cell::place(&t.engine, &t.target),
+                    m.mount_point,
+                    m.fs_type,
+                    m.source,
+                    m.options
                 );
             }
             None => {
-                let _ = writeln!(
-                    md,
-                    "| {} | `{}` | ? | | | {cache} | {cpu} |",
-                    t.target, t.root
-                );
+                let place = crate::cell::place(&t.engine, &t.target);
+                let _ = writeln!(md, "| {place} | `{}` | ? | | | {cache} | {cpu} |", t.root);
             }
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod context;
 pub mod draw;
+mod engines;
 mod figure;
 mod figures;
 mod markdown;
@@ -35,9 +36,10 @@ impl HostRun {
         if !dir.is_dir() {
             return Err(Error::input(dir.display().to_string(), "is not a folder"));
         }
-        let results = Results::load(dir)?;
+        let mut results = Results::load(dir)?;
         let env = Env::load(dir)?;
-        let analysis = analyze(&results);
+        let mut analysis = analyze(&results);
+        engines::place_targets(&mut results, &mut analysis);
         Ok(HostRun {
             dir: dir.to_path_buf(),
             env,
@@ -46,16 +48,14 @@ impl HostRun {
         })
     }
 
-    /// "host (OS, engine flavour)": how charts and tables name this run.
+    /// "host (OS, engine flavours)": how charts and tables name this run.
     pub(crate) fn label(&self) -> String {
-        let flavour = self
-            .env
-            .engine
-            .as_ref()
-            .map(|e| e.flavour.as_str())
-            .unwrap_or("no engine");
         let os = self.env.host.os.split(' ').next().unwrap_or("");
-        format!("{} ({os}, {flavour})", self.env.host.hostname)
+        format!(
+            "{} ({os}, {})",
+            self.env.host.hostname,
+            engines::flavours(&self.env)
+        )
     }
 }
 

@@ -1,8 +1,31 @@
-//! One colour per target in every chart; read-only variants a lighter shade of the same hue.
+//! One colour per target in every chart; read-only variants a lighter shade of the same hue,
+//! the same target on another engine (`bind@vm`) a darker one.
 
 use super::figure::Rgb;
 
-pub(crate) fn target_color(target: &str) -> Rgb {
+/// A place's target and engine: `bind@vm` is (`bind`, `vm`), `bind` is (`bind`, ``).
+fn split(place: &str) -> (&str, &str) {
+    place.split_once('@').unwrap_or((place, ""))
+}
+
+/// How dark a named engine's bars are: a shade per engine name, the same in every chart.
+fn engine_shade(engine: &str) -> f64 {
+    const SHADES: [f64; 3] = [0.55, 0.75, 0.4];
+    if engine.is_empty() {
+        return 1.0;
+    }
+    SHADES[(xxhash_rust::xxh3::xxh3_64(engine.as_bytes()) % SHADES.len() as u64) as usize]
+}
+
+pub(crate) fn target_color(place: &str) -> Rgb {
+    let (target, engine) = split(place);
+    let c = base_color(target);
+    let shade = engine_shade(engine);
+    let dark = |v: u8| (f64::from(v) * shade) as u8;
+    Rgb(dark(c.0), dark(c.1), dark(c.2))
+}
+
+fn base_color(target: &str) -> Rgb {
     let (base, ro) = match target.strip_suffix(":ro") {
         Some(b) => (b, true),
         None => (target, false),
@@ -32,6 +55,47 @@ pub(crate) fn target_rank(target: &str) -> usize {
     i * 2 + usize::from(target.ends_with(":ro"))
 }
 
-pub(crate) fn sort_targets(targets: &mut [String]) {
-    targets.sort_by_key(|t| (target_rank(t), t.clone()));
+/// Native first, then engine by engine (the default one first), each's targets in order.
+pub(crate) fn sort_targets(places: &mut [String]) {
+    places.sort_by_key(|p| {
+        let (target, engine) = split(p);
+        (
+            target_rank(target) > 0,
+            engine.to_string(),
+            target_rank(target),
+            p.clone(),
+        )
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_group_their_targets_and_shade_them() {
+        let mut places: Vec<String> = [
+            "tmpfs@vm",
+            "bind@vm",
+            "native",
+            "volume@local",
+            "bind@local",
+        ]
+        .map(String::from)
+        .to_vec();
+        sort_targets(&mut places);
+        assert_eq!(
+            places,
+            [
+                "native",
+                "bind@local",
+                "volume@local",
+                "bind@vm",
+                "tmpfs@vm"
+            ]
+        );
+        assert_eq!(target_color("bind"), base_color("bind"));
+        assert_ne!(target_color("bind@vm"), target_color("bind"));
+        assert_ne!(target_color("bind@vm"), target_color("bind@local"));
+    }
 }

@@ -206,6 +206,7 @@ pub(crate) fn histogram<'a>(
 ) -> Option<&'a Histogram<u64>> {
     let key = CellKey {
         workload: workload.to_string(),
+        engine: String::new(),
         target: target.to_string(),
         phase: phase.to_string(),
     };

@@ -14,7 +14,7 @@ use crate::env::TargetFacts;
 use crate::error::{Error, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::targets::hosts::HostFactory;
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Place, TargetKind};
 use crate::targets::{AgentHost, ExecOutput};
 
 /// What the fake does on a rep instead of succeeding.
@@ -32,12 +32,12 @@ pub(super) enum Act {
 
 #[derive(Debug, Default)]
 pub(super) struct Log {
-    pub(super) starts: Vec<TargetSpec>,
-    /// Every rep run, on which target.
-    pub(super) reps: Vec<TargetSpec>,
-    pub(super) teardowns: Vec<TargetSpec>,
-    /// Datasets prepared (or failed to), on which target.
-    pub(super) prepares: Vec<TargetSpec>,
+    pub(super) starts: Vec<Place>,
+    /// Every rep run, on which target of which engine.
+    pub(super) reps: Vec<Place>,
+    pub(super) teardowns: Vec<Place>,
+    /// Datasets prepared (or failed to), on which target of which engine.
+    pub(super) prepares: Vec<Place>,
 }
 
 /// The factory: its script names reps by their number among all reps it served (from 1).
@@ -83,10 +83,10 @@ impl HostFactory for FakeHosts {
         FAKE_HOST_CPU_SECONDS
     }
 
-    fn start(&mut self, spec: TargetSpec) -> Result<Box<dyn AgentHost>> {
-        self.log().starts.push(spec);
+    fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
+        self.log().starts.push(place.clone());
         Ok(Box::new(FakeHost {
-            spec,
+            spec: place.clone(),
             hosts: self.clone(),
             alive: true,
             torn_down: false,
@@ -95,7 +95,7 @@ impl HostFactory for FakeHosts {
 }
 
 struct FakeHost {
-    spec: TargetSpec,
+    spec: Place,
     hosts: FakeHosts,
     alive: bool,
     torn_down: bool,
@@ -105,7 +105,7 @@ impl FakeHost {
     fn rep(&mut self, spec: &RepSpec) -> ExecOutput {
         let n = {
             let mut log = self.hosts.log();
-            log.reps.push(self.spec);
+            log.reps.push(self.spec.clone());
             log.reps.len()
         };
         match self.hosts.script.get(&n) {
@@ -147,7 +147,7 @@ impl AgentHost for FakeHost {
                 "mount_point": "/", "fs_type": "fakefs", "source": "fake", "options": "rw",
             }))),
             Some("calibrate") => {
-                let seconds = FAKE_CPU_SECONDS * cpu_slowdown(self.spec.kind);
+                let seconds = FAKE_CPU_SECONDS * cpu_slowdown(self.spec.target.kind);
                 Ok(answer(
                     json!({"seconds": seconds, "runs": [seconds], "checksum": 1}),
                 ))
@@ -161,7 +161,7 @@ impl AgentHost for FakeHost {
             }
             Some("prepare") => {
                 let spec: PrepareSpec = serde_json::from_str(spec).map_err(bad)?;
-                self.hosts.log().prepares.push(self.spec);
+                self.hosts.log().prepares.push(self.spec.clone());
                 if self.hosts.prepare_fails {
                     return Ok(exited(
                         1,
@@ -188,7 +188,8 @@ impl AgentHost for FakeHost {
 
     fn facts(&self) -> TargetFacts {
         TargetFacts {
-            target: self.spec.to_string(),
+            engine: String::new(),
+            target: self.spec.target.to_string(),
             root: "/fake".into(),
             mount: None,
             container: None,
@@ -200,7 +201,7 @@ impl AgentHost for FakeHost {
 
     fn teardown(&mut self) -> Result<()> {
         if !std::mem::replace(&mut self.torn_down, true) {
-            self.hosts.log().teardowns.push(self.spec);
+            self.hosts.log().teardowns.push(self.spec.clone());
         }
         Ok(())
     }

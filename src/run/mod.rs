@@ -2,6 +2,8 @@
 //! every rep recorded and the result files rewritten atomically right after it.
 
 #[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
 mod fake;
 mod out_dir;
 mod pool;
@@ -26,8 +28,9 @@ use crate::export;
 use crate::plan::{Plan, Step};
 use crate::results::Results;
 use crate::size::ByteSize;
+use crate::targets::endpoint::EngineArg;
 use crate::targets::hosts::{HostFactory, Hosts};
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Place, TargetKind};
 use crate::workload::dataset::{self, DatasetSpec};
 use crate::workload::{cache, Phase};
 use out_dir::OutDir;
@@ -35,13 +38,16 @@ use pool::Pool;
 use progress::{Done, Progress};
 pub use record::StepOutcome;
 use resume::StepKey;
-use start::{connect_if_needed, Start};
+use start::{connect_all, Start};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Results folder; default `results/<host>/<run-id>`.
     pub out: Option<PathBuf>,
     pub data_dir: PathBuf,
+    /// The engines of `--engine` (their names are the plan's); empty: the one the docker CLI
+    /// would use. A resume reconnects the engines its env.json records.
+    pub engines: Vec<EngineArg>,
     /// The mountbench binary that serves as the agent.
     pub agent_exe: PathBuf,
     /// Also drop the host's page cache before cold reps (root on Linux).
@@ -89,7 +95,7 @@ pub struct Session {
     done: BTreeSet<StepKey>,
     /// Datasets that failed to generate, by target and id, with why: their reps fail at
     /// once with that error instead of generating again.
-    failed_datasets: BTreeMap<(TargetSpec, String), String>,
+    failed_datasets: BTreeMap<(Place, String), String>,
 }
 
 impl Session {
@@ -99,7 +105,7 @@ impl Session {
         let keep = preflight::keep_free(&plan, options.keep_free);
         preflight::check_host(&plan, &options.data_dir, keep)?;
         let new_data_dir = !options.data_dir.exists();
-        let mut start = Start::fresh(&plan, &options, connect_if_needed)?;
+        let mut start = Start::fresh(&plan, &options, connect_all)?;
         let hosts = real_hosts(&plan, &options, &mut start);
         let mut session = Session::new(plan, options, start, hosts);
         if let Err(e) = session.preflight_targets() {
@@ -113,7 +119,7 @@ impl Session {
 
     /// Reopen an interrupted run's folder with the plan it was started with.
     pub fn resume(dir: &Path, mut options: RunOptions) -> Result<Session> {
-        let (plan, mut start) = Start::resume(dir, &mut options, connect_if_needed)?;
+        let (plan, mut start) = Start::resume(dir, &mut options, connect_all)?;
         let keep = preflight::keep_free(&plan, options.keep_free);
         preflight::check_host(&plan, &options.data_dir, keep)?;
         let hosts = real_hosts(&plan, &options, &mut start);
@@ -189,19 +195,20 @@ impl Session {
         }
         let cell = self.plan.cells[step.cell].clone();
         self.seq += 1;
+        let place = cell.place();
         let rep = RepSpec {
             workload: cell.workload.clone(),
             phase: cell.phase,
             root: PathBuf::new(),
-            scratch: self.scratch(&cell.target),
+            scratch: self.scratch(&place),
             seq: self.seq,
             backup: PathBuf::new(),
             role: Role::Solo,
         };
         let drop_caches = self.options.drop_caches && cell.phase == Phase::Cold;
-        let answer = self.execute(cell.target, rep, drop_caches);
+        let answer = self.execute(&place, rep, drop_caches);
         if answer.is_err() {
-            self.pool.restart_if_dead(cell.target);
+            self.pool.restart_if_dead(&place);
         }
         let recorded = record::record(&self.results.meta, &cell, step, answer);
         let measured = if step.warmup {
@@ -215,19 +222,14 @@ impl Session {
     }
 
     /// Start the target and prepare its dataset if not done, then run the rep.
-    fn execute(
-        &mut self,
-        target: TargetSpec,
-        mut rep: RepSpec,
-        drop_caches: bool,
-    ) -> record::Answer {
-        if self.pool.start(target)? {
+    fn execute(&mut self, place: &Place, mut rep: RepSpec, drop_caches: bool) -> record::Answer {
+        if self.pool.start(place)? {
             self.save_env()?;
         }
         if let Some(dataset) = DatasetSpec::of(&rep.workload) {
-            self.prepare(target, &dataset)?;
+            self.prepare(place, &dataset)?;
         }
-        let t = self.pool.get(target)?;
+        let t = self.pool.get(place)?;
         rep.root = t.root();
         rep.backup = t.backup_root();
         if drop_caches {
@@ -239,23 +241,23 @@ impl Session {
     /// Generate or reuse a dataset on a target, once per run; recorded in env.json. A
     /// dataset that failed to generate fails every later rep that reads it with the same
     /// error, without generating again (unless its container died meanwhile).
-    fn prepare(&mut self, target: TargetSpec, dataset: &DatasetSpec) -> Result<()> {
-        let key = (target, dataset.id());
+    fn prepare(&mut self, place: &Place, dataset: &DatasetSpec) -> Result<()> {
+        let key = (place.clone(), dataset.id());
         if let Some(why) = self.failed_datasets.get(&key) {
             return Err(Error::Dataset(why.clone()));
         }
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
-        let prepared = self.pool.get(target)?.prepare_dataset(dataset, threads);
+        let prepared = self.pool.get(place)?.prepare_dataset(dataset, threads);
         let report = match prepared {
             Ok(Some(report)) => report,
             Ok(None) => return Ok(()),
             Err(e) => return Err(self.dataset_failed(key, e)),
         };
-        self.progress.dataset(target, &report);
+        self.progress.dataset(place, &report);
         self.env.datasets.push(DatasetFacts {
-            target: target.to_string(),
+            target: place.to_string(),
             report,
         });
         self.save_env()
@@ -263,16 +265,16 @@ impl Session {
 
     /// Remember a dataset that failed to generate; a generation the host stopped (native
     /// and bind write the data dir) may leave a partial folder, removed now.
-    fn dataset_failed(&mut self, key: (TargetSpec, String), e: Error) -> Error {
-        let (target, id) = &key;
-        if matches!(target.kind, TargetKind::Native | TargetKind::Bind) {
+    fn dataset_failed(&mut self, key: (Place, String), e: Error) -> Error {
+        let (place, id) = &key;
+        if matches!(place.target.kind, TargetKind::Native | TargetKind::Bind) {
             let base = dataset::datasets_dir(&self.data.host_root());
             let _ = dataset::remove_stale_partials(&base, None);
         }
-        if !self.pool.get(*target).is_ok_and(|t| t.alive()) {
+        if !self.pool.get(place).is_ok_and(|t| t.alive()) {
             return e;
         }
-        let why = format!("{id} could not be generated on {target}: {e}");
+        let why = format!("{id} could not be generated on {place}: {e}");
         self.failed_datasets.insert(key, why.clone());
         Error::Dataset(why)
     }
@@ -282,9 +284,10 @@ impl Session {
         self.out.write_env(&self.env)
     }
 
-    /// The folder of written files under a target's root, unique per run and target.
-    fn scratch(&self, target: &TargetSpec) -> String {
-        format!("{}-{}", self.run_id(), target.to_string().replace(':', "-"))
+    /// The folder of written files under a target's root, unique per run, engine and
+    /// target (the bind targets of all engines share the host's folder).
+    fn scratch(&self, place: &Place) -> String {
+        format!("{}-{}", self.run_id(), place.slug())
     }
 
     /// Tear every target down, remove scratch files on the host, write the final files.
@@ -310,10 +313,11 @@ impl Session {
 
     /// Scratch folders the targets left on the host: backups, and native and bind files.
     fn remove_scratch(&self) -> Result<()> {
-        for spec in &self.plan.targets {
-            let scratch = self.scratch(spec);
+        let places = ordered_places(&self.plan);
+        for place in &places {
+            let scratch = self.scratch(place);
             let mut leftovers = vec![self.data.backup_root().join(&scratch)];
-            if matches!(spec.kind, TargetKind::Native | TargetKind::Bind) {
+            if matches!(place.target.kind, TargetKind::Native | TargetKind::Bind) {
                 leftovers.push(self.data.host_root().join("scratch").join(&scratch));
             }
             for dir in leftovers.into_iter().filter(|d| d.exists()) {
@@ -324,12 +328,20 @@ impl Session {
     }
 }
 
-/// The hosts of a real run: the agent binary natively or in containers of the engine.
+/// Every place of the plan's cells, each once.
+fn ordered_places(plan: &Plan) -> Vec<Place> {
+    let mut places: Vec<Place> = plan.cells.iter().map(|c| c.place()).collect();
+    places.sort();
+    places.dedup();
+    places
+}
+
+/// The hosts of a real run: the agent binary natively or in containers of its engine.
 fn real_hosts(plan: &Plan, options: &RunOptions, start: &mut Start) -> Box<dyn HostFactory> {
     Box::new(Hosts::new(
         options.agent_exe.clone(),
         start.data.clone(),
-        start.engine.take(),
+        std::mem::take(&mut start.engines),
         start.results.meta.run_id.clone(),
         plan.file.targets.clone(),
         options.cancel.clone(),

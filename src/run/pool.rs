@@ -1,7 +1,7 @@
-//! The targets of a run: each started on its first rep through the host factory (its mount
-//! and CPU speed probed then), started anew when its container died (a few times at most),
-//! torn down at the end or when the run stops on an error. A target that cannot start is
-//! broken: its reps fail with the reason.
+//! The targets of a run, on every engine: each started on its first rep through the host
+//! factory, started
+//! anew when its container died (a few times at most), torn down at the end or when the run
+//! stops on an error. A target that cannot start is broken: its reps fail with the reason.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +9,7 @@ use crate::env::TargetFacts;
 use crate::error::{Error, Result};
 use crate::measure::CpuFacts;
 use crate::targets::hosts::HostFactory;
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Place, TargetKind};
 use crate::targets::Target;
 
 /// Times a target's container may die and be started anew.
@@ -17,10 +17,10 @@ pub(crate) const MAX_RESTARTS: u32 = 3;
 
 pub(crate) struct Pool {
     hosts: Box<dyn HostFactory>,
-    targets: BTreeMap<TargetSpec, Target>,
-    broken: BTreeMap<TargetSpec, String>,
+    targets: BTreeMap<Place, Target>,
+    broken: BTreeMap<Place, String>,
     /// Times a target's container was found dead after a failed rep and started anew.
-    restarts: BTreeMap<TargetSpec, u32>,
+    restarts: BTreeMap<Place, u32>,
     /// Teardowns that failed before the end of the run (a dead target's), for the summary.
     teardown_errors: Vec<String>,
     /// The CPU kernel's best time on the host, which every target's is compared with: the
@@ -41,26 +41,26 @@ impl Pool {
     }
 
     /// Start the target unless it runs; true when started now (its facts are new).
-    pub(crate) fn start(&mut self, spec: TargetSpec) -> Result<bool> {
-        if let Some(why) = self.broken.get(&spec) {
+    pub(crate) fn start(&mut self, spec: &Place) -> Result<bool> {
+        if let Some(why) = self.broken.get(spec) {
             return Err(Error::Docker(format!(
                 "target {spec} could not start: {why}"
             )));
         }
-        if self.targets.contains_key(&spec) {
+        if self.targets.contains_key(spec) {
             return Ok(false);
         }
         let host = match self.hosts.start(spec) {
             Ok(host) => host,
-            Err(e) => return Err(self.broke(spec, e)),
+            Err(e) => return Err(self.broke(spec.clone(), e)),
         };
-        let mut target = Target::new(spec, host);
+        let mut target = Target::new(spec.target, host);
         if let Err(e) = probe(&mut target) {
             let _ = target.teardown();
-            return Err(self.broke(spec, e));
+            return Err(self.broke(spec.clone(), e));
         }
         self.note_cpu(&target);
-        self.targets.insert(spec, target);
+        self.targets.insert(spec.clone(), target);
         Ok(true)
     }
 
@@ -78,22 +78,22 @@ impl Pool {
         }
     }
 
-    fn broke(&mut self, spec: TargetSpec, e: Error) -> Error {
+    fn broke(&mut self, spec: Place, e: Error) -> Error {
         self.broken.insert(spec, e.to_string());
         e
     }
 
     /// A started target.
-    pub(crate) fn get(&mut self, spec: TargetSpec) -> Result<&mut Target> {
+    pub(crate) fn get(&mut self, spec: &Place) -> Result<&mut Target> {
         self.targets
-            .get_mut(&spec)
+            .get_mut(spec)
             .ok_or_else(|| Error::Docker(format!("target {spec} is not started")))
     }
 
     /// After a failed rep: a target whose container died (killed, out of memory) is torn
     /// down so that its next rep starts a fresh one, up to MAX_RESTARTS times.
-    pub(crate) fn restart_if_dead(&mut self, spec: TargetSpec) {
-        let Some(target) = self.targets.get_mut(&spec) else {
+    pub(crate) fn restart_if_dead(&mut self, spec: &Place) {
+        let Some(target) = self.targets.get_mut(spec) else {
             return;
         };
         if target.alive() {
@@ -102,12 +102,12 @@ impl Pool {
         if let Err(e) = target.teardown() {
             self.teardown_errors.push(format!("{spec}: {e}"));
         }
-        self.targets.remove(&spec);
-        let restarts = self.restarts.entry(spec).or_insert(0);
+        self.targets.remove(spec);
+        let restarts = self.restarts.entry(spec.clone()).or_insert(0);
         *restarts += 1;
         if *restarts > MAX_RESTARTS {
             self.broken.insert(
-                spec,
+                spec.clone(),
                 format!("its container died {restarts} times; not started again"),
             );
         }
@@ -115,8 +115,9 @@ impl Pool {
 
     /// What each running target measures on, its CPU speed against the host's, for env.json.
     pub(crate) fn facts(&self) -> Vec<TargetFacts> {
-        let facts = |t: &Target| {
+        let facts = |(place, t): (&Place, &Target)| {
             let mut f = t.facts();
+            f.engine = place.engine.clone();
             f.cpu = t
                 .cpu
                 .as_ref()
@@ -124,7 +125,7 @@ impl Pool {
                 .and_then(|(c, host)| CpuFacts::new(c.seconds, host));
             f
         };
-        self.targets.values().map(facts).collect()
+        self.targets.iter().map(facts).collect()
     }
 
     /// Tear every target down (their facts stay for env.json); every teardown that failed

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::record::StepOutcome;
 use crate::plan::Step;
 use crate::size::ByteSize;
-use crate::targets::spec::TargetSpec;
+use crate::targets::spec::Place;
 use crate::workload::dataset::PrepareReport;
 
 /// A step just done, as the progress shows it.
@@ -42,7 +42,7 @@ impl<'a> Done<'a> {
 
 pub(crate) trait Progress {
     fn begin(&mut self, run_id: &str, out: &Path, todo: usize, skipped: &[String]);
-    fn dataset(&self, target: TargetSpec, report: &PrepareReport);
+    fn dataset(&self, target: &Place, report: &PrepareReport);
     fn step(&self, cell: &str);
     fn done(&self, done: &Done);
     fn end(&mut self);
@@ -61,7 +61,7 @@ pub(crate) struct Quiet;
 
 impl Progress for Quiet {
     fn begin(&mut self, _: &str, _: &Path, _: usize, _: &[String]) {}
-    fn dataset(&self, _: TargetSpec, _: &PrepareReport) {}
+    fn dataset(&self, _: &Place, _: &PrepareReport) {}
     fn step(&self, _: &str) {}
     fn done(&self, _: &Done) {}
     fn end(&mut self) {}
@@ -75,7 +75,7 @@ impl Progress for Lines {
         header(run_id, out, todo, skipped);
     }
 
-    fn dataset(&self, target: TargetSpec, report: &PrepareReport) {
+    fn dataset(&self, target: &Place, report: &PrepareReport) {
         eprintln!("{}", dataset_line(target, report));
     }
 
@@ -103,7 +103,7 @@ impl Progress for Bar {
         self.0 = Some(bar);
     }
 
-    fn dataset(&self, target: TargetSpec, report: &PrepareReport) {
+    fn dataset(&self, target: &Place, report: &PrepareReport) {
         match &self.0 {
             Some(bar) => bar.println(dataset_line(target, report)),
             None => eprintln!("{}", dataset_line(target, report)),
@@ -142,7 +142,7 @@ fn header(run_id: &str, out: &Path, todo: usize, skipped: &[String]) {
     }
 }
 
-fn dataset_line(target: TargetSpec, report: &PrepareReport) -> String {
+fn dataset_line(target: &Place, report: &PrepareReport) -> String {
     let what = if report.reused {
         "reused".to_string()
     } else {

@@ -122,7 +122,8 @@ fn base_row(meta: &RunMeta, cell: &Cell, step: Step, metric: Metric) -> RepRow {
         run_id: meta.run_id.clone(),
         host: meta.host.clone(),
         os: meta.os.clone(),
-        engine: meta.engine.clone(),
+        engine: cell.engine.clone(),
+        engine_label: meta.engine_label(&cell.engine),
         workload: cell.workload.name.clone(),
         kind: cell.workload.params.kind().to_string(),
         target: cell.target.to_string(),
@@ -154,7 +155,11 @@ pub(crate) fn failed_reps(reps: &[RepRow]) -> Vec<String> {
             let kind = if r.warmup { "warm-up" } else { "rep" };
             format!(
                 "{}/{}/{} {kind} {}: {}",
-                r.workload, r.target, r.phase, r.rep, r.error
+                r.workload,
+                crate::cell::place(&r.engine, &r.target),
+                r.phase,
+                r.rep,
+                r.error
             )
         })
         .collect();
@@ -194,7 +199,7 @@ chunk_size = "1MiB"
             run_id: "r1".into(),
             host: "h".into(),
             os: "Linux".into(),
-            engine: "none".into(),
+            engine_labels: Default::default(),
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::out_dir::OutDir;
-use super::start::{check_drop_caches, check_shared_folder, run_meta, Connect, Start};
+use super::start::{check_drop_caches, check_shared_folders, run_meta, Connect, Start};
 use super::RunOptions;
 use crate::datadir::DataDir;
 use crate::env::Env;
@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::plan::WorkloadFile;
 use crate::plan::{Overrides, Plan, Step};
 use crate::results::{CellKey, RepRow, Results};
+use crate::targets::address::{EngineAddress, Via};
 use crate::targets::spec::TargetSpec;
 
 /// A step as result rows name it.
@@ -60,9 +61,10 @@ impl Start {
         let failed = results.reps.iter().filter(|r| !r.ok).count();
         results.reps.retain(|r| r.ok);
         let done: BTreeSet<StepKey> = results.reps.iter().map(StepKey::of_row).collect();
-        let engine = connect(&plan)?;
+        let engines = connect(&addresses_of(&env, &plan)?)?;
         let data = DataDir::open(&options.data_dir)?;
-        check_shared_folder(engine.as_deref(), &data, &env.run_id, options)?;
+        check_shared_folders(&engines, &data, &env.run_id, options)?;
+        results.meta.engine_labels = env.engine_labels();
         env.finished = None;
         env.resumed.push(format!(
             "{}: {} reps done kept, {failed} failed rows dropped to be run again",
@@ -75,7 +77,7 @@ impl Start {
             env,
             results,
             data,
-            engine,
+            engines,
             done,
             seq,
         };
@@ -100,6 +102,7 @@ fn plan_of(dir: &Path, env: &Env) -> Result<Plan> {
     }
     let overrides = Overrides {
         targets: Some(targets),
+        engines: Some(env.plan_engines.clone()),
         reps: Some(env.reps),
         warmup: Some(env.warmup),
         seed: Some(env.seed),
@@ -107,6 +110,30 @@ fn plan_of(dir: &Path, env: &Env) -> Result<Plan> {
         scale: env.scale,
     };
     Plan::new(file, &overrides)
+}
+
+/// The engines the run was started on, at the endpoints it recorded. An engine without
+/// recorded facts was never connected (a run without container targets) and is skipped.
+fn addresses_of(env: &Env, plan: &Plan) -> Result<Vec<EngineAddress>> {
+    if !plan.needs_docker() {
+        return Ok(Vec::new());
+    }
+    let mut addresses = Vec::new();
+    for name in &plan.engines {
+        let Some(facts) = env.engines.get(name) else {
+            continue;
+        };
+        let endpoint = facts
+            .docker_host
+            .parse()
+            .map_err(crate::error::Error::from)?;
+        addresses.push(EngineAddress {
+            name: name.clone(),
+            endpoint,
+            via: facts.via.clone().unwrap_or(Via::EngineFlag),
+        });
+    }
+    Ok(addresses)
 }
 
 /// The rows recorded so far (none when the run stopped before its first rep).

@@ -1,6 +1,6 @@
 //! Where a session starts from: everything the user gave checked before anything is
-//! created, then the engine connected (when a container target is planned), the data dir
-//! opened and the environment collected.
+//! created, then every engine connected (when a container target is planned) and checked to
+//! see the data dir, the data dir opened and the environment collected.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,18 +14,19 @@ use crate::env::{Env, HostFacts};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::results::{Results, RunMeta};
+use crate::targets::address::{DockerEnv, EngineAddress};
 use crate::targets::engine::Engine;
 use crate::targets::folder_probe;
 
-/// Connects the container engine a plan needs; tests give one that connects nothing.
-pub(crate) type Connect = fn(&Plan) -> Result<Option<Arc<Engine>>>;
+/// Connects the engines of a plan; tests give one that connects nothing.
+pub(crate) type Connect = fn(&[EngineAddress]) -> Result<Vec<Arc<Engine>>>;
 
 pub(crate) struct Start {
     pub(crate) out: OutDir,
     pub(crate) env: Env,
     pub(crate) results: Results,
     pub(crate) data: DataDir,
-    pub(crate) engine: Option<Arc<Engine>>,
+    pub(crate) engines: Vec<Arc<Engine>>,
     /// Steps already recorded as successful (a resumed run).
     pub(crate) done: BTreeSet<StepKey>,
     /// Reps already run, warm-ups and failures included.
@@ -42,45 +43,74 @@ impl Start {
             PathBuf::from("results").join(hostname).join(&id)
         }))?;
         check_drop_caches(options)?;
-        let engine = connect(plan)?;
+        let engines = connect(&addresses(plan, options)?)?;
         let data = DataDir::open(&options.data_dir)?;
-        check_shared_folder(engine.as_deref(), &data, &id, options)?;
+        check_shared_folders(&engines, &data, &id, options)?;
         let mut host = HostFacts::collect(&data.path);
         host.data_dir = data.path.display().to_string();
         let mut env = Env::new(&id, host, plan, options.drop_caches);
-        env.engine = engine.as_ref().map(|e| e.facts.clone());
+        env.engines = engines
+            .iter()
+            .map(|e| (e.address.name.clone(), e.facts.clone()))
+            .collect();
         Ok(Start {
             out,
             results: Results::new(run_meta(&env)),
             env,
             data,
-            engine,
+            engines,
             done: BTreeSet::new(),
             seq: 0,
         })
     }
 }
 
-pub(crate) fn connect_if_needed(plan: &Plan) -> Result<Option<Arc<Engine>>> {
-    Ok(if plan.needs_docker() {
-        Some(Arc::new(Engine::connect_default()?))
+/// The engines a fresh plan runs on: none without a container target, else those named with
+/// `--engine` (each name once, contexts looked up), else the one the docker CLI would use.
+fn addresses(plan: &Plan, options: &RunOptions) -> Result<Vec<EngineAddress>> {
+    if !plan.needs_docker() {
+        return Ok(Vec::new());
+    }
+    let env = DockerEnv::from_process();
+    let addresses = if options.engines.is_empty() {
+        vec![EngineAddress::default_engine(&env)?]
     } else {
-        None
-    })
+        EngineAddress::resolve(&options.engines, &env)?
+    };
+    let names: Vec<String> = addresses.iter().map(|a| a.name.clone()).collect();
+    if names != plan.engines {
+        return Err(Error::input(
+            "--engine",
+            format!(
+                "the plan's engines {:?} are not the ones given ({names:?})",
+                plan.engines
+            ),
+        ));
+    }
+    Ok(addresses)
 }
 
-/// Before anything is measured: the engine's containers must see the data dir, since every
+/// Every engine connected, one after the other; the first that fails stops the run before
+/// anything is created on any of them.
+pub(crate) fn connect_all(addresses: &[EngineAddress]) -> Result<Vec<Arc<Engine>>> {
+    addresses
+        .iter()
+        .map(|a| Ok(Arc::new(Engine::connect(a)?)))
+        .collect()
+}
+
+/// Before anything is measured: each engine's containers must see the data dir, since every
 /// container target bind-mounts folders of it.
-pub(crate) fn check_shared_folder(
-    engine: Option<&Engine>,
+pub(crate) fn check_shared_folders(
+    engines: &[Arc<Engine>],
     data: &DataDir,
     run_id: &str,
     options: &RunOptions,
 ) -> Result<()> {
-    match engine {
-        Some(engine) => folder_probe::check_engine(engine, data, run_id, &options.agent_exe),
-        None => Ok(()),
+    for engine in engines {
+        folder_probe::check_engine(engine, data, run_id, &options.agent_exe)?;
     }
+    Ok(())
 }
 
 pub(crate) fn check_drop_caches(options: &RunOptions) -> Result<()> {
@@ -99,7 +129,7 @@ pub(crate) fn run_meta(env: &Env) -> RunMeta {
         run_id: env.run_id.clone(),
         host: env.host.hostname.clone(),
         os: format!("{} {}", env.host.os, env.host.kernel),
-        engine: env.engine_label(),
+        engine_labels: env.engine_labels(),
     }
 }
 

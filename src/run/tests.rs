@@ -43,6 +43,7 @@ fn options(dir: &Path, cancel: &CancelToken) -> RunOptions {
     RunOptions {
         out: Some(dir.join("out")),
         data_dir: dir.join("data"),
+        engines: Vec::new(),
         agent_exe: "/nonexistent/mountbench".into(),
         drop_caches: false,
         progress: false,
@@ -55,13 +56,13 @@ fn session(dir: &Path, text: &str, hosts: &FakeHosts, cancel: &CancelToken) -> S
     let file = WorkloadFile::parse(Path::new("t.toml"), text).unwrap();
     let plan = Plan::new(file, &Overrides::default()).unwrap();
     let options = options(dir, cancel);
-    let start = Start::fresh(&plan, &options, |_| Ok(None)).unwrap();
+    let start = Start::fresh(&plan, &options, |_| Ok(Vec::new())).unwrap();
     Session::new(plan, options, start, Box::new(hosts.clone()))
 }
 
 fn resumed(dir: &Path, hosts: &FakeHosts) -> Result<RunSummary> {
     let mut options = options(dir, &CancelToken::new());
-    let (plan, start) = Start::resume(&dir.join("out"), &mut options, |_| Ok(None))?;
+    let (plan, start) = Start::resume(&dir.join("out"), &mut options, |_| Ok(Vec::new()))?;
     Session::new(plan, options, start, Box::new(hosts.clone())).run_all()
 }
 
@@ -77,7 +78,7 @@ fn a_dead_container_is_started_anew_and_the_run_goes_on() {
         .run_all()
         .unwrap();
     let log = hosts.log();
-    let died = log.reps[1];
+    let died = log.reps[1].clone();
     assert_eq!(log.reps.len(), 6, "every step ran");
     assert_eq!(log.starts.iter().filter(|s| **s == died).count(), 2);
     assert_eq!(log.starts.len(), 3);

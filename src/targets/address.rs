@@ -12,7 +12,7 @@ use super::endpoint::{Endpoint, EngineArg, Location};
 use super::engine_error::EngineError;
 
 /// The name of the engine a command uses when none is named.
-pub const DEFAULT_NAME: &str = "default";
+pub const DEFAULT_NAME: &str = crate::cell::DEFAULT_ENGINE;
 
 /// How an engine's endpoint was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -215,6 +215,7 @@ impl AgentHost for ContainerHost {
 
     fn facts(&self) -> TargetFacts {
         TargetFacts {
+            engine: String::new(),
             target: self.spec.to_string(),
             root: MOUNT_POINT.into(),
             mount: None,

@@ -1,6 +1,7 @@
 //! Where the run gets its hosts: a factory, so that tests drive the run loop with a fake host
 //! and no engine.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -12,12 +13,12 @@ use crate::cancel::CancelToken;
 use crate::datadir::DataDir;
 use crate::error::{Error, IoContext, Result};
 use crate::targets::settings::TargetSettings;
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Place, TargetKind};
 
-/// Starts the agent host of one target.
+/// Starts the agent host of one target on one engine.
 pub trait HostFactory {
     /// A running host (a container created and started); on failure nothing is left behind.
-    fn start(&mut self, spec: TargetSpec) -> Result<Box<dyn AgentHost>>;
+    fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>>;
 
     /// The CPU kernel's best time on the host itself, for runs without a native target.
     fn host_cpu_seconds(&mut self) -> f64 {
@@ -25,24 +26,25 @@ pub trait HostFactory {
     }
 }
 
-/// The real hosts: a child process for `native`, a hardened container for the others.
+/// The real hosts: a child process for `native`, a hardened container on its engine for the
+/// others.
 pub struct Hosts {
     agent_exe: PathBuf,
     data: DataDir,
-    /// Connected when the plan has a container target.
-    engine: Option<Arc<Engine>>,
+    /// The engines of the plan's container targets, by name.
+    engines: BTreeMap<String, Arc<Engine>>,
     run_id: String,
     settings: TargetSettings,
     cancel: CancelToken,
-    /// The agent image, built or found on the first container target.
-    image: Option<String>,
+    /// The agent image of each engine, built or found on its first container target.
+    images: BTreeMap<String, String>,
 }
 
 impl Hosts {
     pub fn new(
         agent_exe: PathBuf,
         data: DataDir,
-        engine: Option<Arc<Engine>>,
+        engines: Vec<Arc<Engine>>,
         run_id: String,
         settings: TargetSettings,
         cancel: CancelToken,
@@ -50,26 +52,31 @@ impl Hosts {
         Hosts {
             agent_exe,
             data,
-            engine,
+            engines: engines
+                .into_iter()
+                .map(|e| (e.address.name.clone(), e))
+                .collect(),
             run_id,
             settings,
             cancel,
-            image: None,
+            images: BTreeMap::new(),
         }
     }
 
     fn image(&mut self, engine: &Engine) -> Result<String> {
-        if let Some(image) = &self.image {
+        let name = &engine.address.name;
+        if let Some(image) = self.images.get(name) {
             return Ok(image.clone());
         }
         let image = image::ensure(engine, &self.agent_exe)?;
-        self.image = Some(image.clone());
+        self.images.insert(name.clone(), image.clone());
         Ok(image)
     }
 }
 
 impl HostFactory for Hosts {
-    fn start(&mut self, spec: TargetSpec) -> Result<Box<dyn AgentHost>> {
+    fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
+        let spec = place.target;
         let host_root = self.data.host_root();
         std::fs::create_dir_all(&host_root).at(&host_root)?;
         let backup_root = self.data.backup_root();
@@ -79,10 +86,10 @@ impl HostFactory for Hosts {
             let host = NativeHost::new(&self.agent_exe, &host_root, &backup_root, cancel);
             return Ok(Box::new(host));
         }
-        let engine = self
-            .engine
-            .clone()
-            .ok_or_else(|| Error::Docker("no engine connected".into()))?;
+        let engine =
+            self.engines.get(&place.engine).cloned().ok_or_else(|| {
+                Error::Docker(format!("engine `{}` is not connected", place.engine))
+            })?;
         let image = self.image(&engine)?;
         let config = ContainerConfig {
             run_id: &self.run_id,

@@ -95,6 +95,7 @@ impl AgentHost for NativeHost {
 
     fn facts(&self) -> TargetFacts {
         TargetFacts {
+            engine: String::new(),
             target: "native".into(),
             root: self.root.display().to_string(),
             mount: None,

@@ -101,3 +101,30 @@ impl<'de> Deserialize<'de> for TargetSpec {
         text.parse().map_err(serde::de::Error::custom)
     }
 }
+
+/// A target on one engine (native on none): what a run starts, keeps and tears down.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place {
+    /// The engine's name; empty for native.
+    pub engine: String,
+    pub target: TargetSpec,
+}
+
+impl Place {
+    /// A name for files and folders: `native`, `default-bind`, `vm-volume-ro`.
+    pub fn slug(&self) -> String {
+        let target = self.target.to_string().replace(':', "-");
+        if self.engine.is_empty() {
+            target
+        } else {
+            format!("{}-{target}", self.engine)
+        }
+    }
+}
+
+impl fmt::Display for Place {
+    /// `native`, `bind` (the default engine), `bind@vm`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::cell::place(&self.engine, &self.target.to_string()))
+    }
+}

@@ -241,3 +241,40 @@ pub fn only_bind_failed(out: &Path, rounds: usize) {
         "every native rep completed"
     );
 }
+
+/// The test VM engine: its endpoint and the host folder it shares (MOUNTBENCH_VM_DOCKER_HOST,
+/// MOUNTBENCH_VM_SHARE; scripts/vm/engine.sh start --share DIR). Without them the test skips
+/// loudly, or fails when MOUNTBENCH_REQUIRE_VM_ENGINE=1 (CI).
+pub fn vm_engine(test: &str) -> Option<(String, PathBuf)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (var("MOUNTBENCH_VM_DOCKER_HOST"), var("MOUNTBENCH_VM_SHARE")) {
+        (Some(host), Some(share)) => Some((host, PathBuf::from(share))),
+        _ => {
+            if var("MOUNTBENCH_REQUIRE_VM_ENGINE").as_deref() == Some("1") {
+                panic!("{test}: MOUNTBENCH_REQUIRE_VM_ENGINE=1 but MOUNTBENCH_VM_DOCKER_HOST or MOUNTBENCH_VM_SHARE is not set");
+            }
+            eprintln!("\n!!!!!!!! {test}: SKIPPED — MOUNTBENCH_VM_DOCKER_HOST and MOUNTBENCH_VM_SHARE are not set (scripts/vm/engine.sh start --share DIR) !!!!!!!!\n");
+            None
+        }
+    }
+}
+
+/// Labelled containers and volumes of one run still on the engine at `host`.
+pub fn leftovers_on(host: &str, run_id: &str) -> (usize, usize) {
+    let filter = format!("label=io.mountbench.run={run_id}");
+    let count = |args: &[&str]| {
+        let out = std::process::Command::new("docker")
+            .args(["-H", host])
+            .args(args)
+            .args(["--filter", &filter])
+            .output()
+            .expect("docker CLI");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    (count(&["ps", "-aq"]), count(&["volume", "ls", "-q"]))
+}

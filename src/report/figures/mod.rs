@@ -69,18 +69,25 @@ fn slug(text: &str) -> String {
         .join("-")
 }
 
-/// A per-host figure's title: `what`, then the host and its engine.
+/// A per-host figure's title: `what`, then the host and its engines.
 fn title(what: &str, run: &HostRun) -> String {
-    let engine = run
-        .env
-        .engine
-        .as_ref()
-        .map(|e| {
-            format!(
-                "{} {} ({} storage driver)",
-                e.flavour, e.server_version, e.storage_driver
-            )
-        })
-        .unwrap_or_else(|| "no container engine".into());
+    let engines = &run.env.engines;
+    let engine = match engines.len() {
+        0 => "no container engine".to_string(),
+        1 => engines
+            .values()
+            .map(|e| {
+                format!(
+                    "{} {} ({} storage driver)",
+                    e.flavour, e.server_version, e.storage_driver
+                )
+            })
+            .collect(),
+        _ => engines
+            .iter()
+            .map(|(name, e)| format!("{name}: {} {}", e.flavour, e.server_version))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
     format!("{what} — {} — {engine}", run.label())
 }

@@ -6,7 +6,7 @@
 use super::{host_entries, keep_free, memory, space, Entry, Needs, Storage};
 use crate::error::{Error, Result};
 use crate::run::Session;
-use crate::targets::spec::TargetKind;
+use crate::targets::spec::{Place, TargetKind};
 
 impl Session {
     /// Refuse (exit 2) when the engine cannot hold what the plan puts there; the containers
@@ -36,35 +36,14 @@ impl Session {
 
     fn check_targets(&mut self) -> Result<()> {
         let needs = Needs::of(&self.plan);
-        let engine_memory = self.env.engine.as_ref().map(|e| e.mem_total);
-        if let Some(memory) = engine_memory.filter(|m| *m > 0) {
-            memory::check_machine(&self.plan, &needs, memory as u64, "the engine")?;
-        }
         let mut entries = Vec::new();
-        for spec in self.plan.targets.clone() {
-            let dedicated = match spec.kind {
-                TargetKind::VolumeOpts => memory::tmpfs_volume(&self.plan),
-                TargetKind::Volume | TargetKind::Layer => false,
-                TargetKind::Native | TargetKind::Bind | TargetKind::Tmpfs => continue,
-            };
-            let storage = Storage::Target(spec);
-            let total = needs.total(storage, &|_| false);
-            // A target that cannot start is broken: its reps fail with the reason.
-            if total.bytes == 0 || self.pool.start(spec).is_err() {
-                continue;
+        for engine in self.plan.engines.clone() {
+            let memory = self.env.engines.get(&engine).map(|e| e.mem_total);
+            if let Some(memory) = memory.filter(|m| *m > 0) {
+                let what = format!("engine {engine}");
+                memory::check_machine(&self.plan, &needs, memory as u64, &what)?;
             }
-            let space = self.pool.get(spec)?.space()?;
-            let what = format!(
-                "target {spec}'s filesystem on the engine ({} in its container: {})",
-                space.path.display(),
-                space.describe()
-            );
-            entries.push(Entry {
-                total,
-                space,
-                dedicated,
-                what,
-            });
+            entries.extend(self.engine_entries(&needs, &engine)?);
         }
         // The data dir was checked alone before anything was created; it counts again
         // only where it shares a filesystem with the engine's storage.
@@ -79,5 +58,42 @@ impl Session {
             return Ok(());
         }
         space::check(entries, keep_free(&self.plan, self.options.keep_free))
+    }
+}
+
+impl Session {
+    /// The free space of every target on `engine` whose storage lives there, each asked in
+    /// its started container.
+    fn engine_entries(&mut self, needs: &Needs, engine: &str) -> Result<Vec<Entry>> {
+        let mut entries = Vec::new();
+        for spec in self.plan.targets.clone() {
+            let dedicated = match spec.kind {
+                TargetKind::VolumeOpts => memory::tmpfs_volume(&self.plan),
+                TargetKind::Volume | TargetKind::Layer => false,
+                TargetKind::Native | TargetKind::Bind | TargetKind::Tmpfs => continue,
+            };
+            let total = needs.total(Storage::Target(spec), &|_| false);
+            let place = Place {
+                engine: engine.to_string(),
+                target: spec,
+            };
+            // A target that cannot start is broken: its reps fail with the reason.
+            if total.bytes == 0 || self.pool.start(&place).is_err() {
+                continue;
+            }
+            let space = self.pool.get(&place)?.space()?;
+            let what = format!(
+                "target {place}'s filesystem on the engine ({} in its container: {})",
+                space.path.display(),
+                space.describe()
+            );
+            entries.push(Entry {
+                total,
+                space,
+                dedicated,
+                what,
+            });
+        }
+        Ok(entries)
     }
 }

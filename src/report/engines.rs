@@ -1,0 +1,103 @@
+//! The engines of a run in the report: cells named by their place (`bind@vm`) so every chart
+//! and table shows engine × target as its own column, each engine's identity in the
+//! environment table, and "should my dataset live in a volume?" per engine.
+
+use std::fmt::Write as _;
+
+use super::HostRun;
+use crate::analysis::Analysis;
+use crate::cell::{self, CellKey, NO_ENGINE};
+use crate::env::Env;
+use crate::results::{Results, SummaryRow};
+
+/// Name every row and histogram by its place: the report's columns are engine × target
+/// (`bind@vm`; the default engine's targets keep their plain names). Done once, on load,
+/// after the analysis that needs the engines apart.
+pub(crate) fn place_targets(results: &mut Results, analysis: &mut Analysis) {
+    for row in &mut results.reps {
+        row.target = cell::place(&row.engine, &row.target);
+    }
+    for row in &mut analysis.summary {
+        row.target = row.place();
+    }
+    let histograms = std::mem::take(&mut results.histograms);
+    results.histograms = histograms
+        .into_iter()
+        .map(|(key, h)| {
+            let placed = CellKey {
+                target: key.place(),
+                engine: NO_ENGINE.to_string(),
+                ..key
+            };
+            (placed, h)
+        })
+        .collect();
+}
+
+/// "native Linux", "native Linux + test VM", "no engine": the flavours of a run's engines.
+pub(crate) fn flavours(env: &Env) -> String {
+    if env.engines.is_empty() {
+        return "no engine".to_string();
+    }
+    let mut flavours: Vec<&str> = env.engines.values().map(|e| e.flavour.as_str()).collect();
+    flavours.dedup();
+    flavours.join(" + ")
+}
+
+/// The environment table's rows of every engine: name, identity, version, kernel, storage.
+pub(crate) fn environment_rows(md: &mut String, env: &Env) {
+    if env.engines.is_empty() {
+        let _ = writeln!(md, "| engine | none (native only) |");
+    }
+    for (name, e) in &env.engines {
+        let _ = writeln!(
+            md,
+            "| engine `{name}` | {} — Docker {} (API {}) at `{}` |",
+            e.identity_label(),
+            e.server_version,
+            e.api_version,
+            e.docker_host
+        );
+        let _ = writeln!(
+            md,
+            "| engine `{name}` kernel | {} ({}), {} storage driver, cgroup v{}, {} CPUs |",
+            e.kernel, e.arch, e.storage_driver, e.cgroup_version, e.ncpu
+        );
+    }
+}
+
+/// Should my dataset live in a volume? Each engine's bind targets as a multiple of its own
+/// volume, from the paired per-round ratios. On a VM-backed engine a bind mount crosses the
+/// VM boundary and a volume does not.
+pub(crate) fn volume_table(md: &mut String, run: &HostRun) {
+    let rows: Vec<&SummaryRow> = run
+        .analysis
+        .summary
+        .iter()
+        .filter(|r| r.ratio_to_volume.is_some())
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\nShould my dataset live in a volume? Bind as a multiple of the same engine's volume (below 1: the volume is faster; a VM-backed engine's bind mount crosses the VM boundary):\n\n| engine | kind | workload | phase | metric | bind / volume [95% CI] |\n|---|---|---|---|---|---|"
+    );
+    for r in rows {
+        let kind = run
+            .env
+            .engines
+            .get(&r.engine)
+            .and_then(|e| e.kind())
+            .map_or_else(|| "?".to_string(), |k| k.to_string());
+        let ci = match (r.ratio_to_volume, r.volume_ci_low, r.volume_ci_high) {
+            (Some(v), Some(lo), Some(hi)) => format!("{v:.2} [{lo:.2}–{hi:.2}]"),
+            _ => "-".into(),
+        };
+        let _ = writeln!(
+            md,
+            "| `{}` | {kind} | {} | {} | {} | {ci} |",
+            r.engine, r.workload, r.phase, r.metric
+        );
+    }
+}
