@@ -8,11 +8,13 @@ fn split(place: &str) -> (&str, &str) {
     place.split_once('@').unwrap_or((place, ""))
 }
 
-/// How dark a named engine's bars are: a shade per engine name, the same in every chart.
+/// How a named engine's bars differ from the default engine's: darker or lighter by a
+/// step picked per engine name, the same in every chart (negative darkens, positive lifts
+/// towards white).
 fn engine_shade(engine: &str) -> f64 {
-    const SHADES: [f64; 3] = [0.55, 0.75, 0.4];
+    const SHADES: [f64; 4] = [-0.5, 0.5, -0.25, 0.72];
     if engine.is_empty() {
-        return 1.0;
+        return 0.0;
     }
     SHADES[(xxhash_rust::xxh3::xxh3_64(engine.as_bytes()) % SHADES.len() as u64) as usize]
 }
@@ -21,8 +23,16 @@ pub(crate) fn target_color(place: &str) -> Rgb {
     let (target, engine) = split(place);
     let c = base_color(target);
     let shade = engine_shade(engine);
-    let dark = |v: u8| (f64::from(v) * shade) as u8;
-    Rgb(dark(c.0), dark(c.1), dark(c.2))
+    let step = |v: u8| {
+        let v = f64::from(v);
+        let moved = if shade < 0.0 {
+            v * (1.0 + shade)
+        } else {
+            v + (255.0 - v) * shade
+        };
+        moved.round().clamp(0.0, 255.0) as u8
+    };
+    Rgb(step(c.0), step(c.1), step(c.2))
 }
 
 fn base_color(target: &str) -> Rgb {
@@ -96,6 +106,20 @@ mod tests {
         );
         assert_eq!(target_color("bind"), base_color("bind"));
         assert_ne!(target_color("bind@vm"), target_color("bind"));
-        assert_ne!(target_color("bind@vm"), target_color("bind@local"));
+        let distance = |a: Rgb, b: Rgb| {
+            (i32::from(a.0) - i32::from(b.0)).abs()
+                + (i32::from(a.1) - i32::from(b.1)).abs()
+                + (i32::from(a.2) - i32::from(b.2)).abs()
+        };
+        for (a, b) in [("local", "vm"), ("local", "podman"), ("vm", "podman")] {
+            let (ca, cb) = (
+                target_color(&format!("bind@{a}")),
+                target_color(&format!("bind@{b}")),
+            );
+            assert!(
+                distance(ca, cb) > 90,
+                "{a} and {b} look alike: {ca:?} {cb:?}"
+            );
+        }
     }
 }
