@@ -318,10 +318,10 @@ impl EngineInfo {
         println!("engine      {} — {}", f.name, f.identity_label());
         let why = f.identity.as_ref().map(|i| i.why.as_str()).unwrap_or("");
         println!("  endpoint  {} ({}); {why}", f.docker_host, e.address.via);
-        println!(
-            "  version   Docker {} (API {})",
-            f.server_version, f.api_version
-        );
+        println!("  version   {} (API {})", f.software(), f.api_version);
+        if let Some(hint) = f.rootless_hint() {
+            println!("  note      {hint}");
+        }
         println!(
             "  os        {} ({}, kernel {}, {})",
             f.operating_system, f.os_type, f.kernel, f.arch
@@ -353,7 +353,14 @@ fn clean(args: CleanArgs) -> Result<i32> {
     for i in &cleaned.images {
         println!("removed image {i}");
     }
-    if cleaned.containers.is_empty() && cleaned.volumes.is_empty() && cleaned.images.is_empty() {
+    for i in &cleaned.kept_images {
+        println!("kept image {i}");
+    }
+    if cleaned.containers.is_empty()
+        && cleaned.volumes.is_empty()
+        && cleaned.images.is_empty()
+        && cleaned.kept_images.is_empty()
+    {
         println!("nothing to clean");
     }
     Ok(0)

@@ -126,6 +126,20 @@ impl Plan {
         steps
     }
 
+    /// Leave out every cell of a target the engine cannot serve, noting why.
+    pub fn skip_target(&mut self, target: TargetSpec, why: &str) -> Result<()> {
+        self.cells.retain(|c| c.target != target);
+        self.targets.retain(|t| *t != target);
+        self.skipped.push(format!("*/{target}/*: {why}"));
+        if self.cells.is_empty() {
+            return Err(Error::input(
+                self.file.path.display().to_string(),
+                format!("no cell is left to run: target {target} cannot run here ({why})"),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn needs_docker(&self) -> bool {
         self.targets.iter().any(|t| t.kind.in_container())
     }
@@ -235,6 +249,23 @@ chunk_size = "1MiB"
             steps[16..24].iter().map(|s| s.cell).collect::<Vec<_>>(),
             "rounds are shuffled differently"
         );
+    }
+
+    #[test]
+    fn a_target_the_engine_cannot_serve_is_left_out_with_why() {
+        let file = WorkloadFile::parse(Path::new("t.toml"), FILE).unwrap();
+        let mut plan = Plan::new(file, &Overrides::default()).unwrap();
+        let tmpfs: TargetSpec = "tmpfs".parse().unwrap();
+        plan.skip_target(tmpfs, "not here").unwrap();
+        assert_eq!(plan.cells.len(), 5);
+        assert!(plan.cells.iter().all(|c| c.target != tmpfs));
+        assert!(!plan.targets.contains(&tmpfs));
+        assert_eq!(plan.skipped.last().unwrap(), "*/tmpfs/*: not here");
+        plan.skip_target("native".parse().unwrap(), "no").unwrap();
+        let err = plan
+            .skip_target("bind:ro".parse().unwrap(), "no")
+            .unwrap_err();
+        assert!(err.to_string().contains("no cell is left"), "{err}");
     }
 
     #[test]

@@ -115,8 +115,11 @@ fn environment_table(md: &mut String, run: &HostRun) {
         Some(e) => {
             let _ = writeln!(
                 md,
-                "| engine | {} — Docker {} (API {}), {} |",
-                e.flavour, e.server_version, e.api_version, e.operating_system
+                "| engine | {} — {} (API {}), {} |",
+                e.flavour,
+                e.software(),
+                e.api_version,
+                e.operating_system
             );
             let _ = writeln!(
                 md,

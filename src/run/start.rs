@@ -16,6 +16,7 @@ use crate::plan::Plan;
 use crate::results::{Results, RunMeta};
 use crate::targets::engine::Engine;
 use crate::targets::folder_probe;
+use crate::targets::hosts::HostFactory;
 
 /// Connects the container engine a plan needs; tests give one that connects nothing.
 pub(crate) type Connect = fn(&Plan) -> Result<Option<Arc<Engine>>>;
@@ -59,6 +60,16 @@ impl Start {
             seq: 0,
         })
     }
+}
+
+/// The plan less the targets the hosts cannot serve on this engine, each noted as skipped.
+pub(crate) fn skip_unserved(mut plan: Plan, hosts: &dyn HostFactory) -> Result<Plan> {
+    for target in plan.targets.clone() {
+        if let Some(why) = hosts.cannot_serve(target) {
+            plan.skip_target(target, &why)?;
+        }
+    }
+    Ok(plan)
 }
 
 pub(crate) fn connect_if_needed(plan: &Plan) -> Result<Option<Arc<Engine>>> {

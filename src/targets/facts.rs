@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::address::{EngineAddress, Via};
+use super::dialect::Dialect;
 use super::endpoint::{Endpoint, Reach};
 use super::flavour::{text, Flavour};
 use super::identity::{EngineIdentity, EngineKind, EngineSide, HostView};
@@ -131,6 +132,33 @@ impl EngineFacts {
         }
     }
 
+    /// Docker's daemon or Podman's service (and which Podman), from `/version`.
+    pub fn dialect(&self) -> Dialect {
+        Dialect::detect(&self.version)
+    }
+
+    /// "Docker 20.10.24+dfsg1", "Podman 4.3.1".
+    pub fn software(&self) -> String {
+        self.dialect().software(&self.server_version)
+    }
+
+    /// Whether the engine runs without root (`/info` `Rootless` on Podman, a `name=rootless`
+    /// security option on Docker).
+    pub fn rootless(&self) -> bool {
+        let podman = self.info.get("Rootless").and_then(Value::as_bool) == Some(true);
+        let docker = self
+            .info
+            .get("SecurityOptions")
+            .and_then(Value::as_array)
+            .is_some_and(|o| o.iter().any(|o| o.as_str() == Some("name=rootless")));
+        podman || docker
+    }
+
+    /// What a rootless engine changes for mountbench, for `info`.
+    pub fn rootless_hint(&self) -> Option<&'static str> {
+        self.rootless().then_some(ROOTLESS_HINT)
+    }
+
     /// Whether the agent image can be packed from this host's binary and its shared
     /// libraries: a Linux host and a Linux engine of the same architecture, wherever that
     /// engine runs (a VM or another machine runs the same ELF and its packed libraries).
@@ -140,6 +168,8 @@ impl EngineFacts {
             && normalize_arch(&self.arch) == normalize_arch(host_arch)
     }
 }
+
+const ROOTLESS_HINT: &str = "rootless: containers run in your user namespace, where your own uid is root and the agent's uid:gid is a subordinate id; a bind target can only write a data dir that this id may write (`podman unshare chown UID:GID DIR`, or run the engine rootful)";
 
 fn normalize_arch(arch: &str) -> &str {
     match arch {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::container::{ContainerConfig, ContainerHost};
 use super::engine::Engine;
 use super::native::NativeHost;
-use super::{image, AgentHost};
+use super::{image, volume_opts, AgentHost};
 use crate::cancel::CancelToken;
 use crate::datadir::DataDir;
 use crate::error::{Error, IoContext, Result};
@@ -18,6 +18,12 @@ use crate::targets::spec::{TargetKind, TargetSpec};
 pub trait HostFactory {
     /// A running host (a container created and started); on failure nothing is left behind.
     fn start(&mut self, spec: TargetSpec) -> Result<Box<dyn AgentHost>>;
+
+    /// Why this target cannot run here at all (the engine cannot make its storage), if so:
+    /// its cells are left out with that note instead of failing.
+    fn cannot_serve(&self, _spec: TargetSpec) -> Option<String> {
+        None
+    }
 
     /// The CPU kernel's best time on the host itself, for runs without a native target.
     fn host_cpu_seconds(&mut self) -> f64 {
@@ -69,6 +75,21 @@ impl Hosts {
 }
 
 impl HostFactory for Hosts {
+    fn cannot_serve(&self, spec: TargetSpec) -> Option<String> {
+        let engine = self.engine.as_ref()?;
+        match spec.kind {
+            TargetKind::VolumeOpts => {
+                let opts = &self.settings.volume_opts.driver_opts;
+                volume_opts::for_facts(opts, &engine.facts).err()
+            }
+            TargetKind::Native
+            | TargetKind::Bind
+            | TargetKind::Volume
+            | TargetKind::Tmpfs
+            | TargetKind::Layer => None,
+        }
+    }
+
     fn start(&mut self, spec: TargetSpec) -> Result<Box<dyn AgentHost>> {
         let host_root = self.data.host_root();
         std::fs::create_dir_all(&host_root).at(&host_root)?;
