@@ -85,7 +85,8 @@ impl ContainerHost {
             self.create_volume(&name, config)?;
         }
         let mounts = recipe::mounts(self.spec, config, &name);
-        let body = recipe::body(self.spec, config, mounts);
+        let user = self.engine.facts.container_user();
+        let body = recipe::body(self.spec, config, mounts, user);
         self.body = Some((name.clone(), body.clone()));
         self.container = Some(self.create_and_start(&name, body)?);
         Ok(())
