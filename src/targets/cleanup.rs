@@ -70,9 +70,7 @@ async fn remove_containers(
             Err(e) => return Err(e),
         }
         let name = c.names.and_then(|n| n.into_iter().next()).unwrap_or(id);
-        cleaned
-            .containers
-            .push(name.trim_start_matches('/').to_string());
+        cleaned.containers.push(name.trim_start_matches('/').into());
     }
     Ok(())
 }
@@ -112,7 +110,8 @@ async fn remove_images(engine: &Engine, cleaned: &mut Cleaned) -> Result<(), Bol
     let list = listed(|| docker.list_images(Some(options.clone()))).await?;
     let remove = RemoveImageOptionsBuilder::default().force(false).build();
     for image in list {
-        let name = image.repo_tags.first().cloned().unwrap_or(image.id.clone());
+        let name = image.repo_tags.first().map_or(&image.id, |t| t);
+        let name = short_name(name);
         match docker
             .remove_image(&image.id, Some(remove.clone()), None)
             .await
@@ -126,6 +125,15 @@ async fn remove_images(engine: &Engine, cleaned: &mut Cleaned) -> Result<(), Bol
         }
     }
     Ok(())
+}
+
+/// An image name as the user gave it: Podman files short names under `docker.io/library/`
+/// (compat API) or `localhost/`.
+fn short_name(name: &str) -> String {
+    let short = ["docker.io/library/", "localhost/"]
+        .iter()
+        .find_map(|prefix| name.strip_prefix(prefix));
+    short.unwrap_or(name).to_string()
 }
 
 /// A list call, asked again while its answer names a state bollard does not know.
@@ -165,4 +173,22 @@ fn status(e: &BollardError) -> Option<u16> {
 /// Removed meanwhile (by a run tearing down, or the engine's own cleanup).
 fn gone(e: &BollardError) -> bool {
     status(e) == Some(404)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn image_names_as_given() {
+        for (name, short) in [
+            (
+                "docker.io/library/mountbench-agent:1a2b",
+                "mountbench-agent:1a2b",
+            ),
+            ("localhost/mountbench-agent:1a2b", "mountbench-agent:1a2b"),
+            ("mountbench-agent:1a2b", "mountbench-agent:1a2b"),
+            ("sha256:0f3e", "sha256:0f3e"),
+        ] {
+            assert_eq!(super::short_name(name), short);
+        }
+    }
 }

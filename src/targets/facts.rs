@@ -142,9 +142,10 @@ impl EngineFacts {
         self.dialect().software(&self.server_version)
     }
 
-    /// Whether the engine runs without root: Docker says so among its security options;
-    /// Podman's compat `/info` has a `Rootless` field that bollard's model drops, so its
-    /// storage under a home (`~/.local/share/containers`, rootless Podman's default) tells.
+    /// Whether the engine runs without root: Docker (and Podman from 4.6) says so among its
+    /// security options; older Podman only in a `Rootless` field that bollard's model drops,
+    /// so its storage under a home (`~/.local/share/containers`, rootless Podman's default)
+    /// tells.
     pub fn rootless(&self) -> bool {
         let docker = self
             .info

@@ -227,6 +227,8 @@ fn build_from_source(engine: &Engine) -> Result<String> {
         .t(&name)
         .labels(&labels)
         .rm(true)
+        // A failed step leaves its container without this (Docker's legacy builder).
+        .forcerm(true)
         .build();
     engine.block_on(async {
         let mut stream =
@@ -234,7 +236,13 @@ fn build_from_source(engine: &Engine) -> Result<String> {
                 .docker
                 .build_image(options, None, Some(bollard::body_full(context.into())));
         while let Some(item) = stream.next().await {
-            let info = item?;
+            // Podman reports a failed step as a stream error, Docker in `error_detail`.
+            let info = item.map_err(|e| {
+                Error::Docker(format!(
+                    "building the agent image from docker/agent.Dockerfile: {}",
+                    one_line(&e.to_string())
+                ))
+            })?;
             if let Some(detail) = info.error_detail {
                 return Err(Error::Docker(format!(
                     "building the agent image from docker/agent.Dockerfile: {}",
