@@ -344,24 +344,8 @@ fn clean(args: CleanArgs) -> Result<i32> {
     }
     let engine = Engine::connect_default().map_err(mountbench::Error::from)?;
     let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
-    for c in &cleaned.containers {
-        println!("removed container {c}");
-    }
-    for v in &cleaned.volumes {
-        println!("removed volume {v}");
-    }
-    for i in &cleaned.images {
-        println!("removed image {i}");
-    }
-    for i in &cleaned.kept_images {
-        println!("kept image {i}");
-    }
-    if cleaned.containers.is_empty()
-        && cleaned.volumes.is_empty()
-        && cleaned.images.is_empty()
-        && cleaned.kept_images.is_empty()
-    {
-        println!("nothing to clean");
+    for line in cleaned.lines() {
+        println!("{line}");
     }
     Ok(0)
 }

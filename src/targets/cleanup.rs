@@ -22,6 +22,26 @@ pub struct Cleaned {
     pub kept_images: Vec<String>,
 }
 
+impl Cleaned {
+    /// What `mountbench clean` prints: one line an object, or that there was nothing.
+    pub fn lines(&self) -> Vec<String> {
+        let each = |what: &str, names: &[String]| -> Vec<String> {
+            names.iter().map(|n| format!("{what} {n}")).collect()
+        };
+        let lines = [
+            each("removed container", &self.containers),
+            each("removed volume", &self.volumes),
+            each("removed image", &self.images),
+            each("kept image", &self.kept_images),
+        ]
+        .concat();
+        if lines.is_empty() {
+            return vec!["nothing to clean".into()];
+        }
+        lines
+    }
+}
+
 /// Listing again after an answer bollard cannot read: a container Podman is stopping is in a
 /// state (`stopped`) that bollard 0.21's enum lacks, for a moment.
 const LIST_ATTEMPTS: u32 = 20;
