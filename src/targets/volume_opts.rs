@@ -41,7 +41,7 @@ pub fn for_engine(
     let engine = engine.trim();
     if opts.get("type").map(String::as_str) != Some("tmpfs") {
         return Err(format!(
-            "{engine} reads size= and inodes= in a volume's o as a project quota, which its volume folder's filesystem may lack; set [targets.volume-opts] driver_opts without them"
+            "{engine} (before 4.8) reads size= and inodes= in a volume's o as a project quota, which its volume folder's filesystem may lack; set [targets.volume-opts] driver_opts without them"
         ));
     }
     let parts: Result<Vec<String>, String> = o
@@ -50,10 +50,10 @@ pub fn for_engine(
             Some(("size", value)) => tmpfs_bytes(value)
                 .map(|bytes| format!("nr_blocks={}", bytes.div_ceil(page_size.max(1))))
                 .ok_or_else(|| {
-                    format!("{engine} refuses size= on a tmpfs volume and size={value} has no page count (give it in bytes, k, m or g)")
+                    format!("{engine} (before 4.8) refuses size= on a tmpfs volume, and size={value} has no page count to give as nr_blocks instead (give it in bytes, k, m or g)")
                 }),
             Some((key, _)) => Err(format!(
-                "{engine} refuses {key}= on a tmpfs volume (tmpfs counts inodes with nr_inodes=)"
+                "{engine} (before 4.8) refuses {key}= on a tmpfs volume (tmpfs counts inodes with nr_inodes=)"
             )),
             None => Ok(part.to_string()),
         })
@@ -121,9 +121,9 @@ mod tests {
             ("nr_blocks=10", "tmpfs", old, Ok("nr_blocks=10")),
             ("size=1g", "tmpfs", new, Ok("size=1g")),
             ("size=1g", "tmpfs", Dialect::Docker, Ok("size=1g")),
-            ("size=50%", "tmpfs", old, Err("Podman 4.3.1 refuses size= on a tmpfs volume and size=50%")),
-            ("inodes=100", "tmpfs", old, Err("Podman 4.3.1 refuses inodes=")),
-            ("size=1g", "ext4", old, Err("Podman 4.3.1 reads size=")),
+            ("size=50%", "tmpfs", old, Err("Podman 4.3.1 (before 4.8) refuses size= on a tmpfs volume, and size=50%")),
+            ("inodes=100", "tmpfs", old, Err("Podman 4.3.1 (before 4.8) refuses inodes=")),
+            ("size=1g", "ext4", old, Err("Podman 4.3.1 (before 4.8) reads size=")),
             ("size=1g", "tmpfs", Dialect::Podman(None), Ok("nr_blocks=262144")),
         ];
         for (o, typ, dialect, want) in cases {
