@@ -249,10 +249,10 @@ impl EngineInfo {
         println!("engine      {} — {}", f.name, f.identity_label());
         let why = f.identity.as_ref().map(|i| i.why.as_str()).unwrap_or("");
         println!("  endpoint  {} ({}); {why}", f.docker_host, e.address.via);
-        println!(
-            "  version   Docker {} (API {})",
-            f.server_version, f.api_version
-        );
+        println!("  version   {} (API {})", f.software(), f.api_version);
+        if let Some(hint) = f.rootless_hint() {
+            println!("  note      {hint}");
+        }
         println!(
             "  os        {} ({}, kernel {}, {})",
             f.operating_system, f.os_type, f.kernel, f.arch
@@ -288,18 +288,8 @@ fn clean(args: CleanArgs) -> Result<i32> {
             String::new()
         };
         let cleaned = cleanup::clean(&engine, args.run.as_deref(), args.images)?;
-        for c in &cleaned.containers {
-            println!("removed container {c}{on}");
-        }
-        for v in &cleaned.volumes {
-            println!("removed volume {v}{on}");
-        }
-        for i in &cleaned.images {
-            println!("removed image {i}{on}");
-        }
-        if cleaned.containers.is_empty() && cleaned.volumes.is_empty() && cleaned.images.is_empty()
-        {
-            println!("nothing to clean{on}");
+        for line in cleaned.lines() {
+            println!("{line}{on}");
         }
     }
     Ok(0)

@@ -148,6 +148,27 @@ impl Plan {
         steps
     }
 
+    /// Leave out every cell of a target the engine cannot serve, noting why.
+    pub fn skip_place(&mut self, place: &Place, why: &str) -> Result<()> {
+        let before = self.cells.len();
+        self.cells
+            .retain(|c| !(c.engine == place.engine && c.target == place.target));
+        if self.cells.len() == before {
+            return Ok(());
+        }
+        if !self.cells.iter().any(|c| c.target == place.target) {
+            self.targets.retain(|t| *t != place.target);
+        }
+        self.skipped.push(format!("*/{place}/*: {why}"));
+        if self.cells.is_empty() {
+            return Err(Error::input(
+                self.file.path.display().to_string(),
+                format!("no cell is left to run: target {place} cannot run here ({why})"),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn needs_docker(&self) -> bool {
         self.targets.iter().any(|t| t.kind.in_container())
     }
@@ -290,6 +311,28 @@ chunk_size = "1MiB"
             steps[16..24].iter().map(|s| s.cell).collect::<Vec<_>>(),
             "rounds are shuffled differently"
         );
+    }
+
+    #[test]
+    fn a_target_the_engine_cannot_serve_is_left_out_with_why() {
+        let file = WorkloadFile::parse(Path::new("t.toml"), FILE).unwrap();
+        let mut plan = Plan::new(file, &Overrides::default()).unwrap();
+        let place = |engine: &str, target: &str| Place {
+            engine: engine.into(),
+            target: target.parse().unwrap(),
+        };
+        let tmpfs: TargetSpec = "tmpfs".parse().unwrap();
+        plan.skip_place(&place(DEFAULT_ENGINE, "tmpfs"), "not here")
+            .unwrap();
+        assert_eq!(plan.cells.len(), 5);
+        assert!(plan.cells.iter().all(|c| c.target != tmpfs));
+        assert!(!plan.targets.contains(&tmpfs));
+        assert_eq!(plan.skipped.last().unwrap(), "*/tmpfs/*: not here");
+        plan.skip_place(&place("", "native"), "no").unwrap();
+        let err = plan
+            .skip_place(&place(DEFAULT_ENGINE, "bind:ro"), "no")
+            .unwrap_err();
+        assert!(err.to_string().contains("no cell is left"), "{err}");
     }
 
     #[test]

@@ -52,9 +52,9 @@ pub(crate) fn environment_rows(md: &mut String, env: &Env) {
     for (name, e) in &env.engines {
         let _ = writeln!(
             md,
-            "| engine `{name}` | {} — Docker {} (API {}) at `{}` |",
+            "| engine `{name}` | {} — {} (API {}) at `{}` |",
             e.identity_label(),
-            e.server_version,
+            e.software(),
             e.api_version,
             e.docker_host
         );

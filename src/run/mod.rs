@@ -107,6 +107,11 @@ impl Session {
         let new_data_dir = !options.data_dir.exists();
         let mut start = Start::fresh(&plan, &options, connect_all)?;
         let hosts = real_hosts(&plan, &options, &mut start);
+        let plan = start::skip_unserved(plan, hosts.as_ref()).inspect_err(|_| {
+            if new_data_dir {
+                start.data.remove_if_empty();
+            }
+        })?;
         let mut session = Session::new(plan, options, start, hosts);
         if let Err(e) = session.preflight_targets() {
             if new_data_dir {
@@ -123,6 +128,7 @@ impl Session {
         let keep = preflight::keep_free(&plan, options.keep_free);
         preflight::check_host(&plan, &options.data_dir, keep)?;
         let hosts = real_hosts(&plan, &options, &mut start);
+        let plan = start::skip_unserved(plan, hosts.as_ref())?;
         let mut session = Session::new(plan, options, start, hosts);
         session.preflight_targets()?;
         Ok(session)

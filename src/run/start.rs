@@ -17,6 +17,8 @@ use crate::results::{Results, RunMeta};
 use crate::targets::address::{DockerEnv, EngineAddress};
 use crate::targets::engine::Engine;
 use crate::targets::folder_probe;
+use crate::targets::hosts::HostFactory;
+use crate::targets::spec::Place;
 
 /// Connects the engines of a plan; tests give one that connects nothing.
 pub(crate) type Connect = fn(&[EngineAddress]) -> Result<Vec<Arc<Engine>>>;
@@ -63,6 +65,23 @@ impl Start {
             seq: 0,
         })
     }
+}
+
+/// The plan less the places the hosts cannot serve (a target an engine cannot make storage
+/// for), each noted as skipped.
+pub(crate) fn skip_unserved(mut plan: Plan, hosts: &dyn HostFactory) -> Result<Plan> {
+    for engine in plan.engines.clone() {
+        for target in plan.targets.clone() {
+            let place = Place {
+                engine: engine.clone(),
+                target,
+            };
+            if let Some(why) = hosts.cannot_serve(&place) {
+                plan.skip_place(&place, &why)?;
+            }
+        }
+    }
+    Ok(plan)
 }
 
 /// The engines a fresh plan runs on: none without a container target, else those named with

@@ -16,7 +16,7 @@ use futures_util::StreamExt;
 
 use super::engine::Engine;
 use super::image::{AGENT_PATH, BACKUP_POINT, MOUNT_POINT, PREP_POINT};
-use super::{recipe, AgentHost, ExecOutput};
+use super::{recipe, volume_opts, AgentHost, ExecOutput};
 use crate::cancel::CancelToken;
 use crate::env::TargetFacts;
 use crate::error::{Error, Result};
@@ -85,7 +85,8 @@ impl ContainerHost {
             self.create_volume(&name, config)?;
         }
         let mounts = recipe::mounts(self.spec, config, &name);
-        let body = recipe::body(self.spec, config, mounts);
+        let user = self.engine.facts.container_user();
+        let body = recipe::body(self.spec, config, mounts, user);
         self.body = Some((name.clone(), body.clone()));
         self.container = Some(self.create_and_start(&name, body)?);
         Ok(())
@@ -100,8 +101,9 @@ impl ContainerHost {
         };
         if self.spec.kind == TargetKind::VolumeOpts {
             let opts = &config.settings.volume_opts.driver_opts;
+            let opts = volume_opts::for_facts(opts, &self.engine.facts).map_err(Error::Docker)?;
             request.driver = Some("local".into());
-            request.driver_opts = Some(opts.clone().into_iter().collect());
+            request.driver_opts = Some(opts.into_iter().collect());
         }
         self.engine
             .block_on(self.engine.docker.create_volume(request))
@@ -274,7 +276,9 @@ impl AgentHost for ContainerHost {
             }
         }
         if let Some(volume) = self.volume.take() {
-            let options = RemoveVolumeOptionsBuilder::default().force(true).build();
+            // Podman's force would also remove others' containers using the volume.
+            let force = self.engine.facts.dialect().force_spares_users();
+            let options = RemoveVolumeOptionsBuilder::default().force(force).build();
             if let Err(e) = self
                 .engine
                 .block_on(self.engine.docker.remove_volume(&volume, Some(options)))

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::address::{EngineAddress, Via};
+use super::dialect::Dialect;
 use super::endpoint::{Endpoint, Reach};
 use super::flavour::{text, Flavour};
 use super::identity::{EngineIdentity, EngineKind, EngineSide, HostView};
@@ -131,6 +132,48 @@ impl EngineFacts {
         }
     }
 
+    /// Docker's daemon or Podman's service (and which Podman), from `/version`.
+    pub fn dialect(&self) -> Dialect {
+        Dialect::detect(&self.version)
+    }
+
+    /// "Docker 20.10.24+dfsg1", "Podman 4.3.1".
+    pub fn software(&self) -> String {
+        self.dialect().software(&self.server_version)
+    }
+
+    /// Whether the engine runs without root: Docker (and Podman from 4.6) says so among its
+    /// security options; older Podman only in a `Rootless` field that bollard's model drops,
+    /// so its storage under a home (`~/.local/share/containers`, rootless Podman's default)
+    /// tells.
+    pub fn rootless(&self) -> bool {
+        let docker = self
+            .info
+            .get("SecurityOptions")
+            .and_then(Value::as_array)
+            .is_some_and(|o| o.iter().any(|o| o.as_str() == Some("name=rootless")));
+        let podman = self.dialect().is_podman()
+            && text(&self.info, "DockerRootDir").contains("/.local/share/containers/");
+        docker || podman
+    }
+
+    /// The user the agent runs as in containers: the invoking user's uid:gid, which a rootless
+    /// engine maps to a subordinate id that cannot write the invoking user's folders; there
+    /// its root, which is the invoking user on the host (with no capability either way).
+    pub fn container_user(&self) -> String {
+        if self.rootless() {
+            return "0:0".to_string();
+        }
+        let uid = rustix::process::getuid().as_raw();
+        let gid = rustix::process::getgid().as_raw();
+        format!("{uid}:{gid}")
+    }
+
+    /// What a rootless engine changes for mountbench, for `info`.
+    pub fn rootless_hint(&self) -> Option<&'static str> {
+        self.rootless().then_some(ROOTLESS_HINT)
+    }
+
     /// Whether the agent image can be packed from this host's binary and its shared
     /// libraries: a Linux host and a Linux engine of the same architecture, wherever that
     /// engine runs (a VM or another machine runs the same ELF and its packed libraries).
@@ -140,6 +183,8 @@ impl EngineFacts {
             && normalize_arch(&self.arch) == normalize_arch(host_arch)
     }
 }
+
+const ROOTLESS_HINT: &str = "rootless: containers run in your user namespace, where your uid is root; the agent runs as that root (your own uid on the host, no capabilities), so bind targets write the data dir as you";
 
 fn normalize_arch(arch: &str) -> &str {
     match arch {
@@ -216,6 +261,36 @@ mod tests {
         assert!(!facts(debian("6.1.0-18-amd64", "x86_64")).runs_host_binaries("macos", "x86_64"));
         let windows = json!({"OSType": "windows", "Architecture": "x86_64"});
         assert!(!facts(windows).runs_host_binaries("linux", "x86_64"));
+    }
+
+    #[test]
+    fn podman_s_version_and_rootless_engines() {
+        let podman = json!({"Version": "4.3.1",
+            "Components": [{"Name": "Podman Engine", "Version": "4.3.1"}]});
+        let facts = |info: Value, version: &Value| {
+            EngineFacts::from_answers(
+                info,
+                version.clone(),
+                "unix:///run/podman/podman.sock",
+                "linux",
+            )
+        };
+        let rootful = facts(
+            json!({"DockerRootDir": "/var/lib/containers/storage"}),
+            &podman,
+        );
+        assert_eq!(rootful.software(), "Podman 4.3.1");
+        assert!(!rootful.rootless() && rootful.rootless_hint().is_none());
+        let uid = rustix::process::getuid().as_raw();
+        assert!(rootful.container_user().starts_with(&format!("{uid}:")));
+        let home = json!({"DockerRootDir": "/home/me/.local/share/containers/storage"});
+        let rootless = facts(home, &podman);
+        assert!(rootless.rootless() && rootless.rootless_hint().is_some());
+        assert_eq!(rootless.container_user(), "0:0");
+        let docker = json!({"Version": "27.4.0"});
+        let options = json!({"SecurityOptions": ["name=seccomp,profile=builtin", "name=rootless"]});
+        assert_eq!(facts(options, &docker).container_user(), "0:0");
+        assert_eq!(facts(json!({}), &docker).software(), "Docker 27.4.0");
     }
 
     #[test]

@@ -89,8 +89,6 @@ impl ContainerProbe<'_> {
     /// Hardened like the targets' containers: the invoking user, no network, no
     /// capabilities, a read-only root, small limits.
     fn body(&self, folder: &Path) -> ContainerCreateBody {
-        let uid = rustix::process::getuid().as_raw();
-        let gid = rustix::process::getgid().as_raw();
         let path = folder.display().to_string();
         let mount = Mount {
             typ: Some(MountType::BIND),
@@ -102,7 +100,7 @@ impl ContainerProbe<'_> {
         ContainerCreateBody {
             image: Some(self.image.clone()),
             cmd: Some(vec![AGENT_PATH.into(), "agent".into(), "idle".into()]),
-            user: Some(format!("{uid}:{gid}")),
+            user: Some(self.engine.facts.container_user()),
             labels: Some(HashMap::from([
                 (RUN_LABEL.to_string(), self.run_id.clone()),
                 (PROBE_LABEL.to_string(), "shared-folder".to_string()),

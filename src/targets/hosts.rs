@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::container::{ContainerConfig, ContainerHost};
 use super::engine::Engine;
 use super::native::NativeHost;
-use super::{image, AgentHost};
+use super::{image, volume_opts, AgentHost};
 use crate::cancel::CancelToken;
 use crate::datadir::DataDir;
 use crate::error::{Error, IoContext, Result};
@@ -19,6 +19,12 @@ use crate::targets::spec::{Place, TargetKind};
 pub trait HostFactory {
     /// A running host (a container created and started); on failure nothing is left behind.
     fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>>;
+
+    /// Why this target cannot run here at all (the engine cannot make its storage), if so:
+    /// its cells are left out with that note instead of failing.
+    fn cannot_serve(&self, _place: &Place) -> Option<String> {
+        None
+    }
 
     /// The CPU kernel's best time on the host itself, for runs without a native target.
     fn host_cpu_seconds(&mut self) -> f64 {
@@ -75,6 +81,21 @@ impl Hosts {
 }
 
 impl HostFactory for Hosts {
+    fn cannot_serve(&self, place: &Place) -> Option<String> {
+        let engine = self.engines.get(&place.engine)?;
+        match place.target.kind {
+            TargetKind::VolumeOpts => {
+                let opts = &self.settings.volume_opts.driver_opts;
+                volume_opts::for_facts(opts, &engine.facts).err()
+            }
+            TargetKind::Native
+            | TargetKind::Bind
+            | TargetKind::Volume
+            | TargetKind::Tmpfs
+            | TargetKind::Layer => None,
+        }
+    }
+
     fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
         let spec = place.target;
         let host_root = self.data.host_root();

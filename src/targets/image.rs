@@ -34,7 +34,7 @@ pub fn ensure(engine: &Engine, agent_exe: &Path) -> Result<String> {
             return Ok(name);
         }
         let rootfs = pack_rootfs(agent_exe, &binary)?;
-        import(engine, &tag, rootfs)?;
+        import(engine, &name, rootfs)?;
         Ok(name)
     } else {
         build_from_source(engine)
@@ -151,15 +151,18 @@ fn agent_libraries(agent_exe: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-fn import(engine: &Engine, tag: &str, rootfs: Vec<u8>) -> Result<()> {
+/// Import the rootfs as `name` (REPO:TAG). The tag goes in `repo`: Podman ignores a separate
+/// `tag` (and tags `latest`). The name is checked afterwards, so an engine that files the
+/// image under another name fails here and not at the first container.
+fn import(engine: &Engine, name: &str, rootfs: Vec<u8>) -> Result<()> {
+    let changes = engine.facts.dialect().import_changes(vec![
+        format!("LABEL {AGENT_LABEL}=agent"),
+        format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
+    ]);
     let options = CreateImageOptionsBuilder::default()
         .from_src("-")
-        .repo(REPO)
-        .tag(tag)
-        .changes(vec![
-            format!("LABEL {AGENT_LABEL}=agent"),
-            format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
-        ])
+        .repo(name)
+        .changes(changes)
         .build();
     engine.block_on(async {
         let mut stream = engine.docker.create_image(
@@ -177,7 +180,26 @@ fn import(engine: &Engine, tag: &str, rootfs: Vec<u8>) -> Result<()> {
             }
         }
         Ok(())
-    })
+    })?;
+    let found = engine.block_on(engine.docker.inspect_image(name));
+    let labelled = found.as_ref().ok().and_then(|i| {
+        i.config
+            .as_ref()?
+            .labels
+            .as_ref()?
+            .get(AGENT_LABEL)
+            .cloned()
+    });
+    match (found, labelled.as_deref()) {
+        (Ok(_), Some("agent")) => Ok(()),
+        (Ok(_), other) => Err(Error::Docker(format!(
+            "the engine imported the agent image as {name} with label {AGENT_LABEL}={other:?}, not \"agent\""
+        ))),
+        (Err(e), _) => Err(Error::Docker(format!(
+            "the engine imported the agent image but not as {name}: {}",
+            Error::from(e)
+        ))),
+    }
 }
 
 /// Build the agent from this crate's source inside Linux with docker/agent.Dockerfile.
@@ -205,6 +227,8 @@ fn build_from_source(engine: &Engine) -> Result<String> {
         .t(&name)
         .labels(&labels)
         .rm(true)
+        // A failed step leaves its container without this (Docker's legacy builder).
+        .forcerm(true)
         .build();
     engine.block_on(async {
         let mut stream =
@@ -212,7 +236,13 @@ fn build_from_source(engine: &Engine) -> Result<String> {
                 .docker
                 .build_image(options, None, Some(bollard::body_full(context.into())));
         while let Some(item) = stream.next().await {
-            let info = item?;
+            // Podman reports a failed step as a stream error, Docker in `error_detail`.
+            let info = item.map_err(|e| {
+                Error::Docker(format!(
+                    "building the agent image from docker/agent.Dockerfile: {}",
+                    one_line(&e.to_string())
+                ))
+            })?;
             if let Some(detail) = info.error_detail {
                 return Err(Error::Docker(format!(
                     "building the agent image from docker/agent.Dockerfile: {}",

@@ -5,6 +5,7 @@ pub mod address;
 pub mod cleanup;
 pub mod container;
 pub mod context;
+pub mod dialect;
 pub mod endpoint;
 pub mod engine;
 pub mod engine_error;
@@ -19,6 +20,7 @@ pub mod recipe;
 pub mod settings;
 pub mod shared_folder;
 pub mod spec;
+pub mod volume_opts;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -63,19 +63,19 @@ pub(super) fn mounts(spec: TargetSpec, config: &ContainerConfig, volume: &str) -
     mounts
 }
 
-/// The hardened container: the invoking user, no network, no capabilities, a read-only
-/// root filesystem (but on the layer target), memory and pids limits.
+/// The hardened container: the invoking user (`user`, as the engine maps it), no network,
+/// no capabilities, a read-only root filesystem (but on the layer target), memory and pids
+/// limits.
 pub(super) fn body(
     spec: TargetSpec,
     config: &ContainerConfig,
     mounts: Vec<Mount>,
+    user: String,
 ) -> ContainerCreateBody {
-    let uid = rustix::process::getuid().as_raw();
-    let gid = rustix::process::getgid().as_raw();
     ContainerCreateBody {
         image: Some(config.image.to_string()),
         cmd: Some(vec![AGENT_PATH.into(), "agent".into(), "idle".into()]),
-        user: Some(format!("{uid}:{gid}")),
+        user: Some(user),
         labels: Some(labels(config.run_id, &spec)),
         network_disabled: Some(true),
         host_config: Some(HostConfig {

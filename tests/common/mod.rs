@@ -1,5 +1,9 @@
 #![allow(dead_code)]
 
+pub mod api;
+pub mod hardening;
+pub mod podman;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};

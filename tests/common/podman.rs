@@ -1,0 +1,44 @@
+//! The Podman service the Podman tests talk to (MOUNTBENCH_PODMAN_HOST), and `mountbench`
+//! commands pointed at it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use mountbench::targets::address::{EngineAddress, Via};
+use mountbench::targets::engine::Engine;
+
+/// The Podman endpoint and a connection to it, or None (after a loud note) when the tests
+/// are not asked for.
+pub fn podman(test: &str) -> Option<(String, Arc<Engine>)> {
+    let host = std::env::var("MOUNTBENCH_PODMAN_HOST").unwrap_or_default();
+    if host.is_empty() {
+        if std::env::var("MOUNTBENCH_REQUIRE_PODMAN").as_deref() == Ok("1") {
+            panic!("{test}: MOUNTBENCH_REQUIRE_PODMAN=1 but MOUNTBENCH_PODMAN_HOST is not set");
+        }
+        eprintln!("\n!!!!!!!! {test}: SKIPPED — MOUNTBENCH_PODMAN_HOST is not set (scripts/podman/service.sh start) !!!!!!!!\n");
+        return None;
+    }
+    let address = EngineAddress {
+        name: "podman".into(),
+        endpoint: host.parse().unwrap_or_else(|e| panic!("{host}: {e}")),
+        via: Via::EngineFlag,
+    };
+    let engine = Engine::connect(&address)
+        .unwrap_or_else(|e| panic!("{test}: MOUNTBENCH_PODMAN_HOST={host}: {e}"));
+    let software = engine.facts.software();
+    assert!(engine.facts.dialect().is_podman(), "{host} runs {software}");
+    Some((host, Arc::new(engine)))
+}
+
+/// A `mountbench` command that talks to the engine at `host`.
+pub fn on(host: &str, mut cmd: Command) -> Command {
+    cmd.env("DOCKER_HOST", host).env_remove("DOCKER_CONTEXT");
+    cmd
+}
+
+pub fn run_on(host: &str, workload: &Path, data: &Path, out: &Path, args: &[&str]) -> Output {
+    on(host, super::run_command(workload, data, out, args))
+        .output()
+        .unwrap()
+}
