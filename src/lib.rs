@@ -9,6 +9,7 @@
 pub mod cancel;
 pub mod duration;
 pub mod error;
+pub mod percent;
 pub mod size;
 
 // What to run and how it is measured.

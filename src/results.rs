@@ -13,6 +13,7 @@ use crate::cell::MetricKey;
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
+use crate::percent::Percent;
 
 /// Version of every result file; bumped when a column or field changes meaning.
 pub const SCHEMA: u32 = 1;
@@ -75,6 +76,28 @@ pub struct RepRow {
     pub au: Option<f64>,
 }
 
+/// How a ratio to native was estimated (analysis/paired.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RatioMethod {
+    /// Median of per-round ratios: every round the target ran has both sides.
+    Paired,
+    /// Ratio of medians: some round the target ran lacks a successful rep on one side.
+    Unpaired,
+}
+
+/// Where a summary row stands against the run's CI goal (analysis/goal.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CiStatus {
+    /// Its CI half-width is within the target.
+    Reached,
+    /// It ran `max_reps` measured reps and its CI is still wider than the target.
+    Capped,
+    /// Neither yet: more rounds would run (or the run was interrupted).
+    Open,
+}
+
 /// One row of summary.csv: one metric of one cell.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryRow {
@@ -122,6 +145,20 @@ pub struct SummaryRow {
     pub au_ci_high: Option<f64>,
     #[serde(default)]
     pub au_pass: Option<bool>,
+    /// How `ratio_to_native` was estimated: `paired` (median of per-round ratios) or
+    /// `unpaired` (ratio of medians, where a round lacks a successful rep on one side).
+    #[serde(default)]
+    pub ratio_method: Option<RatioMethod>,
+    /// Half-width of the 95% CI relative to the figure the CI goal judges: the ratio to
+    /// native where there is one, else the median (0 for native as the baseline).
+    #[serde(default)]
+    pub ci_half_width: Option<f64>,
+    /// The run's `target_ci`, when it had one.
+    #[serde(default)]
+    pub ci_target: Option<Percent>,
+    /// `reached`, `capped` (stopped at `max_reps`) or `open`, when the run had a target.
+    #[serde(default)]
+    pub ci_status: Option<CiStatus>,
 }
 
 impl RepRow {

@@ -1,11 +1,17 @@
 //! Analysis: per-cell statistics, ratios to native and latency percentiles, derived only
 //! from what the result files hold.
 
+mod goal;
+mod paired;
+
 use std::collections::BTreeMap;
+
+pub use goal::{half_width, CiGoal, CiStatus, Judged};
+pub use paired::{ratio, ByRound, RatioEstimate, RatioMethod};
 
 use crate::cell::MetricKey;
 use crate::measure::stats::median;
-use crate::measure::{bootstrap_ratio, LatencySummary, SampleStats};
+use crate::measure::{LatencySummary, SampleStats};
 use crate::results::{LatencyRow, RepRow, Results, SummaryRow, SCHEMA};
 use crate::workload::kinds::train_epoch::AU_PASS;
 
@@ -20,14 +26,24 @@ pub struct Analysis {
 /// The measured (not warm-up) rows of each metric of each cell.
 type Groups<'a> = BTreeMap<MetricKey, Vec<&'a RepRow>>;
 
+/// The statistics of every cell, without a precision goal.
 pub fn analyze(results: &Results) -> Analysis {
+    analyze_with_goal(results, None)
+}
+
+/// The statistics of every cell; with a goal, each row also says whether its CI reached it.
+pub fn analyze_with_goal(results: &Results, goal: Option<CiGoal>) -> Analysis {
     let mut groups: Groups = BTreeMap::new();
     for row in results.reps.iter().filter(|r| !r.warmup) {
         groups.entry(row.key()).or_default().push(row);
     }
     let summary = groups
         .iter()
-        .map(|(key, rows)| summarize(results, &groups, key, rows))
+        .map(|(key, rows)| {
+            let mut row = summarize(results, &groups, key, rows);
+            judge(&mut row, goal, judged(&groups, key), rows.len());
+            row
+        })
         .collect();
     Analysis {
         summary,
@@ -45,9 +61,12 @@ fn ok_some(rows: &[&RepRow], f: impl Fn(&RepRow) -> Option<f64>) -> Vec<f64> {
     rows.iter().filter(|r| r.ok).filter_map(|r| f(r)).collect()
 }
 
-/// The ratio to native's value of the same metric, workload and phase, with its CI; noise and
-/// ratios follow the metric's own unit (ops/s where no bytes move).
-fn ratio_to_native(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option<(f64, f64, f64)> {
+/// The baseline every other target is compared with.
+const NATIVE: &str = "native";
+
+/// The rows' values by round (rep), None where the rep failed; ratios follow the metric's
+/// own unit (ops/s where no bytes move).
+fn by_round(key: &MetricKey, rows: &[&RepRow]) -> ByRound {
     let value = |r: &RepRow| {
         if key.metric.moves_bytes() {
             r.mib_s
@@ -55,13 +74,39 @@ fn ratio_to_native(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option
             r.ops_s
         }
     };
-    let native = groups.get(&key.on("native"))?;
-    let ratio = bootstrap_ratio(
-        &ok_values(rows, value),
-        &ok_values(native, value),
-        key.seed() ^ 2,
-    );
-    Some(ratio).filter(|(r, _, _)| r.is_finite())
+    rows.iter()
+        .map(|r| (r.rep, r.ok.then(|| value(r))))
+        .collect()
+}
+
+/// The ratio to native's value of the same metric, workload and phase, paired by round
+/// where every round is complete (native's own ratio is exactly 1).
+fn ratio_to_native(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option<RatioEstimate> {
+    let native = groups.get(&key.on(NATIVE))?;
+    ratio(&by_round(key, rows), &by_round(key, native), key.seed() ^ 2)
+}
+
+/// What the goal judges a row on: native is the others' baseline when any other target
+/// measured the same metric; a target without native is judged on its own median.
+fn judged(groups: &Groups, key: &MetricKey) -> Judged {
+    let baseline = key.on(NATIVE);
+    let compared = groups
+        .keys()
+        .any(|k| k.cell.target != NATIVE && k.on(NATIVE) == baseline);
+    let is_native = key.cell.target == NATIVE;
+    match (is_native, compared, groups.contains_key(&baseline)) {
+        (true, true, _) => Judged::Baseline,
+        (true, false, _) | (false, _, false) => Judged::Median,
+        (false, _, true) => Judged::Ratio,
+    }
+}
+
+/// The row's CI half-width and, with a goal, where it stands after `rounds` measured reps.
+fn judge(row: &mut SummaryRow, goal: Option<CiGoal>, judged: Judged, rounds: usize) {
+    let width = half_width(row, judged);
+    row.ci_half_width = width;
+    row.ci_target = goal.map(|g| g.target);
+    row.ci_status = goal.map(|g| g.status(width, rounds));
 }
 
 fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> SummaryRow {
@@ -104,9 +149,13 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
         ci_high_ops_s: o.ci_high,
         cv: headline.cv,
         noisy: headline.cv > NOISY_CV,
-        ratio_to_native: ratio.map(|r| r.0),
-        ratio_ci_low: ratio.map(|r| r.1),
-        ratio_ci_high: ratio.map(|r| r.2),
+        ratio_to_native: ratio.map(|r| r.ratio),
+        ratio_ci_low: ratio.map(|r| r.lo),
+        ratio_ci_high: ratio.map(|r| r.hi),
+        ratio_method: ratio.map(|r| r.method),
+        ci_half_width: None,
+        ci_target: None,
+        ci_status: None,
         residency: (!residency.is_empty()).then(|| median(&residency)),
         overhead_s: (!overhead.is_empty()).then(|| median(&overhead)),
         op,
