@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use mountbench::percent::Percent;
 use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::spec::TargetSpec;
 
@@ -68,6 +69,14 @@ pub struct RunArgs {
     /// shards, reads and samples and checkpoint sizes times this; file and block sizes kept.
     #[arg(long)]
     pub scale: Option<f64>,
+    /// Keep adding rounds while any cell's ratio CI half-width exceeds this share of the
+    /// ratio, e.g. 3% (default: the file's [run] target_ci, else a fixed rep count).
+    #[arg(long, value_name = "PERCENT")]
+    pub target_ci: Option<Percent>,
+    /// Most measured reps per cell when --target-ci adds rounds (default: the file's, else
+    /// 3 × reps).
+    #[arg(long)]
+    pub max_reps: Option<u32>,
     /// Results folder (default results/<host>/<run-id>); must be new or empty.
     #[arg(short, long)]
     pub out: Option<PathBuf>,
@@ -82,7 +91,7 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Finish an interrupted run in this results folder: its plan is read from its env.json,
     /// successful reps are kept, failed and missing ones are run.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "reps", "warmup", "seed", "only", "scale", "out", "drop_caches"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "reps", "warmup", "seed", "only", "scale", "target_ci", "max_reps", "out", "drop_caches"])]
     pub resume: Option<PathBuf>,
 }
 

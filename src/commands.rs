@@ -62,6 +62,8 @@ fn run(args: RunArgs) -> Result<i32> {
         seed: args.seed,
         workloads: args.only,
         scale: args.scale,
+        target_ci: args.target_ci,
+        max_reps: args.max_reps,
     };
     let plan = Plan::new(file, &overrides)?;
     let options = RunOptions {
@@ -122,58 +124,7 @@ fn finish_run(summary: run::RunSummary) -> Result<i32> {
 }
 
 fn print_table(analysis: &Analysis) {
-    println!(
-        "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11} {:>6} {:>15}",
-        "workload", "target", "phase", "metric", "MiB/s", "95% CI", "ops/s", "CV", "× native"
-    );
-    for s in &analysis.summary {
-        let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
-            (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}-{hi:.2}]"),
-            _ => "-".into(),
-        };
-        let failed = if s.failed > 0 {
-            format!(" {} failed", s.failed)
-        } else {
-            String::new()
-        };
-        let au = match (s.au, s.au_ci_low, s.au_ci_high) {
-            (Some(au), Some(lo), Some(hi)) => format!(
-                " AU {:.1}% [{:.1}-{:.1}]{}",
-                au * 100.0,
-                lo * 100.0,
-                hi * 100.0,
-                if au >= mountbench::workload::kinds::train_epoch::AU_PASS {
-                    ""
-                } else {
-                    " <90%"
-                }
-            ),
-            _ => String::new(),
-        };
-        // Metadata storms move no bytes: their rate is ops/s alone.
-        let (mib_s, ci) = if s.moves_bytes() {
-            (
-                format!("{:.1}", s.median_mib_s),
-                format!("[{:.1}, {:.1}]", s.ci_low_mib_s, s.ci_high_mib_s),
-            )
-        } else {
-            ("-".into(), "-".into())
-        };
-        println!(
-            "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11.0} {:>5.1}% {:>15}{}{}{au}",
-            s.workload,
-            s.target,
-            s.phase,
-            s.metric,
-            mib_s,
-            ci,
-            s.median_ops_s,
-            s.cv * 100.0,
-            ratio,
-            if s.noisy { " noisy" } else { "" },
-            failed
-        );
-    }
+    print!("{}", mountbench::report::table::render(analysis));
 }
 
 fn info(args: InfoArgs) -> Result<i32> {

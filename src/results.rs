@@ -14,6 +14,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 use crate::percent::Percent;
+use crate::workload::cold::CacheCheck;
 
 /// Version of every result file; bumped when a column or field changes meaning.
 pub const SCHEMA: u32 = 1;
@@ -74,6 +75,10 @@ pub struct RepRow {
     /// Accelerator utilisation of a train-epoch rep, 0..=1.
     #[serde(default)]
     pub au: Option<f64>,
+    /// Cold reps: `evicted` (≤ 5% cached when the clock started), `not-evicted` (more
+    /// stayed cached) or `unverified` (the residency could not be measured).
+    #[serde(default)]
+    pub cache_check: Option<CacheCheck>,
 }
 
 /// How a ratio to native was estimated (analysis/paired.rs).
@@ -159,6 +164,12 @@ pub struct SummaryRow {
     /// `reached`, `capped` (stopped at `max_reps`) or `open`, when the run had a target.
     #[serde(default)]
     pub ci_status: Option<CiStatus>,
+    /// Cold cells: the worst cache check of its measured reps (`evicted`, `unverified`,
+    /// `not-evicted`), and how many reps were not evicted.
+    #[serde(default)]
+    pub cache_check: Option<CacheCheck>,
+    #[serde(default)]
+    pub not_evicted: Option<usize>,
 }
 
 impl RepRow {

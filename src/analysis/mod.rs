@@ -13,6 +13,7 @@ use crate::cell::MetricKey;
 use crate::measure::stats::median;
 use crate::measure::{LatencySummary, SampleStats};
 use crate::results::{LatencyRow, RepRow, Results, SummaryRow, SCHEMA};
+use crate::workload::cold::CacheCheck;
 use crate::workload::kinds::train_epoch::AU_PASS;
 
 /// A cell whose coefficient of variation exceeds this is flagged noisy.
@@ -156,6 +157,8 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
         ci_half_width: None,
         ci_target: None,
         ci_status: None,
+        cache_check: rows.iter().filter(|r| r.ok).filter_map(|r| r.cache_check).max(),
+        not_evicted: not_evicted(rows),
         residency: (!residency.is_empty()).then(|| median(&residency)),
         overhead_s: (!overhead.is_empty()).then(|| median(&overhead)),
         op,
@@ -169,6 +172,12 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
         au_ci_high: au.as_ref().map(|a| a.ci_high),
         au_pass: au.as_ref().map(|a| a.median >= AU_PASS),
     }
+}
+
+/// Cold cells: the successful reps whose data stayed cached.
+fn not_evicted(rows: &[&RepRow]) -> Option<usize> {
+    let checked: Vec<CacheCheck> = rows.iter().filter(|r| r.ok).filter_map(|r| r.cache_check).collect();
+    (!checked.is_empty()).then(|| checked.iter().filter(|c| **c == CacheCheck::NotEvicted).count())
 }
 
 /// Percentiles of every op of every cell, merged over the cell's measured reps.
@@ -235,6 +244,7 @@ mod tests {
             ok,
             error: String::new(),
             au: None,
+            cache_check: None,
         }
     }
 

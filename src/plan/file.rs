@@ -8,6 +8,7 @@ use toml::de::{DeTable, DeValue, Deserializer};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::percent::Percent;
 use crate::targets::settings::{check_driver_opts, TargetSettings};
 use crate::targets::spec::{TargetKind, TargetSpec};
 use crate::workload::parse::{self, Source};
@@ -25,6 +26,13 @@ pub struct RunSettings {
     pub seed: u64,
     #[serde(default = "default_targets")]
     pub targets: Vec<TargetSpec>,
+    /// Keep adding rounds while any cell's ratio CI half-width exceeds this share of the
+    /// ratio ("3%"), up to `max_reps`.
+    #[serde(default)]
+    pub target_ci: Option<Percent>,
+    /// Most measured reps per cell when `target_ci` adds rounds (default 3 × reps).
+    #[serde(default)]
+    pub max_reps: Option<u32>,
 }
 
 fn default_reps() -> u32 {
@@ -47,6 +55,8 @@ impl Default for RunSettings {
             warmup: default_warmup(),
             seed: default_seed(),
             targets: default_targets(),
+            target_ci: None,
+            max_reps: None,
         }
     }
 }

@@ -8,14 +8,17 @@
 pub mod draw;
 mod figure;
 mod figures;
+pub mod flags;
 mod markdown;
 mod palette;
+mod ratio_table;
 mod select;
+pub mod table;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::analysis::{analyze, Analysis};
+use crate::analysis::{analyze_with_goal, Analysis, CiGoal};
 use crate::env::Env;
 use crate::error::{Error, IoContext, Result};
 use crate::plan::WorkloadFile;
@@ -36,7 +39,11 @@ impl HostRun {
         }
         let results = Results::load(dir)?;
         let env = Env::load(dir)?;
-        let analysis = analyze(&results);
+        let goal = env.target_ci.map(|target| CiGoal {
+            target,
+            max_reps: env.max_reps.unwrap_or(env.reps),
+        });
+        let analysis = analyze_with_goal(&results, goal);
         Ok(HostRun {
             dir: dir.to_path_buf(),
             env,

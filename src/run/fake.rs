@@ -43,6 +43,8 @@ pub(super) struct Log {
 pub(super) struct FakeHosts {
     script: Arc<BTreeMap<usize, Act>>,
     log: Arc<Mutex<Log>>,
+    /// Reps on this target take 0.5 s or 1.5 s by turns; all others always 0.5 s.
+    jumpy: Option<TargetSpec>,
 }
 
 impl FakeHosts {
@@ -50,6 +52,16 @@ impl FakeHosts {
         FakeHosts {
             script: Arc::new(script.into_iter().collect()),
             log: Arc::default(),
+            jumpy: None,
+        }
+    }
+
+    /// The same, with reps on `target` jumping between two speeds.
+    pub(super) fn jumpy(self, target: &str) -> FakeHosts {
+        let target = target.parse().ok();
+        FakeHosts {
+            jumpy: target,
+            ..self
         }
     }
 
@@ -79,10 +91,11 @@ struct FakeHost {
 
 impl FakeHost {
     fn rep(&mut self, spec: &RepSpec) -> ExecOutput {
-        let n = {
+        let (n, mine) = {
             let mut log = self.hosts.log();
             log.reps.push(self.spec);
-            log.reps.len()
+            let mine = log.reps.iter().filter(|t| **t == self.spec).count();
+            (log.reps.len(), mine)
         };
         match self.hosts.script.get(&n) {
             None => {}
@@ -98,12 +111,16 @@ impl FakeHost {
         }
         let mut histograms = OpHistograms::default();
         histograms.record(Op::Read, 1_000);
+        let seconds = match self.hosts.jumpy {
+            Some(t) if t == self.spec && mine % 2 == 0 => 1.5,
+            _ => 0.5,
+        };
         let metrics: Vec<_> = spec
             .workload
             .params
             .metrics()
             .iter()
-            .map(|metric| json!({"metric": metric, "bytes": 1 << 20, "ops": 4, "seconds": 0.5}))
+            .map(|metric| json!({"metric": metric, "bytes": 1 << 20, "ops": 4, "seconds": seconds}))
             .collect();
         answer(json!({
             "metrics": metrics,

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub(crate) mod check;
+pub mod cold;
 pub mod dataset;
 pub mod kinds;
 pub(crate) mod parse;
