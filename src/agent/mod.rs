@@ -51,7 +51,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     let prepared = match DatasetSpec::of(&spec.workload) {
         Some(ds) => {
             let dataset = Dataset::open(&spec.root, &ds)?;
-            let residency = dataset::set_phase(&dataset, spec.phase)?;
+            let residency = crate::workload::cold::set_phase_checked(&dataset, spec.phase)?;
             Some((dataset, residency))
         }
         None => None,

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
+use crate::workload::dataset::{set_phase, Dataset};
 use crate::workload::Phase;
 
 /// The most of the data a cold rep may find in the page cache.
@@ -43,6 +45,20 @@ impl CacheCheck {
             CacheCheck::NotEvicted => "not-evicted",
         }
     }
+}
+
+/// Set the dataset's cache phase; a cold dataset that keeps more than 5% cached is flushed
+/// and evicted again, up to `EVICT_TRIES` times. Returns the residency the rep starts with.
+pub fn set_phase_checked(dataset: &Dataset, phase: Phase) -> Result<f64> {
+    let mut residency = set_phase(dataset, phase)?;
+    for _ in 1..EVICT_TRIES {
+        if phase == Phase::Warm || residency <= COLD_MAX_RESIDENCY {
+            break;
+        }
+        rustix::fs::sync();
+        residency = set_phase(dataset, phase)?;
+    }
+    Ok(residency)
 }
 
 #[cfg(test)]
