@@ -34,7 +34,8 @@ pub enum Command {
         after_help = "Examples:\n  mountbench info\n  mountbench info --engine here=unix:///var/run/docker.sock --engine vm=tcp://127.0.0.1:23750\n  mountbench info --engine mac=desktop-linux --json"
     )]
     Info(InfoArgs),
-    /// Remove leftover containers and volumes labelled io.mountbench.run (nothing unlabelled).
+    /// Remove leftover containers and volumes labelled io.mountbench.run (nothing unlabelled);
+    /// with --datasets also the persistent dataset volumes.
     Clean(CleanArgs),
     /// The workload engine itself (run by mountbench natively and inside containers).
     #[command(hide = true)]
@@ -127,6 +128,10 @@ pub struct CleanArgs {
     /// Also remove the cached agent images (labelled io.mountbench=agent).
     #[arg(long)]
     pub images: bool,
+    /// Also remove the volume target's persistent dataset volumes (labelled
+    /// io.mountbench.dataset); the next run generates them again.
+    #[arg(long)]
+    pub datasets: bool,
 }
 
 #[derive(Subcommand, Debug)]

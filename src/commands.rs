@@ -16,7 +16,7 @@ use mountbench::targets::address::{DockerEnv, EngineAddress, DEFAULT_NAME};
 use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::engine::Engine;
 use mountbench::targets::engine_error::EngineError;
-use mountbench::targets::{cleanup, shared_folder};
+use mountbench::targets::{cleanup, dataset_volume, shared_folder};
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
 
@@ -269,7 +269,22 @@ fn clean(args: CleanArgs) -> Result<i32> {
     for i in &cleaned.images {
         println!("removed image {i}");
     }
-    if cleaned.containers.is_empty() && cleaned.volumes.is_empty() && cleaned.images.is_empty() {
+    let datasets = match args.datasets {
+        true => dataset_volume::remove_all(&engine)?,
+        false => Default::default(),
+    };
+    for v in &datasets.volumes {
+        println!("removed dataset volume {v}");
+    }
+    for v in &datasets.in_use {
+        println!("kept dataset volume {v}: a container uses it");
+    }
+    if cleaned.containers.is_empty()
+        && cleaned.volumes.is_empty()
+        && cleaned.images.is_empty()
+        && datasets.volumes.is_empty()
+        && datasets.in_use.is_empty()
+    {
         println!("nothing to clean");
     }
     Ok(0)

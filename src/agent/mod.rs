@@ -50,7 +50,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     rustix::fs::sync();
     let prepared = match DatasetSpec::of(&spec.workload) {
         Some(ds) => {
-            let dataset = Dataset::open(&spec.root, &ds)?;
+            let dataset = Dataset::open(spec.data_root(), &ds)?;
             let residency = crate::workload::cold::set_phase_checked(&dataset, spec.phase)?;
             Some((dataset, residency))
         }
@@ -117,6 +117,7 @@ mod tests {
                 seq: 0,
                 backup: PathBuf::new(),
                 role: Role::Solo,
+                data_root: None,
             };
             let result = run_rep(&spec, Instant::now()).unwrap();
             let names: Vec<Metric> = result.metrics.iter().map(|m| m.metric).collect();

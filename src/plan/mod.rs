@@ -202,6 +202,17 @@ impl Plan {
             .collect()
     }
 
+    /// The ids of the datasets the cells read, each once, in the plan's order.
+    pub fn dataset_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = Vec::new();
+        for id in self.cells.iter().filter_map(|c| DatasetSpec::of(&c.workload)).map(|d| d.id()) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
     pub fn needs_docker(&self) -> bool {
         self.targets.iter().any(|t| t.kind.in_container())
     }

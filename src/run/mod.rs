@@ -204,6 +204,7 @@ impl Session {
             seq: self.seq,
             backup: PathBuf::new(),
             role: Role::Solo,
+            data_root: None,
         };
         let drop_caches = self.options.drop_caches && cell.phase == Phase::Cold;
         let answer = self.execute(cell.target, rep, drop_caches);
@@ -313,12 +314,13 @@ impl Session {
 
 /// The hosts of a real run: the agent binary natively or in containers of the engine.
 fn real_hosts(plan: &Plan, options: &RunOptions, start: &mut Start) -> Box<dyn HostFactory> {
-    Box::new(Hosts::new(
+    let hosts = Hosts::new(
         options.agent_exe.clone(),
         start.data.clone(),
         start.engine.take(),
         start.results.meta.run_id.clone(),
         plan.file.targets.clone(),
         options.cancel.clone(),
-    ))
+    );
+    Box::new(hosts.with_datasets(plan.dataset_ids()))
 }

@@ -31,6 +31,8 @@ pub struct Hosts {
     cancel: CancelToken,
     /// The agent image, built or found on the first container target.
     image: Option<String>,
+    /// The ids of the datasets the plan reads (the `volume` target keeps them).
+    datasets: Vec<String>,
 }
 
 impl Hosts {
@@ -50,7 +52,13 @@ impl Hosts {
             settings,
             cancel,
             image: None,
+            datasets: Vec::new(),
         }
+    }
+
+    /// The same, with the ids of the datasets the plan reads.
+    pub fn with_datasets(self, datasets: Vec<String>) -> Hosts {
+        Hosts { datasets, ..self }
     }
 
     fn image(&mut self, engine: &Engine) -> Result<String> {
@@ -86,6 +94,7 @@ impl HostFactory for Hosts {
             backup_source: &backup_root,
             settings: &self.settings,
             cancel: &self.cancel,
+            datasets: &self.datasets,
         };
         Ok(Box::new(ContainerHost::start(engine, spec, &config)?))
     }
