@@ -16,4 +16,4 @@ pub use kinds::Params;
 pub use read::{read_timed, read_to_len};
 pub use rep::{Measured, MetricResult, Rep, RepSpec, Role};
 pub use spec::{Phase, Workload};
-pub use timed::{run_threads, Timed};
+pub use timed::{run_threads, run_threads_then, Timed};
