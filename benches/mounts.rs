@@ -15,7 +15,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use mountbench::datadir::DataDir;
 use mountbench::plan::{Cell, Overrides, Plan, WorkloadFile};
 use mountbench::results::Results;
@@ -30,10 +32,22 @@ const WARM_UP_SLEEP: Duration = Duration::from_millis(20);
 
 /// Options criterion takes a value after; anything else not starting with `-` is a filter.
 const VALUED: [&str; 16] = [
-    "--save-baseline", "--baseline", "--baseline-lenient", "--load-baseline",
-    "--sample-size", "--warm-up-time", "--measurement-time", "--nresamples",
-    "--noise-threshold", "--confidence-level", "--significance-level", "--profile-time",
-    "--output-format", "--color", "--plotting-backend", "--format",
+    "--save-baseline",
+    "--baseline",
+    "--baseline-lenient",
+    "--load-baseline",
+    "--sample-size",
+    "--warm-up-time",
+    "--measurement-time",
+    "--nresamples",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--profile-time",
+    "--output-format",
+    "--color",
+    "--plotting-backend",
+    "--format",
 ];
 
 fn env_or<T: std::str::FromStr>(name: &str) -> Option<T>
@@ -41,14 +55,20 @@ where
     T::Err: std::fmt::Display,
 {
     let text = std::env::var(name).ok()?;
-    Some(text.parse().unwrap_or_else(|e| panic!("{name}={text}: {e}")))
+    Some(
+        text.parse()
+            .unwrap_or_else(|e| panic!("{name}={text}: {e}")),
+    )
 }
 
 fn targets(file: &WorkloadFile) -> Vec<TargetSpec> {
     let mut targets: Vec<TargetSpec> = match std::env::var("MOUNTBENCH_TARGETS") {
         Ok(list) => list
             .split(',')
-            .map(|t| t.parse().unwrap_or_else(|e| panic!("MOUNTBENCH_TARGETS: {e}")))
+            .map(|t| {
+                t.parse()
+                    .unwrap_or_else(|e| panic!("MOUNTBENCH_TARGETS: {e}"))
+            })
             .collect(),
         Err(_) => file.run.targets.clone(),
     };
@@ -88,7 +108,12 @@ fn plan(filter: Option<&str>) -> Plan {
 
 /// The cells whose name contains `filter`, and native in their workload and phase.
 fn keep_matching(plan: &mut Plan, filter: &str) {
-    let chosen: Vec<Cell> = plan.cells.iter().filter(|c| c.id().contains(filter)).cloned().collect();
+    let chosen: Vec<Cell> = plan
+        .cells
+        .iter()
+        .filter(|c| c.id().contains(filter))
+        .cloned()
+        .collect();
     assert!(!chosen.is_empty(), "no cell's name contains \"{filter}\"");
     plan.cells.retain(|c| {
         chosen.iter().any(|k| {
@@ -136,7 +161,8 @@ fn mounts(c: &mut Criterion) {
     let started = Instant::now();
     let summary = measure(plan);
     let measuring = started.elapsed();
-    let report = mountbench::report::render_dirs(std::slice::from_ref(&summary.out_dir), &summary.out_dir);
+    let report =
+        mountbench::report::render_dirs(std::slice::from_ref(&summary.out_dir), &summary.out_dir);
     let results = Results::load(&summary.out_dir).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("\nmountbench: criterion below replays each cell's measured reps (2 a sample): its time is one rep's timed section, as the agent measured it.\n");
     replay(c, &cells, &results);

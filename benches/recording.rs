@@ -54,7 +54,10 @@ impl Recorder {
 /// As small-files records a file: the parts on every `every`-th file, the total always.
 fn recorded(path: &Path, buf: &mut [u8], r: &mut Recorder, every: u64) {
     let Recorder {
-        hist, lap, per_file, n,
+        hist,
+        lap,
+        per_file,
+        n,
     } = r;
     if *n % every == 0 {
         lap.tick();

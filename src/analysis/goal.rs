@@ -71,7 +71,8 @@ mod tests {
         }))
         .unwrap();
         if let Some((r, lo, hi)) = ratio {
-            (row.ratio_to_native, row.ratio_ci_low, row.ratio_ci_high) = (Some(r), Some(lo), Some(hi));
+            (row.ratio_to_native, row.ratio_ci_low, row.ratio_ci_high) =
+                (Some(r), Some(lo), Some(hi));
         }
         row
     }

@@ -157,7 +157,11 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
         ci_half_width: None,
         ci_target: None,
         ci_status: None,
-        cache_check: rows.iter().filter(|r| r.ok).filter_map(|r| r.cache_check).max(),
+        cache_check: rows
+            .iter()
+            .filter(|r| r.ok)
+            .filter_map(|r| r.cache_check)
+            .max(),
         not_evicted: not_evicted(rows),
         residency: (!residency.is_empty()).then(|| median(&residency)),
         overhead_s: (!overhead.is_empty()).then(|| median(&overhead)),
@@ -176,8 +180,17 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
 
 /// Cold cells: the successful reps whose data stayed cached.
 fn not_evicted(rows: &[&RepRow]) -> Option<usize> {
-    let checked: Vec<CacheCheck> = rows.iter().filter(|r| r.ok).filter_map(|r| r.cache_check).collect();
-    (!checked.is_empty()).then(|| checked.iter().filter(|c| **c == CacheCheck::NotEvicted).count())
+    let checked: Vec<CacheCheck> = rows
+        .iter()
+        .filter(|r| r.ok)
+        .filter_map(|r| r.cache_check)
+        .collect();
+    (!checked.is_empty()).then(|| {
+        checked
+            .iter()
+            .filter(|c| **c == CacheCheck::NotEvicted)
+            .count()
+    })
 }
 
 /// Percentiles of every op of every cell, merged over the cell's measured reps.

@@ -69,7 +69,11 @@ mod tests {
     use super::*;
 
     fn rounds(values: &[Option<f64>]) -> ByRound {
-        values.iter().enumerate().map(|(i, v)| (i as u32, *v)).collect()
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as u32, *v))
+            .collect()
     }
 
     #[test]
@@ -81,7 +85,10 @@ mod tests {
         let e = ratio(&target, &native, 1).unwrap();
         assert_eq!(e.method, RatioMethod::Paired);
         assert!((e.ratio - 0.5).abs() < 1e-12);
-        assert!((e.lo - 0.5).abs() < 1e-12 && (e.hi - 0.5).abs() < 1e-12, "{e:?}");
+        assert!(
+            (e.lo - 0.5).abs() < 1e-12 && (e.hi - 0.5).abs() < 1e-12,
+            "{e:?}"
+        );
         // Unpaired, the same numbers give a wide CI.
         let (_, lo, hi) = bootstrap_ratio(
             &target.values().flatten().copied().collect::<Vec<_>>(),

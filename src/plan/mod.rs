@@ -12,7 +12,9 @@ use crate::targets::spec::{TargetKind, TargetSpec};
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::{Phase, Workload};
 
+mod datasets;
 pub mod file;
+mod goal;
 
 pub use file::{RunSettings, WorkloadFile};
 
@@ -106,7 +108,7 @@ impl Plan {
         }
         let (cells, skipped) = cells(&file, &targets, overrides.workloads.as_deref())?;
         let target_ci = overrides.target_ci.or(file.run.target_ci);
-        let max_reps = max_reps(&file, overrides, reps, target_ci.is_some())?;
+        let max_reps = goal::max_reps(&file, overrides, reps, target_ci.is_some())?;
         let plan = Plan {
             cells,
             targets,
@@ -202,34 +204,9 @@ impl Plan {
             .collect()
     }
 
-    /// The ids of the datasets the cells read, each once, in the plan's order.
-    pub fn dataset_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = Vec::new();
-        for id in self.cells.iter().filter_map(|c| DatasetSpec::of(&c.workload)).map(|d| d.id()) {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        ids
-    }
-
     pub fn needs_docker(&self) -> bool {
         self.targets.iter().any(|t| t.kind.in_container())
     }
-}
-
-/// Most measured reps per cell: the override's, the file's, else 3 × reps with a CI target
-/// and `reps` without; never fewer than `reps`.
-fn max_reps(file: &WorkloadFile, o: &Overrides, reps: u32, target: bool) -> Result<u32> {
-    let default = if target { reps.saturating_mul(3) } else { reps };
-    let max = o.max_reps.or(file.run.max_reps).unwrap_or(default);
-    if max < reps {
-        return Err(Error::input(
-            "--max-reps",
-            format!("{max} is fewer than the {reps} reps every cell runs"),
-        ));
-    }
-    Ok(max)
 }
 
 /// Every workload (of `only`, when given) on every target in each of its phases, less the

@@ -138,7 +138,9 @@ fn environment_table(md: &mut String, run: &HostRun) {
         ""
     };
     let goal = match (env.target_ci, env.max_reps) {
-        (Some(t), Some(max)) => format!(", more rounds (up to {max}) while a ratio CI half-width exceeds {t}"),
+        (Some(t), Some(max)) => {
+            format!(", more rounds (up to {max}) while a ratio CI half-width exceeds {t}")
+        }
         (Some(t), None) => format!(", more rounds while a ratio CI half-width exceeds {t}"),
         (None, _) => String::new(),
     };

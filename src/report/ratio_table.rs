@@ -53,8 +53,7 @@ pub(crate) fn render(md: &mut String, run: &HostRun) {
 }
 
 fn cell(r: &SummaryRow) -> String {
-    let (Some(v), Some(lo), Some(hi)) = (r.ratio_to_native, r.ratio_ci_low, r.ratio_ci_high)
-    else {
+    let (Some(v), Some(lo), Some(hi)) = (r.ratio_to_native, r.ratio_ci_low, r.ratio_ci_high) else {
         return "-".into();
     };
     let marks: String = flags(r)

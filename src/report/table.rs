@@ -68,7 +68,11 @@ fn line(s: &SummaryRow) -> String {
         ratio,
         width,
         status(s.ci_status),
-        if flags.is_empty() { String::new() } else { format!(" {flags}") },
+        if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" {flags}")
+        },
         au(s)
     )
 }

@@ -27,9 +27,7 @@ pub(crate) fn next_round(plan: &Plan, results: &Results, round: u32) -> Option<V
         return None;
     }
     let open = open_cells(&before(results, round), goal);
-    let wanted = |cell: &CellKey| {
-        open.contains(cell) || open.iter().any(|o| o.on(NATIVE) == *cell)
-    };
+    let wanted = |cell: &CellKey| open.contains(cell) || open.iter().any(|o| o.on(NATIVE) == *cell);
     let cells: Vec<usize> = (0..plan.cells.len())
         .filter(|&i| wanted(&plan.cells[i].key()))
         .collect();
@@ -136,13 +134,20 @@ shard_size = "1MiB"
     }
 
     fn targets(plan: &Plan, cells: &[usize]) -> Vec<String> {
-        cells.iter().map(|&i| plan.cells[i].target.to_string()).collect()
+        cells
+            .iter()
+            .map(|&i| plan.cells[i].target.to_string())
+            .collect()
     }
 
     #[test]
     fn adds_rounds_for_wide_cells_and_their_native_until_the_cap() {
         let plan = plan(FILE);
-        assert_eq!(next_round(&plan, &results(3), 2), None, "a round of the plan");
+        assert_eq!(
+            next_round(&plan, &results(3), 2),
+            None,
+            "a round of the plan"
+        );
         let cells = next_round(&plan, &results(3), 3).unwrap();
         assert_eq!(targets(&plan, &cells), ["native", "tmpfs"]);
         assert_eq!(next_round(&plan, &results(5), 5).map(|c| c.len()), Some(2));

@@ -230,7 +230,11 @@ fn rounds_go_on_for_a_wide_ci_up_to_max_reps_and_stop_when_tight() {
     let summary = session(tmp.path(), &with_goal(), &steady, &CancelToken::new())
         .run_all()
         .unwrap();
-    assert_eq!(steady.log().reps.len(), 6, "paired ratios of 1.0: no round added");
+    assert_eq!(
+        steady.log().reps.len(),
+        6,
+        "paired ratios of 1.0: no round added"
+    );
     let reached = Some(CiStatus::Reached);
     assert_eq!(
         statuses(&summary),
@@ -251,7 +255,10 @@ fn rounds_go_on_for_a_wide_ci_up_to_max_reps_and_stop_when_tight() {
         ]
     );
     let file = std::fs::read_to_string(tmp.path().join("out/summary.csv")).unwrap();
-    assert!(file.contains(",capped") && file.contains(",paired,"), "{file}");
+    assert!(
+        file.contains(",capped") && file.contains(",paired,"),
+        "{file}"
+    );
 }
 
 #[test]
@@ -263,7 +270,11 @@ fn a_run_cancelled_in_an_added_round_resumes_to_the_same_rounds() {
         .run_all()
         .unwrap();
     assert!(summary.interrupted);
-    assert_eq!(hosts.log().reps.len(), 7, "stopped in the first added round");
+    assert_eq!(
+        hosts.log().reps.len(),
+        7,
+        "stopped in the first added round"
+    );
     let again = FakeHosts::default().jumpy("volume");
     let summary = resumed(tmp.path(), &again).unwrap();
     assert_eq!(again.log().reps.len(), 3, "the rest of round 3 and round 4");

@@ -83,12 +83,17 @@ impl DatasetVolume {
     pub fn ensure(&self, engine: &Engine) -> Result<()> {
         let request = VolumeCreateRequest {
             name: Some(self.name.clone()),
-            labels: Some(HashMap::from([(DATASET_LABEL.to_string(), self.id.clone())])),
+            labels: Some(HashMap::from([(
+                DATASET_LABEL.to_string(),
+                self.id.clone(),
+            )])),
             ..Default::default()
         };
         engine
             .block_on(engine.docker.create_volume(request))
-            .map_err(|e| Error::Docker(format!("creating volume {}: {}", self.name, Error::from(e))))?;
+            .map_err(|e| {
+                Error::Docker(format!("creating volume {}: {}", self.name, Error::from(e)))
+            })?;
         Ok(())
     }
 }
@@ -114,7 +119,11 @@ pub fn remove_all(engine: &Engine) -> Result<Removed> {
     let docker = &engine.docker;
     engine.block_on(async {
         let list = docker
-            .list_volumes(Some(ListVolumesOptionsBuilder::default().filters(&filters).build()))
+            .list_volumes(Some(
+                ListVolumesOptionsBuilder::default()
+                    .filters(&filters)
+                    .build(),
+            ))
             .await?;
         let mut removed = Removed::default();
         for v in list.volumes.unwrap_or_default() {
@@ -137,7 +146,9 @@ mod tests {
 
     #[test]
     fn only_the_volume_target_keeps_its_datasets_in_slots() {
-        let ids: Vec<String> = (0..DATA_SLOTS + 2).map(|i| format!("shards-{i:016x}")).collect();
+        let ids: Vec<String> = (0..DATA_SLOTS + 2)
+            .map(|i| format!("shards-{i:016x}"))
+            .collect();
         let volume: TargetSpec = "volume".parse().unwrap();
         let vols = DatasetVolume::of(volume, &ids);
         assert_eq!(vols.len(), DATA_SLOTS, "the rest stay on the run's volume");
@@ -150,7 +161,10 @@ mod tests {
         assert_eq!(ro[1].read_only, Some(false));
         assert_eq!(find(&vols, &ids[2]).map(|v| v.slot), Some(2));
         for other in ["bind", "volume-opts", "tmpfs", "layer"] {
-            assert!(DatasetVolume::of(other.parse().unwrap(), &ids).is_empty(), "{other}");
+            assert!(
+                DatasetVolume::of(other.parse().unwrap(), &ids).is_empty(),
+                "{other}"
+            );
         }
     }
 }

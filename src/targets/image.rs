@@ -64,11 +64,18 @@ fn pack_rootfs(agent_exe: &Path, binary: &[u8]) -> Result<Vec<u8>> {
     let slots = [DATA_POINT, DATA_PREP_POINT]
         .into_iter()
         .flat_map(|base| (0..DATA_SLOTS).map(move |slot| format!("{base}/{slot}")));
-    let open: Vec<String> = [MOUNT_POINT, PREP_POINT, BACKUP_POINT, "/tmp", DATA_POINT, DATA_PREP_POINT]
-        .into_iter()
-        .map(String::from)
-        .chain(slots)
-        .collect();
+    let open: Vec<String> = [
+        MOUNT_POINT,
+        PREP_POINT,
+        BACKUP_POINT,
+        "/tmp",
+        DATA_POINT,
+        DATA_PREP_POINT,
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain(slots)
+    .collect();
     for dir in &open {
         add_dir(&mut tar, dir, 0o1777)?;
     }

@@ -76,8 +76,15 @@ mod tests {
             (Phase::Cold, None, Some(CacheCheck::Unverified)),
         ];
         for (phase, residency, want) in cases {
-            assert_eq!(CacheCheck::of(phase, residency), want, "{phase} {residency:?}");
+            assert_eq!(
+                CacheCheck::of(phase, residency),
+                want,
+                "{phase} {residency:?}"
+            );
         }
-        assert!(CacheCheck::NotEvicted > CacheCheck::Unverified, "worst last");
+        assert!(
+            CacheCheck::NotEvicted > CacheCheck::Unverified,
+            "worst last"
+        );
     }
 }

@@ -164,7 +164,12 @@ pub fn scan(dataset: &Dataset, scan: Scan) -> Result<Timed> {
             buf.fill(1);
             let path = PathBuf::with_capacity(512);
             // Any thread may end up with every file.
-            (buf, path, String::with_capacity(64), Deferred::new(Op::File, order.len()))
+            (
+                buf,
+                path,
+                String::with_capacity(64),
+                Deferred::new(Op::File, order.len()),
+            )
         },
         |_, (buf, path, rel, per_file), hist| {
             let (mut bytes, mut files) = (0u64, 0u64);
