@@ -173,10 +173,11 @@ fn mounts(c: &mut Criterion) {
     if let Err(e) = report {
         println!("mountbench: the report could not be rendered: {e}");
     }
+    let dir = std::fs::canonicalize(&summary.out_dir).unwrap_or(summary.out_dir.clone());
     println!(
-        "measuring took {:.0} s (without compiling); results, charts and report.md in {}",
+        "measuring took {:.1} s (without compiling); results, charts and report.md in {}",
         measuring.as_secs_f64(),
-        summary.out_dir.display()
+        dir.display()
     );
 }
 

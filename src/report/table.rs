@@ -60,7 +60,7 @@ fn line(s: &SummaryRow) -> String {
         s.workload,
         s.target,
         s.phase,
-        s.metric,
+        s.metric.name(),
         mib_s,
         ci,
         s.median_ops_s,
