@@ -284,4 +284,47 @@ mod tests {
         assert!(!native.noisy);
         assert_eq!(native.ratio_to_native, Some(1.0));
     }
+
+    #[test]
+    fn ratios_pair_by_round_and_rows_are_judged_against_the_goal() {
+        let mut results = Results::new(RunMeta::default());
+        // The machine drifts by 2x over the rounds; bind is always 0.5x native, tmpfs
+        // swings, and the volume has no native partner in another workload.
+        for (rep, speed) in [(1, 100.0), (2, 60.0), (3, 200.0), (4, 140.0)] {
+            results.reps.push(row("native", rep, speed, true));
+            results.reps.push(row("bind", rep, speed / 2.0, true));
+            let swing = if rep % 2 == 0 { 1.5 } else { 0.5 };
+            results.reps.push(row("tmpfs", rep, speed * swing, true));
+        }
+        let goal = CiGoal {
+            target: crate::percent::Percent::parse("3%").unwrap(),
+            max_reps: 4,
+        };
+        let a = analyze_with_goal(&results, Some(goal));
+        let get = |t: &str| a.summary.iter().find(|s| s.target == t).unwrap();
+        let bind = get("bind");
+        assert_eq!(bind.ratio_method, Some(RatioMethod::Paired));
+        assert_eq!(
+            (bind.ratio_to_native, bind.ratio_ci_low, bind.ratio_ci_high),
+            (Some(0.5), Some(0.5), Some(0.5))
+        );
+        assert_eq!(
+            (bind.ci_half_width, bind.ci_status),
+            (Some(0.0), Some(CiStatus::Reached))
+        );
+        assert!(bind.noisy, "its own median still drifts");
+        let tmpfs = get("tmpfs");
+        assert!(tmpfs.ci_half_width.unwrap() > 0.03);
+        assert_eq!(tmpfs.ci_status, Some(CiStatus::Capped));
+        let native = get("native");
+        assert_eq!(
+            (native.ci_half_width, native.ci_status),
+            (Some(0.0), Some(CiStatus::Reached))
+        );
+        assert_eq!(native.ci_target.map(|t| t.to_string()), Some("3%".into()));
+        assert!(analyze(&results)
+            .summary
+            .iter()
+            .all(|s| s.ci_status.is_none()));
+    }
 }
