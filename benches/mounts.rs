@@ -1,33 +1,67 @@
-//! `cargo bench`: the default matrix (workloads/quick.toml × native, bind, volume, tmpfs)
-//! through criterion, one benchmark per cell named `workload/target/phase`, each iteration
-//! one rep whose time is measured inside the agent. The run's own results folder
-//! (CSV/JSON/charts/report.md) is written too.
+//! `cargo bench`: the default matrix (workloads/quick.toml × native, bind, volume, tmpfs,
+//! cold and warm) measured by mountbench's own loop — a warm-up round, then rounds that
+//! interleave every cell, then more rounds for the cells whose ratio CI is still wider than
+//! the target, up to the file's `max_reps` — then one criterion benchmark per cell named
+//! `workload/target/phase` that replays the reps just measured (so criterion's baselines
+//! and comparisons work, and its sampling adds no measuring time), and at the end one table
+//! with the ratios, their CIs, whether each reached the target, and the results folder.
 //!
-//! Filters and baselines work as usual: `cargo bench -- small-files/tmpfs`,
-//! `cargo bench -- --save-baseline before`. MOUNTBENCH_WORKLOAD and MOUNTBENCH_TARGETS
-//! (comma separated) change the matrix.
+//! `cargo bench -- small-files/tmpfs` measures the cells whose name contains the filter
+//! (and native, their baseline); `cargo bench -- --save-baseline before` as usual.
+//! MOUNTBENCH_WORKLOAD and MOUNTBENCH_TARGETS (comma separated) change the matrix,
+//! MOUNTBENCH_TARGET_CI ("3%", or "none" for a fixed rep count) and MOUNTBENCH_MAX_REPS
+//! the precision goal.
 
-use std::cell::RefCell;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use mountbench::datadir::DataDir;
-use mountbench::plan::WorkloadFile;
-use mountbench::plan::{Overrides, Plan, Step};
-use mountbench::run::{RunOptions, Session};
+use mountbench::plan::{Cell, Overrides, Plan, WorkloadFile};
+use mountbench::results::Results;
+use mountbench::run::{self, RunOptions, RunSummary};
 use mountbench::targets::engine::Engine;
 use mountbench::targets::spec::TargetSpec;
 use mountbench::workload::Phase;
 
-fn plan() -> Plan {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let path = std::env::var_os("MOUNTBENCH_WORKLOAD")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("workloads/quick.toml"));
-    let file = WorkloadFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
+/// criterion's warm-up: one call that sleeps this long, so that its estimate of an
+/// iteration makes every sample replay two reps (one would print a sample-time warning).
+const WARM_UP_SLEEP: Duration = Duration::from_millis(20);
+
+/// Options criterion takes a value after; anything else not starting with `-` is a filter.
+const VALUED: [&str; 16] = [
+    "--save-baseline",
+    "--baseline",
+    "--baseline-lenient",
+    "--load-baseline",
+    "--sample-size",
+    "--warm-up-time",
+    "--measurement-time",
+    "--nresamples",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--profile-time",
+    "--output-format",
+    "--color",
+    "--plotting-backend",
+    "--format",
+];
+
+fn env_or<T: std::str::FromStr>(name: &str) -> Option<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let text = std::env::var(name).ok()?;
+    Some(
+        text.parse()
+            .unwrap_or_else(|e| panic!("{name}={text}: {e}")),
+    )
+}
+
+fn targets(file: &WorkloadFile) -> Vec<TargetSpec> {
     let mut targets: Vec<TargetSpec> = match std::env::var("MOUNTBENCH_TARGETS") {
         Ok(list) => list
             .split(',')
@@ -44,91 +78,155 @@ fn plan() -> Plan {
             targets.retain(|t| !t.kind.in_container());
         }
     }
-    let overrides = Overrides {
-        targets: Some(targets),
-        ..Default::default()
-    };
-    Plan::new(file, &overrides).unwrap_or_else(|e| panic!("{e}"))
+    targets
 }
 
-fn mounts(c: &mut Criterion) {
-    // criterion draws its own plots with plotters: give it the bundled font.
-    mountbench::report::draw::register_fonts();
-    let plan = plan();
-    let cells = plan.cells.clone();
+fn plan(filter: Option<&str>) -> Plan {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let path = std::env::var_os("MOUNTBENCH_WORKLOAD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("workloads/quick.toml"));
+    let file = WorkloadFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut file_goal = file.run.target_ci;
+    if std::env::var("MOUNTBENCH_TARGET_CI").is_ok_and(|v| v == "none") {
+        file_goal = None;
+    } else if let Some(target) = env_or("MOUNTBENCH_TARGET_CI") {
+        file_goal = Some(target);
+    }
+    let overrides = Overrides {
+        targets: Some(targets(&file)),
+        target_ci: file_goal,
+        max_reps: env_or("MOUNTBENCH_MAX_REPS"),
+        ..Default::default()
+    };
+    let mut plan = Plan::new(file, &overrides).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(filter) = filter {
+        keep_matching(&mut plan, filter);
+    }
+    plan
+}
+
+/// The cells whose name contains `filter`, and native in their workload and phase.
+fn keep_matching(plan: &mut Plan, filter: &str) {
+    let chosen: Vec<Cell> = plan
+        .cells
+        .iter()
+        .filter(|c| c.id().contains(filter))
+        .cloned()
+        .collect();
+    assert!(!chosen.is_empty(), "no cell's name contains \"{filter}\"");
+    plan.cells.retain(|c| {
+        chosen.iter().any(|k| {
+            k.workload.name == c.workload.name
+                && k.phase == c.phase
+                && (k.target == c.target || c.target.to_string() == "native")
+        })
+    });
+}
+
+/// The positional argument of `cargo bench -- FILTER`, if any.
+fn filter() -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if VALUED.contains(&arg.as_str()) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            return Some(arg);
+        }
+    }
+    None
+}
+
+fn measure(plan: Plan) -> RunSummary {
     let options = RunOptions {
         out: None,
         data_dir: DataDir::default_path(),
         engines: Vec::new(),
         agent_exe: PathBuf::from(env!("CARGO_BIN_EXE_mountbench")),
         drop_caches: false,
-        progress: false,
+        progress: true,
         cancel: Default::default(),
         keep_free: None,
     };
-    let session = RefCell::new(Session::open(plan, options).unwrap_or_else(|e| panic!("{e}")));
-    let mut workloads: Vec<String> = Vec::new();
-    for cell in &cells {
-        if !workloads.contains(&cell.workload.name) {
-            workloads.push(cell.workload.name.clone());
-        }
+    run::run(plan, options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn mounts(c: &mut Criterion) {
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("mountbench: measuring only under `cargo bench`");
+        return;
     }
-    for name in workloads {
-        let mut group = c.benchmark_group(&name);
+    // criterion draws its own plots with plotters: give it the bundled font.
+    mountbench::report::draw::register_fonts();
+    let plan = plan(filter().as_deref());
+    let cells = plan.cells.clone();
+    let started = Instant::now();
+    let summary = measure(plan);
+    let measuring = started.elapsed();
+    let report =
+        mountbench::report::render_dirs(std::slice::from_ref(&summary.out_dir), &summary.out_dir);
+    let results = Results::load(&summary.out_dir).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("\nmountbench: criterion below replays each cell's measured reps (2 a sample): its time is one rep's timed section, as the agent measured it.\n");
+    replay(c, &cells, &results);
+    println!("\n{}", mountbench::report::table::render(&summary.analysis));
+    for f in &summary.failed_reps {
+        println!("failed: {f}");
+    }
+    if let Err(e) = report {
+        println!("mountbench: the report could not be rendered: {e}");
+    }
+    let dir = std::fs::canonicalize(&summary.out_dir).unwrap_or(summary.out_dir.clone());
+    println!(
+        "measuring took {:.1} s (without compiling); results, charts and report.md in {}",
+        measuring.as_secs_f64(),
+        dir.display()
+    );
+}
+
+/// One criterion benchmark per cell, fed the seconds of its measured reps.
+fn replay(c: &mut Criterion, cells: &[Cell], results: &Results) {
+    for cell in cells {
+        let seconds = rep_seconds(cell, results);
+        if seconds.is_empty() {
+            continue;
+        }
+        let samples = (seconds.len() / 2).max(10);
+        let mut group = c.benchmark_group(&cell.workload.name);
         group
             .sampling_mode(SamplingMode::Flat)
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(500))
-            .measurement_time(Duration::from_secs(2));
-        for (index, cell) in cells
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.workload.name == name)
-        {
-            group.throughput(Throughput::Bytes(bytes_per_rep(&cell.workload, cell.phase)));
-            let mut reps = 0u32;
-            group.bench_function(BenchmarkId::new(cell.target.to_string(), cell.phase), |b| {
-                b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        // criterion always warms up first: the cell's first rep is recorded as our warm-up.
-                        let step = Step {
-                            cell: index,
-                            rep: reps.saturating_sub(1),
-                            warmup: reps == 0,
-                        };
-                        reps += 1;
-                        let outcome = session
-                            .borrow_mut()
-                            .run_step(step)
-                            .unwrap_or_else(|e| panic!("{e}"));
-                        if let Some(error) = outcome.error {
-                            panic!("{}: rep failed: {error}", cell.id());
-                        }
-                        total += Duration::from_secs_f64(outcome.seconds);
-                    }
-                    total
-                })
-            });
-        }
+            .sample_size(samples)
+            .warm_up_time(Duration::from_nanos(1))
+            .measurement_time(WARM_UP_SLEEP * 2 * samples as u32)
+            .throughput(Throughput::Bytes(bytes_per_rep(&cell.workload, cell.phase)));
+        let (mut next, mut warmed) = (0usize, false);
+        let id = BenchmarkId::new(cell.target.to_string(), cell.phase);
+        group.bench_function(id, |b| {
+            b.iter_custom(|iters| {
+                if !std::mem::replace(&mut warmed, true) {
+                    std::thread::sleep(WARM_UP_SLEEP);
+                }
+                (0..iters)
+                    .map(|_| {
+                        next += 1;
+                        seconds[(next - 1) % seconds.len()]
+                    })
+                    .sum()
+            })
+        });
         group.finish();
     }
-    let summary = session
-        .into_inner()
-        .finish()
-        .unwrap_or_else(|e| panic!("{e}"));
-    if summary.out_dir.exists() {
-        match mountbench::report::render_dirs(
-            std::slice::from_ref(&summary.out_dir),
-            &summary.out_dir,
-        ) {
-            Ok(report) => eprintln!(
-                "mountbench: results and report in {}",
-                report.parent().unwrap_or(&summary.out_dir).display()
-            ),
-            Err(e) => eprintln!("mountbench: report failed: {e}"),
-        }
-    }
+}
+
+/// The timed seconds of a cell's measured, successful reps (its headline metric).
+fn rep_seconds(cell: &Cell, results: &Results) -> Vec<Duration> {
+    let key = cell.key();
+    let headline = cell.workload.params.metrics()[0];
+    results
+        .reps
+        .iter()
+        .filter(|r| !r.warmup && r.ok && r.metric == headline && r.cell() == key)
+        .map(|r| Duration::from_secs_f64(r.seconds))
+        .collect()
 }
 
 criterion_group!(benches, mounts);

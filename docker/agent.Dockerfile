@@ -8,8 +8,11 @@ COPY . .
 RUN RUSTFLAGS="-C target-feature=+crt-static" \
     cargo build --release --locked --bin mountbench \
       --target "$(rustc -vV | sed -n 's/^host: //p')" \
- && mkdir -p /out/mb /out/mb-prep /out/mb-backup /out/tmp \
- && chmod 1777 /out/mb /out/mb-prep /out/mb-backup /out/tmp \
+ && for d in mb mb-prep mb-backup tmp mb-data mb-data-prep \
+      mb-data/0 mb-data/1 mb-data/2 mb-data/3 mb-data/4 mb-data/5 mb-data/6 mb-data/7 \
+      mb-data-prep/0 mb-data-prep/1 mb-data-prep/2 mb-data-prep/3 \
+      mb-data-prep/4 mb-data-prep/5 mb-data-prep/6 mb-data-prep/7; do \
+      mkdir -p "/out/$d" && chmod 1777 "/out/$d"; done \
  && cp target/*/release/mountbench /out/mountbench
 
 FROM scratch

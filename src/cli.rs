@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use mountbench::duration::HumanDuration;
+use mountbench::percent::Percent;
 use mountbench::size::ByteSize;
 use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::spec::TargetSpec;
@@ -36,7 +37,7 @@ pub enum Command {
     )]
     Info(InfoArgs),
     /// Remove leftover containers and volumes labelled io.mountbench.run (nothing unlabelled),
-    /// or with --datasets the datasets in the data dir.
+    /// or with --datasets the datasets in the data dir and the persistent dataset volumes.
     Clean(CleanArgs),
     /// The workload engine itself (run by mountbench natively and inside containers).
     #[command(hide = true)]
@@ -77,6 +78,14 @@ pub struct RunArgs {
     /// socket (named `default`).
     #[arg(long = "engine", value_name = "NAME=ENDPOINT")]
     pub engines: Vec<EngineArg>,
+    /// Keep adding rounds while any cell's ratio CI half-width exceeds this share of the
+    /// ratio, e.g. 3% (default: the file's [run] target_ci, else a fixed rep count).
+    #[arg(long, value_name = "PERCENT")]
+    pub target_ci: Option<Percent>,
+    /// Most measured reps per cell when --target-ci adds rounds (default: the file's, else
+    /// 3 × reps).
+    #[arg(long)]
+    pub max_reps: Option<u32>,
     /// Results folder (default results/<host>/<run-id>); must be new or empty.
     #[arg(short, long)]
     pub out: Option<PathBuf>,
@@ -96,7 +105,7 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Finish an interrupted run in this results folder: its plan is read from its env.json,
     /// successful reps are kept, failed and missing ones are run.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "engines", "reps", "warmup", "seed", "only", "scale", "out", "drop_caches"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "engines", "reps", "warmup", "seed", "only", "scale", "target_ci", "max_reps", "out", "drop_caches"])]
     pub resume: Option<PathBuf>,
 }
 

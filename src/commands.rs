@@ -15,7 +15,7 @@ use mountbench::targets::address::{DockerEnv, EngineAddress, DEFAULT_NAME};
 use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::engine::Engine;
 use mountbench::targets::engine_error::EngineError;
-use mountbench::targets::{cleanup, shared_folder};
+use mountbench::targets::{cleanup, dataset_volume, shared_folder};
 
 use crate::cli::{AgentCommand, CleanArgs, Command, InfoArgs, RunArgs};
 use crate::data_commands;
@@ -67,6 +67,8 @@ fn run(args: RunArgs) -> Result<i32> {
         seed: args.seed,
         workloads: args.only,
         scale: args.scale,
+        target_ci: args.target_ci,
+        max_reps: args.max_reps,
     };
     let plan = Plan::new(file, &overrides)?;
     let options = RunOptions {
@@ -269,9 +271,42 @@ impl EngineInfo {
     }
 }
 
+/// The volume target's persistent dataset volumes on each engine (those a container uses
+/// stay); an engine that does not answer is named and skipped.
+fn clean_dataset_volumes(args: &CleanArgs) -> Result<()> {
+    let env = DockerEnv::from_process();
+    let addresses = if args.engines.is_empty() {
+        vec![EngineAddress::default_engine(&env).map_err(mountbench::Error::from)?]
+    } else {
+        EngineAddress::resolve(&args.engines, &env).map_err(mountbench::Error::from)?
+    };
+    for address in &addresses {
+        let engine = match Engine::connect(address) {
+            Ok(engine) => engine,
+            Err(e) => {
+                println!("dataset volumes on {} not cleaned: {e}", address.name);
+                continue;
+            }
+        };
+        let datasets = dataset_volume::remove_all(&engine)?;
+        for v in &datasets.volumes {
+            println!("removed dataset volume {v} on {}", address.name);
+        }
+        for v in &datasets.in_use {
+            println!(
+                "kept dataset volume {v} on {}: a container uses it",
+                address.name
+            );
+        }
+    }
+    Ok(())
+}
+
 fn clean(args: CleanArgs) -> Result<i32> {
     if args.datasets {
-        return data_commands::clean_datasets(&args);
+        let code = data_commands::clean_datasets(&args)?;
+        clean_dataset_volumes(&args)?;
+        return Ok(code);
     }
     let env = DockerEnv::from_process();
     let addresses = if args.engines.is_empty() {

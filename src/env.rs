@@ -154,6 +154,12 @@ pub struct Env {
     /// One line per `--resume` of this run: when, and what was left to do.
     #[serde(default)]
     pub resumed: Vec<String>,
+    /// The CI goal: rounds were added while a ratio CI was wider than this share.
+    #[serde(default)]
+    pub target_ci: Option<crate::percent::Percent>,
+    /// Most measured reps per cell (absent in runs without a CI goal written before it).
+    #[serde(default)]
+    pub max_reps: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,6 +197,8 @@ impl Env {
             only: plan.only.clone(),
             scale: plan.scale,
             resumed: Vec::new(),
+            target_ci: plan.target_ci,
+            max_reps: Some(plan.max_reps),
         }
     }
 

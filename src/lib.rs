@@ -5,10 +5,12 @@
 //! named by [`metric`]) → [`plan`] (cells × reps) → [`run`] (on [`targets`], through the
 //! [`agent`]) → [`results`] / [`export`] → [`analysis`] → [`report`].
 
-// Shared vocabulary: sizes, durations, errors, cancellation.
+// Shared vocabulary: sizes, durations, errors, cancellation, atomic files.
+pub mod atomic;
 pub mod cancel;
 pub mod duration;
 pub mod error;
+pub mod percent;
 pub mod size;
 
 // What to run and how it is measured.

@@ -1,18 +1,20 @@
 //! Result files: the row types of reps.csv, summary.csv, latency.csv and histograms.json,
-//! atomic writes, and reading a result folder back.
+//! and reading a result folder back (written atomically: [`write_atomic`]).
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::atomic::write_atomic;
 pub use crate::cell::CellKey;
 use crate::cell::MetricKey;
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
+use crate::percent::Percent;
+use crate::workload::cold::CacheCheck;
 
 /// Version of every result file; bumped when a column or field changes meaning. Schema 2:
 /// cells carry their engine (`engine` is its name, the old label moved to `engine_label`);
@@ -21,23 +23,6 @@ pub const SCHEMA: u32 = 2;
 
 /// The schemas this mountbench reads; older ones are upgraded on load.
 pub const READS: [u32; 2] = [1, 2];
-
-/// Write `bytes` to `path` through a temporary file in the same folder and a rename, so a
-/// reader (or a crash) sees the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .at(dir)?;
-    tmp.write_all(bytes).at(tmp.path())?;
-    tmp.as_file().sync_data().at(tmp.path())?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
-}
 
 /// Identity of a run, repeated in every row so files from many hosts can be concatenated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -96,6 +81,32 @@ pub struct RepRow {
     /// Accelerator utilisation of a train-epoch rep, 0..=1.
     #[serde(default)]
     pub au: Option<f64>,
+    /// Cold reps: `evicted` (≤ 5% cached when the clock started), `not-evicted` (more
+    /// stayed cached) or `unverified` (the residency could not be measured).
+    #[serde(default)]
+    pub cache_check: Option<CacheCheck>,
+}
+
+/// How a ratio to native was estimated (analysis/paired.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RatioMethod {
+    /// Median of per-round ratios: every round the target ran has both sides.
+    Paired,
+    /// Ratio of medians: some round the target ran lacks a successful rep on one side.
+    Unpaired,
+}
+
+/// Where a summary row stands against the run's CI goal (analysis/goal.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CiStatus {
+    /// Its CI half-width is within the target.
+    Reached,
+    /// It ran `max_reps` measured reps and its CI is still wider than the target.
+    Capped,
+    /// Neither yet: more rounds would run (or the run was interrupted).
+    Open,
 }
 
 /// One row of summary.csv: one metric of one cell.
@@ -159,6 +170,26 @@ pub struct SummaryRow {
     pub volume_ci_low: Option<f64>,
     #[serde(default)]
     pub volume_ci_high: Option<f64>,
+    /// How `ratio_to_native` was estimated: `paired` (median of per-round ratios) or
+    /// `unpaired` (ratio of medians, where a round lacks a successful rep on one side).
+    #[serde(default)]
+    pub ratio_method: Option<RatioMethod>,
+    /// Half-width of the 95% CI relative to the figure the CI goal judges: the ratio to
+    /// native where there is one, else the median (0 for native as the baseline).
+    #[serde(default)]
+    pub ci_half_width: Option<f64>,
+    /// The run's `target_ci`, when it had one.
+    #[serde(default)]
+    pub ci_target: Option<Percent>,
+    /// `reached`, `capped` (stopped at `max_reps`) or `open`, when the run had a target.
+    #[serde(default)]
+    pub ci_status: Option<CiStatus>,
+    /// Cold cells: the worst cache check of its measured reps (`evicted`, `unverified`,
+    /// `not-evicted`), and how many reps were not evicted.
+    #[serde(default)]
+    pub cache_check: Option<CacheCheck>,
+    #[serde(default)]
+    pub not_evicted: Option<usize>,
 }
 
 impl RepRow {

@@ -136,6 +136,7 @@ fn containers_are_hardened() {
         backup_source: bind.path(),
         settings: &settings,
         cancel: &cancel,
+        datasets: &[],
     };
     for kind in [TargetKind::Bind, TargetKind::Tmpfs, TargetKind::Layer] {
         let mut host =
@@ -301,4 +302,70 @@ fn clean_removes_only_labelled_objects() {
     );
     docker(&["rm", &mine_container]);
     docker(&["volume", "rm", &mine_volume]);
+}
+
+/// `docker ARGS`' stdout, trimmed.
+fn docker_out(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn the_volume_target_keeps_its_dataset_in_a_persistent_labelled_volume() {
+    if !docker_available("the_volume_target_keeps_its_dataset_in_a_persistent_labelled_volume") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // A seed of its own: a dataset (and so a volume) no other test uses.
+    let seed = 1_000_000 + std::process::id() as u64;
+    let workload = write_workload(
+        tmp.path(),
+        &TINY.replace("seed = 7", &format!("seed = {seed}")),
+    );
+    let mut ids = Vec::new();
+    for (n, reused) in [(1, false), (2, true)] {
+        let out = tmp.path().join(format!("out{n}"));
+        let args = [
+            "--reps",
+            "1",
+            "--targets",
+            "native,volume:ro",
+            "--only",
+            "seq",
+        ];
+        let output = run_cli(&workload, &tmp.path().join("data"), &out, &args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let env: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("env.json")).unwrap()).unwrap();
+        let on_volume = env["datasets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["target"] == "volume:ro")
+            .unwrap()
+            .clone();
+        assert_eq!(on_volume["reused"], reused, "run {n}: {on_volume}");
+        ids.push(on_volume["id"].as_str().unwrap().to_string());
+        assert_eq!(
+            leftovers(&run_id_of(&out)),
+            (0, 0),
+            "the run's own objects are gone"
+        );
+    }
+    assert_eq!(ids[0], ids[1]);
+    let label = format!("label=io.mountbench.dataset={}", ids[0]);
+    let name = docker_out(&["volume", "ls", "-q", "--filter", &label]);
+    assert_eq!(name, format!("mountbench-data-{}", ids[0]));
+    let labels = docker_out(&["volume", "inspect", "-f", "{{json .Labels}}", &name]);
+    assert!(!labels.contains("io.mountbench.run"), "{labels}");
+    docker_out(&["volume", "rm", &name]);
 }

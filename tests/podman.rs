@@ -140,6 +140,7 @@ fn podman_containers_are_hardened_as_on_docker() {
         backup_source: bind.path(),
         settings: &settings,
         cancel: &cancel,
+        datasets: &[],
     };
     for kind in [TargetKind::Bind, TargetKind::Tmpfs, TargetKind::Layer] {
         let spec = TargetSpec::new(kind);

@@ -52,8 +52,8 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     rustix::fs::sync();
     let prepared = match DatasetSpec::of(&spec.workload) {
         Some(ds) => {
-            let dataset = Dataset::open(&spec.root, &ds)?;
-            let residency = dataset::set_phase(&dataset, spec.phase)?;
+            let dataset = Dataset::open(spec.data_root(), &ds)?;
+            let residency = crate::workload::cold::set_phase_checked(&dataset, spec.phase)?;
             Some((dataset, residency))
         }
         None => None,
@@ -119,6 +119,7 @@ mod tests {
                 seq: 0,
                 backup: PathBuf::new(),
                 role: Role::Solo,
+                data_root: None,
             };
             let result = run_rep(&spec, Instant::now()).unwrap();
             let names: Vec<Metric> = result.metrics.iter().map(|m| m.metric).collect();

@@ -132,6 +132,13 @@ impl Lap {
         self.start = self.last;
     }
 
+    /// As `end`, into `out` (recorded after the timed section).
+    #[inline]
+    pub fn end_deferred(&mut self, out: &mut super::Deferred) {
+        out.push((self.last - self.start).as_nanos() as u64);
+        self.start = self.last;
+    }
+
     /// From the start to the last split.
     pub fn total(&self) -> std::time::Duration {
         self.last - self.start

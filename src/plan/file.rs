@@ -8,6 +8,7 @@ use toml::de::{DeTable, DeValue, Deserializer};
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::percent::Percent;
 use crate::size::ByteSize;
 use crate::targets::settings::{check_driver_opts, TargetSettings};
 use crate::targets::spec::{TargetKind, TargetSpec};
@@ -30,6 +31,13 @@ pub struct RunSettings {
     /// data dir's, the engine's); default 5% of the filesystem, at least 1GiB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_free: Option<ByteSize>,
+    /// Keep adding rounds while any cell's ratio CI half-width exceeds this share of the
+    /// ratio ("3%"), up to `max_reps`.
+    #[serde(default)]
+    pub target_ci: Option<Percent>,
+    /// Most measured reps per cell when `target_ci` adds rounds (default 3 × reps).
+    #[serde(default)]
+    pub max_reps: Option<u32>,
 }
 
 fn default_reps() -> u32 {
@@ -53,6 +61,8 @@ impl Default for RunSettings {
             seed: default_seed(),
             targets: default_targets(),
             keep_free: None,
+            target_ci: None,
+            max_reps: None,
         }
     }
 }

@@ -7,10 +7,13 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::cell::{CellKey, DEFAULT_ENGINE, NO_ENGINE};
 use crate::error::{Error, Result};
+use crate::percent::Percent;
 use crate::targets::spec::{Place, TargetKind, TargetSpec};
 use crate::workload::{Phase, Workload};
 
+mod datasets;
 pub mod file;
+mod goal;
 
 pub use file::{RunSettings, WorkloadFile};
 
@@ -67,6 +70,10 @@ pub struct Plan {
     pub reps: u32,
     pub warmup: u32,
     pub seed: u64,
+    /// Rounds go on past `reps` while a cell's ratio CI is wider than this, up to `max_reps`.
+    pub target_ci: Option<Percent>,
+    /// Most measured reps per cell (`reps` without a `target_ci`).
+    pub max_reps: u32,
     /// Cells left out, with why (e.g. a write workload on a read-only target).
     pub skipped: Vec<String>,
     /// The workloads chosen by name (`--only`), when not all of the file's.
@@ -85,6 +92,8 @@ pub struct Overrides {
     pub workloads: Option<Vec<String>>,
     /// `--scale`: every workload's amount of data and operations times this.
     pub scale: Option<f64>,
+    pub target_ci: Option<Percent>,
+    pub max_reps: Option<u32>,
 }
 
 impl Plan {
@@ -117,11 +126,15 @@ impl Plan {
             .unwrap_or_else(|| vec![DEFAULT_ENGINE.to_string()]);
         let places = places(&targets, &engines)?;
         let (cells, skipped) = cells(&file, &places, overrides.workloads.as_deref())?;
+        let target_ci = overrides.target_ci.or(file.run.target_ci);
+        let max_reps = goal::max_reps(&file, overrides, reps, target_ci.is_some())?;
         Ok(Plan {
             cells,
             targets,
             engines,
             reps,
+            target_ci,
+            max_reps,
             warmup: overrides.warmup.unwrap_or(file.run.warmup),
             seed: overrides.seed.unwrap_or(file.run.seed),
             skipped,
@@ -134,18 +147,26 @@ impl Plan {
     /// Warm-up rounds first, then measured rounds; each round runs every cell once, in an
     /// order shuffled with the run's seed so no cell always follows the same neighbour.
     pub fn steps(&self) -> Vec<Step> {
-        let mut steps = Vec::new();
-        let rounds = (0..self.warmup)
-            .map(|r| (r, true))
-            .chain((0..self.reps).map(|r| (r, false)));
-        for (round, (rep, warmup)) in rounds.enumerate() {
-            let mut order: Vec<usize> = (0..self.cells.len()).collect();
-            order.shuffle(&mut ChaCha8Rng::seed_from_u64(
-                self.seed ^ ((round as u64) << 32),
-            ));
-            steps.extend(order.into_iter().map(|cell| Step { cell, rep, warmup }));
-        }
-        steps
+        let all: Vec<usize> = (0..self.cells.len()).collect();
+        let warmups = (0..self.warmup).flat_map(|r| self.round(r, true, &all));
+        warmups
+            .chain((0..self.reps).flat_map(|r| self.round(r, false, &all)))
+            .collect()
+    }
+
+    /// Round `rep` of the warm-ups or of the measured reps, over `cells` (indices), in its
+    /// shuffled order. Measured rounds past `reps` (added for the CI goal) keep the scheme.
+    pub fn round(&self, rep: u32, warmup: bool, cells: &[usize]) -> Vec<Step> {
+        let index = if warmup { rep } else { self.warmup + rep };
+        let mut order: Vec<usize> = (0..self.cells.len()).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(
+            self.seed ^ ((index as u64) << 32),
+        ));
+        order
+            .into_iter()
+            .filter(|c| cells.contains(c))
+            .map(|cell| Step { cell, rep, warmup })
+            .collect()
     }
 
     /// Leave out every cell of a target the engine cannot serve, noting why.

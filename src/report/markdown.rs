@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::draw::Rendered;
+use super::flags::{flags, Flag};
 use super::HostRun;
 use super::{context, select};
 use crate::env::Env;
@@ -52,7 +53,7 @@ fn intro(md: &mut String, runs: &[HostRun]) {
     let _ = writeln!(md, "# mountbench report\n");
     let _ = writeln!(
         md,
-        "{} run(s): {}.\n\nMedians over measured reps (warm-ups discarded) with bootstrap 95% confidence intervals; `× native` is the ratio of medians to the same host's native baseline. Cells with a coefficient of variation above 5% are marked **noisy**.\n",
+        "{} run(s): {}.\n\nMedians over measured reps (warm-ups discarded) with bootstrap 95% confidence intervals. `× native` is the median of the per-round ratios to the same host's native baseline (rep k of every cell runs in round k), with a bootstrap 95% CI; *unpaired* marks a ratio of medians where a round lacks a successful rep on one side. Cells with a coefficient of variation above 5% are marked **noisy**; with a CI target, rows still wider than it at the rep cap are marked **CI > target at max reps**; cold reps that found more than 5% of their data cached are marked **not evicted**, those whose cache could not be measured *cold unverified*.\n",
         runs.len(),
         runs.iter().map(|r| format!("`{}`", r.label())).collect::<Vec<_>>().join(", ")
     );
@@ -82,6 +83,7 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     context::warnings(md, env);
     summary_table(md, run);
     super::engines::volume_table(md, run);
+    super::ratio_table::render(md, run);
     au_table(md, run);
     failed_reps(md, run);
     md.push('\n');
@@ -123,9 +125,16 @@ fn environment_table(md: &mut String, run: &HostRun) {
     } else {
         ""
     };
+    let goal = match (env.target_ci, env.max_reps) {
+        (Some(t), Some(max)) => {
+            format!(", more rounds (up to {max}) while a ratio CI half-width exceeds {t}")
+        }
+        (Some(t), None) => format!(", more rounds while a ratio CI half-width exceeds {t}"),
+        (None, _) => String::new(),
+    };
     let _ = writeln!(
         md,
-        "| reps | {} measured + {} warm-up per cell, seed {}{drop_caches} |\n",
+        "| reps | {} measured + {} warm-up per cell{goal}, seed {}{drop_caches} |\n",
         env.reps, env.warmup, env.seed
     );
 }
@@ -182,13 +191,13 @@ fn summary_line(md: &mut String, s: &SummaryRow, env: &Env) {
     } else {
         ("-".into(), "-".into())
     };
-    let mut flags = Vec::new();
-    if s.noisy {
-        flags.push("**noisy**".to_string());
-    }
-    if s.failed > 0 {
-        flags.push(format!("**{} failed**", s.failed));
-    }
+    let flags: Vec<String> = flags(s)
+        .iter()
+        .map(|f| match f.grave() || *f == Flag::Noisy {
+            true => format!("**{}**", f.text()),
+            false => f.text(),
+        })
+        .collect();
     let metric = select::metric(s).map_or("?", |m| m.name());
     let _ = writeln!(
         md,

@@ -10,14 +10,17 @@ pub mod draw;
 mod engines;
 mod figure;
 mod figures;
+pub mod flags;
 mod markdown;
 mod palette;
+mod ratio_table;
 mod select;
+pub mod table;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::analysis::{analyze, Analysis};
+use crate::analysis::{analyze_with_goal, Analysis, CiGoal};
 use crate::env::Env;
 use crate::error::{Error, IoContext, Result};
 use crate::plan::WorkloadFile;
@@ -38,7 +41,11 @@ impl HostRun {
         }
         let mut results = Results::load(dir)?;
         let env = Env::load(dir)?;
-        let mut analysis = analyze(&results);
+        let goal = env.target_ci.map(|target| CiGoal {
+            target,
+            max_reps: env.max_reps.unwrap_or(env.reps),
+        });
+        let mut analysis = analyze_with_goal(&results, goal);
         engines::place_targets(&mut results, &mut analysis);
         Ok(HostRun {
             dir: dir.to_path_buf(),

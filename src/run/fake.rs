@@ -14,7 +14,7 @@ use crate::env::TargetFacts;
 use crate::error::{Error, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::targets::hosts::HostFactory;
-use crate::targets::spec::{Place, TargetKind};
+use crate::targets::spec::{Place, TargetKind, TargetSpec};
 use crate::targets::{AgentHost, ExecOutput};
 
 /// What the fake does on a rep instead of succeeding.
@@ -49,6 +49,8 @@ pub(super) struct FakeHosts {
     free: Option<u64>,
     /// Every `prepare` fails like a full disk.
     prepare_fails: bool,
+    /// Reps on this target take 0.5 s or 1.5 s by turns; all others always 0.5 s.
+    jumpy: Option<TargetSpec>,
 }
 
 impl FakeHosts {
@@ -58,6 +60,16 @@ impl FakeHosts {
             log: Arc::default(),
             free: None,
             prepare_fails: false,
+            jumpy: None,
+        }
+    }
+
+    /// The same, with reps on `target` jumping between two speeds.
+    pub(super) fn jumpy(self, target: &str) -> FakeHosts {
+        let target = target.parse().ok();
+        FakeHosts {
+            jumpy: target,
+            ..self
         }
     }
 
@@ -103,10 +115,11 @@ struct FakeHost {
 
 impl FakeHost {
     fn rep(&mut self, spec: &RepSpec) -> ExecOutput {
-        let n = {
+        let (n, mine) = {
             let mut log = self.hosts.log();
             log.reps.push(self.spec.clone());
-            log.reps.len()
+            let mine = log.reps.iter().filter(|t| **t == self.spec).count();
+            (log.reps.len(), mine)
         };
         match self.hosts.script.get(&n) {
             None => {}
@@ -122,12 +135,16 @@ impl FakeHost {
         }
         let mut histograms = OpHistograms::default();
         histograms.record(Op::Read, 1_000);
+        let seconds = match self.hosts.jumpy {
+            Some(t) if t == self.spec.target && mine % 2 == 0 => 1.5,
+            _ => 0.5,
+        };
         let metrics: Vec<_> = spec
             .workload
             .params
             .metrics()
             .iter()
-            .map(|metric| json!({"metric": metric, "bytes": 1 << 20, "ops": 4, "seconds": 0.5}))
+            .map(|metric| json!({"metric": metric, "bytes": 1 << 20, "ops": 4, "seconds": seconds}))
             .collect();
         answer(json!({
             "metrics": metrics,

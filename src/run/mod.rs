@@ -11,6 +11,9 @@ pub mod preflight;
 mod progress;
 mod record;
 mod resume;
+mod rounds;
+#[cfg(test)]
+mod rounds_tests;
 mod start;
 #[cfg(test)]
 mod tests;
@@ -19,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::agent::{RepSpec, Role};
-use crate::analysis::{analyze, Analysis};
+use crate::analysis::{analyze_with_goal, Analysis};
 use crate::cancel::CancelToken;
 use crate::datadir::DataDir;
 use crate::env::{DatasetFacts, Env};
@@ -78,6 +81,12 @@ pub fn run(plan: Plan, options: RunOptions) -> Result<RunSummary> {
 /// Finish an interrupted run in `dir`: only the steps without a successful rep run.
 pub fn resume(dir: &Path, options: RunOptions) -> Result<RunSummary> {
     Session::resume(dir, options)?.run_all()
+}
+
+/// Steps of this invocation: run so far, and known so far (rounds add more).
+struct Tally {
+    ran: usize,
+    total: usize,
 }
 
 pub struct Session {
@@ -155,29 +164,51 @@ impl Session {
         }
     }
 
-    /// The step loop: every pending step in the plan's order, until done or cancelled.
+    /// The step loop: every pending step in the plan's order, then rounds for the CI goal,
+    /// until done or cancelled.
     fn run_all(mut self) -> Result<RunSummary> {
         let steps = self.pending_steps();
-        let total = steps.len();
         let run_id = &self.results.meta.run_id;
         let skipped = &self.plan.skipped;
-        self.progress.begin(run_id, &self.out.path, total, skipped);
-        let mut interrupted = false;
-        for (index, step) in steps.into_iter().enumerate() {
-            if self.options.cancel.is_cancelled() {
-                interrupted = true;
+        self.progress
+            .begin(run_id, &self.out.path, steps.len(), skipped);
+        let mut tally = Tally {
+            ran: 0,
+            total: steps.len(),
+        };
+        let mut interrupted = self.run_steps(steps, &mut tally)?;
+        let mut round = self.plan.reps;
+        while !interrupted {
+            let Some(cells) = rounds::next_round(&self.plan, &self.results, round) else {
                 break;
-            }
-            let cell = self.plan.cells[step.cell].id();
-            self.progress.step(&cell);
-            let outcome = self.run_step(step)?;
-            self.progress
-                .done(&Done::new(index, total, &cell, step, &outcome));
+            };
+            let steps = self.plan.round(round, false, &cells);
+            let steps = resume::not_done(&self.plan, &self.done, steps);
+            tally.total += steps.len();
+            self.progress.round(round, steps.len());
+            interrupted = self.run_steps(steps, &mut tally)?;
+            round += 1;
         }
         self.progress.end();
         let mut summary = self.finish()?;
         summary.interrupted = interrupted;
         Ok(summary)
+    }
+
+    /// Run `steps` in order; true when cancelled before the last.
+    fn run_steps(&mut self, steps: Vec<Step>, tally: &mut Tally) -> Result<bool> {
+        for step in steps {
+            if self.options.cancel.is_cancelled() {
+                return Ok(true);
+            }
+            let cell = self.plan.cells[step.cell].id();
+            self.progress.step(&cell);
+            let outcome = self.run_step(step)?;
+            let done = Done::new(tally.ran, tally.total, &cell, step, &outcome);
+            self.progress.done(&done);
+            tally.ran += 1;
+        }
+        Ok(false)
     }
 
     /// The steps of the plan not yet done, in the plan's order.
@@ -210,6 +241,7 @@ impl Session {
             seq: self.seq,
             backup: PathBuf::new(),
             role: Role::Solo,
+            data_root: None,
         };
         let drop_caches = self.options.drop_caches && cell.phase == Phase::Cold;
         let answer = self.execute(&place, rep, drop_caches);
@@ -223,7 +255,7 @@ impl Session {
             recorded.histograms
         };
         self.results.record(recorded.rows, cell.key(), measured);
-        export::write_all(&self.out.path, &self.results, &analyze(&self.results))?;
+        export::write_all(&self.out.path, &self.results, &self.analysis())?;
         Ok(recorded.outcome)
     }
 
@@ -285,6 +317,11 @@ impl Session {
         Error::Dataset(why)
     }
 
+    /// The statistics so far, judged against the plan's CI goal.
+    fn analysis(&self) -> Analysis {
+        analyze_with_goal(&self.results, rounds::goal(&self.plan))
+    }
+
     fn save_env(&mut self) -> Result<()> {
         self.env.targets = self.pool.facts();
         self.out.write_env(&self.env)
@@ -300,7 +337,7 @@ impl Session {
     pub fn finish(mut self) -> Result<RunSummary> {
         let teardown_errors = self.pool.teardown();
         self.remove_scratch()?;
-        let analysis = analyze(&self.results);
+        let analysis = self.analysis();
         if self.out.created() {
             self.env.finished = Some(crate::env::now());
             self.save_env()?;
@@ -344,12 +381,13 @@ fn ordered_places(plan: &Plan) -> Vec<Place> {
 
 /// The hosts of a real run: the agent binary natively or in containers of its engine.
 fn real_hosts(plan: &Plan, options: &RunOptions, start: &mut Start) -> Box<dyn HostFactory> {
-    Box::new(Hosts::new(
+    let hosts = Hosts::new(
         options.agent_exe.clone(),
         start.data.clone(),
         std::mem::take(&mut start.engines),
         start.results.meta.run_id.clone(),
         plan.file.targets.clone(),
         options.cancel.clone(),
-    ))
+    );
+    Box::new(hosts.with_datasets(plan.dataset_ids()))
 }

@@ -45,6 +45,8 @@ pub(crate) trait Progress {
     fn dataset(&self, target: &Place, report: &PrepareReport);
     fn step(&self, cell: &str);
     fn done(&self, done: &Done);
+    /// Measured round `round` (0-based) added for the CI goal, with its `steps`.
+    fn round(&mut self, round: u32, steps: usize);
     fn end(&mut self);
 }
 
@@ -64,6 +66,7 @@ impl Progress for Quiet {
     fn dataset(&self, _: &Place, _: &PrepareReport) {}
     fn step(&self, _: &str) {}
     fn done(&self, _: &Done) {}
+    fn round(&mut self, _: u32, _: usize) {}
     fn end(&mut self) {}
 }
 
@@ -83,6 +86,10 @@ impl Progress for Lines {
 
     fn done(&self, done: &Done) {
         eprintln!("{}", done_line(done));
+    }
+
+    fn round(&mut self, round: u32, steps: usize) {
+        eprintln!("{}", round_line(round, steps));
     }
 
     fn end(&mut self) {}
@@ -125,6 +132,13 @@ impl Progress for Bar {
         }
     }
 
+    fn round(&mut self, round: u32, steps: usize) {
+        if let Some(bar) = &self.0 {
+            bar.inc_length(steps as u64);
+            bar.println(round_line(round, steps));
+        }
+    }
+
     fn end(&mut self) {
         if let Some(bar) = self.0.take() {
             bar.finish_and_clear();
@@ -156,6 +170,13 @@ fn dataset_line(target: &Place, report: &PrepareReport) -> String {
         report.id,
         report.files,
         ByteSize(report.bytes)
+    )
+}
+
+fn round_line(round: u32, steps: usize) -> String {
+    format!(
+        "mountbench: rep {} of the cells whose CI is still wider than the target: {steps} more reps",
+        round + 1
     )
 }
 

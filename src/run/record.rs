@@ -7,6 +7,7 @@ use crate::measure::{LatencySummary, OpHistograms};
 use crate::metric::Metric;
 use crate::plan::{Cell, Step};
 use crate::results::{RepRow, RunMeta, SCHEMA};
+use crate::workload::cold::CacheCheck;
 use crate::workload::MetricResult;
 
 /// What one step did.
@@ -37,7 +38,13 @@ pub(crate) fn record(meta: &RunMeta, cell: &Cell, step: Step, answer: Answer) ->
             let rows: Vec<RepRow> = result
                 .metrics
                 .iter()
-                .map(|m| measured_row(base(m.metric), &result, m, overhead, &histograms))
+                .map(|m| {
+                    let row = measured_row(base(m.metric), &result, m, overhead, &histograms);
+                    RepRow {
+                        cache_check: CacheCheck::of(cell.phase, row.residency),
+                        ..row
+                    }
+                })
                 .collect();
             let head = &rows[0];
             let outcome = StepOutcome {
@@ -143,6 +150,7 @@ fn base_row(meta: &RunMeta, cell: &Cell, step: Step, metric: Metric) -> RepRow {
         ok: false,
         error: String::new(),
         au: None,
+        cache_check: None,
     }
 }
 

@@ -108,6 +108,8 @@ fn plan_of(dir: &Path, env: &Env) -> Result<Plan> {
         seed: Some(env.seed),
         workloads: env.only.clone(),
         scale: env.scale,
+        target_ci: env.target_ci,
+        max_reps: env.max_reps,
     };
     Plan::new(file, &overrides)
 }
@@ -157,7 +159,12 @@ fn results_of(dir: &Path, env: &Env) -> Result<Results> {
 
 /// The steps of the plan not yet done, in the plan's order.
 pub(crate) fn pending(plan: &Plan, done: &BTreeSet<StepKey>) -> Vec<Step> {
-    plan.steps()
+    not_done(plan, done, plan.steps())
+}
+
+/// `steps` less those already done.
+pub(crate) fn not_done(plan: &Plan, done: &BTreeSet<StepKey>, steps: Vec<Step>) -> Vec<Step> {
+    steps
         .into_iter()
         .filter(|s| !done.contains(&StepKey::of_step(plan, s)))
         .collect()

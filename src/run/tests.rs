@@ -13,7 +13,7 @@ use crate::plan::{Overrides, Plan};
 use crate::results::Results;
 
 /// 2 cells (seq on native and volume), 1 warm-up and 2 reps each: 6 steps.
-const TWO_TARGETS: &str = r#"
+pub(super) const TWO_TARGETS: &str = r#"
 [run]
 reps = 2
 warmup = 1
@@ -52,7 +52,7 @@ fn options(dir: &Path, cancel: &CancelToken) -> RunOptions {
     }
 }
 
-fn session(dir: &Path, text: &str, hosts: &FakeHosts, cancel: &CancelToken) -> Session {
+pub(super) fn session(dir: &Path, text: &str, hosts: &FakeHosts, cancel: &CancelToken) -> Session {
     let file = WorkloadFile::parse(Path::new("t.toml"), text).unwrap();
     let plan = Plan::new(file, &Overrides::default()).unwrap();
     let options = options(dir, cancel);
@@ -60,13 +60,13 @@ fn session(dir: &Path, text: &str, hosts: &FakeHosts, cancel: &CancelToken) -> S
     Session::new(plan, options, start, Box::new(hosts.clone()))
 }
 
-fn resumed(dir: &Path, hosts: &FakeHosts) -> Result<RunSummary> {
+pub(super) fn resumed(dir: &Path, hosts: &FakeHosts) -> Result<RunSummary> {
     let mut options = options(dir, &CancelToken::new());
     let (plan, start) = Start::resume(&dir.join("out"), &mut options, |_| Ok(Vec::new()))?;
     Session::new(plan, options, start, Box::new(hosts.clone())).run_all()
 }
 
-fn reps_on_disk(dir: &Path) -> Results {
+pub(super) fn reps_on_disk(dir: &Path) -> Results {
     Results::load(&dir.join("out")).unwrap()
 }
 

@@ -14,6 +14,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
+use super::dataset_volume::{self, DatasetVolume};
 use super::engine::Engine;
 use super::image::{AGENT_PATH, BACKUP_POINT, MOUNT_POINT, PREP_POINT};
 use super::{recipe, volume_opts, AgentHost, ExecOutput};
@@ -34,6 +35,9 @@ pub struct ContainerConfig<'a> {
     pub settings: &'a TargetSettings,
     /// Cancelled: the rep in flight is stopped.
     pub cancel: &'a CancelToken,
+    /// The ids of the datasets the plan reads: the `volume` target keeps them in
+    /// persistent volumes.
+    pub datasets: &'a [String],
 }
 
 pub struct ContainerHost {
@@ -45,6 +49,8 @@ pub struct ContainerHost {
     /// What the container was created from, so a peer on the same storage can be made.
     body: Option<(String, ContainerCreateBody)>,
     cancel: CancelToken,
+    /// Persistent dataset volumes mounted (never removed here).
+    datasets: Vec<DatasetVolume>,
 }
 
 impl ContainerHost {
@@ -62,6 +68,7 @@ impl ContainerHost {
             image: config.image.to_string(),
             body: None,
             cancel: config.cancel.clone(),
+            datasets: DatasetVolume::of(spec, config.datasets),
         };
         match host.create(config) {
             Ok(()) => Ok(host),
@@ -84,7 +91,11 @@ impl ContainerHost {
         if matches!(self.spec.kind, TargetKind::Volume | TargetKind::VolumeOpts) {
             self.create_volume(&name, config)?;
         }
-        let mounts = recipe::mounts(self.spec, config, &name);
+        let mut mounts = recipe::mounts(self.spec, config, &name);
+        for dataset in &self.datasets {
+            dataset.ensure(&self.engine)?;
+            mounts.extend(dataset.mounts(self.spec.ro));
+        }
         let user = self.engine.facts.container_user();
         let body = recipe::body(self.spec, config, mounts, user);
         self.body = Some((name.clone(), body.clone()));
@@ -215,6 +226,15 @@ impl AgentHost for ContainerHost {
         })
     }
 
+    fn data_root(&self, id: &str) -> PathBuf {
+        dataset_volume::find(&self.datasets, id).map_or_else(|| self.root(), |v| v.root())
+    }
+
+    fn data_prep_root(&self, id: &str) -> PathBuf {
+        dataset_volume::find(&self.datasets, id)
+            .map_or_else(|| self.prep_root(), |v| v.prep_root(self.spec.ro))
+    }
+
     fn facts(&self) -> TargetFacts {
         TargetFacts {
             engine: String::new(),
@@ -253,6 +273,7 @@ impl AgentHost for ContainerHost {
             image: self.image.clone(),
             body: None,
             cancel: self.cancel.clone(),
+            datasets: self.datasets.clone(),
         };
         peer.container = Some(peer.create_and_start(&format!("{name}-peer"), body)?);
         Ok(Box::new(peer))

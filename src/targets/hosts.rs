@@ -44,6 +44,8 @@ pub struct Hosts {
     cancel: CancelToken,
     /// The agent image of each engine, built or found on its first container target.
     images: BTreeMap<String, String>,
+    /// The ids of the datasets the plan reads (the `volume` target keeps them).
+    datasets: Vec<String>,
 }
 
 impl Hosts {
@@ -66,7 +68,13 @@ impl Hosts {
             settings,
             cancel,
             images: BTreeMap::new(),
+            datasets: Vec::new(),
         }
+    }
+
+    /// The same, with the ids of the datasets the plan reads.
+    pub fn with_datasets(self, datasets: Vec<String>) -> Hosts {
+        Hosts { datasets, ..self }
     }
 
     fn image(&mut self, engine: &Engine) -> Result<String> {
@@ -119,6 +127,7 @@ impl HostFactory for Hosts {
             backup_source: &backup_root,
             settings: &self.settings,
             cancel: &self.cancel,
+            datasets: &self.datasets,
         };
         Ok(Box::new(ContainerHost::start(engine, spec, &config)?))
     }

@@ -19,6 +19,11 @@ pub const MOUNT_POINT: &str = "/mb";
 pub const PREP_POINT: &str = "/mb-prep";
 /// A host folder under the data dir, bind-mounted into every agent container for archives.
 pub const BACKUP_POINT: &str = "/mb-backup";
+/// Numbered mount points of the `volume` target's persistent dataset volumes
+/// (targets/dataset_volume.rs), and their writable twins for `:ro` targets.
+pub const DATA_POINT: &str = "/mb-data";
+pub const DATA_PREP_POINT: &str = "/mb-data-prep";
+pub const DATA_SLOTS: usize = 8;
 pub const AGENT_PATH: &str = "/mountbench";
 
 /// Make sure the agent image exists; returns its tag.
@@ -55,25 +60,27 @@ fn pack_rootfs(agent_exe: &Path, binary: &[u8]) -> Result<Vec<u8>> {
         tar.append_data(&mut h, path.trim_start_matches('/'), std::io::empty())
             .map_err(|e| Error::Docker(format!("packing the agent image: {e}")))
     };
-    for dir in [
+    let system = ["/proc", "/sys", "/dev", "/etc"];
+    let slots = [DATA_POINT, DATA_PREP_POINT]
+        .into_iter()
+        .flat_map(|base| (0..DATA_SLOTS).map(move |slot| format!("{base}/{slot}")));
+    let open: Vec<String> = [
         MOUNT_POINT,
         PREP_POINT,
         BACKUP_POINT,
         "/tmp",
-        "/proc",
-        "/sys",
-        "/dev",
-        "/etc",
-    ] {
-        add_dir(
-            &mut tar,
-            dir,
-            if matches!(dir, "/proc" | "/sys" | "/dev" | "/etc") {
-                0o755
-            } else {
-                0o1777
-            },
-        )?;
+        DATA_POINT,
+        DATA_PREP_POINT,
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain(slots)
+    .collect();
+    for dir in &open {
+        add_dir(&mut tar, dir, 0o1777)?;
+    }
+    for dir in system {
+        add_dir(&mut tar, dir, 0o755)?;
     }
     let add_file = |tar: &mut tar::Builder<Vec<u8>>, path: &str, bytes: &[u8]| -> Result<()> {
         let mut h = tar::Header::new_gnu();

@@ -5,6 +5,7 @@ pub mod address;
 pub mod cleanup;
 pub mod container;
 pub mod context;
+pub mod dataset_volume;
 pub mod dialect;
 pub mod endpoint;
 pub mod engine;
@@ -49,6 +50,14 @@ pub trait AgentHost: Send {
     fn root(&self) -> PathBuf;
     /// Where the agent writes datasets (differs from `root` on `:ro` targets).
     fn prep_root(&self) -> PathBuf;
+    /// Where the agent reads the dataset `id` (its persistent volume on the `volume` target).
+    fn data_root(&self, _id: &str) -> PathBuf {
+        self.root()
+    }
+    /// Where the agent generates the dataset `id`.
+    fn data_prep_root(&self, _id: &str) -> PathBuf {
+        self.prep_root()
+    }
     fn facts(&self) -> TargetFacts;
     /// Remove whatever the host created; safe to call twice.
     fn teardown(&mut self) -> Result<()>;
@@ -104,7 +113,7 @@ impl Target {
         }
         let spec = PrepareSpec {
             dataset: dataset.clone(),
-            root: self.host.prep_root(),
+            root: self.host.data_prep_root(&dataset.id()),
             threads,
         };
         let (report, _): (PrepareReport, f64) = self.call("prepare", &spec)?;
@@ -114,6 +123,10 @@ impl Target {
 
     /// Run one rep; returns the agent's result and the overhead outside its own timing.
     pub fn run_rep(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
+        let spec = &RepSpec {
+            data_root: DatasetSpec::of(&spec.workload).map(|d| self.host.data_root(&d.id())),
+            ..spec.clone()
+        };
         if spec.workload.params.needs_peer() {
             return self.run_pair(spec);
         }

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub(crate) mod check;
+pub mod cold;
 pub mod dataset;
 pub mod fs_kind;
 pub mod kinds;
@@ -19,4 +20,4 @@ pub use mount::MountFacts;
 pub use read::{read_timed, read_to_len};
 pub use rep::{Measured, MetricResult, Rep, RepSpec, Role};
 pub use spec::{Phase, Workload};
-pub use timed::{run_threads, Timed};
+pub use timed::{run_threads, run_threads_then, Timed};

@@ -27,6 +27,17 @@ pub struct RepSpec {
     /// The part this agent plays in a two-party workload.
     #[serde(default)]
     pub role: Role,
+    /// Where the kind's dataset lives when not under `root` (the `volume` target keeps it
+    /// in a persistent volume of its own); set by the target.
+    #[serde(default)]
+    pub data_root: Option<PathBuf>,
+}
+
+impl RepSpec {
+    /// The folder holding `datasets/<id>/`.
+    pub fn data_root(&self) -> &std::path::Path {
+        self.data_root.as_deref().unwrap_or(&self.root)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

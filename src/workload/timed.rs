@@ -38,11 +38,28 @@ where
     Setup: Fn(usize) -> S + Sync,
     Work: Fn(usize, &mut S, &mut OpHistograms) -> Result<(u64, u64)> + Sync,
 {
+    run_threads_then(threads, ops, setup, work, |_, _| {})
+}
+
+/// As `run_threads`, and `finish` runs on each thread after its timed work, untimed (to
+/// record latencies kept aside during it).
+pub fn run_threads_then<S, Setup, Work, Finish>(
+    threads: usize,
+    ops: &[Op],
+    setup: Setup,
+    work: Work,
+    finish: Finish,
+) -> Result<Timed>
+where
+    Setup: Fn(usize) -> S + Sync,
+    Work: Fn(usize, &mut S, &mut OpHistograms) -> Result<(u64, u64)> + Sync,
+    Finish: Fn(&mut S, &mut OpHistograms) + Sync,
+{
     let barrier = Barrier::new(threads);
     let outcomes = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let (barrier, setup, work) = (&barrier, &setup, &work);
+                let (barrier, setup, work, finish) = (&barrier, &setup, &work, &finish);
                 s.spawn(move || {
                     let mut state = setup(t);
                     let mut hist = OpHistograms::with_ops(ops);
@@ -50,6 +67,7 @@ where
                     let start = Instant::now();
                     let done = work(t, &mut state, &mut hist);
                     let end = Instant::now();
+                    finish(&mut state, &mut hist);
                     done.map(|(bytes, ops)| (start, end, bytes, ops, hist))
                 })
             })

@@ -3,7 +3,8 @@
 //!
 //! Every file's latency is recorded (`file`, timed back to back from the end of the file
 //! before, so one clock read per file; it therefore includes building the file's path, as
-//! the rep's wall time always did, while the sampled parts start after it). The parts (`stat`, `open`, `read`, `close`) are
+//! the rep's wall time always did, while the sampled parts start after it). It is kept in a
+//! preallocated vector during the pass and put into its histogram after the pass, untimed. The parts (`stat`, `open`, `read`, `close`) are
 //! timed on every `breakdown_every`-th file of each thread: at ~40 ns per clock read in a
 //! VM, timing all four parts of every file costs ~2-4% of a cached 11 µs file, sampling
 //! one file in 16 keeps the whole cost under 1%. The shuffled order makes the sample
@@ -20,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IoContext, Result};
-use crate::measure::{Lap, Op, OpHistograms};
+use crate::measure::{Deferred, Lap, Op, OpHistograms};
 use crate::metric::Metric;
 use crate::size::ByteSize;
 use crate::workload::cache::{self, AlignedBuffer};
@@ -28,7 +29,7 @@ use crate::workload::check::Check;
 use crate::workload::dataset::{Dataset, DatasetSpec};
 use crate::workload::kinds::{FileSet, Kind, Scale};
 use crate::workload::rep::{Measured, Rep};
-use crate::workload::{read_timed, read_to_len, run_threads, Timed};
+use crate::workload::{read_timed, read_to_len, run_threads_then, Timed};
 
 /// small-files times the parts of one file in 16 by default: recording stays under 1% of
 /// a cached file op (see benches/recording.rs).
@@ -155,15 +156,22 @@ pub fn scan(dataset: &Dataset, scan: Scan) -> Result<Timed> {
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(scan.shuffle_seed));
     let next = AtomicUsize::new(0);
     let ops: &[Op] = &[Op::Stat, Op::Open, Op::Read, Op::Close, Op::File];
-    run_threads(
+    run_threads_then(
         scan.threads,
         ops,
         |_| {
             let mut buf = AlignedBuffer::new(scan.block);
             buf.fill(1);
-            (buf, PathBuf::with_capacity(512), String::with_capacity(64))
+            let path = PathBuf::with_capacity(512);
+            // Any thread may end up with every file.
+            (
+                buf,
+                path,
+                String::with_capacity(64),
+                Deferred::new(Op::File, order.len()),
+            )
         },
-        |_, (buf, path, rel), hist| {
+        |_, (buf, path, rel, per_file), hist| {
             let (mut bytes, mut files) = (0u64, 0u64);
             let mut lap = Lap::start();
             loop {
@@ -185,12 +193,13 @@ pub fn scan(dataset: &Dataset, scan: Scan) -> Result<Timed> {
                         read_whole(path, size, &scan, buf)?;
                         lap.tick();
                     }
-                    lap.end(hist, Op::File);
+                    lap.end_deferred(per_file);
                     bytes += size;
                     files += 1;
                 }
             }
         },
+        |(_, _, _, per_file), hist| per_file.flush(hist),
     )
 }
 

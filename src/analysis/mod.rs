@@ -1,12 +1,19 @@
 //! Analysis: per-cell statistics, ratios to native and latency percentiles, derived only
 //! from what the result files hold.
 
+mod goal;
+mod paired;
+
 use std::collections::BTreeMap;
+
+pub use goal::{half_width, CiGoal, CiStatus, Judged};
+pub use paired::{ratio, ByRound, RatioEstimate, RatioMethod};
 
 use crate::cell::MetricKey;
 use crate::measure::stats::median;
-use crate::measure::{bootstrap_ratio, LatencySummary, SampleStats};
+use crate::measure::{LatencySummary, SampleStats};
 use crate::results::{LatencyRow, RepRow, Results, SummaryRow, SCHEMA};
+use crate::workload::cold::CacheCheck;
 use crate::workload::kinds::train_epoch::AU_PASS;
 
 /// A cell whose coefficient of variation exceeds this is flagged noisy.
@@ -20,14 +27,24 @@ pub struct Analysis {
 /// The measured (not warm-up) rows of each metric of each cell.
 type Groups<'a> = BTreeMap<MetricKey, Vec<&'a RepRow>>;
 
+/// The statistics of every cell, without a precision goal.
 pub fn analyze(results: &Results) -> Analysis {
+    analyze_with_goal(results, None)
+}
+
+/// The statistics of every cell; with a goal, each row also says whether its CI reached it.
+pub fn analyze_with_goal(results: &Results, goal: Option<CiGoal>) -> Analysis {
     let mut groups: Groups = BTreeMap::new();
     for row in results.reps.iter().filter(|r| !r.warmup) {
         groups.entry(row.key()).or_default().push(row);
     }
     let summary = groups
         .iter()
-        .map(|(key, rows)| summarize(results, &groups, key, rows))
+        .map(|(key, rows)| {
+            let mut row = summarize(results, &groups, key, rows);
+            judge(&mut row, goal, judged(&groups, key), rows.len());
+            row
+        })
         .collect();
     Analysis {
         summary,
@@ -45,15 +62,12 @@ fn ok_some(rows: &[&RepRow], f: impl Fn(&RepRow) -> Option<f64>) -> Vec<f64> {
     rows.iter().filter(|r| r.ok).filter_map(|r| f(r)).collect()
 }
 
-/// The ratio to `base`'s value of the same metric, with its CI; noise and ratios follow the
-/// metric's own unit (ops/s where no bytes move).
-fn ratio_to(
-    groups: &Groups,
-    key: &MetricKey,
-    base: &MetricKey,
-    rows: &[&RepRow],
-    seed: u64,
-) -> Option<(f64, f64, f64)> {
+/// The baseline every other target is compared with.
+const NATIVE: &str = "native";
+
+/// The rows' values by round (rep), None where the rep failed; ratios follow the metric's
+/// own unit (ops/s where no bytes move).
+fn by_round(key: &MetricKey, rows: &[&RepRow]) -> ByRound {
     let value = |r: &RepRow| {
         if key.metric.moves_bytes() {
             r.mib_s
@@ -61,9 +75,46 @@ fn ratio_to(
             r.ops_s
         }
     };
-    let base = groups.get(base)?;
-    let ratio = bootstrap_ratio(&ok_values(rows, value), &ok_values(base, value), seed);
-    Some(ratio).filter(|(r, _, _)| r.is_finite())
+    rows.iter()
+        .map(|r| (r.rep, r.ok.then(|| value(r))))
+        .collect()
+}
+
+/// The ratio to native's value of the same metric, workload and phase, paired by round
+/// where every round is complete (native's own ratio is exactly 1).
+fn ratio_to_native(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option<RatioEstimate> {
+    let native = groups.get(&key.native())?;
+    ratio(&by_round(key, rows), &by_round(key, native), key.seed() ^ 2)
+}
+
+/// What the goal judges a row on: native is the others' baseline when any other target
+/// measured the same metric; a target without native is judged on its own median.
+fn judged(groups: &Groups, key: &MetricKey) -> Judged {
+    let baseline = key.native();
+    let compared = groups
+        .keys()
+        .any(|k| k.cell.target != NATIVE && k.native() == baseline);
+    let is_native = key.cell.target == NATIVE;
+    match (is_native, compared, groups.contains_key(&baseline)) {
+        (true, true, _) => Judged::Baseline,
+        (true, false, _) | (false, _, false) => Judged::Median,
+        (false, _, true) => Judged::Ratio,
+    }
+}
+
+/// The ratio to the same engine's volume (`bind` of `volume`, `bind:ro` of `volume:ro`),
+/// paired by round: should the dataset live in a volume?
+fn ratio_to_volume(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option<RatioEstimate> {
+    let volume = groups.get(&key.on(volume_of(&key.cell.target)?))?;
+    ratio(&by_round(key, rows), &by_round(key, volume), key.seed() ^ 4)
+}
+
+/// The row's CI half-width and, with a goal, where it stands after `rounds` measured reps.
+fn judge(row: &mut SummaryRow, goal: Option<CiGoal>, judged: Judged, rounds: usize) {
+    let width = half_width(row, judged);
+    row.ci_half_width = width;
+    row.ci_target = goal.map(|g| g.target);
+    row.ci_status = goal.map(|g| g.status(width, rounds));
 }
 
 /// The volume a bind target is compared with on its own engine: does the dataset belong in a
@@ -84,9 +135,8 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
     let headline = if key.metric.moves_bytes() { &s } else { &o };
     let au = ok_some(rows, |r| r.au);
     let au = (!au.is_empty()).then(|| SampleStats::of(&au, key.seed() ^ 3));
-    let ratio = ratio_to(groups, key, &key.native(), rows, key.seed() ^ 2);
-    let volume = volume_of(&key.cell.target)
-        .and_then(|v| ratio_to(groups, key, &key.on(v), rows, key.seed() ^ 4));
+    let ratio = ratio_to_native(groups, key, rows);
+    let volume = ratio_to_volume(groups, key, rows);
     let op = key.metric.main_op();
     let lat = results
         .histograms
@@ -119,9 +169,19 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
         ci_high_ops_s: o.ci_high,
         cv: headline.cv,
         noisy: headline.cv > NOISY_CV,
-        ratio_to_native: ratio.map(|r| r.0),
-        ratio_ci_low: ratio.map(|r| r.1),
-        ratio_ci_high: ratio.map(|r| r.2),
+        ratio_to_native: ratio.map(|r| r.ratio),
+        ratio_ci_low: ratio.map(|r| r.lo),
+        ratio_ci_high: ratio.map(|r| r.hi),
+        ratio_method: ratio.map(|r| r.method),
+        ci_half_width: None,
+        ci_target: None,
+        ci_status: None,
+        cache_check: rows
+            .iter()
+            .filter(|r| r.ok)
+            .filter_map(|r| r.cache_check)
+            .max(),
+        not_evicted: not_evicted(rows),
         residency: (!residency.is_empty()).then(|| median(&residency)),
         overhead_s: (!overhead.is_empty()).then(|| median(&overhead)),
         op,
@@ -134,10 +194,25 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
         au_ci_low: au.as_ref().map(|a| a.ci_low),
         au_ci_high: au.as_ref().map(|a| a.ci_high),
         au_pass: au.as_ref().map(|a| a.median >= AU_PASS),
-        ratio_to_volume: volume.map(|r| r.0),
-        volume_ci_low: volume.map(|r| r.1),
-        volume_ci_high: volume.map(|r| r.2),
+        ratio_to_volume: volume.map(|r| r.ratio),
+        volume_ci_low: volume.map(|r| r.lo),
+        volume_ci_high: volume.map(|r| r.hi),
     }
+}
+
+/// Cold cells: the successful reps whose data stayed cached.
+fn not_evicted(rows: &[&RepRow]) -> Option<usize> {
+    let checked: Vec<CacheCheck> = rows
+        .iter()
+        .filter(|r| r.ok)
+        .filter_map(|r| r.cache_check)
+        .collect();
+    (!checked.is_empty()).then(|| {
+        checked
+            .iter()
+            .filter(|c| **c == CacheCheck::NotEvicted)
+            .count()
+    })
 }
 
 /// Percentiles of every op of every cell, merged over the cell's measured reps.
@@ -207,6 +282,7 @@ mod tests {
             ok,
             error: String::new(),
             au: None,
+            cache_check: None,
         }
     }
 
@@ -232,5 +308,48 @@ mod tests {
         assert_eq!(native.median_mib_s, 100.0);
         assert!(!native.noisy);
         assert_eq!(native.ratio_to_native, Some(1.0));
+    }
+
+    #[test]
+    fn ratios_pair_by_round_and_rows_are_judged_against_the_goal() {
+        let mut results = Results::new(RunMeta::default());
+        // The machine drifts by 2x over the rounds; bind is always 0.5x native, tmpfs
+        // swings, and the volume has no native partner in another workload.
+        for (rep, speed) in [(1, 100.0), (2, 60.0), (3, 200.0), (4, 140.0)] {
+            results.reps.push(row("native", rep, speed, true));
+            results.reps.push(row("bind", rep, speed / 2.0, true));
+            let swing = if rep % 2 == 0 { 1.5 } else { 0.5 };
+            results.reps.push(row("tmpfs", rep, speed * swing, true));
+        }
+        let goal = CiGoal {
+            target: crate::percent::Percent::parse("3%").unwrap(),
+            max_reps: 4,
+        };
+        let a = analyze_with_goal(&results, Some(goal));
+        let get = |t: &str| a.summary.iter().find(|s| s.target == t).unwrap();
+        let bind = get("bind");
+        assert_eq!(bind.ratio_method, Some(RatioMethod::Paired));
+        assert_eq!(
+            (bind.ratio_to_native, bind.ratio_ci_low, bind.ratio_ci_high),
+            (Some(0.5), Some(0.5), Some(0.5))
+        );
+        assert_eq!(
+            (bind.ci_half_width, bind.ci_status),
+            (Some(0.0), Some(CiStatus::Reached))
+        );
+        assert!(bind.noisy, "its own median still drifts");
+        let tmpfs = get("tmpfs");
+        assert!(tmpfs.ci_half_width.unwrap() > 0.03);
+        assert_eq!(tmpfs.ci_status, Some(CiStatus::Capped));
+        let native = get("native");
+        assert_eq!(
+            (native.ci_half_width, native.ci_status),
+            (Some(0.0), Some(CiStatus::Reached))
+        );
+        assert_eq!(native.ci_target.map(|t| t.to_string()), Some("3%".into()));
+        assert!(analyze(&results)
+            .summary
+            .iter()
+            .all(|s| s.ci_status.is_none()));
     }
 }
