@@ -87,7 +87,7 @@ fn run(args: RunArgs) -> Result<i32> {
 /// The table, the report and what failed, after a run or a resume.
 fn finish_run(summary: run::RunSummary) -> Result<i32> {
     let env = mountbench::env::Env::load(&summary.out_dir).ok();
-    summary_table::print_table(&summary.analysis, env.as_ref());
+    summary_table::print_table(&summary.analysis);
     summary_table::print_bind_vs_volume(&summary.analysis);
     if let Some(env) = &env {
         summary_table::print_context(env);

@@ -21,23 +21,26 @@ pub fn residency_unverified(targets: &[TargetFacts], target_name: &str) -> bool 
 }
 
 /// The targets whose CPU ran below `SLOW_CPU`× the host's, with their speed.
-pub fn slow_cpus(targets: &[TargetFacts]) -> Vec<(&str, f64)> {
+pub fn slow_cpus(targets: &[TargetFacts]) -> Vec<(String, f64)> {
     targets
         .iter()
         .filter_map(|t| {
             let cpu = t.cpu.as_ref().filter(|c| c.slow())?;
-            Some((t.target.as_str(), cpu.speed))
+            Some((crate::cell::place(&t.engine, &t.target), cpu.speed))
         })
         .collect()
 }
 
 /// The targets whose residency is unknown, with their filesystem type.
-pub fn blind_mounts(targets: &[TargetFacts]) -> Vec<(&str, &str)> {
+pub fn blind_mounts(targets: &[TargetFacts]) -> Vec<(String, &str)> {
     targets
         .iter()
         .filter_map(|t| {
             let mount = t.mount.as_ref().filter(|m| !m.page_cache_visible())?;
-            Some((t.target.as_str(), mount.fs_type.as_str()))
+            Some((
+                crate::cell::place(&t.engine, &t.target),
+                mount.fs_type.as_str(),
+            ))
         })
         .collect()
 }
@@ -185,8 +188,8 @@ mod tests {
             .map(|t| residency_unverified(&targets, t))
             .collect();
         assert_eq!(unverified, [false, true, false, false, false]);
-        assert_eq!(blind_mounts(&targets), [("bind", "virtiofs")]);
-        let slow: Vec<_> = slow_cpus(&targets).iter().map(|(t, _)| *t).collect();
+        assert_eq!(blind_mounts(&targets), [("bind".to_string(), "virtiofs")]);
+        let slow: Vec<_> = slow_cpus(&targets).into_iter().map(|(t, _)| t).collect();
         assert_eq!(slow, ["bind", "volume"]);
         let warning = slow_cpu_warning(&targets).unwrap();
         assert!(
