@@ -8,21 +8,29 @@ fn split(place: &str) -> (&str, &str) {
     place.split_once('@').unwrap_or((place, ""))
 }
 
-/// How a named engine's bars differ from the default engine's: darker or lighter by a
-/// step picked per engine name, the same in every chart (negative darkens, positive lifts
-/// towards white).
-fn engine_shade(engine: &str) -> f64 {
-    const SHADES: [f64; 4] = [-0.5, 0.5, -0.25, 0.72];
-    if engine.is_empty() {
-        return 0.0;
+/// Lighter or darker steps for the engines of a figure, in the order they appear (native
+/// and the default engine first, unshaded); negative darkens, positive lifts towards white.
+const ENGINE_SHADES: [f64; 5] = [0.0, -0.5, 0.5, -0.25, 0.72];
+
+/// The colour of `place` among a figure's `places`: its target's hue, shaded by its
+/// engine's rank among the engines there, so two engines never share a shade.
+pub(crate) fn place_color(place: &str, places: &[String]) -> Rgb {
+    let (target, engine) = split(place);
+    let mut engines: Vec<&str> = vec![""];
+    for p in places {
+        let e = split(p).1;
+        if !engines.contains(&e) {
+            engines.push(e);
+        }
     }
-    SHADES[(xxhash_rust::xxh3::xxh3_64(engine.as_bytes()) % SHADES.len() as u64) as usize]
+    let rank = engines.iter().position(|e| *e == engine).unwrap_or(0);
+    shaded(
+        base_color(target),
+        ENGINE_SHADES[rank % ENGINE_SHADES.len()],
+    )
 }
 
-pub(crate) fn target_color(place: &str) -> Rgb {
-    let (target, engine) = split(place);
-    let c = base_color(target);
-    let shade = engine_shade(engine);
+fn shaded(c: Rgb, shade: f64) -> Rgb {
     let step = |v: u8| {
         let v = f64::from(v);
         let moved = if shade < 0.0 {
@@ -104,22 +112,16 @@ mod tests {
                 "tmpfs@vm"
             ]
         );
-        assert_eq!(target_color("bind"), base_color("bind"));
-        assert_ne!(target_color("bind@vm"), target_color("bind"));
+        assert_eq!(place_color("bind", &places), base_color("bind"));
         let distance = |a: Rgb, b: Rgb| {
             (i32::from(a.0) - i32::from(b.0)).abs()
                 + (i32::from(a.1) - i32::from(b.1)).abs()
                 + (i32::from(a.2) - i32::from(b.2)).abs()
         };
-        for (a, b) in [("local", "vm"), ("local", "podman"), ("vm", "podman")] {
-            let (ca, cb) = (
-                target_color(&format!("bind@{a}")),
-                target_color(&format!("bind@{b}")),
-            );
-            assert!(
-                distance(ca, cb) > 90,
-                "{a} and {b} look alike: {ca:?} {cb:?}"
-            );
+        for pair in [["bind@docker", "bind@podman"], ["bind@local", "bind@vm"]] {
+            let places: Vec<String> = ["native", pair[0], pair[1]].map(String::from).to_vec();
+            let (a, b) = (place_color(pair[0], &places), place_color(pair[1], &places));
+            assert!(distance(a, b) > 90, "{pair:?} look alike: {a:?} {b:?}");
         }
     }
 }

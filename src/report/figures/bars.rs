@@ -2,7 +2,7 @@
 //! groups (one host), hosts as groups (across hosts).
 
 use crate::report::figure::{Bar, BarPanel, BarSeries, Panel};
-use crate::report::palette::target_color;
+use crate::report::palette::place_color;
 use crate::report::select::{self, Comparison};
 use crate::report::HostRun;
 use crate::results::SummaryRow;
@@ -49,10 +49,12 @@ pub(super) fn phase_panel(
     reference: Option<f64>,
 ) -> Panel {
     let phases = select::phases(rows.iter().copied());
-    let series = select::targets(rows.iter().copied())
+    let targets = select::targets(rows.iter().copied());
+    let series = targets
+        .clone()
         .into_iter()
         .map(|t| BarSeries {
-            color: target_color(&t),
+            color: place_color(&t, &targets),
             bars: phases
                 .iter()
                 .map(|ph| select::row_in(rows, &t, ph).and_then(bar))
@@ -89,9 +91,10 @@ pub(super) fn host_panels(
         .map(|cmp| {
             let targets = select::targets(all.iter().copied().filter(|r| cmp.holds(r)));
             let series = targets
+                .clone()
                 .into_iter()
                 .map(|t| BarSeries {
-                    color: target_color(&t),
+                    color: place_color(&t, &targets),
                     bars: runs
                         .iter()
                         .map(|run| cmp.row(&run.analysis.summary, &t).and_then(bar))

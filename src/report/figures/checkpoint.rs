@@ -4,7 +4,7 @@ use super::{name, title};
 use crate::measure::Op;
 use crate::metric::Metric;
 use crate::report::figure::{Bar, BarPanel, BarSeries, Figure, Panel};
-use crate::report::palette::target_color;
+use crate::report::palette::place_color;
 use crate::report::select;
 use crate::report::HostRun;
 use crate::results::SummaryRow;
@@ -39,7 +39,9 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
 
 /// One workload and phase: the parts as groups, a bar per target.
 fn panel(run: &HostRun, rows: &[&SummaryRow], workload: &str, phase: &str) -> Panel {
-    let series = select::targets(rows.iter().copied())
+    let targets = select::targets(rows.iter().copied());
+    let series = targets
+        .clone()
         .into_iter()
         .map(|t| {
             let reps = select::row_in(rows, &t, phase)
@@ -55,7 +57,7 @@ fn panel(run: &HostRun, rows: &[&SummaryRow], workload: &str, phase: &str) -> Pa
                 })
                 .collect();
             BarSeries {
-                color: target_color(&t),
+                color: place_color(&t, &targets),
                 bars,
                 label: t,
             }

@@ -6,7 +6,7 @@ use super::lines::{cdf_points, percentile_names, percentile_points};
 use super::{name, title};
 use crate::measure::Op;
 use crate::report::figure::{Figure, Line, LinePanel, Panel};
-use crate::report::palette::target_color;
+use crate::report::palette::place_color;
 use crate::report::select;
 use crate::report::HostRun;
 
@@ -26,13 +26,14 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
 /// One workload and phase: the percentiles, then the CDF, a line per target.
 fn panels(run: &HostRun, workload: &str, phase: &str) -> [Panel; 2] {
     let lines = |points: fn(&Histogram<u64>) -> Vec<(f64, f64)>| -> Vec<Line> {
-        select::histogram_targets(run, workload, phase)
+        let targets = select::histogram_targets(run, workload, phase);
+        targets
             .iter()
             .filter_map(|t| {
                 let h = select::histogram(run, workload, t, phase, Op::Wait)?;
                 Some(Line {
                     label: t.clone(),
-                    color: target_color(t),
+                    color: place_color(t, &targets),
                     dashed: false,
                     points: points(h),
                 })

@@ -4,7 +4,7 @@ use super::lines::cdf_points;
 use super::MAX_PANELS;
 use crate::measure::Op;
 use crate::report::figure::{Figure, Line, LinePanel, Panel};
-use crate::report::palette::target_color;
+use crate::report::palette::place_color;
 use crate::report::select;
 use crate::report::HostRun;
 
@@ -34,13 +34,14 @@ pub(super) fn figure(runs: &[HostRun]) -> Option<Figure> {
 fn panel(runs: &[HostRun], workload: &str, phase: &str, op: Op) -> Option<Panel> {
     let mut lines = Vec::new();
     for (i, run) in runs.iter().enumerate() {
-        for t in select::histogram_targets(run, workload, phase) {
+        let targets = select::histogram_targets(run, workload, phase);
+        for t in targets.clone() {
             let Some(h) = select::histogram(run, workload, &t, phase, op) else {
                 continue;
             };
             lines.push(Line {
                 label: format!("{t} — {}", run.env.host.hostname),
-                color: target_color(&t),
+                color: place_color(&t, &targets),
                 dashed: i % 2 == 1,
                 points: cdf_points(h),
             });

@@ -4,7 +4,7 @@ use super::lines::{percentile_names, percentile_points};
 use super::{name, title, MAX_PANELS};
 use crate::measure::Op;
 use crate::report::figure::{Figure, Line, LinePanel, Panel};
-use crate::report::palette::target_color;
+use crate::report::palette::place_color;
 use crate::report::select::{self, Comparison};
 use crate::report::HostRun;
 
@@ -36,7 +36,7 @@ fn panel(run: &HostRun, cmp: &Comparison, op: Op) -> Option<Panel> {
             let h = select::histogram(run, &cmp.workload, t, &cmp.phase, op)?;
             Some(Line {
                 label: t.clone(),
-                color: target_color(t),
+                color: place_color(t, &targets),
                 dashed: false,
                 points: percentile_points(h),
             })

@@ -3,7 +3,7 @@
 use super::bars::ratio_bar;
 use super::{name, title};
 use crate::report::figure::{BarPanel, BarSeries, Figure, Panel};
-use crate::report::palette::target_color;
+use crate::report::palette::place_color;
 use crate::report::select;
 use crate::report::HostRun;
 
@@ -13,10 +13,12 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
         return None;
     }
     let comparisons = select::comparisons(rows.iter().copied());
-    let series = select::targets(rows.iter().copied())
+    let targets = select::targets(rows.iter().copied());
+    let series = targets
+        .clone()
         .into_iter()
         .map(|t| BarSeries {
-            color: target_color(&t),
+            color: place_color(&t, &targets),
             bars: comparisons
                 .iter()
                 .map(|c| c.row(rows.iter().copied(), &t).and_then(ratio_bar))
