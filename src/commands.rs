@@ -274,12 +274,8 @@ impl EngineInfo {
 /// The volume target's persistent dataset volumes on each engine (those a container uses
 /// stay); an engine that does not answer is named and skipped.
 fn clean_dataset_volumes(args: &CleanArgs) -> Result<()> {
-    let env = DockerEnv::from_process();
-    let addresses = if args.engines.is_empty() {
-        vec![EngineAddress::default_engine(&env).map_err(mountbench::Error::from)?]
-    } else {
-        EngineAddress::resolve(&args.engines, &env).map_err(mountbench::Error::from)?
-    };
+    let addresses = EngineAddress::chosen(&args.engines, &DockerEnv::from_process())
+        .map_err(mountbench::Error::from)?;
     for address in &addresses {
         let engine = match Engine::connect(address) {
             Ok(engine) => engine,
@@ -308,12 +304,8 @@ fn clean(args: CleanArgs) -> Result<i32> {
         clean_dataset_volumes(&args)?;
         return Ok(code);
     }
-    let env = DockerEnv::from_process();
-    let addresses = if args.engines.is_empty() {
-        vec![EngineAddress::default_engine(&env).map_err(mountbench::Error::from)?]
-    } else {
-        EngineAddress::resolve(&args.engines, &env).map_err(mountbench::Error::from)?
-    };
+    let addresses = EngineAddress::chosen(&args.engines, &DockerEnv::from_process())
+        .map_err(mountbench::Error::from)?;
     let several = addresses.len() > 1;
     for address in &addresses {
         let engine = Engine::connect(address).map_err(mountbench::Error::from)?;

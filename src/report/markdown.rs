@@ -198,7 +198,7 @@ fn summary_line(md: &mut String, s: &SummaryRow, env: &Env) {
             false => f.text(),
         })
         .collect();
-    let metric = select::metric(s).map_or("?", |m| m.name());
+    let metric = s.metric.name();
     let _ = writeln!(
         md,
         "| {} | {} | {} | {metric} | {mib_s} | {ci} | {} | {:.1}% | {ratio} | {} | {} | {} |",

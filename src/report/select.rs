@@ -1,5 +1,5 @@
-//! Which rows, comparisons and histograms a chart or table shows: the one place that reads a row's
-//! metric and matches target names.
+//! Which rows, comparisons and histograms a chart or table shows: the one place that matches
+//! target names.
 
 use hdrhistogram::Histogram;
 
@@ -12,18 +12,13 @@ use crate::results::{CellKey, SummaryRow};
 /// The baseline every container target is compared with.
 const NATIVE: &str = "native";
 
-/// A row's metric: the one place that reads it.
-pub(crate) fn metric(row: &SummaryRow) -> Option<Metric> {
-    Some(row.metric)
-}
-
 pub(crate) fn is_native(row: &SummaryRow) -> bool {
     row.target == NATIVE
 }
 
 /// Rows of the metric `m`.
 pub(crate) fn of_metric(rows: &[SummaryRow], m: Metric) -> Vec<&SummaryRow> {
-    rows.iter().filter(|r| metric(r) == Some(m)).collect()
+    rows.iter().filter(|r| r.metric == m).collect()
 }
 
 /// Rows of container targets that have a ratio to native.
@@ -51,7 +46,7 @@ pub(crate) fn of_workload_metric<'a>(
     m: Metric,
 ) -> Vec<&'a SummaryRow> {
     rows.iter()
-        .filter(|r| r.workload == workload && metric(r) == Some(m))
+        .filter(|r| r.workload == workload && r.metric == m)
         .collect()
 }
 
@@ -90,7 +85,7 @@ pub(crate) fn rate(row: &SummaryRow) -> Option<Estimate> {
     if row.reps == 0 {
         return None;
     }
-    let estimate = match metric(row)?.unit() {
+    let estimate = match row.metric.unit() {
         Unit::MibPerSec => Estimate {
             median: row.median_mib_s,
             lo: row.ci_low_mib_s,
@@ -107,7 +102,7 @@ pub(crate) fn rate(row: &SummaryRow) -> Option<Estimate> {
 
 /// Whether a row's MiB/s means something: its metric moves bytes and some rep measured it.
 pub(crate) fn shows_mib_s(row: &SummaryRow) -> bool {
-    row.reps > 0 && metric(row).is_some_and(Metric::moves_bytes)
+    row.reps > 0 && row.metric.moves_bytes()
 }
 
 /// The ops whose latency a metric's panels show.
@@ -144,10 +139,7 @@ pub(crate) fn workloads<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<S
 
 /// The (workload, metric) pairs of these rows in the order they first appear.
 pub(crate) fn workload_metrics(rows: &[SummaryRow]) -> Vec<(String, Metric)> {
-    ordered(
-        rows.iter()
-            .filter_map(|r| Some((r.workload.clone(), metric(r)?))),
-    )
+    ordered(rows.iter().map(|r| (r.workload.clone(), r.metric)))
 }
 
 /// The (workload, phase) pairs of these rows in the order they first appear.
@@ -168,16 +160,16 @@ pub(crate) struct Comparison {
 }
 
 impl Comparison {
-    pub(crate) fn of(row: &SummaryRow) -> Option<Comparison> {
-        Some(Comparison {
+    pub(crate) fn of(row: &SummaryRow) -> Comparison {
+        Comparison {
             workload: row.workload.clone(),
-            metric: metric(row)?,
+            metric: row.metric,
             phase: row.phase.clone(),
-        })
+        }
     }
 
     pub(crate) fn holds(&self, row: &SummaryRow) -> bool {
-        row.workload == self.workload && metric(row) == Some(self.metric) && row.phase == self.phase
+        row.workload == self.workload && row.metric == self.metric && row.phase == self.phase
     }
 
     /// Its row of `target` among `rows`.
@@ -193,7 +185,7 @@ impl Comparison {
 
 /// The comparisons of these rows in the order they first appear.
 pub(crate) fn comparisons<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<Comparison> {
-    ordered(rows.filter_map(Comparison::of))
+    ordered(rows.map(Comparison::of))
 }
 
 /// The histogram of `op` in one cell (workload, target, phase) of a run, if it recorded any.

@@ -90,12 +90,7 @@ fn addresses(plan: &Plan, options: &RunOptions) -> Result<Vec<EngineAddress>> {
     if !plan.needs_docker() {
         return Ok(Vec::new());
     }
-    let env = DockerEnv::from_process();
-    let addresses = if options.engines.is_empty() {
-        vec![EngineAddress::default_engine(&env)?]
-    } else {
-        EngineAddress::resolve(&options.engines, &env)?
-    };
+    let addresses = EngineAddress::chosen(&options.engines, &DockerEnv::from_process())?;
     let names: Vec<String> = addresses.iter().map(|a| a.name.clone()).collect();
     if names != plan.engines {
         return Err(Error::input(

@@ -123,6 +123,15 @@ impl EngineAddress {
         })
     }
 
+    /// The engines a command works on: those named with `--engine`, else the default one.
+    pub fn chosen(args: &[EngineArg], env: &DockerEnv) -> Result<Vec<EngineAddress>, EngineError> {
+        if args.is_empty() {
+            Ok(vec![EngineAddress::default_engine(env)?])
+        } else {
+            EngineAddress::resolve(args, env)
+        }
+    }
+
     /// The engines named with `--engine`, each name once, contexts looked up.
     pub fn resolve(args: &[EngineArg], env: &DockerEnv) -> Result<Vec<EngineAddress>, EngineError> {
         let mut names = BTreeSet::new();

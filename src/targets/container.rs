@@ -6,13 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use bollard::container::LogOutput;
-use bollard::exec::StartExecResults;
-use bollard::models::{ContainerCreateBody, ExecConfig, VolumeCreateRequest};
+use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
-use futures_util::StreamExt;
 
 use super::dataset_volume::{self, DatasetVolume};
 use super::engine::Engine;
@@ -156,33 +153,7 @@ impl AgentHost for ContainerHost {
         cmd.extend(args.iter().cloned());
         let docker = &self.engine.docker;
         let start = Instant::now();
-        let run = async {
-            let exec = docker
-                .create_exec(
-                    &id,
-                    ExecConfig {
-                        cmd: Some(cmd),
-                        attach_stdout: Some(true),
-                        attach_stderr: Some(true),
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-            if let StartExecResults::Attached { mut output, .. } =
-                docker.start_exec(&exec.id, None).await?
-            {
-                while let Some(chunk) = output.next().await {
-                    match chunk? {
-                        LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
-                        LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
-                        _ => {}
-                    }
-                }
-            }
-            let inspect = docker.inspect_exec(&exec.id).await?;
-            Ok::<_, bollard::errors::Error>((stdout, stderr, inspect.exit_code))
-        };
+        let run = super::exec::run_attached(docker, &id, cmd);
         // The Engine API cannot stop one exec, so an interrupt stops the container; the
         // run tears it down next anyway.
         let outcome = self.engine.block_on(async {
@@ -194,7 +165,11 @@ impl AgentHost for ContainerHost {
                 }
             }
         });
-        let (stdout, stderr, exit_code) = match outcome {
+        let super::exec::Attached {
+            stdout,
+            stderr,
+            exit_code,
+        } = match outcome {
             Some(done) => done?,
             None => {
                 return Err(Error::Docker(

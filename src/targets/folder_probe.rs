@@ -7,11 +7,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use bollard::container::LogOutput;
-use bollard::exec::StartExecResults;
-use bollard::models::{ContainerCreateBody, ExecConfig, HostConfig, Mount, MountType};
+use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
 use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
-use futures_util::StreamExt;
 
 use super::engine::{Engine, RUN_LABEL};
 use super::image::{self, AGENT_PATH};
@@ -132,31 +129,8 @@ impl ContainerProbe<'_> {
             "--path".into(),
             marker.display().to_string(),
         ];
-        let exec = docker
-            .create_exec(
-                id,
-                ExecConfig {
-                    cmd: Some(cmd),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        if let StartExecResults::Attached { mut output, .. } =
-            docker.start_exec(&exec.id, None).await?
-        {
-            while let Some(chunk) = output.next().await {
-                match chunk? {
-                    LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
-                    LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
-                    LogOutput::StdIn { .. } | LogOutput::Console { .. } => {}
-                }
-            }
-        }
-        let code = docker.inspect_exec(&exec.id).await?.exit_code;
-        answer(code, &stdout, &stderr)
+        let done = super::exec::run_attached(docker, id, cmd).await?;
+        answer(done.exit_code, &done.stdout, &done.stderr)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod endpoint;
 pub mod engine;
 pub mod engine_error;
+mod exec;
 pub mod facts;
 pub mod flavour;
 pub mod folder_probe;

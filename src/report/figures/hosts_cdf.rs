@@ -10,10 +10,10 @@ use crate::report::HostRun;
 
 pub(super) fn figure(runs: &[HostRun]) -> Option<Figure> {
     let keys = select::ordered(runs.iter().flat_map(|run| {
-        run.analysis.summary.iter().filter_map(|r| {
-            let op = select::metric(r)?.main_op();
-            Some((r.workload.clone(), r.phase.clone(), op))
-        })
+        run.analysis
+            .summary
+            .iter()
+            .map(|r| (r.workload.clone(), r.phase.clone(), r.metric.main_op()))
     }));
     let panels: Vec<Panel> = keys
         .iter()
