@@ -3,25 +3,18 @@
 
 mod common;
 
-use std::path::PathBuf;
+use common::agent_exe;
+
 use std::process::Command;
 use std::sync::Arc;
 
-use common::hardening::Applied;
+use common::hardening::assert_every_target_hardened;
 use common::{
     docker_available, finish, leftovers, mountbench, only_bind_failed, read_csv, rows_so_far,
     run_cli, run_id_of, spawn_run, wait_for, write_workload, TINY,
 };
-use mountbench::cancel::CancelToken;
-use mountbench::targets::container::{ContainerConfig, ContainerHost};
 use mountbench::targets::engine::Engine;
-use mountbench::targets::settings::{Seccomp, TargetSettings};
-use mountbench::targets::spec::{TargetKind, TargetSpec};
-use mountbench::targets::{image, AgentHost};
-
-fn agent_exe() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))
-}
+use mountbench::targets::image;
 
 #[test]
 fn every_target_runs_and_nothing_is_left_behind() {
@@ -124,66 +117,8 @@ fn containers_are_hardened() {
         return;
     }
     let engine = Arc::new(Engine::connect_default().unwrap());
-    let image = image::ensure(&engine, &agent_exe()).unwrap();
-    let bind = tempfile::tempdir().unwrap();
-    let settings = TargetSettings::default();
     let run_id = format!("test-harden-{}", std::process::id());
-    let cancel = CancelToken::new();
-    let config = ContainerConfig {
-        run_id: &run_id,
-        image: &image,
-        bind_source: bind.path(),
-        backup_source: bind.path(),
-        settings: &settings,
-        cancel: &cancel,
-        datasets: &[],
-    };
-    for kind in [TargetKind::Bind, TargetKind::Tmpfs, TargetKind::Layer] {
-        let mut host =
-            ContainerHost::start(engine.clone(), TargetSpec::new(kind), &config).unwrap();
-        let id = host.container_id().unwrap().to_string();
-        let inspect = engine
-            .block_on(engine.docker.inspect_container(&id, None))
-            .unwrap();
-        // What the kernel applies, to the container's process and to an exec'd one (as
-        // every rep is); only the layer target writes its layer.
-        let layer = kind == TargetKind::Layer;
-        Applied::of_container(&engine, &id).assert_hardened(&format!("{kind:?}"), layer, true);
-        Applied::of_exec(&engine, &id).assert_hardened(&format!("{kind:?} exec"), layer, true);
-        let hc = inspect.host_config.unwrap();
-        assert_eq!(hc.memory, Some(settings.container.memory.0 as i64));
-        assert_eq!(hc.pids_limit, Some(settings.container.pids));
-        let labels = inspect.config.unwrap().labels.unwrap();
-        assert_eq!(labels.get("io.mountbench.run"), Some(&run_id));
-        // The agent answers inside, as the invoking user.
-        let out = host
-            .exec(&[
-                "agent".into(),
-                "mountinfo".into(),
-                "--path".into(),
-                "/mb".into(),
-            ])
-            .unwrap();
-        assert_eq!(
-            out.exit_code,
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        host.teardown().unwrap();
-    }
-    // The opt-in that turns Docker's seccomp filter off, to attribute its per-syscall cost.
-    let mut unconfined = TargetSettings::default();
-    unconfined.container.seccomp = Seccomp::Unconfined;
-    let config = ContainerConfig {
-        settings: &unconfined,
-        ..config
-    };
-    let mut host =
-        ContainerHost::start(engine.clone(), TargetSpec::new(TargetKind::Bind), &config).unwrap();
-    let id = host.container_id().unwrap().to_string();
-    Applied::of_exec(&engine, &id).assert_hardened("seccomp=unconfined", false, false);
-    host.teardown().unwrap();
+    assert_every_target_hardened(&engine, &run_id);
     assert_eq!(leftovers(&run_id), (0, 0));
 }
 

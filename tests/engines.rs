@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::agent_exe;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -17,10 +19,6 @@ use mountbench::targets::engine::Engine;
 use mountbench::targets::folder_probe::{self, ContainerProbe};
 use mountbench::targets::image;
 use mountbench::targets::shared_folder::{FolderProbe, ProbeAnswer};
-
-fn agent_exe() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))
-}
 
 /// A Docker config folder holding these contexts, as the docker CLI writes them.
 fn docker_config(dir: &Path, contexts: &[(&str, &str)], current: Option<&str>) -> PathBuf {

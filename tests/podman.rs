@@ -7,29 +7,23 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::agent_exe;
+
+use std::path::Path;
 use std::process::Command;
 
 use bollard::query_parameters::RemoveContainerOptionsBuilder;
 use common::api::{api_leftovers, create_container, create_volume, kill_target};
-use common::hardening::Applied;
+use common::hardening::assert_every_target_hardened;
 use common::podman::{on, podman, run_on};
 use common::{
     finish, only_bind_failed, read_csv, rows_so_far, run_command, run_id_of, wait_for,
     write_workload, TINY,
 };
-use mountbench::cancel::CancelToken;
 use mountbench::datadir::DataDir;
-use mountbench::targets::container::{ContainerConfig, ContainerHost};
 use mountbench::targets::folder_probe::{self, ContainerProbe};
-use mountbench::targets::settings::{Seccomp, TargetSettings};
 use mountbench::targets::shared_folder::{FolderProbe, ProbeAnswer};
-use mountbench::targets::spec::{TargetKind, TargetSpec};
-use mountbench::targets::{image, AgentHost};
-
-fn agent_exe() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))
-}
+use mountbench::targets::image;
 
 fn env_json(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("env.json")).unwrap()).unwrap()
@@ -128,62 +122,8 @@ fn podman_containers_are_hardened_as_on_docker() {
     let Some((_, engine)) = podman("podman_containers_are_hardened_as_on_docker") else {
         return;
     };
-    let image = image::ensure(&engine, &agent_exe()).unwrap();
-    let bind = tempfile::tempdir().unwrap();
-    let settings = TargetSettings::default();
     let run_id = format!("test-podman-harden-{}", std::process::id());
-    let cancel = CancelToken::new();
-    let config = ContainerConfig {
-        run_id: &run_id,
-        image: &image,
-        bind_source: bind.path(),
-        backup_source: bind.path(),
-        settings: &settings,
-        cancel: &cancel,
-        datasets: &[],
-    };
-    for kind in [TargetKind::Bind, TargetKind::Tmpfs, TargetKind::Layer] {
-        let spec = TargetSpec::new(kind);
-        let mut host = ContainerHost::start(engine.clone(), spec, &config).unwrap();
-        let id = host.container_id().unwrap().to_string();
-        let layer = kind == TargetKind::Layer;
-        Applied::of_container(&engine, &id).assert_hardened(&format!("{spec}"), layer, true);
-        Applied::of_exec(&engine, &id).assert_hardened(&format!("{spec} exec"), layer, true);
-        let inspect = engine
-            .block_on(engine.docker.inspect_container(&id, None))
-            .unwrap();
-        let hc = inspect.host_config.unwrap();
-        assert_eq!(hc.memory, Some(settings.container.memory.0 as i64));
-        assert_eq!(hc.pids_limit, Some(settings.container.pids));
-        let labels = inspect.config.unwrap().labels.unwrap();
-        assert_eq!(labels.get("io.mountbench.run"), Some(&run_id));
-        let out = host
-            .exec(&[
-                "agent".into(),
-                "mountinfo".into(),
-                "--path".into(),
-                "/mb".into(),
-            ])
-            .unwrap();
-        assert_eq!(
-            out.exit_code,
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        host.teardown().unwrap();
-    }
-    let mut unconfined = TargetSettings::default();
-    unconfined.container.seccomp = Seccomp::Unconfined;
-    let config = ContainerConfig {
-        settings: &unconfined,
-        ..config
-    };
-    let spec = TargetSpec::new(TargetKind::Bind);
-    let mut host = ContainerHost::start(engine.clone(), spec, &config).unwrap();
-    let id = host.container_id().unwrap().to_string();
-    Applied::of_exec(&engine, &id).assert_hardened("seccomp=unconfined", false, false);
-    host.teardown().unwrap();
+    assert_every_target_hardened(&engine, &run_id);
     assert_eq!(api_leftovers(&engine, &run_id), (0, 0));
 }
 

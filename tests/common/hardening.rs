@@ -3,10 +3,17 @@
 //! e.g. Podman lists each dropped capability and omits no-new-privileges). Needs an engine
 //! that shares the host's kernel.
 
+use std::sync::Arc;
+
 use bollard::exec::StartExecOptions;
 use bollard::models::ExecConfig;
+use mountbench::cancel::CancelToken;
+use mountbench::targets::container::{ContainerConfig, ContainerHost};
 use mountbench::targets::engine::Engine;
-use mountbench::targets::image::AGENT_PATH;
+use mountbench::targets::image::{self, AGENT_PATH};
+use mountbench::targets::settings::{Seccomp, TargetSettings};
+use mountbench::targets::spec::{TargetKind, TargetSpec};
+use mountbench::targets::AgentHost;
 
 /// A process's credentials and confinement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,4 +153,64 @@ fn interfaces(pid: i64) -> Vec<String> {
         .skip(2)
         .filter_map(|l| Some(l.split(':').next()?.trim().to_string()))
         .collect()
+}
+
+/// Bind, tmpfs and layer containers on `engine` as the kernel applies them (to the container's
+/// process and to an exec'd one, as every rep is; only the layer target writes its layer),
+/// with their limits and run label; the agent answers inside; then the seccomp opt-out.
+/// Every container is torn down.
+pub fn assert_every_target_hardened(engine: &Arc<Engine>, run_id: &str) {
+    let image = image::ensure(engine, &super::agent_exe()).unwrap();
+    let bind = tempfile::tempdir().unwrap();
+    let settings = TargetSettings::default();
+    let cancel = CancelToken::new();
+    let config = ContainerConfig {
+        run_id,
+        image: &image,
+        bind_source: bind.path(),
+        backup_source: bind.path(),
+        settings: &settings,
+        cancel: &cancel,
+        datasets: &[],
+    };
+    for kind in [TargetKind::Bind, TargetKind::Tmpfs, TargetKind::Layer] {
+        let spec = TargetSpec::new(kind);
+        let mut host = ContainerHost::start(engine.clone(), spec, &config).unwrap();
+        let id = host.container_id().unwrap().to_string();
+        let layer = kind == TargetKind::Layer;
+        Applied::of_container(engine, &id).assert_hardened(&format!("{spec}"), layer, true);
+        Applied::of_exec(engine, &id).assert_hardened(&format!("{spec} exec"), layer, true);
+        let inspect = engine
+            .block_on(engine.docker.inspect_container(&id, None))
+            .unwrap();
+        let hc = inspect.host_config.unwrap();
+        assert_eq!(hc.memory, Some(settings.container.memory.0 as i64));
+        assert_eq!(hc.pids_limit, Some(settings.container.pids));
+        let labels = inspect.config.unwrap().labels.unwrap();
+        assert_eq!(
+            labels.get("io.mountbench.run").map(String::as_str),
+            Some(run_id)
+        );
+        let args = ["agent", "mountinfo", "--path", "/mb"].map(String::from);
+        let out = host.exec(&args).unwrap();
+        assert_eq!(
+            out.exit_code,
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        host.teardown().unwrap();
+    }
+    // The opt-in that turns the engine's seccomp filter off, to attribute its per-syscall cost.
+    let mut unconfined = TargetSettings::default();
+    unconfined.container.seccomp = Seccomp::Unconfined;
+    let config = ContainerConfig {
+        settings: &unconfined,
+        ..config
+    };
+    let spec = TargetSpec::new(TargetKind::Bind);
+    let mut host = ContainerHost::start(engine.clone(), spec, &config).unwrap();
+    let id = host.container_id().unwrap().to_string();
+    Applied::of_exec(engine, &id).assert_hardened("seccomp=unconfined", false, false);
+    host.teardown().unwrap();
 }

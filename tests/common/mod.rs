@@ -282,3 +282,8 @@ pub fn leftovers_on(host: &str, run_id: &str) -> (usize, usize) {
     };
     (count(&["ps", "-aq"]), count(&["volume", "ls", "-q"]))
 }
+
+/// The mountbench binary under test, which the containers run as their agent.
+pub fn agent_exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))
+}
