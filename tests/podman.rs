@@ -22,8 +22,8 @@ use common::{
 };
 use mountbench::datadir::DataDir;
 use mountbench::targets::folder_probe::{self, ContainerProbe};
-use mountbench::targets::shared_folder::{FolderProbe, ProbeAnswer};
 use mountbench::targets::image;
+use mountbench::targets::shared_folder::{FolderProbe, ProbeAnswer};
 
 fn env_json(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("env.json")).unwrap()).unwrap()
