@@ -36,7 +36,7 @@ pub enum Command {
         after_help = "Examples:\n  mountbench info\n  mountbench info --engine here=unix:///var/run/docker.sock --engine vm=tcp://127.0.0.1:23750\n  mountbench info --engine mac=desktop-linux --json"
     )]
     Info(InfoArgs),
-    /// Remove leftover containers and volumes labelled io.mountbench.run (nothing unlabelled),
+    /// Remove leftover containers, volumes and data images labelled io.mountbench.run (nothing unlabelled),
     /// or with --datasets the datasets in the data dir and the persistent dataset volumes.
     Clean(CleanArgs),
     /// The workload engine itself (run by mountbench natively and inside containers).
@@ -52,8 +52,9 @@ pub struct RunArgs {
     /// Workload file (TOML).
     #[arg(short, long, default_value = "workloads/quick.toml")]
     pub workload: PathBuf,
-    /// Targets, comma separated: native, bind, volume, volume-opts, tmpfs, layer (bind/volume
-    /// with :ro for read-only). Default: the workload file's [run] targets.
+    /// Targets, comma separated: native, bind, volume, volume-opts, tmpfs, layer, image,
+    /// volume-from-image (bind/volume/volume-opts with :ro for read-only). Default: the
+    /// workload file's [run] targets.
     #[arg(short, long, value_delimiter = ',')]
     pub targets: Option<Vec<TargetSpec>>,
     /// Measured reps per cell (default: the file's, else 5).
@@ -166,6 +167,12 @@ pub struct CleanArgs {
 pub enum AgentCommand {
     /// Measure one rep (JSON spec) and print its result as JSON.
     Run {
+        #[arg(long)]
+        spec: String,
+    },
+    /// Play one side of a driven rep (JSON spec; its role says which): orders on stdin,
+    /// answers on stdout, one JSON object a line.
+    Party {
         #[arg(long)]
         spec: String,
     },

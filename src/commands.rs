@@ -89,6 +89,7 @@ fn finish_run(summary: run::RunSummary) -> Result<i32> {
     let env = mountbench::env::Env::load(&summary.out_dir).ok();
     summary_table::print_table(&summary.analysis);
     summary_table::print_bind_vs_volume(&summary.analysis);
+    summary_table::print_boundary(&summary.out_dir);
     if let Some(env) = &env {
         summary_table::print_context(env);
     }
@@ -329,6 +330,10 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
             let spec: RepSpec = serde_json::from_str(&spec).context("bad rep spec")?;
             let result = agent::run_rep(&spec, started)?;
             println!("{}", serde_json::to_string(&result)?);
+        }
+        AgentCommand::Party { spec } => {
+            let spec: RepSpec = serde_json::from_str(&spec).context("bad rep spec")?;
+            agent::party(&spec)?;
         }
         AgentCommand::Prepare { spec } => {
             let spec: PrepareSpec = serde_json::from_str(&spec).context("bad prepare spec")?;

@@ -96,6 +96,7 @@ fn label(storage: Storage, total: &Total) -> String {
         Storage::HostRoot => format!("data dir ({})", targets.join(", ")),
         Storage::Backup => "data dir (backup archives)".into(),
         Storage::Target(t) => format!("target {t}"),
+        Storage::DataImage => format!("engine: data image ({})", targets.join(", ")),
     }
 }
 
@@ -130,7 +131,7 @@ pub fn print_footprint(path: &Path, scale: Option<f64>) -> Result<()> {
         match storage {
             Storage::HostRoot | Storage::Backup => data_dir = data_dir.saturating_add(total.bytes),
             Storage::Target(_) if in_memory => {}
-            Storage::Target(_) => engine = engine.saturating_add(total.bytes),
+            Storage::Target(_) | Storage::DataImage => engine = engine.saturating_add(total.bytes),
         }
     }
     println!("  {:<34} {:>10}", "disk: data dir", human(data_dir));

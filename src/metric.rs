@@ -35,6 +35,16 @@ pub enum Metric {
     Extract,
     /// shared-volume: samples published by one container and seen by another.
     Visible,
+    /// coherence: changes made on one side whose new content the other side read.
+    Seen,
+    /// coherence: changes whose first read after they were made returned the old state.
+    Stale,
+    /// coherence: changes never seen within the wait limit.
+    Lost,
+    /// watch: file events delivered to the watcher.
+    Delivered,
+    /// watch: file events never delivered within the wait limit.
+    Missed,
 }
 
 /// What a metric's rate counts.
@@ -43,6 +53,8 @@ pub enum Unit {
     MibPerSec,
     FilesPerSec,
     OpsPerSec,
+    /// A count per rep (stale reads, lost changes, missed events), not a rate.
+    Count,
 }
 
 impl Unit {
@@ -51,12 +63,13 @@ impl Unit {
             Unit::MibPerSec => "MiB/s",
             Unit::FilesPerSec => "files/s",
             Unit::OpsPerSec => "ops/s",
+            Unit::Count => "per rep",
         }
     }
 }
 
 impl Metric {
-    pub const ALL: [Metric; 14] = [
+    pub const ALL: [Metric; 19] = [
         Metric::Read,
         Metric::Scan,
         Metric::Save,
@@ -71,6 +84,11 @@ impl Metric {
         Metric::Backup,
         Metric::Extract,
         Metric::Visible,
+        Metric::Seen,
+        Metric::Stale,
+        Metric::Lost,
+        Metric::Delivered,
+        Metric::Missed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +107,11 @@ impl Metric {
             Metric::Backup => "backup",
             Metric::Extract => "extract",
             Metric::Visible => "visible",
+            Metric::Seen => "seen",
+            Metric::Stale => "stale",
+            Metric::Lost => "lost",
+            Metric::Delivered => "delivered",
+            Metric::Missed => "missed",
         }
     }
 
@@ -97,16 +120,32 @@ impl Metric {
         match self {
             Metric::Scan => Unit::FilesPerSec,
             Metric::Create | Metric::Stat | Metric::Rename | Metric::Unlink => Unit::OpsPerSec,
+            Metric::Seen | Metric::Delivered => Unit::OpsPerSec,
+            Metric::Stale | Metric::Lost | Metric::Missed => Unit::Count,
             _ => Unit::MibPerSec,
         }
     }
 
+    /// Whether it counts incidents per rep instead of timing work: never charted as a rate
+    /// nor compared with native as a ratio.
+    pub fn is_count(self) -> bool {
+        self.unit() == Unit::Count
+    }
+
+    /// Whether it belongs to a driven boundary workload (coherence, watch): changes seen,
+    /// stale, lost, events delivered, missed. Not a rate to compare with native; the
+    /// report's boundary section shows them instead of the throughput, ratio and latency
+    /// charts and tables.
+    pub fn is_boundary(self) -> bool {
+        matches!(
+            self,
+            Metric::Seen | Metric::Stale | Metric::Lost | Metric::Delivered | Metric::Missed
+        )
+    }
+
     /// Whether a rep of this metric moves data (so MiB/s means something).
     pub fn moves_bytes(self) -> bool {
-        !matches!(
-            self,
-            Metric::Create | Metric::Stat | Metric::Rename | Metric::Unlink
-        )
+        self.unit() == Unit::MibPerSec || self == Metric::Scan
     }
 
     /// The op whose latency histogram stands for this metric.
@@ -123,7 +162,8 @@ impl Metric {
             Metric::Unlink => Op::Unlink,
             Metric::Backup => Op::Archive,
             Metric::Extract => Op::Extract,
-            Metric::Visible => Op::Visible,
+            Metric::Visible | Metric::Seen | Metric::Stale | Metric::Lost => Op::Visible,
+            Metric::Delivered | Metric::Missed => Op::Event,
         }
     }
 }
@@ -167,9 +207,31 @@ mod tests {
             (Metric::Epoch, Unit::MibPerSec, true),
             (Metric::Stat, Unit::OpsPerSec, false),
             (Metric::Visible, Unit::MibPerSec, true),
+            (Metric::Seen, Unit::OpsPerSec, false),
+            (Metric::Stale, Unit::Count, false),
+            (Metric::Missed, Unit::Count, false),
         ];
         for (m, unit, bytes) in table {
             assert_eq!((m.unit(), m.moves_bytes()), (unit, bytes), "{m}");
         }
+    }
+
+    #[test]
+    fn boundary_metrics_are_the_driven_kinds_own() {
+        let boundary: Vec<Metric> = Metric::ALL
+            .into_iter()
+            .filter(|m| m.is_boundary())
+            .collect();
+        assert_eq!(
+            boundary,
+            [
+                Metric::Seen,
+                Metric::Stale,
+                Metric::Lost,
+                Metric::Delivered,
+                Metric::Missed
+            ]
+        );
+        assert!(!Metric::Visible.is_boundary(), "shared-volume is a rate");
     }
 }

@@ -22,7 +22,7 @@ pub fn print_table(analysis: &Analysis) {
 }
 
 pub fn print_bind_vs_volume(analysis: &Analysis) {
-    for s in &analysis.summary {
+    for s in analysis.summary.iter().filter(|s| !s.metric.is_boundary()) {
         if let (Some(r), Some(lo), Some(hi)) =
             (s.ratio_to_volume, s.volume_ci_low, s.volume_ci_high)
         {
@@ -31,5 +31,17 @@ pub fn print_bind_vs_volume(analysis: &Analysis) {
                 s.engine, s.workload, s.phase, s.metric
             );
         }
+    }
+}
+
+/// The boundary cells (coherence, watch): counts and latencies, not rates.
+pub fn print_boundary(out_dir: &std::path::Path) {
+    match mountbench::report::boundary_lines(out_dir) {
+        Ok(lines) => {
+            for line in lines {
+                println!("boundary: {line}");
+            }
+        }
+        Err(e) => eprintln!("mountbench: the boundary cells could not be read: {e}"),
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::measure::Op;
 use crate::workload::dataset::{self, Dataset, DatasetSpec, PrepareReport};
+use crate::workload::party::{self, Party};
 use crate::workload::{MetricResult, Rep};
 
 pub use crate::measure::calibrate::{calibrate, CpuCalibration};
@@ -36,10 +37,16 @@ pub struct PrepareSpec {
     pub dataset: DatasetSpec,
     pub root: PathBuf,
     pub threads: usize,
+    /// Only check the copy already there (baked into an image); never generate one.
+    #[serde(default)]
+    pub existing: bool,
 }
 
 pub fn prepare(spec: &PrepareSpec) -> Result<PrepareReport> {
-    let report = Dataset::prepare(&spec.root, &spec.dataset, spec.threads)?;
+    let report = match spec.existing {
+        true => Dataset::existing(&spec.root, &spec.dataset)?,
+        false => Dataset::prepare(&spec.root, &spec.dataset, spec.threads)?,
+    };
     dataset::settle(&Dataset::open(&spec.root, &spec.dataset)?)?;
     Ok(report)
 }
@@ -66,6 +73,24 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
         residency: measured.residency.or(prepared.and_then(|(_, r)| r)),
         agent_seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Play one side of a driven rep over stdin and stdout: the changer as the writer, the
+/// checker as the reader.
+pub fn party(spec: &RepSpec) -> Result<()> {
+    let driven = spec.workload.params.driven().ok_or_else(|| {
+        Error::Agent(format!(
+            "{} is not a driven workload",
+            spec.workload.params.kind()
+        ))
+    })?;
+    let rep = Rep::new(spec, None);
+    let party = match spec.role {
+        Role::Writer => Party::Changer(driven.changer(&rep)?),
+        Role::Reader | Role::Solo => Party::Checker(driven.checker(&rep)?),
+    };
+    let stdin = std::io::stdin().lock();
+    party::serve(party, stdin, std::io::stdout().lock())
 }
 
 /// Shared objects this process has mapped: what a `FROM scratch` image must carry besides the

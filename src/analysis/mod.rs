@@ -3,6 +3,8 @@
 
 mod goal;
 mod paired;
+#[cfg(test)]
+pub(crate) mod test_rows;
 
 use std::collections::BTreeMap;
 
@@ -42,6 +44,7 @@ pub fn analyze_with_goal(results: &Results, goal: Option<CiGoal>) -> Analysis {
         .iter()
         .map(|(key, rows)| {
             let mut row = summarize(results, &groups, key, rows);
+            let goal = goal.filter(|_| !key.metric.is_boundary());
             judge(&mut row, goal, judged(&groups, key), rows.len());
             row
         })
@@ -83,6 +86,9 @@ fn by_round(key: &MetricKey, rows: &[&RepRow]) -> ByRound {
 /// The ratio to native's value of the same metric, workload and phase, paired by round
 /// where every round is complete (native's own ratio is exactly 1).
 fn ratio_to_native(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option<RatioEstimate> {
+    if key.metric.is_boundary() {
+        return None;
+    }
     let native = groups.get(&key.native())?;
     ratio(&by_round(key, rows), &by_round(key, native), key.seed() ^ 2)
 }
@@ -105,6 +111,9 @@ fn judged(groups: &Groups, key: &MetricKey) -> Judged {
 /// The ratio to the same engine's volume (`bind` of `volume`, `bind:ro` of `volume:ro`),
 /// paired by round: should the dataset live in a volume?
 fn ratio_to_volume(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option<RatioEstimate> {
+    if key.metric.is_boundary() {
+        return None;
+    }
     let volume = groups.get(&key.on(volume_of(&key.cell.target)?))?;
     ratio(&by_round(key, rows), &by_round(key, volume), key.seed() ^ 4)
 }
@@ -252,37 +261,15 @@ fn latency_rows(results: &Results) -> Vec<LatencyRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metric::Metric;
     use crate::results::RunMeta;
 
     fn row(target: &str, rep: u32, mib_s: f64, ok: bool) -> RepRow {
         RepRow {
-            schema: SCHEMA,
-            run_id: "r".into(),
-            host: "h".into(),
-            os: "Linux".into(),
-            engine: if target == "native" { "" } else { "default" }.into(),
-            engine_label: "none".into(),
-            workload: "seq".into(),
-            kind: "seq-read".into(),
-            target: target.into(),
-            phase: "warm".into(),
-            metric: Metric::Read,
-            rep,
             warmup: rep == 0,
-            bytes: 1 << 20,
-            ops: 1,
-            seconds: 1.0 / mib_s,
-            mib_s,
-            ops_s: mib_s,
-            p50_us: None,
-            p99_us: None,
             residency: Some(1.0),
             overhead_s: Some(0.01),
             ok,
-            error: String::new(),
-            au: None,
-            cache_check: None,
+            ..test_rows::seq_row(target, rep, mib_s)
         }
     }
 

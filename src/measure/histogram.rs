@@ -36,10 +36,16 @@ pub enum Op {
     Archive,
     /// One file extracted from a backup archive.
     Extract,
+    /// A file change on one side to the watcher's event for it on the other.
+    Event,
+    /// A driven rep's uncertainty of the offset between its two sides' clocks (0 on one
+    /// kernel): the latencies across a VM boundary hold only to within it.
+    #[serde(rename = "clock-slack")]
+    ClockSlack,
 }
 
 impl Op {
-    pub const ALL: [Op; 16] = [
+    pub const ALL: [Op; 18] = [
         Op::Open,
         Op::Read,
         Op::Stat,
@@ -56,6 +62,8 @@ impl Op {
         Op::Visible,
         Op::Archive,
         Op::Extract,
+        Op::Event,
+        Op::ClockSlack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +84,8 @@ impl Op {
             Op::Visible => "visible",
             Op::Archive => "archive",
             Op::Extract => "extract",
+            Op::Event => "event",
+            Op::ClockSlack => "clock-slack",
         }
     }
 

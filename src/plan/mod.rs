@@ -5,15 +5,16 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::cell::{CellKey, DEFAULT_ENGINE, NO_ENGINE};
+use crate::cell::{CellKey, DEFAULT_ENGINE};
 use crate::error::{Error, Result};
 use crate::percent::Percent;
-use crate::targets::spec::{Place, TargetKind, TargetSpec};
+use crate::targets::spec::{Place, TargetSpec};
 use crate::workload::{Phase, Workload};
 
 mod datasets;
 pub mod file;
 mod goal;
+mod matrix;
 
 pub use file::{RunSettings, WorkloadFile};
 
@@ -124,8 +125,10 @@ impl Plan {
             .engines
             .clone()
             .unwrap_or_else(|| vec![DEFAULT_ENGINE.to_string()]);
-        let places = places(&targets, &engines)?;
-        let (cells, skipped) = cells(&file, &places, overrides.workloads.as_deref())?;
+        let places = matrix::places(&targets, &engines)?;
+        let explicit = overrides.targets.is_some() && overrides.workloads.is_some();
+        let only = overrides.workloads.as_deref();
+        let (cells, skipped) = matrix::cells(&file, &places, only, explicit)?;
         let target_ci = overrides.target_ci.or(file.run.target_ci);
         let max_reps = goal::max_reps(&file, overrides, reps, target_ci.is_some())?;
         Ok(Plan {
@@ -193,97 +196,6 @@ impl Plan {
     pub fn needs_docker(&self) -> bool {
         self.targets.iter().any(|t| t.kind.in_container())
     }
-}
-
-/// Every workload (of `only`, when given) on every target in each of its phases, less the
-/// cells that cannot run, which are listed with why.
-fn cells(
-    file: &WorkloadFile,
-    places: &[Place],
-    only: Option<&[String]>,
-) -> Result<(Vec<Cell>, Vec<String>)> {
-    for name in only.unwrap_or_default() {
-        if !file.workloads.iter().any(|w| &w.name == name) {
-            return Err(Error::input(
-                "--workload-name",
-                format!("{} has no workload named \"{name}\"", file.path.display()),
-            ));
-        }
-    }
-    let (mut cells, mut skipped) = (Vec::new(), Vec::new());
-    let chosen = file
-        .workloads
-        .iter()
-        .filter(|w| only.map_or(true, |names| names.contains(&w.name)));
-    for w in chosen {
-        for place in places {
-            for phase in &w.phases {
-                match cannot_run(w, &place.target) {
-                    Some(why) => skipped.push(format!("{}/{place}/{phase}: {why}", w.name)),
-                    None => cells.push(Cell {
-                        workload: w.clone(),
-                        engine: place.engine.clone(),
-                        target: place.target,
-                        phase: *phase,
-                    }),
-                }
-            }
-        }
-    }
-    if cells.is_empty() {
-        return Err(Error::input(
-            file.path.display().to_string(),
-            "the workloads and targets chosen leave no cell to run",
-        ));
-    }
-    Ok((cells, skipped))
-}
-
-/// Native once, on the host; every container target on each engine, engine by engine.
-fn places(targets: &[TargetSpec], engines: &[String]) -> Result<Vec<Place>> {
-    if engines.is_empty() && targets.iter().any(|t| t.kind.in_container()) {
-        return Err(Error::input(
-            "--engine",
-            "names no engine for the container targets",
-        ));
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    if let Some(twice) = engines.iter().find(|e| !seen.insert(e.as_str())) {
-        let why = format!("two engines are named `{twice}`; give each its own name");
-        return Err(Error::input("--engine", why));
-    }
-    let native = targets
-        .iter()
-        .filter(|t| !t.kind.in_container())
-        .map(|t| Place {
-            engine: NO_ENGINE.to_string(),
-            target: *t,
-        });
-    let on_engines = engines.iter().flat_map(|engine| {
-        targets
-            .iter()
-            .filter(|t| t.kind.in_container())
-            .map(|t| Place {
-                engine: engine.clone(),
-                target: *t,
-            })
-    });
-    Ok(native.chain(on_engines).collect())
-}
-
-/// Why `w` cannot run on `target`, if it cannot.
-fn cannot_run(w: &Workload, target: &TargetSpec) -> Option<String> {
-    let kind = w.params.kind();
-    if w.params.needs_peer() && matches!(target.kind, TargetKind::Tmpfs | TargetKind::Layer) {
-        return Some(format!(
-            "{kind} needs two containers on one storage; a {} belongs to one container",
-            target.kind.as_str()
-        ));
-    }
-    if target.ro && !w.params.reads_dataset() {
-        return Some(format!("{kind} writes, {target} is read-only"));
-    }
-    None
 }
 
 #[cfg(test)]

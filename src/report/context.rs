@@ -109,6 +109,17 @@ pub(crate) fn cpu_lines(md: &mut String, env: &Env) {
     md.push('\n');
 }
 
+/// One line per `volume-from-image` target: the engine's copy of the image into its fresh
+/// volume at first use, timed on its own (not in any rep's figures).
+pub(crate) fn copy_lines(md: &mut String, targets: &[TargetFacts]) {
+    for t in targets {
+        if let Some(copy) = &t.copy {
+            let place = crate::cell::place(&t.engine, &t.target);
+            let _ = writeln!(md, "Copy at first use on `{place}`: {}.\n", copy.describe());
+        }
+    }
+}
+
 /// The mounts table's cells: CPU speed and how residency was seen.
 pub(crate) fn cpu_cell(t: &TargetFacts) -> String {
     t.cpu
@@ -171,6 +182,7 @@ mod tests {
             image: None,
             volume: None,
             cpu: CpuFacts::new(cpu_seconds, 0.1),
+            copy: None,
             engine: String::new(),
         }
     }
@@ -199,6 +211,26 @@ mod tests {
         assert!(warning.contains("emulated or throttled"), "{warning}");
         let note = unverified_note(&targets).unwrap();
         assert!(note.contains("bind (virtiofs)"), "{note}");
+    }
+
+    #[test]
+    fn the_copy_at_first_use_has_its_own_line() {
+        let mut targets = vec![target("volume-from-image", "ext4", 0.1)];
+        targets[0].engine = "default".into();
+        let mut md = String::new();
+        copy_lines(&mut md, &targets);
+        assert!(md.is_empty());
+        targets[0].copy = Some(crate::env::CopyFacts {
+            seconds: 0.5,
+            bytes: 64 << 20,
+            files: 10,
+            with_copy_seconds: 0.8,
+            baseline_seconds: 0.3,
+        });
+        copy_lines(&mut md, &targets);
+        assert!(md.contains("`volume-from-image`"), "{md}");
+        assert!(md.contains("64.0 MiB (10 files)"), "{md}");
+        assert!(md.contains("in 0.50 s (128 MiB/s)"), "{md}");
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub(crate) fn volume_table(md: &mut String, run: &HostRun) {
         .analysis
         .summary
         .iter()
-        .filter(|r| r.ratio_to_volume.is_some())
+        .filter(|r| r.ratio_to_volume.is_some() && super::select::compares(r))
         .collect();
     if rows.is_empty() {
         return;

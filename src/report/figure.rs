@@ -63,10 +63,39 @@ pub(crate) struct LinePanel {
     pub lines: Vec<Line>,
 }
 
+/// A line of text under a column; an alarm (a count above zero) is drawn in red.
+pub(crate) struct Note {
+    pub text: String,
+    pub alarm: bool,
+}
+
+/// One place of a span panel: a bar to its low percentile, a whisker up to its high one.
+pub(crate) struct SpanColumn {
+    pub label: String,
+    pub color: Rgb,
+    /// The engine its place runs on ("host" for native); columns of one group are adjacent
+    /// and named once above them.
+    pub group: String,
+    /// µs; None where nothing was measured.
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub notes: Vec<Note>,
+}
+
+/// Latency spans on a log axis, one column per place, grouped by engine, with notes.
+pub(crate) struct SpanPanel {
+    pub title: String,
+    pub y_label: String,
+    pub columns: Vec<SpanColumn>,
+    /// What a column without a value shows.
+    pub missing: String,
+}
+
 pub(crate) enum Panel {
     Bars(BarPanel),
     Percentiles(LinePanel),
     Cdf(LinePanel),
+    Spans(SpanPanel),
 }
 
 pub(crate) struct Figure {
@@ -86,11 +115,22 @@ impl Figure {
             .unwrap_or((self.title.as_str(), ""))
     }
 
-    /// Rows and columns of its panel grid.
+    /// Rows and columns of its panel grid: one panel a row when a span panel has more
+    /// columns than half the figure's width can label.
     pub(crate) fn grid(&self) -> (usize, usize) {
-        grid(self.panels.len())
+        let crowded = self.panels.iter().any(|p| match p {
+            Panel::Spans(s) => s.columns.len() > SHARED_ROW_COLUMNS,
+            _ => false,
+        });
+        match crowded {
+            true => (self.panels.len().max(1), 1),
+            false => grid(self.panels.len()),
+        }
     }
 }
+
+/// Most columns a span panel labels legibly beside another panel.
+const SHARED_ROW_COLUMNS: usize = 6;
 
 /// Rows and columns of panels for a figure of `n` panels.
 pub(crate) fn grid(n: usize) -> (usize, usize) {
@@ -101,4 +141,44 @@ pub(crate) fn grid(n: usize) -> (usize, usize) {
         _ => 3,
     };
     (n.div_ceil(cols), cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(columns: usize) -> Panel {
+        let column = || SpanColumn {
+            label: "bind".into(),
+            color: Rgb(0, 0, 0),
+            group: "host".into(),
+            low: Some(1.0),
+            high: Some(2.0),
+            notes: Vec::new(),
+        };
+        Panel::Spans(SpanPanel {
+            title: String::new(),
+            y_label: String::new(),
+            columns: (0..columns).map(|_| column()).collect(),
+            missing: String::new(),
+        })
+    }
+
+    #[test]
+    fn crowded_span_panels_take_a_row_each() {
+        let cases = [
+            (vec![6, 6, 6], (2, 2)),
+            (vec![6, 7, 2], (3, 1)),
+            (vec![12], (1, 1)),
+        ];
+        for (columns, want) in cases {
+            let figure = Figure {
+                name: String::new(),
+                title: String::new(),
+                caption: String::new(),
+                panels: columns.iter().map(|&n| spans(n)).collect(),
+            };
+            assert_eq!(figure.grid(), want, "{columns:?}");
+        }
+    }
 }

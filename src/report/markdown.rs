@@ -80,14 +80,32 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     environment_table(md, run);
     mounts_table(md, run);
     context::cpu_lines(md, env);
+    context::copy_lines(md, &env.targets);
     context::warnings(md, env);
     summary_table(md, run);
     super::engines::volume_table(md, run);
     super::ratio_table::render(md, run);
     au_table(md, run);
+    boundary_section(md, run, charts);
     failed_reps(md, run);
     md.push('\n');
     host_charts(md, run, charts);
+}
+
+/// Coherence and watch: per engine their counts and latencies, then their chart.
+fn boundary_section(md: &mut String, run: &HostRun, charts: &Charts) {
+    let cells = super::boundary::of_run(run);
+    super::boundary_table::render(md, run, &cells);
+    let name = super::figures::boundary_chart(run);
+    for c in charts.all.iter().filter(|c| c.name == name) {
+        let _ = writeln!(
+            md,
+            "![{}]({})\n\n[SVG]({})\n",
+            c.title,
+            charts.rel(&c.png),
+            charts.rel(&c.svg)
+        );
+    }
 }
 
 /// Host, engine, workload file and reps.
@@ -171,8 +189,17 @@ fn mounts_table(md: &mut String, run: &HostRun) {
 
 /// One line per summary row: rates, CI, CV, ratio to native, cache residency, flags.
 fn summary_table(md: &mut String, run: &HostRun) {
+    let rows: Vec<&SummaryRow> = run
+        .analysis
+        .summary
+        .iter()
+        .filter(|s| select::compares(s))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
     let _ = writeln!(md, "| workload | target | phase | metric | median MiB/s | 95% CI | ops/s | CV | × native [95% CI] | cached | reps | |\n|---|---|---|---|---:|---|---:|---:|---|---:|---:|---|");
-    for s in &run.analysis.summary {
+    for s in rows {
         summary_line(md, s, &run.env);
     }
 }
@@ -267,10 +294,10 @@ fn failed_reps(md: &mut String, run: &HostRun) {
 /// This host's charts: those whose title names it.
 fn host_charts(md: &mut String, run: &HostRun, charts: &Charts) {
     let label = run.label();
-    let own = charts
-        .all
-        .iter()
-        .filter(|c| !c.name.starts_with("hosts-") && c.title.contains(&label));
+    let boundary = super::figures::boundary_chart(run);
+    let own = charts.all.iter().filter(|c| {
+        !c.name.starts_with("hosts-") && c.name != boundary && c.title.contains(&label)
+    });
     for c in own {
         let _ = writeln!(
             md,

@@ -5,12 +5,15 @@
 //! chart) → `figure` (the model) → `draw` (the only plotters user) → PNG + SVG, and
 //! `markdown` for report.md.
 
+mod boundary;
+mod boundary_table;
 pub mod context;
 pub mod draw;
 mod engines;
 mod figure;
 mod figures;
 pub mod flags;
+mod human;
 mod markdown;
 mod palette;
 mod ratio_table;
@@ -79,7 +82,8 @@ fn check_comparable(runs: &[HostRun]) -> Result<()> {
     check_distinct(runs)
 }
 
-fn workload_file(run: &HostRun) -> Result<WorkloadFile> {
+/// The workload file the run was made from, parsed again.
+pub(crate) fn workload_file(run: &HostRun) -> Result<WorkloadFile> {
     WorkloadFile::parse(
         Path::new(&run.env.workload_file.path),
         &run.env.workload_file.text,
@@ -130,6 +134,13 @@ fn check_distinct(runs: &[HostRun]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The boundary cells of the results in `dir`, one terminal line each (none without).
+pub fn boundary_lines(dir: &Path) -> Result<Vec<String>> {
+    let run = HostRun::load(dir)?;
+    let cells = boundary::of_run(&run);
+    Ok(cells.iter().map(boundary_table::terminal_line).collect())
 }
 
 /// Render report.md and charts for `dirs` into `out`; returns the report's path.

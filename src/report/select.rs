@@ -13,7 +13,28 @@ use crate::results::{CellKey, SummaryRow};
 const NATIVE: &str = "native";
 
 pub(crate) fn is_native(row: &SummaryRow) -> bool {
-    row.target == NATIVE
+    is_native_place(&row.target)
+}
+
+pub(crate) fn is_native_place(place: &str) -> bool {
+    place == NATIVE
+}
+
+/// Whether a row's rate and ratio compare with native's: every metric but a boundary
+/// workload's (coherence, watch), whose counts and latencies the boundary section shows.
+pub(crate) fn compares(row: &SummaryRow) -> bool {
+    !row.metric.is_boundary()
+}
+
+/// Whether the host sees this place's folder as a folder of its own (native, a bind mount's
+/// source): where boundary workloads change or look from the host.
+pub(crate) fn has_host_side(place: &str) -> bool {
+    matches!(target_of(place).trim_end_matches(":ro"), NATIVE | "bind")
+}
+
+/// A place's target without its engine: `bind:ro@vm` → `bind:ro`.
+pub(crate) fn target_of(place: &str) -> &str {
+    place.split_once('@').map_or(place, |(t, _)| t)
 }
 
 /// Rows of the metric `m`.
@@ -21,10 +42,10 @@ pub(crate) fn of_metric(rows: &[SummaryRow], m: Metric) -> Vec<&SummaryRow> {
     rows.iter().filter(|r| r.metric == m).collect()
 }
 
-/// Rows of container targets that have a ratio to native.
+/// Rows of container targets that have a ratio to native worth comparing.
 pub(crate) fn ratios(rows: &[SummaryRow]) -> Vec<&SummaryRow> {
     rows.iter()
-        .filter(|r| !is_native(r) && r.ratio_to_native.is_some())
+        .filter(|r| !is_native(r) && r.ratio_to_native.is_some() && compares(r))
         .collect()
 }
 
@@ -80,7 +101,8 @@ pub(crate) struct Estimate {
     pub hi: f64,
 }
 
-/// A row's median rate and CI in its metric's unit; None without measured reps.
+/// A row's median rate and CI in its metric's unit; None without measured reps or for a
+/// count (stale, lost, missed), which is not a rate.
 pub(crate) fn rate(row: &SummaryRow) -> Option<Estimate> {
     if row.reps == 0 {
         return None;
@@ -96,6 +118,7 @@ pub(crate) fn rate(row: &SummaryRow) -> Option<Estimate> {
             lo: row.ci_low_ops_s,
             hi: row.ci_high_ops_s,
         },
+        Unit::Count => return None,
     };
     Some(estimate)
 }
@@ -105,9 +128,11 @@ pub(crate) fn shows_mib_s(row: &SummaryRow) -> bool {
     row.reps > 0 && row.metric.moves_bytes()
 }
 
-/// The ops whose latency a metric's panels show.
+/// The ops whose latency a metric's panels show (none for boundary metrics: the boundary
+/// chart shows theirs).
 pub(crate) fn latency_ops(m: Metric) -> Vec<Op> {
     match m {
+        m if m.is_boundary() => Vec::new(),
         Metric::Save => vec![Op::Write, Op::Fsync],
         // Their ops are the save's, shown there already.
         Metric::WriteFsync | Metric::Write => Vec::new(),
@@ -137,9 +162,14 @@ pub(crate) fn workloads<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<S
     ordered(rows.map(|r| r.workload.clone()))
 }
 
-/// The (workload, metric) pairs of these rows in the order they first appear.
+/// The (workload, metric) pairs of these rows whose rates compare, in the order they first
+/// appear.
 pub(crate) fn workload_metrics(rows: &[SummaryRow]) -> Vec<(String, Metric)> {
-    ordered(rows.iter().map(|r| (r.workload.clone(), r.metric)))
+    ordered(
+        rows.iter()
+            .filter(|r| compares(r))
+            .map(|r| (r.workload.clone(), r.metric)),
+    )
 }
 
 /// The (workload, phase) pairs of these rows in the order they first appear.
@@ -276,6 +306,49 @@ mod tests {
         assert!(latency_ops(Metric::WriteFsync).is_empty());
         assert!(latency_ops(Metric::Write).is_empty());
         assert_eq!(latency_ops(Metric::Epoch), [Op::Wait]);
+    }
+
+    #[test]
+    fn boundary_rows_leave_rates_ratios_and_latency_panels() {
+        let with_ratio = |target: &str, metric: &str| SummaryRow {
+            ratio_to_native: Some(0.5),
+            ratio_ci_low: Some(0.4),
+            ratio_ci_high: Some(0.6),
+            ..row(target, metric, 3)
+        };
+        let rows = [
+            with_ratio("bind", "read"),
+            with_ratio("bind", "seen"),
+            with_ratio("bind", "stale"),
+            with_ratio("bind", "delivered"),
+            with_ratio("bind", "missed"),
+        ];
+        let compared: Vec<Metric> = ratios(&rows).iter().map(|r| r.metric).collect();
+        assert_eq!(compared, [Metric::Read]);
+        let panels: Vec<Metric> = workload_metrics(&rows).into_iter().map(|p| p.1).collect();
+        assert_eq!(panels, [Metric::Read]);
+        for m in [
+            Metric::Seen,
+            Metric::Lost,
+            Metric::Delivered,
+            Metric::Missed,
+        ] {
+            assert!(latency_ops(m).is_empty(), "{m}");
+        }
+        assert_eq!(
+            latency_ops(Metric::Visible),
+            [Op::Visible],
+            "shared-volume stays"
+        );
+        let places = [
+            ("native", true),
+            ("bind:ro@vm", true),
+            ("volume", false),
+            ("tmpfs@vm", false),
+        ];
+        for (place, host_side) in places {
+            assert_eq!(has_host_side(place), host_side, "{place}");
+        }
     }
 
     #[test]

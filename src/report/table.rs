@@ -13,6 +13,9 @@ use crate::workload::kinds::train_epoch::AU_PASS;
 /// that reached the CI target when the run had one.
 pub fn render(analysis: &Analysis) -> String {
     let mut out = String::new();
+    if analysis.summary.iter().all(|s| s.metric.is_boundary()) {
+        return out;
+    }
     let _ = writeln!(
         out,
         "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11} {:>6} {:>19} {:>6} {:<7}",
@@ -28,7 +31,8 @@ pub fn render(analysis: &Analysis) -> String {
         "±CI",
         "target"
     );
-    for s in &analysis.summary {
+    // Boundary counts are not rates: `boundary_lines` prints them on their own.
+    for s in analysis.summary.iter().filter(|s| !s.metric.is_boundary()) {
         let _ = writeln!(out, "{}", line(s));
     }
     if let Some(count) = reached(analysis) {
@@ -39,6 +43,7 @@ pub fn render(analysis: &Analysis) -> String {
 
 fn line(s: &SummaryRow) -> String {
     let ratio = match (s.ratio_to_native, s.ratio_ci_low, s.ratio_ci_high) {
+        _ if !super::select::compares(s) => "-".into(),
         (Some(r), Some(lo), Some(hi)) => format!("{r:.2} [{lo:.2}-{hi:.2}]"),
         _ => "-".into(),
     };

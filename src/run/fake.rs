@@ -213,6 +213,7 @@ impl AgentHost for FakeHost {
             image: None,
             volume: None,
             cpu: None,
+            copy: None,
         }
     }
 
@@ -250,7 +251,9 @@ pub(super) fn cpu_slowdown(kind: TargetKind) -> f64 {
         | TargetKind::Bind
         | TargetKind::VolumeOpts
         | TargetKind::Tmpfs
-        | TargetKind::Layer => 1.0,
+        | TargetKind::Layer
+        | TargetKind::Image
+        | TargetKind::VolumeFromImage => 1.0,
     }
 }
 

@@ -262,6 +262,10 @@ impl Session {
     /// Start the target and prepare its dataset if not done, then run the rep.
     fn execute(&mut self, place: &Place, mut rep: RepSpec, drop_caches: bool) -> record::Answer {
         if self.pool.start(place)? {
+            if let Some(copy) = self.pool.get(place)?.facts().copy {
+                self.progress
+                    .note(&format!("mountbench: {place}: {}", copy.describe()));
+            }
             self.save_env()?;
         }
         if let Some(dataset) = DatasetSpec::of(&rep.workload) {
@@ -389,5 +393,8 @@ fn real_hosts(plan: &Plan, options: &RunOptions, start: &mut Start) -> Box<dyn H
         plan.file.targets.clone(),
         options.cancel.clone(),
     );
-    Box::new(hosts.with_datasets(plan.dataset_ids()))
+    let hosts = hosts
+        .with_datasets(plan.dataset_ids())
+        .with_image_datasets(plan.image_datasets());
+    Box::new(hosts)
 }

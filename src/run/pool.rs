@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::agent::FsSpace;
 use crate::env::TargetFacts;
 use crate::error::{Error, Result};
 use crate::measure::CpuFacts;
@@ -54,7 +55,8 @@ impl Pool {
             Ok(host) => host,
             Err(e) => return Err(self.broke(spec.clone(), e)),
         };
-        let mut target = Target::new(spec.target, host);
+        let host_side = self.hosts.host_side(spec);
+        let mut target = Target::new(spec.target, host).with_host_side(host_side);
         if let Err(e) = probe(&mut target) {
             let _ = target.teardown();
             return Err(self.broke(spec.clone(), e));
@@ -128,8 +130,8 @@ impl Pool {
         self.targets.iter().map(facts).collect()
     }
 
-    /// Tear every target down (their facts stay for env.json); every teardown that failed
-    /// during the run.
+    /// Tear every target down (their facts stay for env.json), then what the factory made
+    /// for the run; every teardown that failed during the run.
     pub(crate) fn teardown(&mut self) -> Vec<String> {
         let mut errors = std::mem::take(&mut self.teardown_errors);
         for (spec, target) in self.targets.iter_mut() {
@@ -137,7 +139,20 @@ impl Pool {
                 errors.push(format!("{spec}: {e}"));
             }
         }
+        errors.extend(self.hosts.teardown());
         errors
+    }
+
+    /// The free space where a target's datasets would go, asked in a host started for that
+    /// alone and torn down again (the target itself is not started).
+    pub(crate) fn probe_space(&mut self, place: &Place) -> Result<FsSpace> {
+        let host = self.hosts.start_probe(place)?;
+        let mut probe = Target::new(place.target, host);
+        let space = probe.space();
+        let down = probe.teardown();
+        let space = space?;
+        down?;
+        Ok(space)
     }
 }
 

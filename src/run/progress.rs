@@ -43,6 +43,8 @@ impl<'a> Done<'a> {
 pub(crate) trait Progress {
     fn begin(&mut self, run_id: &str, out: &Path, todo: usize, skipped: &[String]);
     fn dataset(&self, target: &Place, report: &PrepareReport);
+    /// A line of its own about a target (the copy-at-first-use of volume-from-image).
+    fn note(&self, line: &str);
     fn step(&self, cell: &str);
     fn done(&self, done: &Done);
     /// Measured round `round` (0-based) added for the CI goal, with its `steps`.
@@ -64,6 +66,7 @@ pub(crate) struct Quiet;
 impl Progress for Quiet {
     fn begin(&mut self, _: &str, _: &Path, _: usize, _: &[String]) {}
     fn dataset(&self, _: &Place, _: &PrepareReport) {}
+    fn note(&self, _: &str) {}
     fn step(&self, _: &str) {}
     fn done(&self, _: &Done) {}
     fn round(&mut self, _: u32, _: usize) {}
@@ -80,6 +83,10 @@ impl Progress for Lines {
 
     fn dataset(&self, target: &Place, report: &PrepareReport) {
         eprintln!("{}", dataset_line(target, report));
+    }
+
+    fn note(&self, line: &str) {
+        eprintln!("{line}");
     }
 
     fn step(&self, _: &str) {}
@@ -111,9 +118,13 @@ impl Progress for Bar {
     }
 
     fn dataset(&self, target: &Place, report: &PrepareReport) {
+        self.note(&dataset_line(target, report));
+    }
+
+    fn note(&self, line: &str) {
         match &self.0 {
-            Some(bar) => bar.println(dataset_line(target, report)),
-            None => eprintln!("{}", dataset_line(target, report)),
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
         }
     }
 
@@ -195,9 +206,10 @@ fn done_line(done: &Done) -> String {
         format!("rep {n}")
     };
     let at = format!("[{}/{total}] {cell} {label}", index + 1);
-    match &outcome.error {
-        None => format!("{at}: {:.1} MiB/s", outcome.mib_s),
-        Some(e) => format!("{at}: FAILED: {e}"),
+    match (&outcome.error, &outcome.counts) {
+        (None, Some(counts)) => format!("{at}: {counts}"),
+        (None, None) => format!("{at}: {:.1} MiB/s", outcome.mib_s),
+        (Some(e), _) => format!("{at}: FAILED: {e}"),
     }
 }
 
@@ -213,6 +225,7 @@ mod tests {
             seconds: 1.0,
             bytes: 1 << 20,
             mib_s: 12.34,
+            counts: None,
         };
         let step = Step {
             cell: 0,
@@ -235,6 +248,12 @@ mod tests {
         assert_eq!(
             done(&outcome, warmup),
             "[3/9] seq/native/cold warm-up 1: FAILED: agent: exit 1"
+        );
+        outcome.error = None;
+        outcome.counts = Some("40 seen, 0 stale, 0 lost".into());
+        assert_eq!(
+            done(&outcome, step),
+            "[3/9] seq/native/cold rep 2: 40 seen, 0 stale, 0 lost"
         );
     }
 }

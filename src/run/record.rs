@@ -19,6 +19,8 @@ pub struct StepOutcome {
     pub seconds: f64,
     pub bytes: u64,
     pub mib_s: f64,
+    /// What a boundary rep counted ("40 seen, 0 stale, 0 lost"), shown instead of a rate.
+    pub counts: Option<String>,
 }
 
 /// A step's rows (one per metric), its histograms when it succeeded, and its outcome.
@@ -53,6 +55,7 @@ pub(crate) fn record(meta: &RunMeta, cell: &Cell, step: Step, answer: Answer) ->
                 seconds: head.seconds,
                 bytes: head.bytes,
                 mib_s: head.mib_s,
+                counts: counts(&rows),
             };
             Recorded {
                 rows,
@@ -119,8 +122,21 @@ fn failed(base: impl Fn(Metric) -> RepRow, cell: &Cell, message: String) -> Reco
             seconds: 0.0,
             bytes: 0,
             mib_s: 0.0,
+            counts: None,
         },
     }
+}
+
+/// "40 seen, 0 stale, 0 lost" for a boundary rep's rows; None for rates.
+fn counts(rows: &[RepRow]) -> Option<String> {
+    if !rows.iter().all(|r| r.metric.is_boundary()) {
+        return None;
+    }
+    let parts: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r.ops, r.metric))
+        .collect();
+    Some(parts.join(", "))
 }
 
 fn base_row(meta: &RunMeta, cell: &Cell, step: Step, metric: Metric) -> RepRow {

@@ -64,9 +64,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::metric::Metric;
+    use crate::analysis::test_rows::seq_row;
     use crate::plan::{Overrides, WorkloadFile};
-    use crate::results::{RepRow, SCHEMA};
 
     const FILE: &str = r#"
 [run]
@@ -89,45 +88,14 @@ shard_size = "1MiB"
         Plan::new(file, &Overrides::default()).unwrap()
     }
 
-    fn row(target: &str, rep: u32, mib_s: f64) -> RepRow {
-        RepRow {
-            schema: SCHEMA,
-            run_id: "r".into(),
-            host: "h".into(),
-            os: "Linux".into(),
-            engine: if target == "native" { "" } else { "default" }.into(),
-            engine_label: "none".into(),
-            workload: "seq".into(),
-            kind: "seq-read".into(),
-            target: target.into(),
-            phase: "warm".into(),
-            metric: Metric::Read,
-            rep,
-            warmup: false,
-            bytes: 1 << 20,
-            ops: 1,
-            seconds: 1.0 / mib_s,
-            mib_s,
-            ops_s: mib_s,
-            p50_us: None,
-            p99_us: None,
-            residency: None,
-            overhead_s: None,
-            ok: true,
-            error: String::new(),
-            au: None,
-            cache_check: None,
-        }
-    }
-
     /// Native steady at 100; bind pairs steadily at 0.5; tmpfs jumps between 0.5 and 1.5.
     fn results(rounds: u32) -> Results {
         let mut results = Results::default();
         for r in 0..rounds {
             let jump = if r % 2 == 0 { 50.0 } else { 150.0 };
-            results.reps.push(row("native", r, 100.0));
-            results.reps.push(row("bind", r, 50.0));
-            results.reps.push(row("tmpfs", r, jump));
+            results.reps.push(seq_row("native", r, 100.0));
+            results.reps.push(seq_row("bind", r, 50.0));
+            results.reps.push(seq_row("tmpfs", r, jump));
         }
         results
     }

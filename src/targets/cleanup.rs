@@ -47,8 +47,9 @@ impl Cleaned {
 const LIST_ATTEMPTS: u32 = 20;
 const LIST_PAUSE: Duration = Duration::from_millis(250);
 
-/// Remove every container and volume labelled `io.mountbench.run` (of one run, or of all),
-/// and with `images` the agent images labelled `io.mountbench=agent` that no container uses.
+/// Remove every container, volume and data image labelled `io.mountbench.run` (of one run,
+/// or of all), and with `images` the agent images labelled `io.mountbench=agent` that no
+/// container uses.
 pub fn clean(engine: &Engine, run_id: Option<&str>, images: bool) -> Result<Cleaned> {
     let label = match run_id {
         Some(id) => format!("{RUN_LABEL}={id}"),
@@ -59,8 +60,11 @@ pub fn clean(engine: &Engine, run_id: Option<&str>, images: bool) -> Result<Clea
     engine.block_on(async {
         remove_containers(engine, &filters, &mut cleaned).await?;
         remove_volumes(engine, &filters, &mut cleaned).await?;
+        remove_images(engine, &filters, &mut cleaned).await?;
         if images {
-            remove_images(engine, &mut cleaned).await?;
+            let agent = format!("{AGENT_LABEL}=agent");
+            let filters = HashMap::from([("label".to_string(), vec![agent])]);
+            remove_images(engine, &filters, &mut cleaned).await?;
         }
         Ok::<_, BollardError>(())
     })?;
@@ -118,15 +122,26 @@ async fn remove_volumes(
     Ok(())
 }
 
-/// The agent images no container uses. Never forced: Docker's force untags an image in use,
-/// Podman's removes the containers using it.
-async fn remove_images(engine: &Engine, cleaned: &mut Cleaned) -> Result<(), BollardError> {
+/// Remove the data images of `run_id` that no container uses; those in use are kept and
+/// named.
+pub(super) fn remove_run_images(engine: &Engine, run_id: &str) -> Result<Cleaned> {
+    let label = format!("{RUN_LABEL}={run_id}");
+    let filters = HashMap::from([("label".to_string(), vec![label])]);
+    let mut cleaned = Cleaned::default();
+    engine.block_on(remove_images(engine, &filters, &mut cleaned))?;
+    Ok(cleaned)
+}
+
+/// The images `filters` finds (a run's data images, or the agent images) that no container
+/// uses. Never forced: Docker's force untags an image in use, Podman's removes the
+/// containers using it.
+async fn remove_images(
+    engine: &Engine,
+    filters: &HashMap<String, Vec<String>>,
+    cleaned: &mut Cleaned,
+) -> Result<(), BollardError> {
     let docker = &engine.docker;
-    let filters: HashMap<String, Vec<String>> =
-        HashMap::from([("label".to_string(), vec![format!("{AGENT_LABEL}=agent")])]);
-    let options = ListImagesOptionsBuilder::default()
-        .filters(&filters)
-        .build();
+    let options = ListImagesOptionsBuilder::default().filters(filters).build();
     let list = listed(|| docker.list_images(Some(options.clone()))).await?;
     let remove = RemoveImageOptionsBuilder::default().force(false).build();
     for image in list {

@@ -1,6 +1,7 @@
 //! Container targets: one long-lived, hardened agent container per target and run, with the
 //! storage under test mounted at /mb (bind, volume, volume-opts, tmpfs) or inside its
-//! writable layer (layer). Each rep is one `exec` of the agent.
+//! writable layer (layer), or the run's data image at /mb-image (image; volume-from-image
+//! with a fresh volume mounted over it). Each rep is one `exec` of the agent.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,12 +12,14 @@ use bollard::query_parameters::{
     CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
 
+use super::data_pack::Packed;
 use super::dataset_volume::{self, DatasetVolume};
 use super::engine::Engine;
-use super::image::{AGENT_PATH, BACKUP_POINT, MOUNT_POINT, PREP_POINT};
-use super::{recipe, volume_opts, AgentHost, ExecOutput};
+use super::image::{AGENT_PATH, BACKUP_POINT, IMAGE_POINT, MOUNT_POINT, PREP_POINT};
+use super::session::{ContainerSession, Session};
+use super::{recipe, volume_copy, volume_opts, AgentHost, ExecOutput};
 use crate::cancel::CancelToken;
-use crate::env::TargetFacts;
+use crate::env::{CopyFacts, TargetFacts};
 use crate::error::{Error, Result};
 use crate::targets::settings::TargetSettings;
 use crate::targets::spec::{TargetKind, TargetSpec};
@@ -24,7 +27,10 @@ use crate::targets::spec::{TargetKind, TargetSpec};
 /// Everything a container target needs from the run.
 pub struct ContainerConfig<'a> {
     pub run_id: &'a str,
+    /// The agent image; the run's data image for the image targets.
     pub image: &'a str,
+    /// What the data image's /mb-image holds (what volume-from-image copies), if it is one.
+    pub packed: Option<Packed>,
     /// Host folder bind-mounted by the `bind` target (created by mountbench under its data dir).
     pub bind_source: &'a Path,
     /// Host folder bind-mounted at /mb-backup in every container (backup archives).
@@ -48,6 +54,8 @@ pub struct ContainerHost {
     cancel: CancelToken,
     /// Persistent dataset volumes mounted (never removed here).
     datasets: Vec<DatasetVolume>,
+    /// The engine's copy into the fresh volume at its first use (volume-from-image).
+    copy: Option<CopyFacts>,
 }
 
 impl ContainerHost {
@@ -66,6 +74,7 @@ impl ContainerHost {
             body: None,
             cancel: config.cancel.clone(),
             datasets: DatasetVolume::of(spec, config.datasets),
+            copy: None,
         };
         match host.create(config) {
             Ok(()) => Ok(host),
@@ -85,7 +94,11 @@ impl ContainerHost {
             config.run_id,
             self.spec.to_string().replace(':', "-")
         );
-        if matches!(self.spec.kind, TargetKind::Volume | TargetKind::VolumeOpts) {
+        let volume = matches!(
+            self.spec.kind,
+            TargetKind::Volume | TargetKind::VolumeOpts | TargetKind::VolumeFromImage
+        );
+        if volume {
             self.create_volume(&name, config)?;
         }
         let mut mounts = recipe::mounts(self.spec, config, &name);
@@ -96,7 +109,20 @@ impl ContainerHost {
         let user = self.engine.facts.container_user();
         let body = recipe::body(self.spec, config, mounts, user);
         self.body = Some((name.clone(), body.clone()));
-        self.container = Some(self.create_and_start(&name, body)?);
+        let packed = config
+            .packed
+            .filter(|_| self.spec.kind == TargetKind::VolumeFromImage);
+        let id = match packed {
+            Some(packed) => {
+                let labels = recipe::labels(config.run_id, &self.spec);
+                let (id, copy) =
+                    volume_copy::start_timed(&self.engine, &name, body, labels, packed)?;
+                self.copy = Some(copy);
+                id
+            }
+            None => create_and_start(&self.engine, &name, body)?,
+        };
+        self.container = Some(id);
         Ok(())
     }
 
@@ -120,27 +146,39 @@ impl ContainerHost {
         Ok(())
     }
 
-    fn create_and_start(&self, name: &str, body: ContainerCreateBody) -> Result<String> {
-        let options = CreateContainerOptionsBuilder::default().name(name).build();
-        let created = self
-            .engine
-            .block_on(self.engine.docker.create_container(Some(options), body))
-            .map_err(|e| Error::Docker(format!("creating container {name}: {}", Error::from(e))))?;
-        self.engine
-            .block_on(self.engine.docker.start_container(&created.id, None))
-            .map_err(|e| {
-                let _ = self.engine.block_on(self.engine.docker.remove_container(
-                    &created.id,
-                    Some(RemoveContainerOptionsBuilder::default().force(true).build()),
-                ));
-                Error::Docker(format!("starting container {name}: {}", Error::from(e)))
-            })?;
-        Ok(created.id)
-    }
-
     pub fn container_id(&self) -> Option<&str> {
         self.container.as_deref()
     }
+}
+
+/// Create and start a container; on a failed start it is removed again.
+pub(super) fn create_and_start(
+    engine: &Engine,
+    name: &str,
+    body: ContainerCreateBody,
+) -> Result<String> {
+    let options = CreateContainerOptionsBuilder::default().name(name).build();
+    let created = engine
+        .block_on(engine.docker.create_container(Some(options), body))
+        .map_err(|e| Error::Docker(format!("creating container {name}: {}", Error::from(e))))?;
+    engine
+        .block_on(engine.docker.start_container(&created.id, None))
+        .map_err(|e| {
+            let _ = remove_container(engine, &created.id);
+            Error::Docker(format!("starting container {name}: {}", Error::from(e)))
+        })?;
+    Ok(created.id)
+}
+
+/// Remove a container, running or not, with its anonymous volumes.
+pub(super) fn remove_container(engine: &Engine, id: &str) -> Result<()> {
+    let options = RemoveContainerOptionsBuilder::default()
+        .force(true)
+        .v(true)
+        .build();
+    engine
+        .block_on(engine.docker.remove_container(id, Some(options)))
+        .map_err(|e| Error::Docker(format!("removing container {id}: {}", Error::from(e))))
 }
 
 impl AgentHost for ContainerHost {
@@ -185,8 +223,22 @@ impl AgentHost for ContainerHost {
         })
     }
 
+    fn open(&mut self, args: &[String]) -> Result<Box<dyn Session>> {
+        let id = self
+            .container
+            .clone()
+            .ok_or_else(|| Error::Docker("the target's container is gone".into()))?;
+        let mut cmd = vec![AGENT_PATH.to_string()];
+        cmd.extend(args.iter().cloned());
+        let session = ContainerSession::open(self.engine.clone(), &id, cmd, self.cancel.clone())?;
+        Ok(Box::new(session))
+    }
+
     fn root(&self) -> PathBuf {
-        PathBuf::from(MOUNT_POINT)
+        PathBuf::from(match self.spec.kind.from_image() {
+            true => IMAGE_POINT,
+            false => MOUNT_POINT,
+        })
     }
 
     fn backup_root(&self) -> PathBuf {
@@ -194,11 +246,10 @@ impl AgentHost for ContainerHost {
     }
 
     fn prep_root(&self) -> PathBuf {
-        PathBuf::from(if self.spec.ro {
-            PREP_POINT
-        } else {
-            MOUNT_POINT
-        })
+        match self.spec.ro {
+            true => PathBuf::from(PREP_POINT),
+            false => self.root(),
+        }
     }
 
     fn data_root(&self, id: &str) -> PathBuf {
@@ -214,12 +265,13 @@ impl AgentHost for ContainerHost {
         TargetFacts {
             engine: String::new(),
             target: self.spec.to_string(),
-            root: MOUNT_POINT.into(),
+            root: self.root().display().to_string(),
             mount: None,
             container: self.container.clone(),
             image: Some(self.image.clone()),
             volume: self.volume.clone(),
             cpu: None,
+            copy: self.copy.clone(),
         }
     }
 
@@ -228,13 +280,17 @@ impl AgentHost for ContainerHost {
     }
 
     /// A second container on the same storage (bind folder or volume; a tmpfs or a writable
-    /// layer belongs to one container and cannot be shared). The peer never removes the volume.
+    /// layer belongs to one container and cannot be shared). The peer never removes the
+    /// volume, and a volume-from-image's is filled already: the engine copies nothing again.
     fn peer(&self) -> Result<Box<dyn AgentHost>> {
         let (name, body) = self
             .body
             .clone()
             .ok_or_else(|| Error::Docker("the target's container is gone".into()))?;
-        if matches!(self.spec.kind, TargetKind::Tmpfs | TargetKind::Layer) {
+        if matches!(
+            self.spec.kind,
+            TargetKind::Tmpfs | TargetKind::Layer | TargetKind::Image
+        ) {
             return Err(Error::Docker(format!(
                 "{} storage belongs to one container and cannot be shared",
                 self.spec
@@ -249,26 +305,21 @@ impl AgentHost for ContainerHost {
             body: None,
             cancel: self.cancel.clone(),
             datasets: self.datasets.clone(),
+            copy: None,
         };
-        peer.container = Some(peer.create_and_start(&format!("{name}-peer"), body)?);
+        peer.container = Some(create_and_start(
+            &self.engine,
+            &format!("{name}-peer"),
+            body,
+        )?);
         Ok(Box::new(peer))
     }
 
     fn teardown(&mut self) -> Result<()> {
         let mut first_error = None;
         if let Some(id) = self.container.take() {
-            let options = RemoveContainerOptionsBuilder::default()
-                .force(true)
-                .v(true)
-                .build();
-            if let Err(e) = self
-                .engine
-                .block_on(self.engine.docker.remove_container(&id, Some(options)))
-            {
-                first_error.get_or_insert(Error::Docker(format!(
-                    "removing container {id}: {}",
-                    Error::from(e)
-                )));
+            if let Err(e) = remove_container(&self.engine, &id) {
+                first_error.get_or_insert(e);
             }
         }
         if let Some(volume) = self.volume.take() {

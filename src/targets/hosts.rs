@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::container::{ContainerConfig, ContainerHost};
+use super::data_image::{self, DataImage};
 use super::engine::Engine;
 use super::native::NativeHost;
 use super::{image, volume_opts, AgentHost};
@@ -14,15 +15,34 @@ use crate::datadir::DataDir;
 use crate::error::{Error, IoContext, Result};
 use crate::targets::settings::TargetSettings;
 use crate::targets::spec::{Place, TargetKind};
+use crate::workload::dataset::DatasetSpec;
 
 /// Starts the agent host of one target on one engine.
 pub trait HostFactory {
     /// A running host (a container created and started); on failure nothing is left behind.
     fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>>;
 
+    /// A host on the same storage, to ask its free space before anything is put there: the
+    /// image targets' run the agent image, their data image not built yet.
+    fn start_probe(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
+        self.start(place)
+    }
+
+    /// Remove what the factory made for the whole run (the data images), once every host
+    /// is torn down; what failed.
+    fn teardown(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Why this target cannot run here at all (the engine cannot make its storage), if so:
     /// its cells are left out with that note instead of failing.
     fn cannot_serve(&self, _place: &Place) -> Option<String> {
+        None
+    }
+
+    /// The agent on the host over the target's folder (native's, and the bind source), for
+    /// driven workloads; None where the target has no folder on the host.
+    fn host_side(&mut self, _place: &Place) -> Option<Box<dyn AgentHost>> {
         None
     }
 
@@ -46,6 +66,10 @@ pub struct Hosts {
     images: BTreeMap<String, String>,
     /// The ids of the datasets the plan reads (the `volume` target keeps them).
     datasets: Vec<String>,
+    /// The datasets the image targets read, which their data image holds.
+    image_datasets: Vec<DatasetSpec>,
+    /// The data image of each engine, built on its first image target.
+    data_images: BTreeMap<String, DataImage>,
 }
 
 impl Hosts {
@@ -69,12 +93,82 @@ impl Hosts {
             cancel,
             images: BTreeMap::new(),
             datasets: Vec::new(),
+            image_datasets: Vec::new(),
+            data_images: BTreeMap::new(),
         }
     }
 
     /// The same, with the ids of the datasets the plan reads.
-    pub fn with_datasets(self, datasets: Vec<String>) -> Hosts {
-        Hosts { datasets, ..self }
+    pub fn with_datasets(mut self, datasets: Vec<String>) -> Hosts {
+        self.datasets = datasets;
+        self
+    }
+
+    /// The same, with the datasets the image targets read.
+    pub fn with_image_datasets(mut self, image_datasets: Vec<DatasetSpec>) -> Hosts {
+        self.image_datasets = image_datasets;
+        self
+    }
+
+    fn data_image(&mut self, engine: &Engine) -> Result<DataImage> {
+        let name = &engine.address.name;
+        if let Some(image) = self.data_images.get(name) {
+            return Ok(image.clone());
+        }
+        let recipe = data_image::Recipe {
+            agent_exe: &self.agent_exe,
+            host_root: &self.data.host_root(),
+            datasets: &self.image_datasets,
+            run_id: &self.run_id,
+        };
+        let built = data_image::build(engine, &recipe);
+        // A failed import may leave an untagged layer labelled with the run.
+        let image = built.inspect_err(|_| {
+            let _ = data_image::remove(engine, &self.run_id);
+        })?;
+        self.data_images.insert(name.clone(), image.clone());
+        Ok(image)
+    }
+
+    /// A container host of `place`; with `data`, on the run's data image where the target
+    /// reads one.
+    fn start_container(&mut self, place: &Place, data: bool) -> Result<Box<dyn AgentHost>> {
+        let engine =
+            self.engines.get(&place.engine).cloned().ok_or_else(|| {
+                Error::Docker(format!("engine `{}` is not connected", place.engine))
+            })?;
+        let (image, packed) = match data && place.target.kind.from_image() {
+            true => {
+                let data = self.data_image(&engine)?;
+                (data.name, Some(data.packed))
+            }
+            false => (self.image(&engine)?, None),
+        };
+        let (host_root, backup_root) = self.roots()?;
+        let config = ContainerConfig {
+            run_id: &self.run_id,
+            image: &image,
+            packed,
+            bind_source: &host_root,
+            backup_source: &backup_root,
+            settings: &self.settings,
+            cancel: &self.cancel,
+            datasets: &self.datasets,
+        };
+        Ok(Box::new(ContainerHost::start(
+            engine,
+            place.target,
+            &config,
+        )?))
+    }
+
+    /// The data dir's host root and backup folder, created when missing.
+    fn roots(&self) -> Result<(PathBuf, PathBuf)> {
+        let roots = (self.data.host_root(), self.data.backup_root());
+        for dir in [&roots.0, &roots.1] {
+            std::fs::create_dir_all(dir).at(dir)?;
+        }
+        Ok(roots)
     }
 
     fn image(&mut self, engine: &Engine) -> Result<String> {
@@ -96,6 +190,12 @@ impl HostFactory for Hosts {
                 let opts = &self.settings.volume_opts.driver_opts;
                 volume_opts::for_facts(opts, &engine.facts).err()
             }
+            TargetKind::Image | TargetKind::VolumeFromImage => {
+                let (os, arch) = (std::env::consts::OS, std::env::consts::ARCH);
+                (!engine.facts.runs_host_binaries(os, arch)).then(|| {
+                    "the data image is packed from the host's agent binary, which this engine cannot run".to_string()
+                })
+            }
             TargetKind::Native
             | TargetKind::Bind
             | TargetKind::Volume
@@ -104,31 +204,49 @@ impl HostFactory for Hosts {
         }
     }
 
+    fn host_side(&mut self, place: &Place) -> Option<Box<dyn AgentHost>> {
+        if !place.target.kind.has_host_side() {
+            return None;
+        }
+        let (root, backup) = (self.data.host_root(), self.data.backup_root());
+        let host = NativeHost::new(&self.agent_exe, &root, &backup, self.cancel.clone());
+        Some(Box::new(host))
+    }
+
     fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
-        let spec = place.target;
-        let host_root = self.data.host_root();
-        std::fs::create_dir_all(&host_root).at(&host_root)?;
-        let backup_root = self.data.backup_root();
-        std::fs::create_dir_all(&backup_root).at(&backup_root)?;
-        if spec.kind == TargetKind::Native {
+        if place.target.kind == TargetKind::Native {
+            let (host_root, backup_root) = self.roots()?;
             let cancel = self.cancel.clone();
             let host = NativeHost::new(&self.agent_exe, &host_root, &backup_root, cancel);
             return Ok(Box::new(host));
         }
-        let engine =
-            self.engines.get(&place.engine).cloned().ok_or_else(|| {
-                Error::Docker(format!("engine `{}` is not connected", place.engine))
-            })?;
-        let image = self.image(&engine)?;
-        let config = ContainerConfig {
-            run_id: &self.run_id,
-            image: &image,
-            bind_source: &host_root,
-            backup_source: &backup_root,
-            settings: &self.settings,
-            cancel: &self.cancel,
-            datasets: &self.datasets,
-        };
-        Ok(Box::new(ContainerHost::start(engine, spec, &config)?))
+        self.start_container(place, true)
+    }
+
+    fn start_probe(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
+        match place.target.kind {
+            TargetKind::Native => self.start(place),
+            _ => self.start_container(place, false),
+        }
+    }
+
+    fn teardown(&mut self) -> Vec<String> {
+        let mut errors = Vec::new();
+        for name in std::mem::take(&mut self.data_images).into_keys() {
+            let Some(engine) = self.engines.get(&name) else {
+                continue;
+            };
+            if let Err(e) = data_image::remove(engine, &self.run_id) {
+                errors.push(format!("data image of run {} on {name}: {e}", self.run_id));
+            }
+        }
+        errors
+    }
+}
+
+/// A run stopped by an error still removes its data images (after the pool's containers).
+impl Drop for Hosts {
+    fn drop(&mut self) {
+        let _ = HostFactory::teardown(self);
     }
 }

@@ -3,11 +3,14 @@
 //! binary (macOS, Windows, another architecture) build docker/agent.Dockerfile instead.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use bollard::query_parameters::{BuildImageOptionsBuilder, CreateImageOptionsBuilder};
-use futures_util::StreamExt;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
 
 use crate::error::{one_line, Error, IoContext, Result};
 use crate::targets::engine::{Engine, AGENT_LABEL};
@@ -25,6 +28,11 @@ pub const DATA_POINT: &str = "/mb-data";
 pub const DATA_PREP_POINT: &str = "/mb-data-prep";
 pub const DATA_SLOTS: usize = 8;
 pub const AGENT_PATH: &str = "/mountbench";
+/// Where the data image holds its datasets (`datasets/<id>/`, as `Dataset::prepare` lays
+/// them out), and where the `volume-from-image` target mounts its volume over them.
+pub const IMAGE_POINT: &str = "/mb-image";
+/// How long an image import may take: a data image carries whole datasets.
+const IMPORT_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
 
 /// Make sure the agent image exists; returns its tag.
 pub fn ensure(engine: &Engine, agent_exe: &Path) -> Result<String> {
@@ -38,8 +46,15 @@ pub fn ensure(engine: &Engine, agent_exe: &Path) -> Result<String> {
         if engine.block_on(engine.docker.inspect_image(&name)).is_ok() {
             return Ok(name);
         }
-        let rootfs = pack_rootfs(agent_exe, &binary)?;
-        import(engine, &name, rootfs)?;
+        let mut tar = tar::Builder::new(Vec::new());
+        append_rootfs(&mut tar, agent_exe, &binary)?;
+        let rootfs = tar.into_inner().map_err(packing)?;
+        let body = futures_util::stream::iter([Ok(Bytes::from(rootfs))]);
+        let changes = vec![
+            format!("LABEL {AGENT_LABEL}=agent"),
+            format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
+        ];
+        import(engine, &name, body, changes, (AGENT_LABEL, "agent"))?;
         Ok(name)
     } else {
         build_from_source(engine)
@@ -47,19 +62,13 @@ pub fn ensure(engine: &Engine, agent_exe: &Path) -> Result<String> {
 }
 
 /// A rootfs tar: the binary at /mountbench, its shared libraries at their own paths, and
-/// world-writable mount points.
-fn pack_rootfs(agent_exe: &Path, binary: &[u8]) -> Result<Vec<u8>> {
+/// world-writable mount points. Also the base of the data image (targets/data_image.rs).
+pub(super) fn append_rootfs<W: Write>(
+    tar: &mut tar::Builder<W>,
+    agent_exe: &Path,
+    binary: &[u8],
+) -> Result<()> {
     let libs = agent_libraries(agent_exe)?;
-    let mut tar = tar::Builder::new(Vec::new());
-    let add_dir = |tar: &mut tar::Builder<Vec<u8>>, path: &str, mode: u32| -> Result<()> {
-        let mut h = tar::Header::new_gnu();
-        h.set_entry_type(tar::EntryType::Directory);
-        h.set_mode(mode);
-        h.set_size(0);
-        h.set_mtime(0);
-        tar.append_data(&mut h, path.trim_start_matches('/'), std::io::empty())
-            .map_err(|e| Error::Docker(format!("packing the agent image: {e}")))
-    };
     let system = ["/proc", "/sys", "/dev", "/etc"];
     let slots = [DATA_POINT, DATA_PREP_POINT]
         .into_iter()
@@ -68,6 +77,7 @@ fn pack_rootfs(agent_exe: &Path, binary: &[u8]) -> Result<Vec<u8>> {
         MOUNT_POINT,
         PREP_POINT,
         BACKUP_POINT,
+        IMAGE_POINT,
         "/tmp",
         DATA_POINT,
         DATA_PREP_POINT,
@@ -77,21 +87,12 @@ fn pack_rootfs(agent_exe: &Path, binary: &[u8]) -> Result<Vec<u8>> {
     .chain(slots)
     .collect();
     for dir in &open {
-        add_dir(&mut tar, dir, 0o1777)?;
+        append_dir(tar, dir, 0o1777)?;
     }
     for dir in system {
-        add_dir(&mut tar, dir, 0o755)?;
+        append_dir(tar, dir, 0o755)?;
     }
-    let add_file = |tar: &mut tar::Builder<Vec<u8>>, path: &str, bytes: &[u8]| -> Result<()> {
-        let mut h = tar::Header::new_gnu();
-        h.set_entry_type(tar::EntryType::Regular);
-        h.set_mode(0o755);
-        h.set_size(bytes.len() as u64);
-        h.set_mtime(0);
-        tar.append_data(&mut h, path.trim_start_matches('/'), bytes)
-            .map_err(|e| Error::Docker(format!("packing the agent image: {e}")))
-    };
-    add_file(&mut tar, AGENT_PATH, binary)?;
+    append_file(tar, AGENT_PATH, 0o755, binary)?;
     let mut paths: Vec<PathBuf> = libs.clone();
     if let Some(interp) = elf_interpreter(binary) {
         // The loader is mapped under its resolved path, but the binary asks for it by the
@@ -107,10 +108,42 @@ fn pack_rootfs(agent_exe: &Path, binary: &[u8]) -> Result<Vec<u8>> {
     }
     for lib in paths {
         let bytes = std::fs::read(&lib).at(&lib)?;
-        add_file(&mut tar, &lib.to_string_lossy(), &bytes)?;
+        append_file(tar, &lib.to_string_lossy(), 0o755, &bytes)?;
     }
-    tar.into_inner()
-        .map_err(|e| Error::Docker(format!("packing the agent image: {e}")))
+    Ok(())
+}
+
+/// A header for `path` in an image: owned by root, time 0, so equal content packs equally.
+pub(super) fn header(typ: tar::EntryType, mode: u32, size: u64) -> tar::Header {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(typ);
+    h.set_mode(mode);
+    h.set_size(size);
+    h.set_mtime(0);
+    h.set_uid(0);
+    h.set_gid(0);
+    h
+}
+
+pub(super) fn append_dir<W: Write>(tar: &mut tar::Builder<W>, path: &str, mode: u32) -> Result<()> {
+    let mut h = header(tar::EntryType::Directory, mode, 0);
+    tar.append_data(&mut h, path.trim_start_matches('/'), std::io::empty())
+        .map_err(packing)
+}
+
+fn append_file<W: Write>(
+    tar: &mut tar::Builder<W>,
+    path: &str,
+    mode: u32,
+    bytes: &[u8],
+) -> Result<()> {
+    let mut h = header(tar::EntryType::Regular, mode, bytes.len() as u64);
+    tar.append_data(&mut h, path.trim_start_matches('/'), bytes)
+        .map_err(packing)
+}
+
+pub(super) fn packing(e: std::io::Error) -> Error {
+    Error::Docker(format!("packing an image: {e}"))
 }
 
 /// The dynamic loader a 64-bit little-endian ELF asks for (its PT_INTERP), if any.
@@ -158,52 +191,56 @@ fn agent_libraries(agent_exe: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-/// Import the rootfs as `name` (REPO:TAG). The tag goes in `repo`: Podman ignores a separate
-/// `tag` (and tags `latest`). The name is checked afterwards, so an engine that files the
-/// image under another name fails here and not at the first container.
-fn import(engine: &Engine, name: &str, rootfs: Vec<u8>) -> Result<()> {
-    let changes = engine.facts.dialect().import_changes(vec![
-        format!("LABEL {AGENT_LABEL}=agent"),
-        format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
-    ]);
+/// Import the rootfs streamed by `body` as `name` (REPO:TAG) with `changes`, the first a
+/// LABEL. The tag goes in `repo`: Podman ignores a separate `tag` (and tags `latest`), and
+/// gets the first change alone (see `Dialect::import_changes`). The name and `label` are
+/// checked afterwards, so an engine that files the image under another name fails here and
+/// not at the first container.
+pub(super) fn import<S>(
+    engine: &Engine,
+    name: &str,
+    body: S,
+    changes: Vec<String>,
+    label: (&str, &str),
+) -> Result<()>
+where
+    S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+{
+    let changes = engine.facts.dialect().import_changes(changes);
     let options = CreateImageOptionsBuilder::default()
         .from_src("-")
         .repo(name)
         .changes(changes)
         .build();
+    // A data image carries whole datasets: more than the usual request timeout.
+    let docker = engine.docker.clone().with_timeout(IMPORT_TIMEOUT);
     engine.block_on(async {
-        let mut stream = engine.docker.create_image(
-            Some(options),
-            Some(bollard::body_full(rootfs.into())),
-            None,
-        );
+        let mut stream =
+            docker.create_image(Some(options), Some(bollard::body_try_stream(body)), None);
         while let Some(item) = stream.next().await {
             let info = item?;
             if let Some(detail) = info.error_detail {
                 return Err(Error::Docker(format!(
-                    "importing the agent image: {}",
+                    "importing image {name}: {}",
                     detail.message.unwrap_or_default()
                 )));
             }
         }
         Ok(())
     })?;
+    let (key, value) = label;
     let found = engine.block_on(engine.docker.inspect_image(name));
-    let labelled = found.as_ref().ok().and_then(|i| {
-        i.config
-            .as_ref()?
-            .labels
-            .as_ref()?
-            .get(AGENT_LABEL)
-            .cloned()
-    });
+    let labelled = found
+        .as_ref()
+        .ok()
+        .and_then(|i| i.config.as_ref()?.labels.as_ref()?.get(key).cloned());
     match (found, labelled.as_deref()) {
-        (Ok(_), Some("agent")) => Ok(()),
+        (Ok(_), Some(v)) if v == value => Ok(()),
         (Ok(_), other) => Err(Error::Docker(format!(
-            "the engine imported the agent image as {name} with label {AGENT_LABEL}={other:?}, not \"agent\""
+            "the engine imported image {name} with label {key}={other:?}, not {value:?}"
         ))),
         (Err(e), _) => Err(Error::Docker(format!(
-            "the engine imported the agent image but not as {name}: {}",
+            "the engine imported an image but not as {name}: {}",
             Error::from(e)
         ))),
     }

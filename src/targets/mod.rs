@@ -5,8 +5,11 @@ pub mod address;
 pub mod cleanup;
 pub mod container;
 pub mod context;
+pub mod data_image;
+pub mod data_pack;
 pub mod dataset_volume;
 pub mod dialect;
+mod driven;
 pub mod endpoint;
 pub mod engine;
 pub mod engine_error;
@@ -19,9 +22,11 @@ pub mod identity;
 pub mod image;
 pub mod native;
 pub mod recipe;
+pub mod session;
 pub mod settings;
 pub mod shared_folder;
 pub mod spec;
+pub mod volume_copy;
 pub mod volume_opts;
 
 use std::collections::BTreeSet;
@@ -70,6 +75,10 @@ pub trait AgentHost: Send {
     fn backup_root(&self) -> PathBuf;
     /// A second agent on the same storage, for workloads with two parties (shared-volume).
     fn peer(&self) -> Result<Box<dyn AgentHost>>;
+    /// An agent command held open, for driven reps (coherence, watch).
+    fn open(&mut self, _args: &[String]) -> Result<Box<dyn session::Session>> {
+        Err(Error::Agent("this host cannot hold an agent open".into()))
+    }
 }
 
 pub struct Target {
@@ -77,6 +86,8 @@ pub struct Target {
     host: Box<dyn AgentHost>,
     /// The second agent of two-party workloads, started on first use.
     peer: Option<Box<dyn AgentHost>>,
+    /// The agent on the host over the same folder (native, and bind's source), if any.
+    host_side: Option<Box<dyn AgentHost>>,
     prepared: BTreeSet<String>,
     pub mount: Option<MountFacts>,
     /// The CPU kernel timed where the agent runs.
@@ -89,10 +100,16 @@ impl Target {
             spec,
             host,
             peer: None,
+            host_side: None,
             prepared: BTreeSet::new(),
             mount: None,
             cpu: None,
         }
+    }
+
+    /// The same, with the agent on the host over the same folder.
+    pub fn with_host_side(self, host_side: Option<Box<dyn AgentHost>>) -> Self {
+        Target { host_side, ..self }
     }
 
     pub fn root(&self) -> PathBuf {
@@ -103,7 +120,8 @@ impl Target {
         self.host.backup_root()
     }
 
-    /// Generate or reuse a dataset once per run on this target.
+    /// Generate or reuse a dataset once per run on this target; on the image targets only
+    /// check the copy the data image brought (its manifest and every file's size).
     pub fn prepare_dataset(
         &mut self,
         dataset: &DatasetSpec,
@@ -116,6 +134,7 @@ impl Target {
             dataset: dataset.clone(),
             root: self.host.data_prep_root(&dataset.id()),
             threads,
+            existing: self.spec.kind.from_image(),
         };
         let (report, _): (PrepareReport, f64) = self.call("prepare", &spec)?;
         self.prepared.insert(dataset.id());
@@ -128,6 +147,9 @@ impl Target {
             data_root: DatasetSpec::of(&spec.workload).map(|d| self.host.data_root(&d.id())),
             ..spec.clone()
         };
+        if let Some(driven) = spec.workload.params.driven() {
+            return self.run_driven(spec, driven);
+        }
         if spec.workload.params.needs_peer() {
             return self.run_pair(spec);
         }
@@ -136,12 +158,18 @@ impl Target {
         Ok((result, overhead))
     }
 
-    /// A two-party rep: the reader on the peer and the writer here, started together. The
-    /// rep's figures are the reader's; the writer's must succeed too.
-    fn run_pair(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
+    /// Start the second agent on the same storage, unless it runs.
+    fn start_peer(&mut self) -> Result<()> {
         if self.peer.is_none() {
             self.peer = Some(self.host.peer()?);
         }
+        Ok(())
+    }
+
+    /// A two-party rep: the reader on the peer and the writer here, started together. The
+    /// rep's figures are the reader's; the writer's must succeed too.
+    fn run_pair(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
+        self.start_peer()?;
         let peer = self.peer.as_mut().expect("set above");
         let host = &mut self.host;
         let reader = RepSpec {
@@ -233,25 +261,23 @@ impl Target {
     }
 }
 
+/// `agent COMMAND --spec JSON`.
+fn agent_args<S: serde::Serialize>(command: &str, spec: &S) -> Vec<String> {
+    let json = serde_json::to_string(spec).expect("agent specs serialize");
+    vec!["agent".into(), command.into(), "--spec".into(), json]
+}
+
 /// One agent command with a JSON spec; its JSON answer and the wall seconds it took.
 fn call<S: serde::Serialize, T: DeserializeOwned>(
     host: &mut dyn AgentHost,
     command: &str,
     spec: &S,
 ) -> Result<(T, f64)> {
-    let json = serde_json::to_string(spec).expect("agent specs serialize");
-    let args = vec!["agent".into(), command.into(), "--spec".into(), json];
-    let out = host.exec(&args)?;
+    let out = host.exec(&agent_args(command, spec))?;
     Ok((parse_output(&out)?, out.seconds))
 }
 
 fn parse_output<T: DeserializeOwned>(out: &ExecOutput) -> Result<T> {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let last = stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .map(one_line);
     match out.exit_code {
         Some(0) => serde_json::from_slice(&out.stdout).map_err(|e| {
             Error::Agent(format!(
@@ -262,23 +288,31 @@ fn parse_output<T: DeserializeOwned>(out: &ExecOutput) -> Result<T> {
                     .collect::<String>()
             ))
         }),
-        Some(137) => Err(Error::Agent(
-            "killed (exit 137, SIGKILL: container killed or out of memory)".into(),
-        )),
-        Some(code @ 129..=159) => Err(Error::Agent(format!(
-            "crashed (exit {code}, {}): {}",
-            signal_name(code - 128),
-            last.unwrap_or_else(|| "no message".into())
-        ))),
-        Some(code) => Err(Error::Agent(format!(
-            "exit {code}: {}",
-            last.unwrap_or_else(|| "no message".into())
-        ))),
-        None => Err(Error::Agent(format!(
-            "ended without an exit code (killed?): {}",
-            last.unwrap_or_else(|| "no message".into())
-        ))),
+        code => Err(exit_error(code, &out.stderr)),
     }
+}
+
+/// The last line an agent wrote to stderr, or "no message".
+pub(crate) fn last_line(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map_or_else(|| "no message".into(), one_line)
+}
+
+/// Why an agent that did not exit 0 ended: killed, crashed on a signal or failed, with the
+/// last line it wrote to stderr.
+pub(crate) fn exit_error(code: Option<i64>, stderr: &[u8]) -> Error {
+    let last = last_line(stderr);
+    Error::Agent(match code {
+        Some(137) => "killed (exit 137, SIGKILL: container killed or out of memory)".into(),
+        Some(code @ 129..=159) => {
+            format!("crashed (exit {code}, {}): {last}", signal_name(code - 128))
+        }
+        Some(code) => format!("exit {code}: {last}"),
+        None => format!("ended without an exit code (killed?): {last}"),
+    })
 }
 
 fn signal_name(signal: i64) -> String {

@@ -6,10 +6,20 @@ use std::sync::mpsc;
 use std::time::Duration;
 use std::time::Instant;
 
+use super::session::{NativeSession, Session};
 use super::{AgentHost, ExecOutput};
 use crate::cancel::CancelToken;
 use crate::env::TargetFacts;
 use crate::error::{IoContext, Result};
+
+/// A child's exit code as a shell gives it: 128 + the signal that ended it.
+pub(super) fn exit_code(status: std::process::ExitStatus) -> Option<i64> {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .map(i64::from)
+        .or_else(|| status.signal().map(|s| 128 + s as i64))
+}
 
 #[derive(Clone)]
 pub struct NativeHost {
@@ -65,10 +75,7 @@ impl AgentHost for NativeHost {
             (out, seconds)
         });
         let out = out.at(&self.agent_exe)?;
-        let exit_code = out.status.code().map(i64::from).or_else(|| {
-            use std::os::unix::process::ExitStatusExt;
-            out.status.signal().map(|s| 128 + s as i64)
-        });
+        let exit_code = exit_code(out.status);
         Ok(ExecOutput {
             stdout: out.stdout,
             stderr: out.stderr,
@@ -93,6 +100,11 @@ impl AgentHost for NativeHost {
         Ok(Box::new(self.clone()))
     }
 
+    fn open(&mut self, args: &[String]) -> Result<Box<dyn Session>> {
+        let session = NativeSession::open(&self.agent_exe, args, self.cancel.clone())?;
+        Ok(Box::new(session))
+    }
+
     fn facts(&self) -> TargetFacts {
         TargetFacts {
             engine: String::new(),
@@ -103,6 +115,7 @@ impl AgentHost for NativeHost {
             image: None,
             volume: None,
             cpu: None,
+            copy: None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! What a target's container is made of: the storage under test mounted at /mb, the backup
-//! folder, the hardening (no capabilities, no network, read-only root, limits) and labels.
+//! What a target's container is made of: the storage under test mounted at /mb (or the
+//! volume-from-image's volume at /mb-image), the backup folder, the hardening (no
+//! capabilities, no network, read-only root, limits) and labels.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,7 @@ use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountTmpfsOptions,
 
 use super::container::ContainerConfig;
 use super::engine::RUN_LABEL;
-use super::image::{AGENT_PATH, BACKUP_POINT, MOUNT_POINT, PREP_POINT};
+use super::image::{AGENT_PATH, BACKUP_POINT, IMAGE_POINT, MOUNT_POINT, PREP_POINT};
 use crate::targets::settings::Seccomp;
 use crate::targets::spec::{TargetKind, TargetSpec};
 
@@ -50,7 +51,14 @@ pub(super) fn mounts(spec: TargetSpec, config: &ContainerConfig, volume: &str) -
             }),
             ..mount(MountType::TMPFS, None, MOUNT_POINT, false)
         }),
-        TargetKind::Layer => {}
+        // The engine copies the image's /mb-image into the fresh, empty volume.
+        TargetKind::VolumeFromImage => mounts.push(mount(
+            MountType::VOLUME,
+            Some(volume.into()),
+            IMAGE_POINT,
+            false,
+        )),
+        TargetKind::Layer | TargetKind::Image => {}
         // Refused by ContainerHost::start: a native target has no container.
         TargetKind::Native => {}
     }
@@ -64,8 +72,8 @@ pub(super) fn mounts(spec: TargetSpec, config: &ContainerConfig, volume: &str) -
 }
 
 /// The hardened container: the invoking user (`user`, as the engine maps it), no network,
-/// no capabilities, a read-only root filesystem (but on the layer target), memory and pids
-/// limits.
+/// no capabilities, a read-only root filesystem (but on the layer and image targets, whose
+/// writes go to the container's writable layer), memory and pids limits.
 pub(super) fn body(
     spec: TargetSpec,
     config: &ContainerConfig,
@@ -83,8 +91,8 @@ pub(super) fn body(
             cap_drop: Some(vec!["ALL".into()]),
             security_opt: Some(security_opt(config.settings.container.seccomp)),
             network_mode: Some("none".into()),
-            // The layer target measures the writable layer, so only it may write there.
-            readonly_rootfs: Some(spec.kind != TargetKind::Layer),
+            // The layer and image targets write their writable layer, and only they may.
+            readonly_rootfs: Some(!matches!(spec.kind, TargetKind::Layer | TargetKind::Image)),
             memory: Some(config.settings.container.memory.0 as i64),
             pids_limit: Some(config.settings.container.pids),
             ..Default::default()

@@ -14,16 +14,22 @@ pub enum TargetKind {
     VolumeOpts,
     Tmpfs,
     Layer,
+    /// The datasets baked into an image layer, read through the storage driver.
+    Image,
+    /// A fresh named volume the engine fills from that image at first use.
+    VolumeFromImage,
 }
 
 impl TargetKind {
-    pub const ALL: [TargetKind; 6] = [
+    pub const ALL: [TargetKind; 8] = [
         TargetKind::Native,
         TargetKind::Bind,
         TargetKind::Volume,
         TargetKind::VolumeOpts,
         TargetKind::Tmpfs,
         TargetKind::Layer,
+        TargetKind::Image,
+        TargetKind::VolumeFromImage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,11 +40,44 @@ impl TargetKind {
             TargetKind::VolumeOpts => "volume-opts",
             TargetKind::Tmpfs => "tmpfs",
             TargetKind::Layer => "layer",
+            TargetKind::Image => "image",
+            TargetKind::VolumeFromImage => "volume-from-image",
         }
     }
 
     pub fn in_container(self) -> bool {
         self != TargetKind::Native
+    }
+
+    /// Whether the host sees the target's folder as a folder of its own (native, and the
+    /// bind mount's source): what coherence and watch change or check from the host.
+    pub fn has_host_side(self) -> bool {
+        matches!(self, TargetKind::Native | TargetKind::Bind)
+    }
+
+    /// Whether a second container can mount the same storage (a tmpfs, a writable layer
+    /// or an image's layer belongs to one container).
+    pub fn shareable(self) -> bool {
+        !matches!(
+            self,
+            TargetKind::Tmpfs | TargetKind::Layer | TargetKind::Image
+        )
+    }
+
+    /// Whether its datasets come in the run's data image (targets/data_image.rs) instead of
+    /// being generated where the target reads them.
+    pub fn from_image(self) -> bool {
+        matches!(self, TargetKind::Image | TargetKind::VolumeFromImage)
+    }
+
+    /// Whether `:ro` may follow it: only storage mounted from outside the container. The
+    /// image's layer is read-only by nature, and volume-from-image's volume must be
+    /// writable for the engine's copy into it.
+    pub fn can_be_read_only(self) -> bool {
+        matches!(
+            self,
+            TargetKind::Bind | TargetKind::Volume | TargetKind::VolumeOpts
+        )
     }
 }
 
@@ -72,20 +111,29 @@ impl FromStr for TargetSpec {
             Some(name) => (name, true),
             None => (s.trim(), false),
         };
+        let names = |pick: fn(TargetKind) -> bool| -> Vec<&str> {
+            TargetKind::ALL
+                .into_iter()
+                .filter(|k| pick(*k))
+                .map(TargetKind::as_str)
+                .collect()
+        };
         let kind = TargetKind::ALL
             .into_iter()
             .find(|k| k.as_str() == name)
             .ok_or_else(|| {
                 format!(
-                    "unknown target \"{s}\" (expected one of native, bind, volume, volume-opts, tmpfs, layer, optionally with :ro)"
+                    "unknown target \"{s}\" (expected one of {}, optionally with :ro)",
+                    names(|_| true).join(", ")
                 )
             })?;
-        match kind {
-            TargetKind::Native | TargetKind::Tmpfs | TargetKind::Layer if ro => Err(format!(
-                "target \"{s}\" cannot be read-only (only bind, volume and volume-opts can)"
-            )),
-            _ => Ok(TargetSpec { kind, ro }),
+        if ro && !kind.can_be_read_only() {
+            return Err(format!(
+                "target \"{s}\" cannot be read-only (only {} can)",
+                names(TargetKind::can_be_read_only).join(", ")
+            ));
         }
+        Ok(TargetSpec { kind, ro })
     }
 }
 

@@ -9,6 +9,7 @@ pub mod fs_kind;
 pub mod kinds;
 pub mod mount;
 pub(crate) mod parse;
+pub mod party;
 pub mod read;
 pub mod rep;
 pub mod spec;

@@ -4,6 +4,7 @@
 
 mod bars;
 mod lines;
+mod spans;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -46,7 +47,10 @@ pub fn register_fonts() {
 /// The pixel height of a figure of `panels` panels: HEIGHT up to three rows, then one
 /// PANEL_ROW_HEIGHT more per row.
 pub fn figure_height(panels: usize) -> u32 {
-    let (rows, _) = grid(panels);
+    rows_height(grid(panels).0)
+}
+
+fn rows_height(rows: usize) -> u32 {
     HEIGHT.max(TITLE_HEIGHT + CAPTION_HEIGHT + rows as u32 * PANEL_ROW_HEIGHT)
 }
 
@@ -71,7 +75,7 @@ pub(crate) fn render(figure: &Figure, dir: &Path) -> Result<Rendered> {
     register_fonts();
     let png = dir.join(format!("{}.png", figure.name));
     let svg = dir.join(format!("{}.svg", figure.name));
-    let size = (WIDTH, figure_height(figure.panels.len()));
+    let size = (WIDTH, rows_height(figure.grid().0));
     {
         let root = BitMapBackend::new(&png, size).into_drawing_area();
         draw_figure(&root, figure).map_err(chart_error)?;
@@ -108,6 +112,7 @@ fn draw_figure<DB: DrawingBackend>(
             Panel::Bars(p) => bars::draw(area, p)?,
             Panel::Percentiles(p) => lines::draw_percentiles(area, p)?,
             Panel::Cdf(p) => lines::draw_cdf(area, p)?,
+            Panel::Spans(p) => spans::draw(area, p)?,
         }
     }
     Ok(())

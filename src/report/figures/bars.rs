@@ -20,8 +20,11 @@ pub(super) fn rate_bar(r: &SummaryRow) -> Option<Bar> {
     })
 }
 
-/// The ratio to native of a row, with its CI.
+/// The ratio to native of a row, with its CI; None where it does not compare (boundary).
 pub(super) fn ratio_bar(r: &SummaryRow) -> Option<Bar> {
+    if !select::compares(r) {
+        return None;
+    }
     Some(Bar {
         value: r.ratio_to_native?,
         lo: r.ratio_ci_low,

@@ -13,6 +13,7 @@ pub(super) fn figure(runs: &[HostRun]) -> Option<Figure> {
         run.analysis
             .summary
             .iter()
+            .filter(|r| select::compares(r))
             .map(|r| (r.workload.clone(), r.phase.clone(), r.metric.main_op()))
     }));
     let panels: Vec<Panel> = keys

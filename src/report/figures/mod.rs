@@ -3,6 +3,7 @@
 
 mod au;
 mod bars;
+mod boundary;
 mod checkpoint;
 mod data_wait;
 mod hosts_au;
@@ -25,12 +26,13 @@ pub(crate) fn all(runs: &[HostRun]) -> Vec<Figure> {
             continue;
         }
         figures.extend(ratio::figure(run));
-        figures.push(throughput::figure(run));
+        figures.extend(throughput::figure(run));
         figures.extend(small_files::figure(run));
         figures.extend(checkpoint::figure(run));
         figures.extend(au::figure(run));
         figures.extend(data_wait::figure(run));
         figures.extend(latency::figure(run));
+        figures.extend(boundary::figure(run));
     }
     if runs.len() > 1 {
         figures.extend(hosts_ratio::figure(runs));
@@ -38,6 +40,11 @@ pub(crate) fn all(runs: &[HostRun]) -> Vec<Figure> {
         figures.extend(hosts_cdf::figure(runs));
     }
     figures
+}
+
+/// The file name of a run's boundary chart, which report.md shows in its boundary section.
+pub(crate) fn boundary_chart(run: &HostRun) -> String {
+    name(run, boundary::WHAT)
 }
 
 /// Most panels a figure shows; the grid past three rows grows the figure.

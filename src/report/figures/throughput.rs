@@ -2,13 +2,14 @@
 
 use super::bars::{phase_panel, rate_bar};
 use super::{name, title, NOISY_NOTE};
-use crate::report::figure::Figure;
+use crate::report::figure::{Figure, Panel};
 use crate::report::select;
 use crate::report::HostRun;
 
-pub(super) fn figure(run: &HostRun) -> Figure {
+/// None when no metric's rate compares (a run of boundary workloads alone).
+pub(super) fn figure(run: &HostRun) -> Option<Figure> {
     let rows = &run.analysis.summary;
-    let panels = select::workload_metrics(rows)
+    let panels: Vec<Panel> = select::workload_metrics(rows)
         .into_iter()
         .map(|(w, m)| {
             let unit = m.unit().label();
@@ -21,10 +22,10 @@ pub(super) fn figure(run: &HostRun) -> Figure {
             )
         })
         .collect();
-    Figure {
+    (!panels.is_empty()).then(|| Figure {
         name: name(run, "throughput"),
         title: title("Throughput by workload and target", run),
         caption: NOISY_NOTE.into(),
         panels,
-    }
+    })
 }

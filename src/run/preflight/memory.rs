@@ -34,7 +34,9 @@ fn tmpfs_memory(plan: &Plan, needs: &Needs, target: TargetSpec) -> Option<(u64, 
         | TargetKind::Native
         | TargetKind::Bind
         | TargetKind::Volume
-        | TargetKind::Layer => None,
+        | TargetKind::Layer
+        | TargetKind::Image
+        | TargetKind::VolumeFromImage => None,
     }
 }
 

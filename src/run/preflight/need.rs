@@ -16,15 +16,20 @@ pub enum Storage {
     Backup,
     /// A container target's own storage: its volume, tmpfs or writable layer.
     Target(TargetSpec),
+    /// The run's data image on the engine: the datasets of the image targets, once.
+    DataImage,
 }
 
 impl Storage {
     pub fn of(target: TargetSpec) -> Storage {
         match target.kind {
             TargetKind::Native | TargetKind::Bind => Storage::HostRoot,
-            TargetKind::Volume | TargetKind::VolumeOpts | TargetKind::Tmpfs | TargetKind::Layer => {
-                Storage::Target(target)
-            }
+            TargetKind::Volume
+            | TargetKind::VolumeOpts
+            | TargetKind::Tmpfs
+            | TargetKind::Layer
+            | TargetKind::Image
+            | TargetKind::VolumeFromImage => Storage::Target(target),
         }
     }
 }
@@ -55,7 +60,9 @@ pub struct Needs {
 }
 
 impl Needs {
-    /// Every (workload, target) pair of the plan's cells, once.
+    /// Every (workload, target) pair of the plan's cells, once. The image targets' datasets
+    /// are generated in the data dir, then packed into the data image; volume-from-image
+    /// copies them into its volume too, while image reads them in the image.
     pub fn of(plan: &Plan) -> Needs {
         let mut needs = Needs::default();
         let mut seen = BTreeSet::new();
@@ -72,7 +79,14 @@ impl Needs {
             };
             let storage = Storage::of(cell.target);
             if let Some(ds) = DatasetSpec::of(&cell.workload) {
-                needs.add(storage, item(ds.estimated_bytes(), Some(ds)));
+                let bytes = ds.estimated_bytes();
+                if cell.target.kind.from_image() {
+                    needs.add(Storage::HostRoot, item(bytes, Some(ds.clone())));
+                    needs.add(Storage::DataImage, item(bytes, Some(ds.clone())));
+                }
+                if cell.target.kind != TargetKind::Image {
+                    needs.add(storage, item(bytes, Some(ds)));
+                }
             }
             let written = params
                 .footprint()
@@ -106,7 +120,9 @@ impl Needs {
             *mine = mine.saturating_add(item.bytes);
             total.bytes = match storage {
                 Storage::Backup => total.bytes.max(item.bytes),
-                Storage::HostRoot | Storage::Target(_) => total.bytes.saturating_add(item.bytes),
+                Storage::HostRoot | Storage::Target(_) | Storage::DataImage => {
+                    total.bytes.saturating_add(item.bytes)
+                }
             };
         }
         if let Some((main, _)) = by_workload
@@ -170,20 +186,28 @@ median_size = "10KiB"
 sigma = 0.0
 "#;
 
-    #[test]
-    fn datasets_count_once_written_bytes_per_target_archives_one_at_a_time() {
-        let file = WorkloadFile::parse(Path::new("t.toml"), FILE).unwrap();
-        let plan = Plan::new(file, &Overrides::default()).unwrap();
-        let needs = Needs::of(&plan);
-        let mib = 1u64 << 20;
-        let set = DatasetSpec::SmallFiles {
+    fn needs_of(text: &str) -> Needs {
+        let file = WorkloadFile::parse(Path::new("t.toml"), text).unwrap();
+        Needs::of(&Plan::new(file, &Overrides::default()).unwrap())
+    }
+
+    /// The bytes of FILE's small-files set (backed up and extracted).
+    fn backup_set() -> u64 {
+        DatasetSpec::SmallFiles {
             dirs: 1,
             files_per_dir: 10,
             median_size: 10 << 10,
             sigma: 0.0,
             seed: 42,
         }
-        .estimated_bytes();
+        .estimated_bytes()
+    }
+
+    #[test]
+    fn datasets_count_once_written_bytes_per_target_archives_one_at_a_time() {
+        let needs = needs_of(FILE);
+        let mib = 1u64 << 20;
+        let set = backup_set();
         let seq = || DatasetSpec::Shards {
             count: 2,
             size: mib,
@@ -215,5 +239,32 @@ sigma = 0.0
         assert_eq!(host.main, "ckpt");
         assert_eq!(host.workloads.len(), 3, "rand reads the shards seq brings");
         assert_eq!(host.targets.len(), 2);
+    }
+
+    #[test]
+    fn the_image_targets_datasets_go_to_the_data_dir_the_image_and_the_copy() {
+        let text = FILE.replace(
+            r#"targets = ["native", "bind", "volume", "tmpfs"]"#,
+            r#"targets = ["native", "image", "volume-from-image"]"#,
+        );
+        let needs = needs_of(&text);
+        let mib = 1u64 << 20;
+        let set = backup_set();
+        let written = 8 * mib + set;
+        let image = Storage::Target(TargetSpec::new(TargetKind::Image));
+        let copy = Storage::Target(TargetSpec::new(TargetKind::VolumeFromImage));
+        // Datasets: 2 MiB of shards and the backup set, once per storage; the image target
+        // writes only its scratch files to its layer, volume-from-image reads its own copy.
+        let cases = [
+            (Storage::HostRoot, 2 * mib + set + written),
+            (Storage::DataImage, 2 * mib + set),
+            (image, written),
+            (copy, 2 * mib + set + written),
+        ];
+        for (storage, want) in cases {
+            assert_eq!(needs.total(storage, &|_| false).bytes, want, "{storage:?}");
+        }
+        let targets = needs.total(Storage::DataImage, &|_| false).targets;
+        assert_eq!(targets.len(), 2, "{targets:?}");
     }
 }

@@ -134,7 +134,9 @@ mod tests {
     fn entry(storage: Storage, need: u64, size: u64, free: u64, fs: u64, dedicated: bool) -> Entry {
         let target = match storage {
             Storage::Target(t) => t,
-            Storage::HostRoot | Storage::Backup => TargetSpec::new(TargetKind::Native),
+            Storage::HostRoot | Storage::Backup | Storage::DataImage => {
+                TargetSpec::new(TargetKind::Native)
+            }
         };
         Entry {
             total: Total {

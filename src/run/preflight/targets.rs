@@ -1,12 +1,16 @@
 //! The engine side of the preflight: the engine's memory, then the containers of the
 //! targets whose storage lives on the engine (volume, volume-opts, layer) started and each
-//! asked the free space where its datasets go, before any dataset is generated in them.
+//! asked the free space where its datasets go, before any dataset is generated in them;
+//! the image targets and their data image are asked in probes before the image is built.
 //! On a refusal the containers and volumes started are removed again.
 
+use std::collections::BTreeMap;
+
 use super::{host_entries, keep_free, memory, space, Entry, Needs, Storage};
+use crate::agent::FsSpace;
 use crate::error::{Error, Result};
 use crate::run::Session;
-use crate::targets::spec::{Place, TargetKind};
+use crate::targets::spec::{Place, TargetKind, TargetSpec};
 
 impl Session {
     /// Refuse (exit 2) when the engine cannot hold what the plan puts there; the containers
@@ -63,27 +67,34 @@ impl Session {
 
 impl Session {
     /// The free space of every target on `engine` whose storage lives there, each asked in
-    /// its started container.
+    /// its started container (the image targets in a probe: their data image is not built
+    /// yet), and of the data image, which lives where the image target's writable layer does.
     fn engine_entries(&mut self, needs: &Needs, engine: &str) -> Result<Vec<Entry>> {
         let mut entries = Vec::new();
+        let mut probed = BTreeMap::new();
+        let place = |target| Place {
+            engine: engine.to_string(),
+            target,
+        };
         for spec in self.plan.targets.clone() {
             let dedicated = match spec.kind {
                 TargetKind::VolumeOpts => memory::tmpfs_volume(&self.plan),
-                TargetKind::Volume | TargetKind::Layer => false,
+                TargetKind::Volume
+                | TargetKind::Layer
+                | TargetKind::Image
+                | TargetKind::VolumeFromImage => false,
                 TargetKind::Native | TargetKind::Bind | TargetKind::Tmpfs => continue,
             };
             let total = needs.total(Storage::Target(spec), &|_| false);
-            let place = Place {
-                engine: engine.to_string(),
-                target: spec,
-            };
-            // A target that cannot start is broken: its reps fail with the reason.
-            if total.bytes == 0 || self.pool.start(&place).is_err() {
+            if total.bytes == 0 {
                 continue;
             }
-            let space = self.pool.get(&place)?.space()?;
+            let Some(space) = self.space_of(&place(spec), &mut probed)? else {
+                continue;
+            };
             let what = format!(
-                "target {place}'s filesystem on the engine ({} in its container: {})",
+                "target {}'s filesystem on the engine ({} in its container: {})",
+                place(spec),
                 space.path.display(),
                 space.describe()
             );
@@ -94,6 +105,42 @@ impl Session {
                 what,
             });
         }
+        let total = needs.total(Storage::DataImage, &|_| false);
+        let image = place(TargetSpec::new(TargetKind::Image));
+        if total.bytes > 0 {
+            if let Some(space) = self.space_of(&image, &mut probed)? {
+                let what = format!("engine {engine}'s image store ({})", space.describe());
+                entries.push(Entry {
+                    total,
+                    space,
+                    dedicated: false,
+                    what,
+                });
+            }
+        }
         Ok(entries)
+    }
+
+    /// Where `place` puts its datasets; None when it cannot start (a broken target: its reps
+    /// fail with the reason).
+    fn space_of(
+        &mut self,
+        place: &Place,
+        probed: &mut BTreeMap<Place, FsSpace>,
+    ) -> Result<Option<FsSpace>> {
+        if !place.target.kind.from_image() {
+            if self.pool.start(place).is_err() {
+                return Ok(None);
+            }
+            return Ok(Some(self.pool.get(place)?.space()?));
+        }
+        if let Some(space) = probed.get(place) {
+            return Ok(Some(space.clone()));
+        }
+        let Ok(space) = self.pool.probe_space(place) else {
+            return Ok(None);
+        };
+        probed.insert(place.clone(), space.clone());
+        Ok(Some(space))
     }
 }

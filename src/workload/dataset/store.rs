@@ -90,6 +90,27 @@ impl Dataset {
         matches!(read_manifest(&dir), Ok(Some(m)) if m.spec == *spec)
     }
 
+    /// A dataset that must already be there (baked into an image): its manifest matches
+    /// `spec` and every file has its size. Never generates and never writes.
+    pub fn existing(root: &Path, spec: &DatasetSpec) -> Result<PrepareReport> {
+        let dir = datasets_dir(root).join(spec.id());
+        let manifest = read_manifest(&dir)?.filter(|m| m.spec == *spec);
+        let Some(m) = manifest.filter(|_| files_match(spec, &dir, &spec.sizes())) else {
+            return Err(Error::Dataset(format!(
+                "dataset {} is not there complete with a manifest for its spec",
+                dir.display()
+            )));
+        };
+        Ok(PrepareReport {
+            id: m.id,
+            files: m.files,
+            bytes: m.total_bytes,
+            reused: true,
+            seconds: m.generated_seconds,
+            mib_s: m.generated_mib_s,
+        })
+    }
+
     /// Generate the dataset under `root/datasets/`, or reuse it when its manifest matches and
     /// every file has its size. Holds an exclusive lock so concurrent runs do not collide.
     /// A new dataset is generated into a partial folder renamed into place when complete;
@@ -199,9 +220,13 @@ pub(super) mod tests {
 
         let again = Dataset::prepare(root.path(), &spec, 2).unwrap();
         assert!(again.reused);
+        assert_eq!(Dataset::existing(root.path(), &spec).unwrap(), again);
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert!(Dataset::existing(elsewhere.path(), &spec).is_err());
 
         // A truncated file makes the manifest stale: the dataset is generated again.
         std::fs::write(ds.path(4), b"x").unwrap();
+        assert!(Dataset::existing(root.path(), &spec).is_err());
         let redone = Dataset::prepare(root.path(), &spec, 1).unwrap();
         assert!(!redone.reused);
         assert_eq!(verify(&ds).unwrap(), 30);

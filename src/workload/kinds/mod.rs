@@ -8,18 +8,21 @@ pub(crate) mod registry;
 
 pub mod backup_restore;
 pub mod checkpoint;
+pub mod coherence;
 pub mod metadata;
 pub mod random_read;
 pub mod seq_read;
 pub mod shared_volume;
 pub mod small_files;
 pub mod train_epoch;
+pub mod watch;
 
 use crate::error::Result;
 use crate::metric::Metric;
 use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
+use crate::workload::party::Driven;
 use crate::workload::rep::{Measured, Rep};
 
 pub(crate) use file_set::FileSet;
@@ -34,6 +37,8 @@ kinds! {
     "metadata" => Metadata(metadata::Metadata),
     "backup-restore" => BackupRestore(backup_restore::BackupRestore),
     "shared-volume" => SharedVolume(shared_volume::SharedVolume),
+    "coherence" => Coherence(coherence::Coherence),
+    "watch" => Watch(watch::Watch),
 }
 
 /// What a workload kind knows about itself.
@@ -80,6 +85,11 @@ pub(crate) trait Kind {
     fn needs_peer(&self) -> bool {
         false
     }
+
+    /// Whether it runs as a changer and a checker conducted change by change.
+    fn driven(&self) -> Option<&dyn Driven> {
+        None
+    }
 }
 
 /// `--scale`: the number of files, shards, reads and samples and checkpoint sizes times a
@@ -111,6 +121,11 @@ impl Params {
     /// Whether the workload needs a second agent on the same storage.
     pub fn needs_peer(&self) -> bool {
         self.as_kind().needs_peer()
+    }
+
+    /// The changer and checker of a driven kind (coherence, watch).
+    pub fn driven(&self) -> Option<&dyn Driven> {
+        self.as_kind().driven()
     }
 
     /// Whether the workload reads a pre-generated dataset (and so can run on a `:ro` target).
@@ -155,7 +170,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_listed_with_its_fields_and_defaults() {
-        assert_eq!(NAMES.len(), 8);
+        assert_eq!(NAMES.len(), 10);
         for name in NAMES {
             let params = Params::default_of(name).unwrap();
             assert_eq!(params.kind(), *name);

@@ -1,0 +1,286 @@
+//! `watch`: inotify on the target's folder while the other side creates, modifies, renames
+//! and deletes files in it (the host through a bind mount, or a second container on a
+//! volume), or on the host's side of a bind mount while the container changes it: the delay
+//! from each change to its event, and the events never delivered within the limit (missed),
+//! as a file watcher (a dev server, a data-loader reload) lives it.
+
+use std::collections::HashMap;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
+use serde::{Deserialize, Serialize};
+
+use crate::duration::HumanDuration;
+use crate::error::{Error, Result};
+use crate::metric::Metric;
+use crate::size::ByteSize;
+use crate::workload::check::Check;
+use crate::workload::dataset::DatasetSpec;
+use crate::workload::kinds::{Kind, Scale};
+use crate::workload::party::{
+    self, now_ns, Change, Changer, Checker, Direction, Driven, Outcome, Sides, Window,
+};
+use crate::workload::rep::{Measured, Rep};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Watch {
+    pub changes: u32,
+    /// host-to-container: the container watches (changed by the host, or by a second
+    /// container on a volume); container-to-host: the host watches what the container does.
+    pub direction: Direction,
+    /// An event not delivered this long after its change is missed.
+    pub limit: HumanDuration,
+}
+
+impl Default for Watch {
+    fn default() -> Self {
+        Watch {
+            changes: 100,
+            direction: Direction::HostToContainer,
+            limit: HumanDuration(Duration::from_secs(1)),
+        }
+    }
+}
+
+impl Kind for Watch {
+    fn check(&self, c: &Check) -> Result<()> {
+        party::check(c, self.changes, self.limit)
+    }
+
+    fn direct_block(&self) -> Option<ByteSize> {
+        None
+    }
+
+    fn dataset(&self, _seed: u64) -> Option<DatasetSpec> {
+        None
+    }
+
+    fn footprint(&self) -> u64 {
+        64 << 10
+    }
+
+    fn metrics(&self) -> &'static [Metric] {
+        &[Metric::Delivered, Metric::Missed]
+    }
+
+    fn run(&self, _rep: &Rep) -> Result<Measured> {
+        Err(party::not_one_rep("watch"))
+    }
+
+    fn scaled(&self, scale: Scale) -> Self {
+        Watch {
+            changes: scale.count(self.changes),
+            ..self.clone()
+        }
+    }
+
+    fn driven(&self) -> Option<&dyn Driven> {
+        Some(self)
+    }
+}
+
+impl Driven for Watch {
+    fn sides(&self) -> Sides {
+        match self.direction {
+            Direction::HostToContainer => Sides::OtherToTarget,
+            Direction::ContainerToHost => Sides::TargetToHost,
+        }
+    }
+
+    fn changes(&self) -> u32 {
+        self.changes
+    }
+
+    fn limit(&self) -> Duration {
+        self.limit.0
+    }
+
+    fn changer(&self, rep: &Rep) -> Result<Box<dyn Changer>> {
+        Ok(Box::new(FileChanger {
+            dir: party::folder(rep)?,
+        }))
+    }
+
+    fn checker(&self, rep: &Rep) -> Result<Box<dyn Checker>> {
+        let dir = party::folder(rep)?;
+        Ok(Box::new(Watcher::start(&dir, self.limit.0)?))
+    }
+}
+
+/// The inotify events watched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Event {
+    Create,
+    Modify,
+    MovedTo,
+    Delete,
+}
+
+/// Change `k`: its file's four steps, and the event each must raise on which name.
+fn expected(k: u32) -> (Event, String) {
+    let file = k / 4;
+    match k % 4 {
+        0 => (Event::Create, format!("w{file}")),
+        1 => (Event::Modify, format!("w{file}")),
+        2 => (Event::MovedTo, format!("x{file}")),
+        _ => (Event::Delete, format!("x{file}")),
+    }
+}
+
+struct FileChanger {
+    dir: PathBuf,
+}
+
+impl Changer for FileChanger {
+    fn change(&mut self, k: u32) -> Change {
+        let (event, name) = expected(k);
+        let path = self.dir.join(&name);
+        let bytes = format!("mountbench watch change {k}\n").into_bytes();
+        match event {
+            Event::Create | Event::Modify => Change::Write {
+                path,
+                bytes,
+                append: event == Event::Modify,
+            },
+            Event::MovedTo => Change::Rename {
+                from: self.dir.join(format!("w{}", k / 4)),
+                to: path,
+            },
+            Event::Delete => Change::Remove(path),
+        }
+    }
+
+    fn clean(&mut self) -> Result<()> {
+        party::remove_folder(&self.dir)
+    }
+}
+
+/// Events as they were read, each with the time it was read, by (kind, name).
+type Heard = Arc<Mutex<HashMap<(Event, String), Vec<u64>>>>;
+
+struct Watcher {
+    heard: Heard,
+    limit: Duration,
+}
+
+impl Watcher {
+    /// Watch `dir` from now on; a thread reads the events for as long as the process lives.
+    fn start(dir: &std::path::Path, limit: Duration) -> Result<Watcher> {
+        let fd = inotify::init(CreateFlags::CLOEXEC).map_err(|e| Error::io(dir, e.into()))?;
+        let flags = WatchFlags::CREATE | WatchFlags::MODIFY | WatchFlags::MOVED_TO;
+        inotify::add_watch(&fd, dir, flags | WatchFlags::DELETE)
+            .map_err(|e| Error::io(dir, e.into()))?;
+        let heard = Heard::default();
+        let sink = heard.clone();
+        std::thread::spawn(move || listen(fd, sink));
+        Ok(Watcher { heard, limit })
+    }
+}
+
+/// Read events until the descriptor fails. Each is stamped as soon as it is read: never
+/// before it arrived (a stamp taken when the descriptor turned readable could precede an
+/// event read later in the same drain, even one of the next change).
+fn listen(fd: OwnedFd, heard: Heard) {
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 16 << 10];
+    let mut reader = inotify::Reader::new(&fd, &mut buf);
+    while let Ok(event) = reader.next() {
+        let at = now_ns();
+        note(&heard, event.events(), event.file_name(), at);
+    }
+}
+
+/// Keep one event of a kind watched for, under its name.
+fn note(heard: &Heard, flags: ReadFlags, name: Option<&std::ffi::CStr>, at: u64) {
+    let kind = [
+        (ReadFlags::CREATE, Event::Create),
+        (ReadFlags::MODIFY, Event::Modify),
+        (ReadFlags::MOVED_TO, Event::MovedTo),
+        (ReadFlags::DELETE, Event::Delete),
+    ]
+    .into_iter()
+    .find(|(f, _)| flags.contains(*f));
+    let (Some((_, kind)), Some(name)) = (kind, name) else {
+        return;
+    };
+    let name = name.to_string_lossy().into_owned();
+    if let Ok(mut heard) = heard.lock() {
+        heard.entry((kind, name)).or_default().push(at);
+    }
+}
+
+impl Checker for Watcher {
+    fn arm(&mut self, _k: u32) -> Result<()> {
+        Ok(())
+    }
+
+    /// The first event of the change's kind on its name heard since the change began.
+    fn judge(&mut self, k: u32, window: Window) -> Result<Outcome> {
+        let key = expected(k);
+        let since = window.start_ns.saturating_sub(window.slack_ns);
+        let deadline = window.end_ns.saturating_add(self.limit.as_nanos() as u64);
+        loop {
+            let found = {
+                let heard = self
+                    .heard
+                    .lock()
+                    .map_err(|_| Error::Agent("the watching thread panicked".into()))?;
+                heard
+                    .get(&key)
+                    .and_then(|times| times.iter().find(|t| **t >= since).copied())
+            };
+            if let Some(at) = found {
+                return Ok(Outcome::Seen {
+                    latency_ns: at.saturating_sub(window.start_ns),
+                    stale: false,
+                });
+            }
+            if now_ns() >= deadline {
+                return Ok(Outcome::Lost);
+            }
+            std::thread::sleep(Duration::from_micros(100));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_change_on_one_kernel_is_heard() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("w");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut watcher = Watcher::start(&dir, Duration::from_secs(5)).unwrap();
+        let mut changer = FileChanger { dir: dir.clone() };
+        for k in 0..8 {
+            watcher.arm(k).unwrap();
+            let start_ns = now_ns();
+            changer.change(k).make().unwrap();
+            let window = Window {
+                start_ns,
+                end_ns: now_ns(),
+                slack_ns: 0,
+            };
+            let got = watcher.judge(k, window).unwrap();
+            assert!(matches!(got, Outcome::Seen { .. }), "change {k}: {got:?}");
+        }
+        changer.clean().unwrap();
+    }
+
+    #[test]
+    fn an_event_that_never_comes_is_missed() {
+        let root = tempfile::tempdir().unwrap();
+        let mut watcher = Watcher::start(root.path(), Duration::from_millis(20)).unwrap();
+        let window = Window {
+            start_ns: now_ns(),
+            end_ns: now_ns(),
+            slack_ns: 0,
+        };
+        assert_eq!(watcher.judge(0, window).unwrap(), Outcome::Lost);
+    }
+}

@@ -1,0 +1,184 @@
+//! mountbench's side of a driven rep: the clocks' offset, then each change in lock step.
+
+use std::time::{Duration, Instant};
+
+use super::clock::{boot_id, now_ns};
+use super::{Answer, Driven, Line, Order, Outcome};
+use crate::error::{Error, Result};
+use crate::measure::{Op, OpHistograms};
+use crate::metric::Metric;
+use crate::workload::rep::{Measured, MetricResult};
+
+/// How long an agent may take to answer anything but a judgment.
+const ANSWER: Duration = Duration::from_secs(60);
+/// Clock readings taken to estimate the offset of a side on another kernel.
+const PINGS: usize = 16;
+
+/// What a driven rep found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conducted {
+    /// One per change, in order.
+    pub outcomes: Vec<Outcome>,
+    pub seconds: f64,
+    /// How far the two sides' clocks may be off after the offset was taken out (0: one
+    /// kernel's clock).
+    pub slack_ns: u64,
+}
+
+impl Conducted {
+    /// The rep's figures: changes seen (their latencies under the first metric's op), seen
+    /// stale, and lost, each as the kind names them in `metrics`.
+    pub fn measured(&self, metrics: &[Metric]) -> Measured {
+        let op = metrics.first().map_or(Metric::Seen, |m| *m).main_op();
+        let mut histograms = OpHistograms::with_ops(&[op, Op::ClockSlack]);
+        histograms.record(Op::ClockSlack, self.slack_ns);
+        let (mut seen, mut stale, mut lost) = (0, 0, 0);
+        for outcome in &self.outcomes {
+            match *outcome {
+                Outcome::Seen {
+                    latency_ns,
+                    stale: s,
+                } => {
+                    histograms.record(op, latency_ns);
+                    seen += 1;
+                    stale += u64::from(s);
+                }
+                Outcome::Lost => lost += 1,
+            }
+        }
+        let count = |m: Metric| match m {
+            Metric::Stale => stale,
+            Metric::Lost | Metric::Missed => lost,
+            _ => seen,
+        };
+        Measured {
+            metrics: metrics
+                .iter()
+                .map(|&m| MetricResult::of(m, 0, count(m), self.seconds))
+                .collect(),
+            histograms,
+            residency: None,
+        }
+    }
+}
+
+/// Conduct `d`'s changes between the two agents, then end both.
+pub fn conduct(
+    d: &dyn Driven,
+    changer: &mut dyn Line,
+    checker: &mut dyn Line,
+) -> Result<Conducted> {
+    let started = Instant::now();
+    let ours = boot_id();
+    let made = Clock::sync(changer, &ours, "changer")?;
+    let seen = Clock::sync(checker, &ours, "checker")?;
+    let slack_ns = made.error_ns + seen.error_ns;
+    let mut outcomes = Vec::with_capacity(d.changes() as usize);
+    for change in 0..d.changes() {
+        match ask(checker, &Order::Arm { change }, ANSWER, "checker")? {
+            Answer::Armed { change: c } if c == change => {}
+            other => return Err(unexpected("checker", &other)),
+        }
+        let (start, end) = match ask(changer, &Order::Make { change }, ANSWER, "changer")? {
+            Answer::Made {
+                change: c,
+                start_ns,
+                end_ns,
+            } if c == change => (start_ns, end_ns),
+            other => return Err(unexpected("changer", &other)),
+        };
+        let judge = Order::Judge {
+            change,
+            start_ns: seen.to_side(made.to_ours(start)),
+            end_ns: seen.to_side(made.to_ours(end)),
+            slack_ns,
+        };
+        match ask(checker, &judge, d.limit() + ANSWER, "checker")? {
+            Answer::Judged { change: c, outcome } if c == change => outcomes.push(outcome),
+            other => return Err(unexpected("checker", &other)),
+        }
+    }
+    end(changer, "changer")?;
+    end(checker, "checker")?;
+    Ok(Conducted {
+        outcomes,
+        seconds: started.elapsed().as_secs_f64(),
+        slack_ns,
+    })
+}
+
+fn end(line: &mut dyn Line, who: &str) -> Result<()> {
+    match ask(line, &Order::End, ANSWER, who)? {
+        Answer::Ended => Ok(()),
+        other => Err(unexpected(who, &other)),
+    }
+}
+
+/// Send `order`, read the answer; an agent's own failure is an error naming the side.
+fn ask(line: &mut dyn Line, order: &Order, within: Duration, who: &str) -> Result<Answer> {
+    let text = serde_json::to_string(order).expect("orders serialize");
+    line.send_line(&text)
+        .map_err(|e| Error::Agent(format!("{who}: {e}")))?;
+    let answer = line
+        .recv_line(within)
+        .map_err(|e| Error::Agent(format!("{who}: {e}")))?;
+    match serde_json::from_str::<Answer>(&answer) {
+        Ok(Answer::Failed { message }) => Err(Error::Agent(format!("{who}: {message}"))),
+        Ok(answer) => Ok(answer),
+        Err(e) => Err(Error::Agent(format!(
+            "{who}: unreadable answer ({e}): {}",
+            answer.chars().take(200).collect::<String>()
+        ))),
+    }
+}
+
+fn unexpected(who: &str, answer: &Answer) -> Error {
+    Error::Agent(format!("{who}: unexpected answer {answer:?}"))
+}
+
+/// A side's clock against ours: its reading minus ours, and how far off that may be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Clock {
+    offset_ns: i128,
+    error_ns: u64,
+}
+
+impl Clock {
+    /// On our kernel the offset is 0 exactly; elsewhere the reading with the shortest round
+    /// trip, assumed taken half way through it (NTP's estimate), within half that trip.
+    fn sync(line: &mut dyn Line, ours: &str, who: &str) -> Result<Clock> {
+        let mut best: Option<(u64, i128)> = None;
+        for _ in 0..PINGS {
+            let before = now_ns();
+            let (now, theirs) = match ask(line, &Order::Clock, ANSWER, who)? {
+                Answer::Clock { now_ns, boot_id } => (now_ns, boot_id),
+                other => return Err(unexpected(who, &other)),
+            };
+            let after = now_ns();
+            if !ours.is_empty() && theirs == ours {
+                return Ok(Clock {
+                    offset_ns: 0,
+                    error_ns: 0,
+                });
+            }
+            let trip = after.saturating_sub(before);
+            let offset = now as i128 - (before as i128 + after as i128) / 2;
+            if best.map_or(true, |(t, _)| trip < t) {
+                best = Some((trip, offset));
+            }
+        }
+        let (trip, offset_ns) = best.expect("PINGS > 0");
+        Ok(Clock {
+            offset_ns,
+            error_ns: trip / 2,
+        })
+    }
+
+    fn to_ours(self, t: u64) -> u64 {
+        (t as i128 - self.offset_ns).max(0) as u64
+    }
+
+    fn to_side(self, t: u64) -> u64 {
+        (t as i128 + self.offset_ns).max(0) as u64
+    }
+}
