@@ -67,6 +67,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
             image: None,
             volume: None,
             cpu: None,
+            copy: None,
         })
         .collect();
     assert_eq!(env.targets[0].mount.as_ref().unwrap().fs_type, "fakeowner");
@@ -270,4 +271,122 @@ fn a_slow_engine_cpu_and_a_blind_bind_are_called_out() {
             "never 0% where mincore is blind: {line}"
         );
     }
+}
+
+#[test]
+fn boundary_workloads_get_a_section_and_a_chart_engine_by_engine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let workload = write_workload(tmp.path(), common::boundary::WORKLOADS);
+    let native = tmp.path().join("native");
+    let args = ["--quiet", "--targets", "native"];
+    let output = run_cli(&workload, &tmp.path().join("data"), &native, &args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let engines = common::boundary::engines_fixture(&native, tmp.path());
+    let report = tmp.path().join("report");
+    let out = report_cli(&[&native, &engines], &report);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert_eq!(
+        md.matches("### Boundary: changes across the mount").count(),
+        2,
+        "one per host"
+    );
+
+    let host = md.split("## FIXTURE-boundary").nth(1).unwrap();
+    let section = host.split("### Boundary").nth(1).unwrap();
+    let headings: Vec<&str> = section.lines().filter(|l| l.starts_with("#### ")).collect();
+    assert_eq!(headings.len(), 3, "{headings:?}");
+    assert!(headings[0].starts_with("#### native — both sides on the host"));
+    assert!(
+        headings[1].starts_with("#### engine `default` — "),
+        "{}",
+        headings[1]
+    );
+    assert!(
+        headings[2].starts_with("#### engine `vm` — "),
+        "{}",
+        headings[2]
+    );
+    let wants = [
+        "| coherence-in | native | host → host, reads | 24 | 24 of 24 | 0 of 24 | 0 of 24 |",
+        "| coherence-out | bind | container → host, reads | 24 | 24 of 24 | 0 of 24 | 0 of 24 |",
+        "| watch | volume | 2nd container → container, inotify | 24 | 24 of 24 | – | 0 of 24 |",
+        "| coherence-in | bind@vm | host → container, reads | 24 | 21 of 24 | **2 of 24** | **3 of 24** |",
+        "| watch | bind@vm | host → container, inotify | 24 | 23 of 24 | – | **1 of 24** |",
+    ];
+    let lines: Vec<&str> = section.lines().filter(|l| l.starts_with("| ")).collect();
+    for want in wants {
+        let line = lines
+            .iter()
+            .find(|l| l.starts_with(want))
+            .unwrap_or_else(|| panic!("{want} in {section}"));
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let units = ["ns", "µs", "ms"];
+        for latency in &cells[7..9] {
+            assert!(
+                units.iter().any(|u| latency.ends_with(u)),
+                "{latency} in {line}"
+            );
+        }
+        assert_eq!(cells[9], "2 |", "measured reps in {line}");
+    }
+    assert!(
+        section.contains("(charts/fixture-boundary-boundary.png)"),
+        "the chart sits in its section"
+    );
+    for line in md
+        .lines()
+        .filter(|l| l.starts_with("| coherence") || l.starts_with("| watch"))
+    {
+        assert!(
+            line.contains(" → "),
+            "a boundary metric outside its section: {line}"
+        );
+    }
+    assert!(
+        md.contains("| seq | bind@vm | warm | read |"),
+        "rates keep their table"
+    );
+
+    let charts = report.join("charts");
+    let png = charts.join("fixture-boundary-boundary.png");
+    common::check_png(&png);
+    common::check_svg(&png.with_extension("svg"));
+    let (texts, red) = common::svg_texts(&png.with_extension("svg"), "#C81E1E");
+    for want in [
+        "coherence-in: host → container, time until read back",
+        "watch: time until its inotify event",
+        "host",
+        "engine default",
+        "engine vm",
+        "volume",
+        "stale 0/24",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "{want} not in {texts:?}");
+    }
+    assert_eq!(red, ["stale 2/24", "lost 3/24", "missed 1/24"]);
+    let img = image::open(&png).unwrap().to_rgb8();
+    let alarm = img.pixels().filter(|p| p.0 == [200, 30, 30]).count();
+    assert!(alarm > 20, "alarms are red in the PNG too ({alarm} pixels)");
+    for name in ["ratio", "throughput", "latency"] {
+        let svg = charts.join(format!("fixture-boundary-{name}.svg"));
+        let (texts, _) = common::svg_texts(&svg, "");
+        assert!(texts.iter().any(|t| t.contains("seq")), "{name} shows seq");
+        let boundary = texts
+            .iter()
+            .find(|t| t.contains("coherence") || t.contains("watch"));
+        assert_eq!(boundary, None, "{name} shows a boundary workload");
+    }
+    let host_charts = std::fs::read_dir(&charts).unwrap().flatten();
+    let boundary_charts =
+        host_charts.filter(|e| e.file_name().to_string_lossy().ends_with("-boundary.png"));
+    assert_eq!(boundary_charts.count(), 2, "one boundary chart per host");
 }

@@ -155,7 +155,7 @@ fn interfaces(pid: i64) -> Vec<String> {
         .collect()
 }
 
-/// Bind, tmpfs and layer containers on `engine` as the kernel applies them (to the container's
+/// Bind, tmpfs, layer and image-target containers on `engine` as the kernel applies them (to the container's
 /// process and to an exec'd one, as every rep is; only the layer target writes its layer),
 /// with their limits and run label; the agent answers inside; then the seccomp opt-out.
 /// Every container is torn down.
@@ -167,17 +167,26 @@ pub fn assert_every_target_hardened(engine: &Arc<Engine>, run_id: &str) {
     let config = ContainerConfig {
         run_id,
         image: &image,
+        packed: None,
         bind_source: bind.path(),
         backup_source: bind.path(),
         settings: &settings,
         cancel: &cancel,
         datasets: &[],
     };
-    for kind in [TargetKind::Bind, TargetKind::Tmpfs, TargetKind::Layer] {
+    // The image targets on the agent image: the recipe is theirs, the data image aside.
+    let kinds = [
+        TargetKind::Bind,
+        TargetKind::Tmpfs,
+        TargetKind::Layer,
+        TargetKind::Image,
+        TargetKind::VolumeFromImage,
+    ];
+    for kind in kinds {
         let spec = TargetSpec::new(kind);
         let mut host = ContainerHost::start(engine.clone(), spec, &config).unwrap();
         let id = host.container_id().unwrap().to_string();
-        let layer = kind == TargetKind::Layer;
+        let layer = matches!(kind, TargetKind::Layer | TargetKind::Image);
         Applied::of_container(engine, &id).assert_hardened(&format!("{spec}"), layer, true);
         Applied::of_exec(engine, &id).assert_hardened(&format!("{spec} exec"), layer, true);
         let inspect = engine

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod boundary;
 pub mod hardening;
 pub mod podman;
 
@@ -144,6 +145,16 @@ pub fn check_svg(path: &Path) {
         "{} has no text",
         path.display()
     );
+}
+
+/// The text of every `<text>` element of an SVG, and of those filled with `fill`.
+pub fn svg_texts(path: &Path, fill: &str) -> (Vec<String>, Vec<String>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let texts = doc.descendants().filter(|n| n.has_tag_name("text"));
+    let of = |n: roxmltree::Node| n.text().unwrap_or_default().trim().to_string();
+    let filled = texts.clone().filter(|n| n.attribute("fill") == Some(fill));
+    (texts.map(of).collect(), filled.map(of).collect())
 }
 
 /// `mountbench run ARGS… -w WORKLOAD --data-dir DATA --out OUT`, not started.
