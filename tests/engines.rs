@@ -175,7 +175,7 @@ fn an_engine_that_does_not_answer_is_reported_within_seconds() {
         "{stderr}"
     );
     assert!(
-        started.elapsed() < Duration::from_secs(15),
+        started.elapsed() < Duration::from_secs(60),
         "{:?}",
         started.elapsed()
     );

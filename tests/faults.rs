@@ -164,7 +164,7 @@ fn an_agent_crash_fails_one_rep_and_the_run_goes_on() {
         };
         // Well inside the rep. (SIGABRT, as abort() sends: Rust’s own SIGSEGV handler
         // swallows a SIGSEGV sent with kill.)
-        std::thread::sleep(Duration::from_millis(30));
+        std::thread::sleep(Duration::from_millis(5));
         agent_pids().contains(pid) && unsafe { libc::kill(*pid, libc::SIGABRT) } == 0
     });
     let (code, stderr) = finish(child);
@@ -410,11 +410,12 @@ fn two_runs_at_once_share_datasets_and_never_collide() {
     let workload = write_workload(tmp.path(), TINY);
     let data = tmp.path().join("data");
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    // Enough reps that the first is still running when the third process asks.
     let first = spawn_run(
         &workload,
         &data,
         &a,
-        &["--reps", "3", "--targets", "native"],
+        &["--reps", "10", "--targets", "native"],
     );
     let second = spawn_run(
         &workload,

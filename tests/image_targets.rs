@@ -102,10 +102,15 @@ fn image_targets_read_their_data_image_and_time_the_copy() {
     assert_eq!(from_image["image"], name.as_str());
     assert!(image["copy"].is_null(), "{image}");
     let copy = &from_image["copy"];
-    assert!(copy["seconds"].as_f64().unwrap() > 0.0, "{copy}");
-    assert!(
-        copy["with_copy_seconds"].as_f64() > copy["baseline_seconds"].as_f64(),
-        "{copy}"
+    // The copy is one timed start less the fastest of three: its sign is a measurement, not
+    // a property, so the test checks the arithmetic and prints the figure.
+    let second = |key: &str| copy[key].as_f64().unwrap_or(-1.0);
+    let (with_copy, baseline) = (second("with_copy_seconds"), second("baseline_seconds"));
+    assert!(with_copy > 0.0 && baseline > 0.0, "{copy}");
+    assert_eq!(second("seconds"), (with_copy - baseline).max(0.0), "{copy}");
+    eprintln!(
+        "copy at first use: {:.3} s ({with_copy:.3} s with it, {baseline:.3} s without)",
+        second("seconds")
     );
     let dataset_bytes = 4 * (16u64 << 20);
     assert!(copy["bytes"].as_u64().unwrap() > dataset_bytes, "{copy}");

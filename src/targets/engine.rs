@@ -118,11 +118,12 @@ fn client(endpoint: &Endpoint) -> Result<Docker, ClientError> {
     connected.map_err(ClientError::Bollard)
 }
 
-/// A few seconds; ssh gets longer, it starts a session first.
+/// Long enough for a busy or emulated engine's first answer; ssh gets longer, it starts a
+/// session first. A refused connection fails at once whatever this is.
 fn probe_timeout(endpoint: &Endpoint) -> Duration {
     match endpoint {
-        Endpoint::Ssh { .. } => Duration::from_secs(20),
-        Endpoint::Unix(_) | Endpoint::Tcp { .. } | Endpoint::Npipe(_) => Duration::from_secs(5),
+        Endpoint::Ssh { .. } => Duration::from_secs(30),
+        Endpoint::Unix(_) | Endpoint::Tcp { .. } | Endpoint::Npipe(_) => Duration::from_secs(15),
     }
 }
 

@@ -11,7 +11,8 @@ use mountbench::metric::Metric;
 use mountbench::results::{RepRow, Results};
 use mountbench::targets::flavour::EngineFacts;
 
-/// 12 changes a rep, 2 measured reps and a warm-up: 24 changes a cell.
+/// 12 changes a rep, 2 measured reps and a warm-up: 24 changes a cell. The limits are long:
+/// nothing native is lost, however loaded the machine, and they cost nothing when seen.
 pub const WORKLOADS: &str = r#"
 [run]
 reps = 2
@@ -29,17 +30,20 @@ block_size = "256KiB"
 name = "coherence-in"
 kind = "coherence"
 changes = 12
+limit = "10s"
 
 [[workload]]
 name = "coherence-out"
 kind = "coherence"
 changes = 12
+limit = "10s"
 direction = "container-to-host"
 
 [[workload]]
 name = "watch"
 kind = "watch"
 changes = 12
+limit = "10s"
 "#;
 
 /// (engine, target, how many times slower, workloads it runs): volume has no host side, so

@@ -113,10 +113,10 @@ mod tests {
     fn a_poller_finds_what_appears_and_gives_up_at_the_limit() {
         let flag = Arc::new(AtomicBool::new(false));
         let seen = flag.clone();
-        let poller = Poller::start(move || Ok(seen.load(Ordering::Relaxed)));
+        let poller = Poller::start(move || Ok(seen.load(Ordering::SeqCst)));
         std::thread::sleep(Duration::from_millis(5));
         let start_ns = now_ns();
-        flag.store(true, Ordering::Relaxed);
+        flag.store(true, Ordering::SeqCst);
         let end_ns = now_ns();
         let window = Window {
             start_ns,
