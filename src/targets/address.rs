@@ -1,14 +1,16 @@
 //! Which engines a command talks to, resolved the Docker way: `DOCKER_HOST`, else the current
-//! context (`DOCKER_CONTEXT`, else the config's `currentContext`), else the local socket; or
-//! the engines named with `--engine NAME=ENDPOINT|CONTEXT`.
+//! context (`DOCKER_CONTEXT`, else the config's `currentContext`), else the local socket
+//! (Docker's, or where there is none, Podman's); or the engines named with
+//! `--engine NAME=ENDPOINT|CONTEXT`.
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use super::context::{DockerConfig, DEFAULT_CONTEXT};
-use super::endpoint::{Endpoint, EngineArg, Location};
+use super::endpoint::{Endpoint, EngineArg, Location, DEFAULT_SOCKET};
 use super::engine_error::EngineError;
 
 /// The name of the engine a command uses when none is named.
@@ -21,6 +23,8 @@ pub enum Via {
     DockerHost,
     Context(String),
     LocalSocket,
+    /// Podman's service socket, found where Docker's is missing.
+    PodmanSocket,
     EngineFlag,
 }
 
@@ -30,6 +34,7 @@ impl fmt::Display for Via {
             Via::DockerHost => write!(f, "from DOCKER_HOST"),
             Via::Context(name) => write!(f, "Docker context {name}"),
             Via::LocalSocket => write!(f, "the local socket"),
+            Via::PodmanSocket => write!(f, "Podman's socket: no Docker socket here"),
             Via::EngineFlag => write!(f, "from --engine"),
         }
     }
@@ -49,6 +54,57 @@ pub struct DockerEnv {
     pub docker_host: Option<String>,
     pub docker_context: Option<String>,
     pub config: Option<DockerConfig>,
+    pub sockets: LocalSockets,
+}
+
+/// Where engines listen on this machine when nothing names one: Docker's socket, then
+/// Podman's service sockets (rootless, then rootful), as bollard's Podman defaults probe them.
+#[derive(Debug, Clone)]
+pub struct LocalSockets {
+    pub docker: PathBuf,
+    pub podman: Vec<PathBuf>,
+}
+
+impl Default for LocalSockets {
+    fn default() -> Self {
+        LocalSockets {
+            docker: PathBuf::from(DEFAULT_SOCKET),
+            podman: Vec::new(),
+        }
+    }
+}
+
+impl LocalSockets {
+    fn of_process(xdg_runtime_dir: Option<&str>) -> LocalSockets {
+        let uid = rustix::process::getuid().as_raw();
+        let rootless = [
+            xdg_runtime_dir.map(PathBuf::from),
+            Some(PathBuf::from(format!("/run/user/{uid}"))),
+        ];
+        let mut podman: Vec<PathBuf> = rootless
+            .into_iter()
+            .flatten()
+            .map(|dir| dir.join("podman/podman.sock"))
+            .collect();
+        podman.push(PathBuf::from("/run/podman/podman.sock"));
+        podman.dedup();
+        LocalSockets {
+            podman,
+            ..LocalSockets::default()
+        }
+    }
+
+    /// Docker's socket when it exists or no Podman socket does, else the first Podman one.
+    fn present(&self) -> (Endpoint, Via) {
+        let docker = (Endpoint::Unix(self.docker.clone()), Via::LocalSocket);
+        if self.docker.exists() {
+            return docker;
+        }
+        match self.podman.iter().find(|path| path.exists()) {
+            Some(path) => (Endpoint::Unix(path.clone()), Via::PodmanSocket),
+            None => docker,
+        }
+    }
 }
 
 impl DockerEnv {
@@ -58,10 +114,12 @@ impl DockerEnv {
             docker_host: var("DOCKER_HOST"),
             docker_context: var("DOCKER_CONTEXT"),
             config: DockerConfig::locate(var("DOCKER_CONFIG").as_deref(), var("HOME").as_deref()),
+            sockets: LocalSockets::of_process(var("XDG_RUNTIME_DIR").as_deref()),
         }
     }
 
-    /// `DOCKER_HOST`, else the local socket: what the `default` context means.
+    /// `DOCKER_HOST`, else the local socket: what the `default` context means (with Podman's
+    /// socket standing in for a missing Docker one).
     fn default_context(&self) -> Result<(Endpoint, Via), EngineError> {
         match &self.docker_host {
             Some(host) => {
@@ -73,7 +131,7 @@ impl DockerEnv {
                 })?;
                 Ok((endpoint, Via::DockerHost))
             }
-            None => Ok((Endpoint::local_socket(), Via::LocalSocket)),
+            None => Ok(self.sockets.present()),
         }
     }
 
@@ -172,6 +230,7 @@ mod tests {
             docker_host: host.map(String::from),
             docker_context: context.map(String::from),
             config: Some(config),
+            sockets: LocalSockets::default(),
         }
     }
 
@@ -205,6 +264,65 @@ mod tests {
         assert_eq!(
             (got.endpoint, got.via),
             (Endpoint::local_socket(), Via::LocalSocket)
+        );
+    }
+
+    #[test]
+    fn podmans_socket_stands_in_for_a_missing_docker_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = |name: &str| tmp.path().join(name);
+        let sockets = LocalSockets {
+            docker: path("docker.sock"),
+            podman: vec![path("rootless.sock"), path("rootful.sock")],
+        };
+        let docker = (path("docker.sock"), Via::LocalSocket);
+        let cases = [
+            (&[][..], docker.clone()),
+            (&["rootful.sock"], (path("rootful.sock"), Via::PodmanSocket)),
+            (
+                &["rootless.sock", "rootful.sock"],
+                (path("rootless.sock"), Via::PodmanSocket),
+            ),
+            (&["docker.sock", "rootless.sock"], docker.clone()),
+        ];
+        for (present, (want, via)) in cases {
+            for name in ["docker.sock", "rootless.sock", "rootful.sock"] {
+                let _ = std::fs::remove_file(path(name));
+            }
+            for name in present {
+                std::fs::write(path(name), b"").unwrap();
+            }
+            let env = DockerEnv {
+                sockets: sockets.clone(),
+                ..DockerEnv::default()
+            };
+            let got = EngineAddress::default_engine(&env).unwrap();
+            assert_eq!(
+                (got.endpoint, got.via),
+                (Endpoint::Unix(want), via),
+                "{present:?}"
+            );
+        }
+        let named = DockerEnv {
+            docker_host: Some("tcp://127.0.0.1:23750".into()),
+            sockets,
+            ..DockerEnv::default()
+        };
+        let got = EngineAddress::default_engine(&named).unwrap();
+        assert_eq!(got.via, Via::DockerHost, "DOCKER_HOST wins over any socket");
+    }
+
+    #[test]
+    fn the_process_probes_podmans_sockets_rootless_first() {
+        let sockets = LocalSockets::of_process(Some("/run/user/1000"));
+        assert_eq!(sockets.docker, PathBuf::from(DEFAULT_SOCKET));
+        assert_eq!(
+            sockets.podman.first(),
+            Some(&PathBuf::from("/run/user/1000/podman/podman.sock"))
+        );
+        assert_eq!(
+            sockets.podman.last(),
+            Some(&PathBuf::from("/run/podman/podman.sock"))
         );
     }
 

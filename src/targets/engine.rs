@@ -158,7 +158,8 @@ fn how_to_start(address: &EngineAddress) -> String {
         (Via::Context(name), _) => format!(
             "Start the engine of context {name} (e.g. Docker Desktop, `orb start`, `colima start`, `podman machine start`) or choose another one (`docker context use NAME`, DOCKER_CONTEXT, or DOCKER_HOST)"
         ),
-        (_, Reach::LocalSocket) => "Start it (Linux: `sudo systemctl start docker` or `sudo dockerd &`; macOS: start Docker Desktop, `orb start` or `colima start`) or point DOCKER_HOST at a running one".to_string(),
+        (Via::PodmanSocket, _) => "Start Podman's service (`systemctl --user start podman.socket`, or `podman system service --time=0 &`) or point DOCKER_HOST at a running engine".to_string(),
+        (_, Reach::LocalSocket) => "Start it (Linux: `sudo systemctl start docker` or `sudo dockerd &`, or Podman's `podman system service --time=0 &`; macOS: start Docker Desktop, `orb start`, `colima start` or `podman machine start`) or point DOCKER_HOST at a running one".to_string(),
         (_, Reach::Loopback) if matches!(endpoint, Endpoint::Tcp { .. }) => "Start the engine or VM that forwards this port (the test VM: scripts/vm/engine.sh start --share DIR)".to_string(),
         (_, Reach::Loopback | Reach::Network) => "Check that the machine is up and its engine listens there (ssh: `docker` must be on the remote PATH)".to_string(),
     }
