@@ -8,15 +8,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
-use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
-};
+use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
 
 use super::data_pack::Packed;
 use super::dataset_volume::{self, DatasetVolume};
 use super::engine::Engine;
 use super::image::{AGENT_PATH, BACKUP_POINT, IMAGE_POINT, MOUNT_POINT, PREP_POINT};
 use super::session::{ContainerSession, Session};
+use super::volume_removal::remove_volume;
 use super::{recipe, volume_copy, volume_opts, AgentHost, ExecOutput};
 use crate::cancel::CancelToken;
 use crate::env::{CopyFacts, TargetFacts};
@@ -323,17 +322,8 @@ impl AgentHost for ContainerHost {
             }
         }
         if let Some(volume) = self.volume.take() {
-            // Podman's force would also remove others' containers using the volume.
-            let force = self.engine.facts.dialect().force_spares_users();
-            let options = RemoveVolumeOptionsBuilder::default().force(force).build();
-            if let Err(e) = self
-                .engine
-                .block_on(self.engine.docker.remove_volume(&volume, Some(options)))
-            {
-                first_error.get_or_insert(Error::Docker(format!(
-                    "removing volume {volume}: {}",
-                    Error::from(e)
-                )));
+            if let Err(e) = remove_volume(&self.engine, &volume) {
+                first_error.get_or_insert(e);
             }
         }
         first_error.map_or(Ok(()), Err)
