@@ -94,8 +94,7 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
 
 /// Coherence and watch: per engine their counts and latencies, then their chart.
 fn boundary_section(md: &mut String, run: &HostRun, charts: &Charts) {
-    let cells = super::boundary::of_run(run);
-    super::boundary_table::render(md, run, &cells);
+    super::boundary_table::render(md, run, &run.boundary);
     let name = super::figures::boundary_chart(run);
     for c in charts.all.iter().filter(|c| c.name == name) {
         let _ = writeln!(

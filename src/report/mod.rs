@@ -35,6 +35,8 @@ pub(crate) struct HostRun {
     pub env: Env,
     pub results: Results,
     pub analysis: Analysis,
+    /// The boundary cells (coherence, watch), built once for the section and the chart.
+    pub boundary: Vec<boundary::Cell>,
 }
 
 impl HostRun {
@@ -50,12 +52,15 @@ impl HostRun {
         });
         let mut analysis = analyze_with_goal(&results, goal);
         engines::place_targets(&mut results, &mut analysis);
-        Ok(HostRun {
+        let mut run = HostRun {
             dir: dir.to_path_buf(),
             env,
             results,
             analysis,
-        })
+            boundary: Vec::new(),
+        };
+        run.boundary = boundary::of_run(&run);
+        Ok(run)
     }
 
     /// "host (OS, engine flavours)": how charts and tables name this run.
@@ -139,8 +144,11 @@ fn check_distinct(runs: &[HostRun]) -> Result<()> {
 /// The boundary cells of the results in `dir`, one terminal line each (none without).
 pub fn boundary_lines(dir: &Path) -> Result<Vec<String>> {
     let run = HostRun::load(dir)?;
-    let cells = boundary::of_run(&run);
-    Ok(cells.iter().map(boundary_table::terminal_line).collect())
+    Ok(run
+        .boundary
+        .iter()
+        .map(boundary_table::terminal_line)
+        .collect())
 }
 
 /// Render report.md and charts for `dirs` into `out`; returns the report's path.

@@ -7,10 +7,11 @@ use std::time::Duration;
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
 };
 
 use super::engine::{Engine, AGENT_LABEL, RUN_LABEL};
+use super::volume_removal::remove_volume_async;
 use crate::error::{one_line, Result};
 
 #[derive(Debug, Default)]
@@ -109,11 +110,8 @@ async fn remove_volumes(
         .filters(filters)
         .build();
     let volumes = listed(|| docker.list_volumes(Some(options.clone()))).await?;
-    // Podman's force also removes the containers using a volume, whoever made them.
-    let force = engine.facts.dialect().force_spares_users();
-    let remove = RemoveVolumeOptionsBuilder::default().force(force).build();
     for v in volumes.volumes.unwrap_or_default() {
-        match docker.remove_volume(&v.name, Some(remove.clone())).await {
+        match remove_volume_async(engine, &v.name).await {
             Ok(()) => cleaned.volumes.push(v.name),
             Err(e) if gone(&e) => {}
             Err(e) => return Err(e),

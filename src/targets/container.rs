@@ -8,15 +8,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
-use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
-};
+use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
 
 use super::data_pack::Packed;
 use super::dataset_volume::{self, DatasetVolume};
 use super::engine::Engine;
 use super::image::{AGENT_PATH, BACKUP_POINT, IMAGE_POINT, MOUNT_POINT, PREP_POINT};
 use super::session::{ContainerSession, Session};
+use super::volume_removal::remove_volume;
 use super::{recipe, volume_copy, volume_opts, AgentHost, ExecOutput};
 use crate::cancel::CancelToken;
 use crate::env::{CopyFacts, TargetFacts};
@@ -183,12 +182,7 @@ pub(super) fn remove_container(engine: &Engine, id: &str) -> Result<()> {
 
 impl AgentHost for ContainerHost {
     fn exec(&mut self, args: &[String]) -> Result<ExecOutput> {
-        let id = self
-            .container
-            .clone()
-            .ok_or_else(|| Error::Docker("the target's container is gone".into()))?;
-        let mut cmd = vec![AGENT_PATH.to_string()];
-        cmd.extend(args.iter().cloned());
+        let (id, cmd) = self.agent_call(args)?;
         let docker = &self.engine.docker;
         let start = Instant::now();
         let run = super::exec::run_attached(docker, &id, cmd);
@@ -224,12 +218,7 @@ impl AgentHost for ContainerHost {
     }
 
     fn open(&mut self, args: &[String]) -> Result<Box<dyn Session>> {
-        let id = self
-            .container
-            .clone()
-            .ok_or_else(|| Error::Docker("the target's container is gone".into()))?;
-        let mut cmd = vec![AGENT_PATH.to_string()];
-        cmd.extend(args.iter().cloned());
+        let (id, cmd) = self.agent_call(args)?;
         let session = ContainerSession::open(self.engine.clone(), &id, cmd, self.cancel.clone())?;
         Ok(Box::new(session))
     }
@@ -283,10 +272,7 @@ impl AgentHost for ContainerHost {
     /// layer belongs to one container and cannot be shared). The peer never removes the
     /// volume, and a volume-from-image's is filled already: the engine copies nothing again.
     fn peer(&self) -> Result<Box<dyn AgentHost>> {
-        let (name, body) = self
-            .body
-            .clone()
-            .ok_or_else(|| Error::Docker("the target's container is gone".into()))?;
+        let (name, body) = self.body.clone().ok_or_else(gone)?;
         if matches!(
             self.spec.kind,
             TargetKind::Tmpfs | TargetKind::Layer | TargetKind::Image
@@ -323,17 +309,8 @@ impl AgentHost for ContainerHost {
             }
         }
         if let Some(volume) = self.volume.take() {
-            // Podman's force would also remove others' containers using the volume.
-            let force = self.engine.facts.dialect().force_spares_users();
-            let options = RemoveVolumeOptionsBuilder::default().force(force).build();
-            if let Err(e) = self
-                .engine
-                .block_on(self.engine.docker.remove_volume(&volume, Some(options)))
-            {
-                first_error.get_or_insert(Error::Docker(format!(
-                    "removing volume {volume}: {}",
-                    Error::from(e)
-                )));
+            if let Err(e) = remove_volume(&self.engine, &volume) {
+                first_error.get_or_insert(e);
             }
         }
         first_error.map_or(Ok(()), Err)
@@ -341,6 +318,15 @@ impl AgentHost for ContainerHost {
 }
 
 impl ContainerHost {
+    /// The container's id and the agent's command line with `args`.
+    fn agent_call(&self, args: &[String]) -> Result<(String, Vec<String>)> {
+        let id = self.container.clone().ok_or_else(gone)?;
+        let cmd = std::iter::once(AGENT_PATH.to_string())
+            .chain(args.iter().cloned())
+            .collect();
+        Ok((id, cmd))
+    }
+
     fn running(&self) -> bool {
         let Some(id) = &self.container else {
             return false;
@@ -356,6 +342,11 @@ impl Drop for ContainerHost {
     fn drop(&mut self) {
         let _ = self.teardown();
     }
+}
+
+/// What a host whose container was torn down answers.
+fn gone() -> Error {
+    Error::Docker("the target's container is gone".into())
 }
 
 async fn cancelled(cancel: &CancelToken) {

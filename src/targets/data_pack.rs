@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
 use bytes::Bytes;
@@ -15,7 +15,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::image::{self, append_dir, header, packing, IMAGE_POINT};
 use crate::error::{Error, IoContext, Result};
-use crate::workload::dataset::{datasets_dir, Dataset, DatasetSpec};
+use crate::workload::dataset::{datasets_dir, manifest_files, Dataset, DatasetSpec, MANIFEST_TSV};
 
 /// Mode of the datasets' folders and files in the image: readable by every container user.
 pub const DIR_MODE: u32 = 0o755;
@@ -66,42 +66,22 @@ fn append_dataset<W: Write>(
     let into = datasets_dir(Path::new(IMAGE_POINT)).join(spec.id());
     let into = into.to_string_lossy();
     append_dir(tar, &into, DIR_MODE)?;
-    let listing = listing(&dataset.dir)?;
-    for dir in parents(listing.iter().map(|(rel, _)| rel.as_str())) {
+    let files = manifest_files(&dataset.dir)?.collect::<Result<Vec<_>>>()?;
+    for dir in parents(files.iter().map(|f| f.rel.as_str())) {
         append_dir(tar, &format!("{into}/{dir}"), DIR_MODE)?;
     }
-    for (rel, sum) in &listing {
-        let path = dataset.dir.join(rel);
-        packed.bytes += append_checked(tar, &path, &format!("{into}/{rel}"), Some(sum))?;
+    for f in &files {
+        let path = dataset.dir.join(&f.rel);
+        let name = format!("{into}/{}", f.rel);
+        packed.bytes += append_checked(tar, &path, &name, Some(&f.checksum))?;
         packed.files += 1;
     }
-    for name in ["manifest.tsv", "manifest.json"] {
+    for name in [MANIFEST_TSV, "manifest.json"] {
         let path = dataset.dir.join(name);
         packed.bytes += append_checked(tar, &path, &format!("{into}/{name}"), None)?;
         packed.files += 1;
     }
     Ok(())
-}
-
-/// manifest.tsv's (path, checksum) of every file, in index order.
-fn listing(dir: &Path) -> Result<Vec<(String, String)>> {
-    let path = dir.join("manifest.tsv");
-    let reader = BufReader::new(File::open(&path).at(&path)?);
-    let mut files = Vec::new();
-    for line in reader.lines() {
-        let line = line.at(&path)?;
-        let mut parts = line.split('\t');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(rel), Some(_), Some(sum)) => files.push((rel.to_string(), sum.to_string())),
-            _ => {
-                return Err(Error::Dataset(format!(
-                    "{}: malformed line \"{line}\"",
-                    path.display()
-                )))
-            }
-        }
-    }
-    Ok(files)
 }
 
 /// Every folder above the files, parents first.

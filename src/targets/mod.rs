@@ -28,6 +28,7 @@ pub mod shared_folder;
 pub mod spec;
 pub mod volume_copy;
 pub mod volume_opts;
+mod volume_removal;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

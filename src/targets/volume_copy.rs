@@ -12,12 +12,12 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use bollard::models::{ContainerCreateBody, MountVolumeOptions, VolumeCreateRequest};
-use bollard::query_parameters::RemoveVolumeOptionsBuilder;
 
 use super::container::{create_and_start, remove_container};
 use super::data_pack::Packed;
 use super::engine::Engine;
 use super::image::IMAGE_POINT;
+use super::volume_removal::remove_volume;
 use crate::env::CopyFacts;
 use crate::error::{Error, Result};
 
@@ -65,11 +65,9 @@ fn baseline(
         .block_on(engine.docker.create_volume(request))
         .map_err(|e| Error::Docker(format!("creating volume {volume}: {}", Error::from(e))))?;
     let timed = time_starts(engine, &volume, nocopy(body, &volume));
-    let force = engine.facts.dialect().force_spares_users();
-    let options = RemoveVolumeOptionsBuilder::default().force(force).build();
-    let removed = engine.block_on(engine.docker.remove_volume(&volume, Some(options)));
+    let removed = remove_volume(engine, &volume);
     let best = timed?;
-    removed.map_err(|e| Error::Docker(format!("removing volume {volume}: {}", Error::from(e))))?;
+    removed?;
     Ok(best)
 }
 

@@ -3,7 +3,7 @@
 //! many changes it saw stale, lost or missed.
 
 use super::{name, title, MAX_PANELS};
-use crate::report::boundary::{self, Cell, Look};
+use crate::report::boundary::{Cell, Look};
 use crate::report::figure::{Figure, Note, Panel, SpanColumn, SpanPanel};
 use crate::report::palette::place_color;
 use crate::report::select;
@@ -15,7 +15,7 @@ pub(super) const WHAT: &str = "boundary";
 const CAPTION: &str = "bars: p50 of the time from each change to its being seen (read back, or its inotify event), whiskers up to p99, log scale; under each target: changes seen stale, lost or missed over all measured reps (red when any)";
 
 pub(super) fn figure(run: &HostRun) -> Option<Figure> {
-    let cells = boundary::of_run(run);
+    let cells = &run.boundary;
     if cells.is_empty() {
         return None;
     }

@@ -13,7 +13,9 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, IoContext, Result};
 use crate::results::write_atomic;
-use crate::workload::dataset::{DatasetSpec, Manifest, PrepareReport, MANIFEST_SCHEMA};
+use crate::workload::dataset::{
+    DatasetSpec, Manifest, PrepareReport, MANIFEST_SCHEMA, MANIFEST_TSV,
+};
 
 /// Deterministic content of file `index`: a ChaCha8 stream keyed by the seed and the index.
 pub fn file_rng(seed: u64, index: usize) -> ChaCha8Rng {
@@ -99,7 +101,7 @@ fn write_manifest(
         all.update(&sum.to_le_bytes());
         listing.push_str(&format!("{}\t{size}\t{sum:016x}\n", spec.rel_path(i)));
     }
-    write_atomic(&dir.join("manifest.tsv"), listing.as_bytes())?;
+    write_atomic(&dir.join(MANIFEST_TSV), listing.as_bytes())?;
     let seconds = took.as_secs_f64();
     let total: u64 = sizes.iter().sum();
     let manifest = Manifest {

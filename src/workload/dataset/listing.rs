@@ -4,12 +4,12 @@
 //! manifest lists), or a partial folder no generation is writing. Anything else stays.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, IoContext, Result};
 use crate::workload::dataset::datasets_dir;
+use crate::workload::dataset::manifest_tsv::{manifest_files, MANIFEST_TSV};
 use crate::workload::dataset::partial::{is_dataset_id, partial_id, try_lock};
 use crate::workload::dataset::store::{read_manifest, LAST_USE};
 
@@ -156,14 +156,13 @@ pub fn remove(root: &Path, older_than: Option<Duration>, now: SystemTime) -> Res
 /// The files the manifest lists, the manifest and the stamp, then the folders if empty: a
 /// file that is not the dataset's keeps its folder (the error names it).
 fn remove_dataset(dir: &Path) -> Result<()> {
-    let listing = dir.join("manifest.tsv");
-    let reader = BufReader::new(fs::File::open(&listing).at(&listing)?);
+    let files = manifest_files(dir)?.collect::<Result<Vec<_>>>()?;
     let mut subdirs = std::collections::BTreeSet::new();
-    for line in reader.lines() {
-        let line = line.at(&listing)?;
-        let Some(rel) = line.split('\t').next().filter(|r| is_dataset_file(r)) else {
-            continue;
-        };
+    for rel in files
+        .iter()
+        .map(|f| f.rel.as_str())
+        .filter(|r| is_dataset_file(r))
+    {
         let path = dir.join(rel);
         match fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&path, e)),
@@ -173,7 +172,7 @@ fn remove_dataset(dir: &Path) -> Result<()> {
             subdirs.insert(dir.join(sub));
         }
     }
-    for name in ["manifest.tsv", "manifest.json", LAST_USE] {
+    for name in [MANIFEST_TSV, "manifest.json", LAST_USE] {
         let path = dir.join(name);
         if path.exists() {
             fs::remove_file(&path).at(&path)?;

@@ -3,6 +3,7 @@
 
 mod generate;
 pub mod listing;
+mod manifest_tsv;
 mod partial;
 mod phase;
 mod spec;
@@ -10,6 +11,7 @@ mod store;
 mod verify;
 
 pub use generate::file_rng;
+pub use manifest_tsv::{manifest_files, ManifestFile, MANIFEST_TSV};
 pub use partial::remove_stale_partials;
 pub use phase::{residency, set_phase, settle};
 pub use spec::DatasetSpec;

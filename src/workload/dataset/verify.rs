@@ -1,12 +1,12 @@
 //! Checking a dataset, or a copy of it, file by file against its manifest.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, IoContext, Result};
+use crate::workload::dataset::manifest_tsv::manifest_files;
 use crate::workload::dataset::Dataset;
 
 /// Verify every file against `manifest.tsv`; returns the number of files checked.
@@ -17,20 +17,11 @@ pub fn verify(dataset: &Dataset) -> Result<usize> {
 /// Verify a copy of the dataset's files under `copy` (e.g. restored from a backup) against
 /// the dataset's manifest; returns the number of files checked.
 pub fn verify_copy(dataset: &Dataset, copy: &Path) -> Result<usize> {
-    let listing = dataset.dir.join("manifest.tsv");
-    let reader = BufReader::new(File::open(&listing).at(&listing)?);
     let mut buf = vec![0u8; 1 << 20];
     let mut checked = 0;
-    for line in reader.lines() {
-        let line = line.at(&listing)?;
-        let mut parts = line.split('\t');
-        let (Some(rel), Some(_), Some(sum)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(Error::Agent(format!(
-                "{}: malformed line \"{line}\"",
-                listing.display()
-            )));
-        };
-        let path = copy.join(rel);
+    for listed in manifest_files(&dataset.dir)? {
+        let listed = listed?;
+        let path = copy.join(&listed.rel);
         let mut file = File::open(&path).at(&path)?;
         let mut hasher = Xxh3::new();
         loop {
@@ -40,7 +31,7 @@ pub fn verify_copy(dataset: &Dataset, copy: &Path) -> Result<usize> {
             }
             hasher.update(&buf[..n]);
         }
-        if format!("{:016x}", hasher.digest()) != sum {
+        if format!("{:016x}", hasher.digest()) != listed.checksum {
             return Err(Error::Agent(format!(
                 "{}: checksum mismatch",
                 path.display()
