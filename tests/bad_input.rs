@@ -44,6 +44,7 @@ fn cases() -> Vec<Case> {
         Case { name: "tmpfs cannot be ro", toml: Some(TINY.to_string()), args: &["--targets", "tmpfs:ro"], expect: &["tmpfs:ro", "read-only"] },
         Case { name: "image cannot be ro", toml: Some(TINY.to_string()), args: &["--targets", "native,image:ro"], expect: &["image:ro", "read-only", "only bind, volume, volume-opts can"] },
         Case { name: "volume-from-image cannot be ro", toml: Some(TINY.to_string()), args: &["--targets", "volume-from-image:ro"], expect: &["volume-from-image:ro", "read-only"] },
+        Case { name: "burst out of range", toml: Some(format!("{TINY}\n[[workload]]\nname = \"w\"\nkind = \"watch\"\nburst = 5000\n")), args: &[], expect: &["workload \"w\"", "burst", "must be 1 to 1000"] },
         Case { name: "zero reps", toml: Some(TINY.to_string()), args: &["--reps", "0"], expect: &["--reps", "at least 1"] },
         Case { name: "unknown workload name", toml: Some(TINY.to_string()), args: &["--only", "nope"], expect: &["no workload named \"nope\""] },
         Case { name: "missing workload file", toml: None, args: &[], expect: &["w.toml", "cannot read workload file"] },

@@ -52,6 +52,13 @@ kind = "watch"
 changes = 24
 limit = "10s"
 direction = "container-to-host"
+
+[[workload]]
+name = "watch-burst"
+kind = "watch"
+changes = 24
+limit = "10s"
+burst = 24
 "#;
 
 type Row = HashMap<String, String>;
@@ -109,6 +116,9 @@ fn on_the_local_engine_every_change_is_seen_and_every_event_delivered() {
         ("watch", "default", "volume"),
         ("watch-out", "", "native"),
         ("watch-out", "default", "bind"),
+        ("watch-burst", "", "native"),
+        ("watch-burst", "default", "bind"),
+        ("watch-burst", "default", "volume"),
     ];
     for (workload, engine, target) in watched {
         let count = |m| total(&reps, workload, engine, target, m);
@@ -247,19 +257,26 @@ fn across_the_vm_share_changes_are_counted_whatever_is_lost() {
         let [stale, _] = found(w, "bind", ["stale", "lost"]);
         eprintln!("{w} across the VM share: {seen} seen ({stale} stale), {lost} lost");
     }
-    for t in ["bind", "volume"] {
-        let [delivered, missed] = found("watch", t, ["delivered", "missed"]);
-        assert_eq!(delivered + missed, 8, "watch on {t}");
-        eprintln!("watch on {t}@vm: {delivered} delivered, {missed} missed");
+    for (w, t) in [
+        ("watch", "bind"),
+        ("watch", "volume"),
+        ("watch-burst", "bind"),
+        ("watch-burst", "volume"),
+    ] {
+        let [delivered, missed] = found(w, t, ["delivered", "missed"]);
+        assert_eq!(delivered + missed, 8, "{w} on {t}");
+        eprintln!("{w} on {t}@vm: {delivered} delivered, {missed} missed");
     }
     let [delivered, missed] = found("watch-out", "bind", ["delivered", "missed"]);
     assert_eq!(delivered + missed, 8, "watch-out on bind");
     eprintln!("the host watching bind@vm: {delivered} delivered, {missed} missed");
-    let [delivered, _] = found("watch", "volume", ["delivered", "missed"]);
-    assert_eq!(
-        delivered, 8,
-        "two containers in one VM share its kernel's inotify"
-    );
+    for w in ["watch", "watch-burst"] {
+        let [delivered, _] = found(w, "volume", ["delivered", "missed"]);
+        assert_eq!(
+            delivered, 8,
+            "{w}: two containers in one VM share its kernel's inotify"
+        );
+    }
     assert_eq!(leftovers_on(&vm, &run_id_of(&out)), (0, 0));
 }
 
@@ -290,6 +307,8 @@ fn on_podman_every_change_is_seen_and_every_event_delivered() {
         ("watch", "bind"),
         ("watch", "volume"),
         ("watch-out", "bind"),
+        ("watch-burst", "bind"),
+        ("watch-burst", "volume"),
     ] {
         let heard = [count(w, t, "delivered"), count(w, t, "missed")];
         assert_eq!(heard, [8, 0], "{w} on {t}@podman");

@@ -34,7 +34,13 @@ pub struct Watch {
     pub direction: Direction,
     /// An event not delivered this long after its change is missed.
     pub limit: HumanDuration,
+    /// Changes made back to back before any event is waited for, as a `git checkout` or an
+    /// unpacked archive makes them (1: one at a time).
+    pub burst: u32,
 }
+
+/// The longest burst: its orders and answers stay within the agents' pipe buffers.
+const MAX_BURST: u32 = 1000;
 
 impl Default for Watch {
     fn default() -> Self {
@@ -42,13 +48,18 @@ impl Default for Watch {
             changes: 100,
             direction: Direction::HostToContainer,
             limit: HumanDuration(Duration::from_secs(1)),
+            burst: 1,
         }
     }
 }
 
 impl Kind for Watch {
     fn check(&self, c: &Check) -> Result<()> {
-        party::check(c, self.changes, self.limit)
+        party::check(c, self.changes, self.limit)?;
+        if self.burst == 0 || self.burst > MAX_BURST {
+            return Err(c.error("burst", format!("must be 1 to {MAX_BURST}")));
+        }
+        Ok(())
     }
 
     fn direct_block(&self) -> Option<ByteSize> {
@@ -97,6 +108,10 @@ impl Driven for Watch {
 
     fn limit(&self) -> Duration {
         self.limit.0
+    }
+
+    fn burst(&self) -> u32 {
+        self.burst
     }
 
     fn changer(&self, rep: &Rep) -> Result<Box<dyn Changer>> {
@@ -266,6 +281,31 @@ mod tests {
                 end_ns: now_ns(),
                 slack_ns: 0,
             };
+            let got = watcher.judge(k, window).unwrap();
+            assert!(matches!(got, Outcome::Seen { .. }), "change {k}: {got:?}");
+        }
+        changer.clean().unwrap();
+    }
+
+    #[test]
+    fn a_burst_is_heard_change_by_change() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("w");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut watcher = Watcher::start(&dir, Duration::from_secs(5)).unwrap();
+        let mut changer = FileChanger { dir: dir.clone() };
+        let windows: Vec<Window> = (0..40)
+            .map(|k| {
+                let start_ns = now_ns();
+                changer.change(k).make().unwrap();
+                Window {
+                    start_ns,
+                    end_ns: now_ns(),
+                    slack_ns: 0,
+                }
+            })
+            .collect();
+        for (k, window) in (0..).zip(windows) {
             let got = watcher.judge(k, window).unwrap();
             assert!(matches!(got, Outcome::Seen { .. }), "change {k}: {got:?}");
         }

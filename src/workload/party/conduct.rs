@@ -74,28 +74,26 @@ pub fn conduct(
     let seen = Clock::sync(checker, &ours, "checker")?;
     let slack_ns = made.error_ns + seen.error_ns;
     let mut outcomes = Vec::with_capacity(d.changes() as usize);
-    for change in 0..d.changes() {
-        match ask(checker, &Order::Arm { change }, ANSWER, "checker")? {
-            Answer::Armed { change: c } if c == change => {}
-            other => return Err(unexpected("checker", &other)),
+    let burst = d.burst().max(1);
+    for first in (0..d.changes()).step_by(burst as usize) {
+        let group = first..d.changes().min(first.saturating_add(burst));
+        for change in group.clone() {
+            match ask(checker, &Order::Arm { change }, ANSWER, "checker")? {
+                Answer::Armed { change: c } if c == change => {}
+                other => return Err(unexpected("checker", &other)),
+            }
         }
-        let (start, end) = match ask(changer, &Order::Make { change }, ANSWER, "changer")? {
-            Answer::Made {
-                change: c,
-                start_ns,
-                end_ns,
-            } if c == change => (start_ns, end_ns),
-            other => return Err(unexpected("changer", &other)),
-        };
-        let judge = Order::Judge {
-            change,
-            start_ns: seen.to_side(made.to_ours(start)),
-            end_ns: seen.to_side(made.to_ours(end)),
-            slack_ns,
-        };
-        match ask(checker, &judge, d.limit() + ANSWER, "checker")? {
-            Answer::Judged { change: c, outcome } if c == change => outcomes.push(outcome),
-            other => return Err(unexpected("checker", &other)),
+        for (change, (start, end)) in group.clone().zip(make(changer, group)?) {
+            let judge = Order::Judge {
+                change,
+                start_ns: seen.to_side(made.to_ours(start)),
+                end_ns: seen.to_side(made.to_ours(end)),
+                slack_ns,
+            };
+            match ask(checker, &judge, d.limit() + ANSWER, "checker")? {
+                Answer::Judged { change: c, outcome } if c == change => outcomes.push(outcome),
+                other => return Err(unexpected("checker", &other)),
+            }
         }
     }
     end(changer, "changer")?;
@@ -107,6 +105,24 @@ pub fn conduct(
     })
 }
 
+/// Have the changer make `changes` back to back: every order is sent before any answer is
+/// read, so no round trip sits between two changes. Each change's (start, end).
+fn make(changer: &mut dyn Line, changes: std::ops::Range<u32>) -> Result<Vec<(u64, u64)>> {
+    for change in changes.clone() {
+        send(changer, &Order::Make { change }, "changer")?;
+    }
+    changes
+        .map(|change| match answer(changer, ANSWER, "changer")? {
+            Answer::Made {
+                change: c,
+                start_ns,
+                end_ns,
+            } if c == change => Ok((start_ns, end_ns)),
+            other => Err(unexpected("changer", &other)),
+        })
+        .collect()
+}
+
 fn end(line: &mut dyn Line, who: &str) -> Result<()> {
     match ask(line, &Order::End, ANSWER, who)? {
         Answer::Ended => Ok(()),
@@ -116,9 +132,18 @@ fn end(line: &mut dyn Line, who: &str) -> Result<()> {
 
 /// Send `order`, read the answer; an agent's own failure is an error naming the side.
 fn ask(line: &mut dyn Line, order: &Order, within: Duration, who: &str) -> Result<Answer> {
+    send(line, order, who)?;
+    answer(line, within, who)
+}
+
+fn send(line: &mut dyn Line, order: &Order, who: &str) -> Result<()> {
     let text = serde_json::to_string(order).expect("orders serialize");
     line.send_line(&text)
-        .map_err(|e| Error::Agent(format!("{who}: {e}")))?;
+        .map_err(|e| Error::Agent(format!("{who}: {e}")))
+}
+
+/// The next answer; an agent's own failure is an error naming the side.
+fn answer(line: &mut dyn Line, within: Duration, who: &str) -> Result<Answer> {
     let answer = line
         .recv_line(within)
         .map_err(|e| Error::Agent(format!("{who}: {e}")))?;

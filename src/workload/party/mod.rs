@@ -6,6 +6,8 @@
 //! For each change: the checker is armed (it starts looking), the changer makes it and says
 //! when it began and ended, the checker is told and judges it: seen after so long, whether
 //! its first look after the change still found the old state, or never seen within the limit.
+//! In bursts, a group of changes is armed, then made back to back (their orders sent at
+//! once), then judged one by one.
 
 mod change;
 mod clock;
@@ -148,6 +150,10 @@ pub trait Driven {
     fn changes(&self) -> u32;
     /// How long a change may take to be seen before it counts as lost.
     fn limit(&self) -> Duration;
+    /// Changes made back to back before any is judged (1: one at a time).
+    fn burst(&self) -> u32 {
+        1
+    }
     fn changer(&self, rep: &Rep) -> Result<Box<dyn Changer>>;
     fn checker(&self, rep: &Rep) -> Result<Box<dyn Checker>>;
 }
