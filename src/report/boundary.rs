@@ -60,6 +60,8 @@ pub(crate) struct Cell {
     pub look: Look,
     /// Who changes and who looks, from the workload's definition; None if unknown.
     pub sides: Option<Sides>,
+    /// Changes made back to back before any was looked for (1: one at a time).
+    pub burst: u32,
     pub reps: usize,
     pub failed: usize,
     /// Changes seen (coherence) or events delivered (watch).
@@ -95,29 +97,46 @@ impl Cell {
         };
         format!("{changer} → {checker}")
     }
+
+    /// "host → container, inotify, bursts of 400": the path, how the checker looks, and the
+    /// changes' bursts.
+    pub(crate) fn how(&self) -> String {
+        let how = format!("{}, {}", self.path(), self.look.word());
+        match self.burst {
+            0 | 1 => how,
+            n => format!("{how}, bursts of {n}"),
+        }
+    }
 }
 
 /// Every boundary cell of a run, workload by workload in the workload file's order, places
 /// in chart order.
 pub(crate) fn of_run(run: &HostRun) -> Vec<Cell> {
     let driven = driven_workloads(run);
+    let of = |w: &str| driven.iter().find(|d| d.0 == w);
     let mut cells = cells(&run.results.reps, &run.results.histograms, &|w| {
-        driven.iter().find(|d| d.0 == w).map(|d| d.1)
+        of(w).map(|d| d.1)
     });
+    for c in &mut cells {
+        c.burst = of(&c.workload).map_or(1, |d| d.2);
+    }
     cells.sort_by_key(|c| driven.iter().position(|d| d.0 == c.workload));
     cells
 }
 
 /// The driven workloads of the run's workload file, in its order, with who changes and who
-/// looks in each; none if the file no longer parses.
-fn driven_workloads(run: &HostRun) -> Vec<(String, Sides)> {
+/// looks in each and their bursts; none if the file no longer parses.
+fn driven_workloads(run: &HostRun) -> Vec<(String, Sides, u32)> {
     let Ok(parsed) = super::workload_file(run) else {
         return Vec::new();
     };
     parsed
         .workloads
         .iter()
-        .filter_map(|w| Some((w.name.clone(), w.params.driven()?.sides())))
+        .filter_map(|w| {
+            let driven = w.params.driven()?;
+            Some((w.name.clone(), driven.sides(), driven.burst()))
+        })
         .collect()
 }
 
@@ -193,6 +212,7 @@ fn cell(
         place: first.target.clone(),
         look,
         sides: sides(&first.workload),
+        burst: 1,
         reps: reps_where(true),
         failed: reps_where(false),
         seen,

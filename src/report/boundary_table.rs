@@ -10,7 +10,7 @@ use super::select;
 use super::HostRun;
 use crate::cell::NO_ENGINE;
 
-const INTRO: &str = "How soon one side of the storage sees what the other changed. *coherence*: one side creates, overwrites, renames and deletes files and the other reads each change back byte for byte; *watch*: the target watches its folder with inotify while the host (without a host side, a second container on the same volume) changes files in it. Counts are totals over the measured reps that succeeded (warm-ups left out): *changes* made, *seen* (watch: events delivered), *stale* (the first look after the change still found the old state; seen later), *lost* (watch: *missed*; never seen within the workload's limit). p50 / p99: time from each change to its being seen, merged over those reps. Counts and latencies, not rates: no ratio to native. Native has both sides on the host: the baseline.";
+const INTRO: &str = "How soon one side of the storage sees what the other changed. *coherence*: one side creates, overwrites, renames and deletes files and the other reads each change back byte for byte; *watch*: the target watches its folder with inotify while the host (without a host side, a second container on the same volume) changes files in it (*bursts of N*: N changes made back to back before any event is waited for). Counts are totals over the measured reps that succeeded (warm-ups left out): *changes* made, *seen* (watch: events delivered), *stale* (the first look after the change still found the old state; seen later), *lost* (watch: *missed*; never seen within the workload's limit). p50 / p99: time from each change to its being seen, merged over those reps. Counts and latencies, not rates: no ratio to native. Native has both sides on the host: the baseline.";
 
 const HEADER: &str = "| workload | target | changed by → seen by | changes | seen / delivered | stale | lost / missed | p50 | p99 | reps |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|";
 
@@ -91,10 +91,9 @@ pub(crate) fn line(c: &Cell, phased: bool) -> String {
         n => format!("{} (**{n} failed**)", c.reps),
     };
     format!(
-        "| {workload} | {} | {}, {} | {} | {} | {} | {} | {} | {} | {reps} |",
+        "| {workload} | {} | {} | {} | {} | {} | {} | {} | {} | {reps} |",
         c.place,
-        c.path(),
-        c.look.word(),
+        c.how(),
         c.changes(),
         of(c.seen, c.changes(), false),
         c.stale
@@ -129,6 +128,7 @@ mod tests {
             place: place.into(),
             look,
             sides: Some(Sides::OtherToTarget),
+            burst: 1,
             reps: 2,
             failed,
             seen,
@@ -174,6 +174,12 @@ mod tests {
         for (c, phased, want) in cases {
             assert_eq!(line(&c, phased), want);
         }
+        let burst = Cell {
+            burst: 400,
+            ..cell("bind@vm", Look::Inotify, (80, 0, 0), 0)
+        };
+        assert!(line(&burst, false)
+            .starts_with("| w | bind@vm | host → container, inotify, bursts of 400 | 80 |"));
         let none_seen = Cell {
             p50_us: None,
             p99_us: None,
