@@ -8,14 +8,18 @@ use std::fmt::Write as _;
 use crate::env::{Env, TargetFacts};
 use crate::measure::calibrate::{RUNS, SLOW_CPU};
 
-fn target<'a>(targets: &'a [TargetFacts], name: &str) -> Option<&'a TargetFacts> {
-    targets.iter().find(|t| t.target == name)
+/// The target as names show it (`bind`, `bind@vm`): the engine's target, not another
+/// engine's target of the same name.
+fn target<'a>(targets: &'a [TargetFacts], place: &str) -> Option<&'a TargetFacts> {
+    targets
+        .iter()
+        .find(|t| crate::cell::place(&t.engine, &t.target) == place)
 }
 
-/// Whether mincore could not see the page cache of the target's mount: its cache phases are
+/// Whether mincore could not see the page cache of the place's mount: its cache phases are
 /// unverified and its residency unknown.
-pub fn residency_unverified(targets: &[TargetFacts], target_name: &str) -> bool {
-    target(targets, target_name)
+pub fn residency_unverified(targets: &[TargetFacts], place: &str) -> bool {
+    target(targets, place)
         .and_then(|t| t.mount.as_ref())
         .is_some_and(|m| !m.page_cache_visible())
 }
@@ -104,7 +108,8 @@ pub(crate) fn cpu_lines(md: &mut String, env: &Env) {
         } else {
             format!("{:.2}× the host", cpu.speed)
         };
-        let _ = writeln!(md, "- `{}`: {}, {verdict}", t.target, seconds(cpu.seconds));
+        let place = crate::cell::place(&t.engine, &t.target);
+        let _ = writeln!(md, "- `{place}`: {}, {verdict}", seconds(cpu.seconds));
     }
     md.push('\n');
 }
