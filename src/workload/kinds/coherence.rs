@@ -219,11 +219,13 @@ impl Checker for FileChecker {
 
 /// Whether `path` holds exactly `want` (None: there is no such file), read into `got` (kept
 /// from look to look, so looking allocates nothing). A file that vanishes or changes under
-/// the look is simply not (yet) the new state.
+/// the look, or whose handle a file share has just made stale, is simply not (yet) the new
+/// state.
 fn holds(path: &Path, want: Option<&[u8]>, got: &mut Vec<u8>) -> Result<bool> {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(want.is_none()),
+        Err(e) if is_stale(&e) => return Ok(false),
         Err(e) => return Err(Error::io(path, e)),
     };
     let Some(want) = want else {
@@ -235,9 +237,14 @@ fn holds(path: &Path, want: Option<&[u8]>, got: &mut Vec<u8>) -> Result<bool> {
         .read_to_end(got)
     {
         Ok(_) => Ok(got.as_slice() == want),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+        Err(e) if e.kind() == ErrorKind::NotFound || is_stale(&e) => Ok(false),
         Err(e) => Err(Error::io(path, e)),
     }
+}
+
+/// ESTALE: a file share's handle to a file the other side replaced.
+fn is_stale(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(rustix::io::Errno::STALE.raw_os_error())
 }
 
 #[cfg(test)]

@@ -154,12 +154,17 @@ impl Changer for FileChanger {
     fn change(&mut self, k: u32) -> Change {
         let (event, name) = expected(k);
         let path = self.dir.join(&name);
-        let bytes = format!("mountbench watch change {k}\n").into_bytes();
         match event {
-            Event::Create | Event::Modify => Change::Write {
+            // Created empty: a write here would raise the MODIFY the next change waits for.
+            Event::Create => Change::Write {
                 path,
-                bytes,
-                append: event == Event::Modify,
+                bytes: Vec::new(),
+                append: false,
+            },
+            Event::Modify => Change::Write {
+                path,
+                bytes: format!("mountbench watch change {k}\n").into_bytes(),
+                append: true,
             },
             Event::MovedTo => Change::Rename {
                 from: self.dir.join(format!("w{}", k / 4)),
@@ -174,8 +179,15 @@ impl Changer for FileChanger {
     }
 }
 
-/// Events as they were read, each with the time it was read, by (kind, name).
-type Heard = Arc<Mutex<HashMap<(Event, String), Vec<u64>>>>;
+/// Events as they were read, each with the time it was read, by (kind, name); and why the
+/// reading stopped, if it did.
+#[derive(Default)]
+struct Events {
+    times: HashMap<(Event, String), Vec<u64>>,
+    failed: Option<String>,
+}
+
+type Heard = Arc<Mutex<Events>>;
 
 struct Watcher {
     heard: Heard,
@@ -196,15 +208,26 @@ impl Watcher {
     }
 }
 
-/// Read events until the descriptor fails. Each is stamped as soon as it is read: never
-/// before it arrived (a stamp taken when the descriptor turned readable could precede an
-/// event read later in the same drain, even one of the next change).
+/// Read events until the descriptor fails, and keep why. Each is stamped as soon as it is
+/// read: never before it arrived (a stamp taken when the descriptor turned readable could
+/// precede an event read later in the same drain, even one of the next change).
 fn listen(fd: OwnedFd, heard: Heard) {
     let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 16 << 10];
     let mut reader = inotify::Reader::new(&fd, &mut buf);
-    while let Ok(event) = reader.next() {
-        let at = now_ns();
-        note(&heard, event.events(), event.file_name(), at);
+    loop {
+        match reader.next() {
+            Ok(event) => {
+                let at = now_ns();
+                note(&heard, event.events(), event.file_name(), at);
+            }
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => {
+                if let Ok(mut heard) = heard.lock() {
+                    heard.failed = Some(format!("reading inotify events failed: {e}"));
+                }
+                return;
+            }
+        }
     }
 }
 
@@ -219,11 +242,16 @@ fn note(heard: &Heard, flags: ReadFlags, name: Option<&std::ffi::CStr>, at: u64)
     .into_iter()
     .find(|(f, _)| flags.contains(*f));
     let (Some((_, kind)), Some(name)) = (kind, name) else {
+        if flags.contains(ReadFlags::QUEUE_OVERFLOW) {
+            if let Ok(mut heard) = heard.lock() {
+                heard.failed = Some("the inotify queue overflowed: events were dropped".into());
+            }
+        }
         return;
     };
     let name = name.to_string_lossy().into_owned();
     if let Ok(mut heard) = heard.lock() {
-        heard.entry((kind, name)).or_default().push(at);
+        heard.times.entry((kind, name)).or_default().push(at);
     }
 }
 
@@ -243,7 +271,11 @@ impl Checker for Watcher {
                     .heard
                     .lock()
                     .map_err(|_| Error::Agent("the watching thread panicked".into()))?;
+                if let Some(failed) = &heard.failed {
+                    return Err(Error::Agent(failed.clone()));
+                }
                 heard
+                    .times
                     .get(&key)
                     .and_then(|times| times.iter().find(|t| **t >= since).copied())
             };
@@ -309,6 +341,28 @@ mod tests {
             let got = watcher.judge(k, window).unwrap();
             assert!(matches!(got, Outcome::Seen { .. }), "change {k}: {got:?}");
         }
+        changer.clean().unwrap();
+    }
+
+    #[test]
+    fn a_create_is_not_taken_for_the_modify_after_it() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("w");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut watcher = Watcher::start(&dir, Duration::from_millis(50)).unwrap();
+        let mut changer = FileChanger { dir: dir.clone() };
+        let start_ns = now_ns();
+        changer.change(0).make().unwrap();
+        let window = Window {
+            start_ns,
+            end_ns: now_ns(),
+            slack_ns: 0,
+        };
+        assert!(matches!(
+            watcher.judge(0, window).unwrap(),
+            Outcome::Seen { .. }
+        ));
+        assert_eq!(watcher.judge(1, window).unwrap(), Outcome::Lost);
         changer.clean().unwrap();
     }
 

@@ -72,6 +72,7 @@ pub fn conduct(
     let ours = boot_id();
     let made = Clock::sync(changer, &ours, "changer")?;
     let seen = Clock::sync(checker, &ours, "checker")?;
+    let (made, seen) = Clock::shared(made, seen);
     let slack_ns = made.error_ns + seen.error_ns;
     let mut outcomes = Vec::with_capacity(d.changes() as usize);
     let burst = d.burst().max(1);
@@ -161,11 +162,13 @@ fn unexpected(who: &str, answer: &Answer) -> Error {
     Error::Agent(format!("{who}: unexpected answer {answer:?}"))
 }
 
-/// A side's clock against ours: its reading minus ours, and how far off that may be.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A side's clock against ours: its reading minus ours, how far off that may be, and the
+/// side's kernel (its boot id; empty where it has none).
+#[derive(Debug, Clone, PartialEq)]
 struct Clock {
     offset_ns: i128,
     error_ns: u64,
+    kernel: String,
 }
 
 impl Clock {
@@ -173,6 +176,7 @@ impl Clock {
     /// trip, assumed taken half way through it (NTP's estimate), within half that trip.
     fn sync(line: &mut dyn Line, ours: &str, who: &str) -> Result<Clock> {
         let mut best: Option<(u64, i128)> = None;
+        let mut kernel = String::new();
         for _ in 0..PINGS {
             let before = now_ns();
             let (now, theirs) = match ask(line, &Order::Clock, ANSWER, who)? {
@@ -181,11 +185,9 @@ impl Clock {
             };
             let after = now_ns();
             if !ours.is_empty() && theirs == ours {
-                return Ok(Clock {
-                    offset_ns: 0,
-                    error_ns: 0,
-                });
+                return Ok(Clock::exact(theirs));
             }
+            kernel = theirs;
             let trip = after.saturating_sub(before);
             let offset = now as i128 - (before as i128 + after as i128) / 2;
             if best.map_or(true, |(t, _)| trip < t) {
@@ -196,14 +198,65 @@ impl Clock {
         Ok(Clock {
             offset_ns,
             error_ns: trip / 2,
+            kernel,
         })
     }
 
-    fn to_ours(self, t: u64) -> u64 {
+    /// A clock read on the same kernel as ours: no offset, no error.
+    fn exact(kernel: String) -> Clock {
+        Clock {
+            offset_ns: 0,
+            error_ns: 0,
+            kernel,
+        }
+    }
+
+    /// Two sides on one kernel that is not ours (a VM's containers) read one clock: their
+    /// stamps compare as they are, with none of the two estimates' error.
+    fn shared(made: Clock, seen: Clock) -> (Clock, Clock) {
+        if made.kernel.is_empty() || made.kernel != seen.kernel || made.error_ns == 0 {
+            return (made, seen);
+        }
+        (Clock::exact(made.kernel), Clock::exact(seen.kernel))
+    }
+
+    fn to_ours(&self, t: u64) -> u64 {
         (t as i128 - self.offset_ns).max(0) as u64
     }
 
-    fn to_side(self, t: u64) -> u64 {
+    fn to_side(&self, t: u64) -> u64 {
         (t as i128 + self.offset_ns).max(0) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimated(offset_ns: i128, kernel: &str) -> Clock {
+        Clock {
+            offset_ns,
+            error_ns: 1_500,
+            kernel: kernel.into(),
+        }
+    }
+
+    #[test]
+    fn two_sides_on_one_other_kernel_share_its_clock() {
+        let exact = |k: &str| Clock::exact(k.into());
+        let cases = [
+            (estimated(7, "vm"), estimated(9, "vm"), (0, 0)),
+            (estimated(7, "vm"), estimated(9, "mac"), (1_500, 1_500)),
+            (estimated(7, ""), estimated(9, ""), (1_500, 1_500)),
+            (exact("host"), estimated(9, "vm"), (0, 1_500)),
+            (exact("host"), exact("host"), (0, 0)),
+        ];
+        for (made, seen, want) in cases {
+            let (m, s) = Clock::shared(made.clone(), seen.clone());
+            assert_eq!((m.error_ns, s.error_ns), want, "{made:?} {seen:?}");
+            if want == (0, 0) {
+                assert_eq!(s.to_side(m.to_ours(123_456)), 123_456);
+            }
+        }
     }
 }
