@@ -125,7 +125,7 @@ pub(crate) fn of_run(run: &HostRun) -> Vec<Cell> {
 }
 
 /// The driven workloads of the run's workload file, in its order, with who changes and who
-/// looks in each and their bursts; none if the file no longer parses.
+/// looks in each and their bursts (at the run's scale); none if the file no longer parses.
 fn driven_workloads(run: &HostRun) -> Vec<(String, Sides, u32)> {
     let Ok(parsed) = super::workload_file(run) else {
         return Vec::new();
@@ -134,7 +134,11 @@ fn driven_workloads(run: &HostRun) -> Vec<(String, Sides, u32)> {
         .workloads
         .iter()
         .filter_map(|w| {
-            let driven = w.params.driven()?;
+            let params = match run.env.scale {
+                Some(scale) => w.params.scaled(scale),
+                None => w.params.clone(),
+            };
+            let driven = params.driven()?;
             Some((w.name.clone(), driven.sides(), driven.burst()))
         })
         .collect()

@@ -83,8 +83,10 @@ impl Kind for Watch {
     }
 
     fn scaled(&self, scale: Scale) -> Self {
+        let changes = scale.count(self.changes);
         Watch {
-            changes: scale.count(self.changes),
+            changes,
+            burst: self.burst.min(changes.max(1)),
             ..self.clone()
         }
     }
@@ -364,6 +366,20 @@ mod tests {
         ));
         assert_eq!(watcher.judge(1, window).unwrap(), Outcome::Lost);
         changer.clean().unwrap();
+    }
+
+    #[test]
+    fn a_scaled_burst_is_no_longer_than_its_changes() {
+        let watch = Watch {
+            changes: 400,
+            burst: 400,
+            ..Watch::default()
+        };
+        let cases = [(1.0, 400, 400), (0.3, 120, 120), (2.0, 800, 400)];
+        for (factor, changes, burst) in cases {
+            let scaled = watch.scaled(Scale(factor));
+            assert_eq!((scaled.changes, scaled.burst), (changes, burst), "{factor}");
+        }
     }
 
     #[test]
