@@ -3,7 +3,7 @@
 //! news of it arrives; then the judgment from the looks' times.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -21,49 +21,66 @@ const LOOKS: usize = 1 << 14;
 /// When a look began and whether it found the new state.
 type Look = (u64, bool);
 
+/// The looks so far, and the error that ended them, if one did.
+type Looks = Arc<Mutex<(Vec<Look>, Option<Error>)>>;
+
 pub struct Poller {
     stop: Arc<AtomicBool>,
-    thread: JoinHandle<Result<Vec<Look>>>,
+    looks: Looks,
+    thread: JoinHandle<()>,
 }
 
 impl Poller {
     /// Start looking; `look` answers whether the new state is there (an error ends it).
     pub fn start(mut look: impl FnMut() -> Result<bool> + Send + 'static) -> Poller {
         let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
+        let looks: Looks = Arc::new(Mutex::new((Vec::with_capacity(LOOKS), None)));
+        let (stopped, kept) = (stop.clone(), looks.clone());
         let thread = std::thread::spawn(move || {
             let armed = Instant::now();
-            let mut looks = Vec::with_capacity(LOOKS);
             while !stopped.load(Ordering::Relaxed) {
                 let at = now_ns();
-                let fresh = look()?;
-                looks.push((at, fresh));
-                if fresh {
-                    break;
+                let fresh = look();
+                let Ok(mut kept) = kept.lock() else { return };
+                match fresh {
+                    Ok(fresh) => kept.0.push((at, fresh)),
+                    Err(e) => kept.1 = Some(e),
                 }
+                if kept.1.is_some() || kept.0.last().is_some_and(|l| l.1) {
+                    return;
+                }
+                drop(kept);
                 if armed.elapsed() < EAGER {
                     std::thread::yield_now();
                 } else {
                     std::thread::sleep(PAUSE);
                 }
             }
-            Ok(looks)
         });
-        Poller { stop, thread }
+        Poller {
+            stop,
+            looks,
+            thread,
+        }
     }
 
-    /// Wait until the new state was found or `limit` after the change ended, then judge.
+    /// Wait until the new state was found or `limit` after the change ended, then judge
+    /// from the looks made by then. A look still stuck in the filesystem then (a hung
+    /// share) is left to finish on its own: the change is judged without it.
     pub fn settle(self, window: Window, limit: Duration) -> Result<Outcome> {
         let deadline = window.end_ns.saturating_add(limit.as_nanos() as u64);
         while !self.thread.is_finished() && now_ns() < deadline {
             std::thread::sleep(Duration::from_micros(200));
         }
         self.stop.store(true, Ordering::Relaxed);
-        let looks = self
-            .thread
-            .join()
-            .map_err(|_| Error::Agent("the looking thread panicked".into()))??;
-        Ok(judge(&looks, window))
+        let mut looks = self
+            .looks
+            .lock()
+            .map_err(|_| Error::Agent("the looking thread panicked".into()))?;
+        if let Some(e) = looks.1.take() {
+            return Err(e);
+        }
+        Ok(judge(&looks.0, window))
     }
 }
 
@@ -133,5 +150,36 @@ mod tests {
         };
         let got = never.settle(window, Duration::from_millis(20)).unwrap();
         assert_eq!(got, Outcome::Lost);
+    }
+
+    #[test]
+    fn a_look_stuck_in_the_filesystem_loses_the_change_at_the_limit() {
+        let release = Arc::new(AtomicBool::new(false));
+        let stuck = release.clone();
+        let poller = Poller::start(move || {
+            while !stuck.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Ok(true)
+        });
+        let window = Window {
+            start_ns: now_ns(),
+            end_ns: now_ns(),
+            slack_ns: 0,
+        };
+        let got = poller.settle(window, Duration::from_millis(20)).unwrap();
+        release.store(true, Ordering::SeqCst);
+        assert_eq!(got, Outcome::Lost);
+    }
+
+    #[test]
+    fn a_failed_look_fails_the_change() {
+        let poller = Poller::start(|| Err(Error::Agent("EIO".into())));
+        let window = Window {
+            start_ns: now_ns(),
+            end_ns: now_ns(),
+            slack_ns: 0,
+        };
+        assert!(poller.settle(window, Duration::from_secs(5)).is_err());
     }
 }
