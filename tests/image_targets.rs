@@ -7,6 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::{agent_exe, docker_available, leftovers, mountbench, read_csv, run_cli, run_id_of};
+use mountbench::cancel::CancelToken;
 use mountbench::targets::data_image::{self, Recipe};
 use mountbench::targets::engine::Engine;
 use mountbench::workload::dataset::DatasetSpec;
@@ -158,6 +159,7 @@ fn clean_removes_a_runs_data_image() {
         host_root: data.path(),
         datasets: &datasets,
         run_id: &run_id,
+        cancel: &CancelToken::new(),
     };
     let built = data_image::build(&engine, &recipe).unwrap();
     assert_eq!(built.name, data_image::name(&run_id));
@@ -173,5 +175,28 @@ fn clean_removes_a_runs_data_image() {
         stdout.contains(&format!("removed image {}", built.name)),
         "{stdout}"
     );
+    assert_eq!(images_of(&run_id), 0);
+}
+
+#[test]
+fn an_interrupted_data_image_import_stops_and_leaves_no_image() {
+    if !docker_available("an_interrupted_data_image_import_stops_and_leaves_no_image") {
+        return;
+    }
+    let engine = Engine::connect_default().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let run_id = format!("test-data-image-cut-{}", std::process::id());
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let recipe = Recipe {
+        agent_exe: &agent_exe(),
+        host_root: data.path(),
+        datasets: &[],
+        run_id: &run_id,
+        cancel: &cancel,
+    };
+    let err = data_image::build(&engine, &recipe).unwrap_err().to_string();
+    assert!(err.contains("interrupted"), "{err}");
+    let _ = data_image::remove(&engine, &run_id);
     assert_eq!(images_of(&run_id), 0);
 }

@@ -191,7 +191,7 @@ impl AgentHost for ContainerHost {
         let outcome = self.engine.block_on(async {
             tokio::select! {
                 done = run => Some(done),
-                _ = cancelled(&self.cancel) => {
+                _ = self.cancel.cancelled() => {
                     let _ = docker.kill_container(&id, None::<bollard::query_parameters::KillContainerOptions>).await;
                     None
                 }
@@ -347,10 +347,4 @@ impl Drop for ContainerHost {
 /// What a host whose container was torn down answers.
 fn gone() -> Error {
     Error::Docker("the target's container is gone".into())
-}
-
-async fn cancelled(cancel: &CancelToken) {
-    while !cancel.is_cancelled() {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }

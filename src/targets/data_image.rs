@@ -14,6 +14,7 @@ use super::data_pack::{self, ChannelWriter, Packed};
 use super::engine::{Engine, AGENT_LABEL, RUN_LABEL};
 use super::image::{self, AGENT_PATH};
 use crate::agent::PrepareSpec;
+use crate::cancel::CancelToken;
 use crate::error::{Error, IoContext, Result};
 use crate::workload::dataset::DatasetSpec;
 
@@ -34,6 +35,8 @@ pub struct Recipe<'a> {
     pub host_root: &'a Path,
     pub datasets: &'a [DatasetSpec],
     pub run_id: &'a str,
+    /// Stops the preparing between datasets and the import at once.
+    pub cancel: &'a CancelToken,
 }
 
 /// The image's name for a run: its tag is the run id.
@@ -45,6 +48,9 @@ pub fn name(run_id: &str) -> String {
 pub fn build(engine: &Engine, recipe: &Recipe) -> Result<DataImage> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     for dataset in recipe.datasets {
+        if recipe.cancel.is_cancelled() {
+            return Err(Error::Docker("building the data image: interrupted".into()));
+        }
         crate::agent::prepare(&PrepareSpec {
             dataset: dataset.clone(),
             root: recipe.host_root.to_path_buf(),
@@ -85,14 +91,17 @@ fn import(engine: &Engine, name: &str, recipe: &Recipe) -> Result<Packed> {
         format!("LABEL {AGENT_LABEL}=data"),
         format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
     ];
-    let imported = image::import(engine, name, body, changes, (RUN_LABEL, recipe.run_id));
+    let label = (RUN_LABEL, recipe.run_id);
+    let imported = image::import(engine, name, body, changes, label, Some(recipe.cancel));
     let packed = packer
         .join()
         .map_err(|_| Error::Docker("the data image's packer panicked".into()))?;
-    // A packing error explains the failed import it caused.
-    let packed = packed?;
-    imported?;
-    Ok(packed)
+    // A packing error explains the failed import it caused; an interrupt, the packing it cut.
+    match (packed, imported) {
+        (_, Err(e)) if recipe.cancel.is_cancelled() => Err(e),
+        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+        (Ok(packed), Ok(())) => Ok(packed),
+    }
 }
 
 /// Remove the data images of `run_id` (at the end of the run, when no container uses

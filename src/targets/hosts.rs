@@ -120,6 +120,7 @@ impl Hosts {
             host_root: &self.data.host_root(),
             datasets: &self.image_datasets,
             run_id: &self.run_id,
+            cancel: &self.cancel,
         };
         let built = data_image::build(engine, &recipe);
         // A failed import may leave an untagged layer labelled with the run.

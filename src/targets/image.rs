@@ -12,6 +12,7 @@ use bollard::query_parameters::{BuildImageOptionsBuilder, CreateImageOptionsBuil
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
+use crate::cancel::CancelToken;
 use crate::error::{one_line, Error, IoContext, Result};
 use crate::targets::engine::{Engine, AGENT_LABEL};
 
@@ -54,7 +55,7 @@ pub fn ensure(engine: &Engine, agent_exe: &Path) -> Result<String> {
             format!("LABEL {AGENT_LABEL}=agent"),
             format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
         ];
-        import(engine, &name, body, changes, (AGENT_LABEL, "agent"))?;
+        import(engine, &name, body, changes, (AGENT_LABEL, "agent"), None)?;
         Ok(name)
     } else {
         build_from_source(engine)
@@ -202,6 +203,7 @@ pub(super) fn import<S>(
     body: S,
     changes: Vec<String>,
     label: (&str, &str),
+    cancel: Option<&CancelToken>,
 ) -> Result<()>
 where
     S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
@@ -214,7 +216,7 @@ where
         .build();
     // A data image carries whole datasets: more than the usual request timeout.
     let docker = engine.docker.clone().with_timeout(IMPORT_TIMEOUT);
-    engine.block_on(async {
+    let imported = async {
         let mut stream =
             docker.create_image(Some(options), Some(bollard::body_try_stream(body)), None);
         while let Some(item) = stream.next().await {
@@ -227,6 +229,15 @@ where
             }
         }
         Ok(())
+    };
+    let never = CancelToken::new();
+    let cancel = cancel.unwrap_or(&never);
+    // Dropping the request on an interrupt ends the upload and the packing behind it.
+    engine.block_on(async {
+        tokio::select! {
+            done = imported => done,
+            _ = cancel.cancelled() => Err(Error::Docker(format!("importing image {name}: interrupted"))),
+        }
     })?;
     let (key, value) = label;
     let found = engine.block_on(engine.docker.inspect_image(name));
