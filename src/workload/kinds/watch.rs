@@ -299,6 +299,15 @@ impl Checker for Watcher {
 mod tests {
     use super::*;
 
+    /// The window of a change begun at `start_ns` and just made, on one kernel.
+    fn made_since(start_ns: u64) -> Window {
+        Window {
+            start_ns,
+            end_ns: now_ns(),
+            slack_ns: 0,
+        }
+    }
+
     #[test]
     fn every_change_on_one_kernel_is_heard() {
         let root = tempfile::tempdir().unwrap();
@@ -310,11 +319,7 @@ mod tests {
             watcher.arm(k).unwrap();
             let start_ns = now_ns();
             changer.change(k).make().unwrap();
-            let window = Window {
-                start_ns,
-                end_ns: now_ns(),
-                slack_ns: 0,
-            };
+            let window = made_since(start_ns);
             let got = watcher.judge(k, window).unwrap();
             assert!(matches!(got, Outcome::Seen { .. }), "change {k}: {got:?}");
         }
@@ -332,11 +337,7 @@ mod tests {
             .map(|k| {
                 let start_ns = now_ns();
                 changer.change(k).make().unwrap();
-                Window {
-                    start_ns,
-                    end_ns: now_ns(),
-                    slack_ns: 0,
-                }
+                made_since(start_ns)
             })
             .collect();
         for (k, window) in (0..).zip(windows) {
@@ -355,11 +356,7 @@ mod tests {
         let mut changer = FileChanger { dir: dir.clone() };
         let start_ns = now_ns();
         changer.change(0).make().unwrap();
-        let window = Window {
-            start_ns,
-            end_ns: now_ns(),
-            slack_ns: 0,
-        };
+        let window = made_since(start_ns);
         assert!(matches!(
             watcher.judge(0, window).unwrap(),
             Outcome::Seen { .. }
@@ -386,11 +383,7 @@ mod tests {
     fn an_event_that_never_comes_is_missed() {
         let root = tempfile::tempdir().unwrap();
         let mut watcher = Watcher::start(root.path(), Duration::from_millis(20)).unwrap();
-        let window = Window {
-            start_ns: now_ns(),
-            end_ns: now_ns(),
-            slack_ns: 0,
-        };
+        let window = made_since(now_ns());
         assert_eq!(watcher.judge(0, window).unwrap(), Outcome::Lost);
     }
 }
