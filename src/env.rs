@@ -112,6 +112,13 @@ pub struct TargetFacts {
     pub copy: Option<CopyFacts>,
 }
 
+impl TargetFacts {
+    /// The target as names show it: `bind`, `bind@vm`.
+    pub fn place(&self) -> String {
+        crate::cell::place(&self.engine, &self.target)
+    }
+}
+
 /// The copy-at-first-use of a `volume-from-image` target: its container created and
 /// started on the fresh, empty volume (the engine copies the image's content into it),
 /// against the best of a few identical containers whose volume is mounted `nocopy`.

@@ -8,18 +8,12 @@ use std::fmt::Write as _;
 use crate::env::{Env, TargetFacts};
 use crate::measure::calibrate::{RUNS, SLOW_CPU};
 
-/// The target as names show it (`bind`, `bind@vm`): the engine's target, not another
-/// engine's target of the same name.
-fn target<'a>(targets: &'a [TargetFacts], place: &str) -> Option<&'a TargetFacts> {
+/// Whether mincore could not see the page cache of the mount at `place` (`bind@vm`: that
+/// engine's bind, not another's): its cache phases are unverified and its residency unknown.
+pub fn residency_unverified(targets: &[TargetFacts], place: &str) -> bool {
     targets
         .iter()
-        .find(|t| crate::cell::place(&t.engine, &t.target) == place)
-}
-
-/// Whether mincore could not see the page cache of the place's mount: its cache phases are
-/// unverified and its residency unknown.
-pub fn residency_unverified(targets: &[TargetFacts], place: &str) -> bool {
-    target(targets, place)
+        .find(|t| t.place() == place)
         .and_then(|t| t.mount.as_ref())
         .is_some_and(|m| !m.page_cache_visible())
 }
@@ -30,7 +24,7 @@ pub fn slow_cpus(targets: &[TargetFacts]) -> Vec<(String, f64)> {
         .iter()
         .filter_map(|t| {
             let cpu = t.cpu.as_ref().filter(|c| c.slow())?;
-            Some((crate::cell::place(&t.engine, &t.target), cpu.speed))
+            Some((t.place(), cpu.speed))
         })
         .collect()
 }
@@ -41,10 +35,7 @@ pub fn blind_mounts(targets: &[TargetFacts]) -> Vec<(String, &str)> {
         .iter()
         .filter_map(|t| {
             let mount = t.mount.as_ref().filter(|m| !m.page_cache_visible())?;
-            Some((
-                crate::cell::place(&t.engine, &t.target),
-                mount.fs_type.as_str(),
-            ))
+            Some((t.place(), mount.fs_type.as_str()))
         })
         .collect()
 }
@@ -88,9 +79,8 @@ pub(crate) fn warnings(md: &mut String, env: &Env) {
 }
 
 /// One line per target: the CPU kernel's time there and its speed against the host.
-pub(crate) fn cpu_lines(md: &mut String, env: &Env) {
-    let calibrated: Vec<_> = env
-        .targets
+pub(crate) fn cpu_lines(md: &mut String, targets: &[TargetFacts]) {
+    let calibrated: Vec<_> = targets
         .iter()
         .filter_map(|t| Some((t, t.cpu.as_ref()?)))
         .collect();
@@ -108,7 +98,7 @@ pub(crate) fn cpu_lines(md: &mut String, env: &Env) {
         } else {
             format!("{:.2}× the host", cpu.speed)
         };
-        let place = crate::cell::place(&t.engine, &t.target);
+        let place = t.place();
         let _ = writeln!(md, "- `{place}`: {}, {verdict}", seconds(cpu.seconds));
     }
     md.push('\n');
@@ -119,7 +109,7 @@ pub(crate) fn cpu_lines(md: &mut String, env: &Env) {
 pub(crate) fn copy_lines(md: &mut String, targets: &[TargetFacts]) {
     for t in targets {
         if let Some(copy) = &t.copy {
-            let place = crate::cell::place(&t.engine, &t.target);
+            let place = t.place();
             let _ = writeln!(md, "Copy at first use on `{place}`: {}.\n", copy.describe());
         }
     }
@@ -216,6 +206,24 @@ mod tests {
         assert!(warning.contains("emulated or throttled"), "{warning}");
         let note = unverified_note(&targets).unwrap();
         assert!(note.contains("bind (virtiofs)"), "{note}");
+    }
+
+    #[test]
+    fn each_engines_target_is_found_by_its_place() {
+        let on = |engine: &str, fs_type: &str, cpu_seconds: f64| TargetFacts {
+            engine: engine.into(),
+            ..target("bind", fs_type, cpu_seconds)
+        };
+        let targets = [on("default", "ext4", 0.1), on("vm", "virtiofs", 1.6)];
+        let unverified: Vec<_> = ["bind", "bind@vm", "bind@default"]
+            .iter()
+            .map(|p| residency_unverified(&targets, p))
+            .collect();
+        assert_eq!(unverified, [false, true, false]);
+        let mut md = String::new();
+        cpu_lines(&mut md, &targets);
+        assert!(md.contains("- `bind`: 100.0 ms, 1.00×"), "{md}");
+        assert!(md.contains("- `bind@vm`: 1.60 s, **0.06×"), "{md}");
     }
 
     #[test]

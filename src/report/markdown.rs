@@ -79,7 +79,7 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     );
     environment_table(md, run);
     mounts_table(md, run);
-    context::cpu_lines(md, env);
+    context::cpu_lines(md, &env.targets);
     context::copy_lines(md, &env.targets);
     context::warnings(md, env);
     summary_table(md, run);
@@ -170,7 +170,7 @@ fn mounts_table(md: &mut String, run: &HostRun) {
                 let _ = writeln!(
                     md,
                     "| {} | `{}` | {} | `{}` | `{}` | {cache} | {cpu} |",
-                    crate::cell::place(&t.engine, &t.target),
+                    t.place(),
                     m.mount_point,
                     m.fs_type,
                     m.source,
@@ -178,7 +178,7 @@ fn mounts_table(md: &mut String, run: &HostRun) {
                 );
             }
             None => {
-                let place = crate::cell::place(&t.engine, &t.target);
+                let place = t.place();
                 let _ = writeln!(md, "| {place} | `{}` | ? | | | {cache} | {cpu} |", t.root);
             }
         }

@@ -230,13 +230,17 @@ where
         }
         Ok(())
     };
-    let never = CancelToken::new();
-    let cancel = cancel.unwrap_or(&never);
+    let interrupted = async {
+        match cancel {
+            Some(cancel) => cancel.cancelled().await,
+            None => std::future::pending().await,
+        }
+    };
     // Dropping the request on an interrupt ends the upload and the packing behind it.
     engine.block_on(async {
         tokio::select! {
             done = imported => done,
-            _ = cancel.cancelled() => Err(Error::Docker(format!("importing image {name}: interrupted"))),
+            _ = interrupted => Err(Error::Docker(format!("importing image {name}: interrupted"))),
         }
     })?;
     let (key, value) = label;

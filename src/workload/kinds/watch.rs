@@ -233,7 +233,7 @@ fn listen(fd: OwnedFd, heard: Heard) {
     }
 }
 
-/// Keep one event of a kind watched for, under its name.
+/// Keep one event of a kind watched for, under its name; note an overflowed queue.
 fn note(heard: &Heard, flags: ReadFlags, name: Option<&std::ffi::CStr>, at: u64) {
     let kind = [
         (ReadFlags::CREATE, Event::Create),
@@ -243,16 +243,14 @@ fn note(heard: &Heard, flags: ReadFlags, name: Option<&std::ffi::CStr>, at: u64)
     ]
     .into_iter()
     .find(|(f, _)| flags.contains(*f));
-    let (Some((_, kind)), Some(name)) = (kind, name) else {
-        if flags.contains(ReadFlags::QUEUE_OVERFLOW) {
-            if let Ok(mut heard) = heard.lock() {
-                heard.failed = Some("the inotify queue overflowed: events were dropped".into());
-            }
-        }
+    let Ok(mut heard) = heard.lock() else {
         return;
     };
-    let name = name.to_string_lossy().into_owned();
-    if let Ok(mut heard) = heard.lock() {
+    if flags.contains(ReadFlags::QUEUE_OVERFLOW) {
+        heard.failed = Some("the inotify queue overflowed: events were dropped".into());
+    }
+    if let (Some((_, kind)), Some(name)) = (kind, name) {
+        let name = name.to_string_lossy().into_owned();
         heard.times.entry((kind, name)).or_default().push(at);
     }
 }

@@ -214,7 +214,7 @@ impl Clock {
     /// Two sides on one kernel that is not ours (a VM's containers) read one clock: their
     /// stamps compare as they are, with none of the two estimates' error.
     fn shared(made: Clock, seen: Clock) -> (Clock, Clock) {
-        if made.kernel.is_empty() || made.kernel != seen.kernel || made.error_ns == 0 {
+        if made.kernel.is_empty() || made.kernel != seen.kernel {
             return (made, seen);
         }
         (Clock::exact(made.kernel), Clock::exact(seen.kernel))

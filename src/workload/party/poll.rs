@@ -3,7 +3,7 @@
 //! news of it arrives; then the judgment from the looks' times.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -21,66 +21,55 @@ const LOOKS: usize = 1 << 14;
 /// When a look began and whether it found the new state.
 type Look = (u64, bool);
 
-/// The looks so far, and the error that ended them, if one did.
-type Looks = Arc<Mutex<(Vec<Look>, Option<Error>)>>;
-
 pub struct Poller {
     stop: Arc<AtomicBool>,
-    looks: Looks,
-    thread: JoinHandle<()>,
+    thread: JoinHandle<Result<Vec<Look>>>,
 }
 
 impl Poller {
     /// Start looking; `look` answers whether the new state is there (an error ends it).
     pub fn start(mut look: impl FnMut() -> Result<bool> + Send + 'static) -> Poller {
         let stop = Arc::new(AtomicBool::new(false));
-        let looks: Looks = Arc::new(Mutex::new((Vec::with_capacity(LOOKS), None)));
-        let (stopped, kept) = (stop.clone(), looks.clone());
+        let stopped = stop.clone();
         let thread = std::thread::spawn(move || {
             let armed = Instant::now();
+            let mut looks = Vec::with_capacity(LOOKS);
             while !stopped.load(Ordering::Relaxed) {
                 let at = now_ns();
-                let fresh = look();
-                let Ok(mut kept) = kept.lock() else { return };
-                match fresh {
-                    Ok(fresh) => kept.0.push((at, fresh)),
-                    Err(e) => kept.1 = Some(e),
+                let fresh = look()?;
+                looks.push((at, fresh));
+                if fresh {
+                    break;
                 }
-                if kept.1.is_some() || kept.0.last().is_some_and(|l| l.1) {
-                    return;
-                }
-                drop(kept);
                 if armed.elapsed() < EAGER {
                     std::thread::yield_now();
                 } else {
                     std::thread::sleep(PAUSE);
                 }
             }
+            Ok(looks)
         });
-        Poller {
-            stop,
-            looks,
-            thread,
-        }
+        Poller { stop, thread }
     }
 
-    /// Wait until the new state was found or `limit` after the change ended, then judge
-    /// from the looks made by then. A look still stuck in the filesystem then (a hung
-    /// share) is left to finish on its own: the change is judged without it.
+    /// Wait until the new state was found or `limit` after the change ended, then judge.
+    /// The thread ends at its first look that finds the new state, so one still running
+    /// at the deadline found none: the change is lost, and the thread, perhaps stuck in a
+    /// hung share, is left to end on its own.
     pub fn settle(self, window: Window, limit: Duration) -> Result<Outcome> {
         let deadline = window.end_ns.saturating_add(limit.as_nanos() as u64);
         while !self.thread.is_finished() && now_ns() < deadline {
             std::thread::sleep(Duration::from_micros(200));
         }
         self.stop.store(true, Ordering::Relaxed);
-        let mut looks = self
-            .looks
-            .lock()
-            .map_err(|_| Error::Agent("the looking thread panicked".into()))?;
-        if let Some(e) = looks.1.take() {
-            return Err(e);
+        if !self.thread.is_finished() {
+            return Ok(Outcome::Lost);
         }
-        Ok(judge(&looks.0, window))
+        let looks = self
+            .thread
+            .join()
+            .map_err(|_| Error::Agent("the looking thread panicked".into()))??;
+        Ok(judge(&looks, window))
     }
 }
 
