@@ -93,7 +93,7 @@ pub struct RunArgs {
     /// Where datasets live; the bind target mounts <data-dir>/host.
     #[arg(long, env = "MOUNTBENCH_DATA")]
     pub data_dir: Option<PathBuf>,
-    /// Also drop the host page cache before cold reps (Linux, root).
+    /// Also drop the host page cache before cold reps (root: drop_caches on Linux, purge on macOS).
     #[arg(long)]
     pub drop_caches: bool,
     /// Space kept free on the filesystems datasets, checkpoints and backups land on (e.g.

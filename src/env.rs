@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::MountFacts;
 use crate::measure::CpuFacts;
+use crate::platform;
 use crate::results::{READS, SCHEMA};
 use crate::targets::flavour::EngineFacts;
 use crate::targets::identity::HostView;
@@ -19,42 +20,42 @@ pub struct HostFacts {
     pub arch: String,
     pub cpu_model: String,
     pub cores: usize,
+    /// Performance and efficiency cores, where the CPU has both (Apple silicon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_cores: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub efficiency_cores: Option<usize>,
     pub memory_bytes: u64,
     pub data_dir: String,
     pub data_mount: Option<MountFacts>,
+    /// Whether the data dir tells `Case` from `case` (APFS by default does not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_case_sensitive: Option<bool>,
 }
 
 impl HostFacts {
     pub fn collect(data_dir: &Path) -> Self {
         let uname = rustix::system::uname();
         let text = |s: &std::ffi::CStr| s.to_string_lossy().into_owned();
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = cpuinfo
-            .lines()
-            .find(|l| l.starts_with("model name") || l.starts_with("Model"))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default();
-        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let memory_bytes = meminfo
-            .lines()
-            .find(|l| l.starts_with("MemTotal:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<u64>().ok())
-            .map(|kb| kb * 1024)
-            .unwrap_or(0);
+        let cpu = platform::cpu();
+        let sysname = text(uname.sysname());
+        let existing = crate::agent::nearest_existing(data_dir);
         HostFacts {
             hostname: text(uname.nodename()),
-            os: os_name(&text(uname.sysname())),
+            os: match platform::os_release() {
+                Some(pretty) => format!("{sysname} ({pretty})"),
+                None => sysname,
+            },
             kernel: text(uname.release()),
             arch: std::env::consts::ARCH.to_string(),
-            cpu_model,
-            cores: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
-            memory_bytes,
+            cpu_model: cpu.model,
+            cores: cpu.cores,
+            performance_cores: cpu.performance_cores,
+            efficiency_cores: cpu.efficiency_cores,
+            memory_bytes: platform::memory_bytes(),
             data_dir: data_dir.display().to_string(),
             data_mount: MountFacts::of(data_dir).ok(),
+            data_case_sensitive: platform::case_sensitive(&existing),
         }
     }
 }
@@ -72,22 +73,6 @@ impl HostFacts {
             os: os.to_lowercase(),
             kernel: self.kernel.clone(),
         }
-    }
-}
-
-/// "Linux" plus the distribution's pretty name when /etc/os-release has one.
-fn os_name(sysname: &str) -> String {
-    let pretty = std::fs::read_to_string("/etc/os-release")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                l.strip_prefix("PRETTY_NAME=")
-                    .map(|v| v.trim_matches('"').to_string())
-            })
-        });
-    match pretty {
-        Some(p) => format!("{sysname} ({p})"),
-        None => sysname.to_string(),
     }
 }
 

@@ -21,6 +21,9 @@ pub enum Error {
     Dataset(String),
     #[error("report: {0}")]
     Report(String),
+    /// `--drop-caches` asked for it, and the OS refused or failed.
+    #[error("dropping the host's page cache: {0}")]
+    CacheDrop(std::io::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -13,6 +13,9 @@ pub mod error;
 pub mod percent;
 pub mod size;
 
+// The host OS services everything below uses, Linux and macOS side by side.
+pub mod platform;
+
 // What to run and how it is measured.
 pub mod measure;
 pub mod metric;

@@ -17,6 +17,9 @@ pub enum Metric {
     Scan,
     /// checkpoint: write, fsync, rename and folder fsync of one checkpoint.
     Save,
+    /// checkpoint on macOS natively: the save, plus F_FULLFSYNC flushing the drive's cache
+    /// (what a save with Rust's `sync_all` or a durable database costs there).
+    SaveFullFsync,
     /// checkpoint: open to the end of the file's fsync (fio's write + end_fsync).
     WriteFsync,
     /// checkpoint without fsync: open to close.
@@ -69,10 +72,11 @@ impl Unit {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 19] = [
+    pub const ALL: [Metric; 20] = [
         Metric::Read,
         Metric::Scan,
         Metric::Save,
+        Metric::SaveFullFsync,
         Metric::WriteFsync,
         Metric::Write,
         Metric::Restore,
@@ -96,6 +100,7 @@ impl Metric {
             Metric::Read => "read",
             Metric::Scan => "scan",
             Metric::Save => "save",
+            Metric::SaveFullFsync => "save-full-fsync",
             Metric::WriteFsync => "write-fsync",
             Metric::Write => "write",
             Metric::Restore => "restore",
@@ -154,6 +159,7 @@ impl Metric {
             Metric::Read => Op::Read,
             Metric::Scan => Op::File,
             Metric::Save | Metric::WriteFsync | Metric::Write => Op::Write,
+            Metric::SaveFullFsync => Op::FullFsync,
             Metric::Restore => Op::Restore,
             Metric::Epoch => Op::Wait,
             Metric::Create => Op::Create,

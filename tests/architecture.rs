@@ -6,7 +6,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// (module, modules it must never use).
-const RULES: [(&str, &[&str]); 5] = [
+const RULES: [(&str, &[&str]); 6] = [
+    (
+        "platform",
+        &[
+            "workload", "measure", "metric", "targets", "run", "report", "plan", "agent", "env",
+            "commands",
+        ],
+    ),
     (
         "workload",
         &["targets", "run", "report", "plan", "commands"],
@@ -122,6 +129,27 @@ fn lower_stages_never_name_higher_ones() {
         violations.is_empty(),
         "layering broken:\n{}",
         violations.join("\n")
+    );
+}
+
+/// Which OS the code runs on is asked in src/platform/ alone: Linux and macOS side by side
+/// there, no `cfg(target_os)` scattered through the workload engine or anywhere else.
+#[test]
+fn only_the_platform_asks_which_os_it_runs_on() {
+    let platform = src().join("platform");
+    let mut scattered = Vec::new();
+    for file in module_files("") {
+        if file.starts_with(&platform) {
+            continue;
+        }
+        let text = fs::read_to_string(&file).expect("source file readable");
+        if text.contains("target_os") || text.contains("cfg(unix") || text.contains("cfg(windows") {
+            scattered.push(file.display().to_string());
+        }
+    }
+    assert!(
+        scattered.is_empty(),
+        "OS checks outside src/platform/: {scattered:?}"
     );
 }
 

@@ -21,6 +21,9 @@ pub enum Op {
     /// The fsync of a folder after a rename in it, making the new name durable.
     #[serde(rename = "fsync-dir")]
     FsyncDir,
+    /// macOS F_FULLFSYNC after a file's fsync: the drive's cache flushed.
+    #[serde(rename = "full-fsync")]
+    FullFsync,
     Rename,
     Unlink,
     /// One read of a checkpoint being restored.
@@ -45,7 +48,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 18] = [
+    pub const ALL: [Op; 19] = [
         Op::Open,
         Op::Read,
         Op::Stat,
@@ -54,6 +57,7 @@ impl Op {
         Op::Write,
         Op::Fsync,
         Op::FsyncDir,
+        Op::FullFsync,
         Op::Rename,
         Op::Unlink,
         Op::Restore,
@@ -76,6 +80,7 @@ impl Op {
             Op::Write => "write",
             Op::Fsync => "fsync",
             Op::FsyncDir => "fsync-dir",
+            Op::FullFsync => "full-fsync",
             Op::Rename => "rename",
             Op::Unlink => "unlink",
             Op::Restore => "restore",

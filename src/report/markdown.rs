@@ -137,10 +137,10 @@ fn environment_table(md: &mut String, run: &HostRun) {
         "| workload file | `{}` (xxh3 {}) |",
         env.workload_file.path, env.workload_file.hash
     );
-    let drop_caches = if env.drop_caches {
-        ", host drop_caches before cold reps"
-    } else {
-        ""
+    let drop_caches = match (env.drop_caches, env.host.os.as_str()) {
+        (false, _) => "",
+        (true, os) if os.starts_with("Darwin") => ", host purge before cold reps",
+        (true, _) => ", host drop_caches before cold reps",
     };
     let goal = match (env.target_ci, env.max_reps) {
         (Some(t), Some(max)) => {

@@ -136,6 +136,7 @@ pub(crate) fn latency_ops(m: Metric) -> Vec<Op> {
         Metric::Save => vec![Op::Write, Op::Fsync],
         // Their ops are the save's, shown there already.
         Metric::WriteFsync | Metric::Write => Vec::new(),
+        Metric::SaveFullFsync => vec![Op::FullFsync],
         other => vec![other.main_op()],
     }
 }

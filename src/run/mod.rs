@@ -35,7 +35,7 @@ use crate::targets::endpoint::EngineArg;
 use crate::targets::hosts::{HostFactory, Hosts};
 use crate::targets::spec::{Place, TargetKind};
 use crate::workload::dataset::{self, DatasetSpec};
-use crate::workload::{cache, Phase};
+use crate::workload::Phase;
 use out_dir::OutDir;
 use pool::Pool;
 use progress::{Done, Progress};
@@ -53,7 +53,7 @@ pub struct RunOptions {
     pub engines: Vec<EngineArg>,
     /// The mountbench binary that serves as the agent.
     pub agent_exe: PathBuf,
-    /// Also drop the host's page cache before cold reps (root on Linux).
+    /// Also drop the host's page cache before cold reps (root; drop_caches on Linux, purge on macOS).
     pub drop_caches: bool,
     /// Progress bar on a terminal, plain lines otherwise; nothing when false.
     pub progress: bool,
@@ -275,7 +275,7 @@ impl Session {
         rep.root = t.root();
         rep.backup = t.backup_root();
         if drop_caches {
-            cache::drop_host_caches().map_err(|e| Error::io("/proc/sys/vm/drop_caches", e))?;
+            crate::platform::drop_all_caches().map_err(Error::CacheDrop)?;
         }
         t.run_rep(&rep)
     }

@@ -131,7 +131,7 @@ pub(crate) fn check_drop_caches(options: &RunOptions) -> Result<()> {
     if options.drop_caches && !rustix::process::geteuid().is_root() {
         return Err(Error::input(
             "--drop-caches",
-            "needs root (it writes /proc/sys/vm/drop_caches)",
+            crate::platform::cache_drop().needs,
         ));
     }
     Ok(())

@@ -1,61 +1,24 @@
-//! Page-cache control: eviction with posix_fadvise, residency with mincore (where it can see
-//! the cache), O_DIRECT opens.
+//! Page-cache control for the workload engine: eviction, residency where it can be seen,
+//! uncached opens. The OS calls are the platform's.
 
 use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use rustix::fs::{fadvise, Advice};
-use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
+use crate::platform::{self, MountFacts};
 
-use crate::workload::mount::MountFacts;
+pub use crate::platform::residency;
 
 /// Drop a file's clean pages from the page cache (works unprivileged, also in a container).
 pub fn evict(path: &Path) -> io::Result<()> {
-    let file = File::open(path)?;
-    fadvise(&file, 0, None, Advice::DontNeed)?;
-    Ok(())
+    platform::evict(path)
 }
 
 /// Whether mincore can see the page cache of the filesystem holding `path`; false when that
 /// filesystem cannot be told (residency is then unknown, never 0%).
 pub fn page_cache_visible(path: &Path) -> bool {
     MountFacts::of(path).is_ok_and(|m| m.page_cache_visible())
-}
-
-/// Pages of `path` resident in the page cache, and its total pages. Meaningful only where
-/// [`page_cache_visible`].
-pub fn residency(path: &Path) -> io::Result<(u64, u64)> {
-    let file = File::open(path)?;
-    let len = file.metadata()?.len() as usize;
-    if len == 0 {
-        return Ok((0, 0));
-    }
-    let page = rustix::param::page_size();
-    let pages = len.div_ceil(page);
-    let mut vec = vec![0u8; pages];
-    // SAFETY: a private read-only mapping of a file we hold open, unmapped before return;
-    // mincore only writes `pages` bytes into `vec`.
-    unsafe {
-        let addr = mmap(
-            std::ptr::null_mut(),
-            len,
-            ProtFlags::READ,
-            MapFlags::SHARED,
-            &file,
-            0,
-        )?;
-        let rc = libc::mincore(addr, len, vec.as_mut_ptr());
-        let err = io::Error::last_os_error();
-        munmap(addr, len)?;
-        if rc != 0 {
-            return Err(err);
-        }
-    }
-    let resident = vec.iter().filter(|b| **b & 1 == 1).count() as u64;
-    Ok((resident, pages as u64))
 }
 
 /// Read a whole file once to bring it into the page cache.
@@ -71,30 +34,16 @@ pub fn warm(path: &Path, buf: &mut [u8]) -> io::Result<u64> {
     }
 }
 
-/// Flush dirty pages and drop the host's whole page cache (root on Linux only).
-pub fn drop_host_caches() -> io::Result<()> {
-    rustix::fs::sync();
-    std::fs::write("/proc/sys/vm/drop_caches", b"3\n")
-}
-
-/// Open for reading, with O_DIRECT when asked. A filesystem that refuses O_DIRECT (tmpfs,
-/// some FUSE mounts) yields an error that says so instead of a silent buffered fallback.
+/// Open for reading, uncached when asked. A filesystem that refuses O_DIRECT (tmpfs, some
+/// FUSE mounts) yields an error that says so instead of a silent buffered fallback.
 pub fn open_read(path: &Path, direct: bool) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    if direct {
-        options.custom_flags(libc::O_DIRECT);
-    }
-    options.open(path).map_err(|e| direct_error(e, direct))
+    platform::open(path, OpenOptions::new().read(true), direct).map_err(|e| direct_error(e, direct))
 }
 
 pub fn open_write(path: &Path, direct: bool) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);
-    if direct {
-        options.custom_flags(libc::O_DIRECT);
-    }
-    options.open(path).map_err(|e| direct_error(e, direct))
+    platform::open(path, &mut options, direct).map_err(|e| direct_error(e, direct))
 }
 
 pub fn direct_error(e: io::Error, direct: bool) -> io::Error {

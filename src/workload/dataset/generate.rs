@@ -43,7 +43,7 @@ pub(super) fn generate(
     let checksums = write_files(spec, dir, sizes, threads)?;
     // Make every page clean so `cold` eviction can actually drop it.
     let dir_file = File::open(dir).at(dir)?;
-    rustix::fs::syncfs(&dir_file).map_err(|e| Error::io(dir, e.into()))?;
+    crate::platform::flush_filesystem(&dir_file).map_err(|e| Error::io(dir, e))?;
     let manifest = write_manifest(spec, dir, sizes, &checksums, started.elapsed())?;
     Ok(PrepareReport {
         id: manifest.id,

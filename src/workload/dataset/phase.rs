@@ -54,9 +54,7 @@ pub fn residency(dataset: &Dataset) -> Result<Option<f64>> {
 /// which would otherwise show up as a difference between targets. A dataset larger than
 /// half the memory is left alone: its warm reps cannot be warm anyway.
 pub fn settle(dataset: &Dataset) -> Result<()> {
-    let memory = rustix::system::sysinfo();
-    let ram = memory.totalram as u64 * memory.mem_unit as u64;
-    if dataset.total_bytes() > ram / 2 {
+    if dataset.total_bytes() > crate::platform::memory_bytes() / 2 {
         return Ok(());
     }
     set_phase(dataset, Phase::Cold)?;

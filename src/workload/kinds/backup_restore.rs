@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
+use crate::platform::{self, SyncMode};
 use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::{verify_copy, Dataset, DatasetSpec};
@@ -191,7 +192,7 @@ fn backup(
         .into_inner()
         .map_err(|e| tar_error(e.into_error()))?;
     if fsync {
-        file.sync_all().map_err(tar_error)?;
+        platform::sync_file(&file, SyncMode::Fsync).map_err(tar_error)?;
     }
     Ok(())
 }
@@ -215,14 +216,18 @@ fn sync_tree(root: &Path, names: &[String]) -> Result<()> {
     let mut dirs = std::collections::BTreeSet::new();
     for name in names {
         let path = root.join(name);
-        File::open(&path).and_then(|f| f.sync_all()).at(&path)?;
+        File::open(&path)
+            .and_then(|f| platform::sync_file(&f, SyncMode::Fsync))
+            .at(&path)?;
         if let Some(parent) = path.parent() {
             dirs.insert(parent.to_path_buf());
         }
     }
     dirs.insert(root.to_path_buf());
     for dir in dirs {
-        File::open(&dir).and_then(|f| f.sync_all()).at(&dir)?;
+        File::open(&dir)
+            .and_then(|f| platform::sync_file(&f, SyncMode::Fsync))
+            .at(&dir)?;
     }
     Ok(())
 }

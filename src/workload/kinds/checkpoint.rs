@@ -6,19 +6,18 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use xxhash_rust::xxh3::Xxh3;
-
 use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Lap, Op, OpHistograms};
 use crate::metric::Metric;
+use crate::platform::{self, SyncMode};
 use crate::size::ByteSize;
 use crate::workload::cache::{self, AlignedBuffer};
 use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
+use crate::workload::kinds::payload::Payload;
 use crate::workload::kinds::{Kind, Scale};
 use crate::workload::read_timed;
 use crate::workload::rep::{Measured, MetricResult, Rep};
@@ -101,7 +100,7 @@ impl Kind for Checkpoint {
         })?;
         // The file's part of the save: write-fsync or write, as `metrics` names it.
         let file = self.metrics()[1];
-        let metrics = vec![
+        let mut metrics = vec![
             MetricResult::of(Metric::Save, out.bytes, out.chunks, out.save_seconds),
             MetricResult::of(file, out.bytes, out.chunks, out.file_seconds),
             MetricResult::of(
@@ -111,6 +110,15 @@ impl Kind for Checkpoint {
                 out.restore_seconds,
             ),
         ];
+        if let Some(flush) = out.full_fsync_seconds {
+            let seconds = out.save_seconds + flush;
+            metrics.push(MetricResult::of(
+                Metric::SaveFullFsync,
+                out.bytes,
+                out.chunks,
+                seconds,
+            ));
+        }
         Ok(Measured {
             metrics,
             histograms: out.histograms,
@@ -127,9 +135,6 @@ impl Kind for Checkpoint {
         }
     }
 }
-
-/// Distinct chunks kept in memory; chunk k is pattern k % PATTERNS stamped with k.
-const PATTERNS: usize = 4;
 
 pub struct CheckpointSpec<'a> {
     pub dir: &'a Path,
@@ -150,6 +155,9 @@ pub struct CheckpointOutcome {
     /// with fsync), before the rename publishes it.
     pub file_seconds: f64,
     pub save_seconds: f64,
+    /// The F_FULLFSYNC after the file's fsync, where the OS has one (macOS), left out of the
+    /// save's time above.
+    pub full_fsync_seconds: Option<f64>,
     pub restore_seconds: f64,
     pub bytes: u64,
     pub chunks: u64,
@@ -158,54 +166,28 @@ pub struct CheckpointOutcome {
     pub histograms: OpHistograms,
 }
 
-struct Payload {
-    patterns: Vec<AlignedBuffer>,
-    chunks: u64,
-}
-
-impl Payload {
-    fn new(size: u64, chunk: usize, seed: u64) -> Self {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let patterns = (0..PATTERNS)
-            .map(|_| {
-                let mut b = AlignedBuffer::new(chunk);
-                rng.fill_bytes(&mut b);
-                b
-            })
-            .collect();
-        Payload {
-            patterns,
-            chunks: size.div_ceil(chunk as u64),
-        }
-    }
-
-    /// Stamp chunk `k` and return its bytes (the last chunk may be short).
-    fn chunk(&mut self, k: u64, size: u64) -> &[u8] {
-        let len = self.patterns[0].len();
-        let buf = &mut self.patterns[k as usize % PATTERNS];
-        buf[..8.min(len)].copy_from_slice(&k.to_le_bytes()[..8.min(len)]);
-        let this = (size - k * len as u64).min(len as u64) as usize;
-        &buf[..this]
-    }
-
-    fn checksum(&mut self, size: u64) -> u64 {
-        let mut h = Xxh3::new();
-        for k in 0..self.chunks {
-            h.update(self.chunk(k, size));
-        }
-        h.digest()
-    }
-}
-
 fn fsync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).at(dir)
+    File::open(dir)
+        .and_then(|d| platform::sync_file(&d, SyncMode::Fsync))
+        .at(dir)
+}
+
+/// The sync modes timed after the file's fsync (F_FULLFSYNC on macOS; none on Linux), when
+/// the save fsyncs at all.
+fn extra_syncs(fsync: bool) -> &'static [SyncMode] {
+    let modes = platform::sync_modes(platform::OS);
+    if fsync {
+        &modes[1..]
+    } else {
+        &[]
+    }
 }
 
 pub fn save_and_restore(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
     fs::create_dir_all(spec.dir).at(spec.dir)?;
     let mut payload = Payload::new(spec.size, spec.chunk, spec.seed);
     let expected = payload.checksum(spec.size);
-    let mut hist = OpHistograms::with_ops(&[
+    let mut ops = vec![
         Op::Open,
         Op::Write,
         Op::Fsync,
@@ -213,9 +195,13 @@ pub fn save_and_restore(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
         Op::Rename,
         Op::Unlink,
         Op::Restore,
-    ]);
+    ];
+    if !extra_syncs(spec.fsync).is_empty() {
+        ops.push(Op::FullFsync);
+    }
+    let mut hist = OpHistograms::with_ops(&ops);
     let done = spec.dir.join(format!("ckpt-{:08}.bin", spec.seq));
-    let (file_seconds, save_seconds) = save(spec, &mut payload, &done, &mut hist)?;
+    let saved = save(spec, &mut payload, &done, &mut hist)?;
     rotate(spec.dir, spec.keep, &mut hist)?;
     if spec.phase == Phase::Cold {
         cache::evict(&done).at(&done)?;
@@ -231,8 +217,9 @@ pub fn save_and_restore(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
         verify(&done, expected, &mut buf)?;
     }
     Ok(CheckpointOutcome {
-        file_seconds,
-        save_seconds,
+        file_seconds: saved.file_seconds,
+        save_seconds: saved.save_seconds,
+        full_fsync_seconds: saved.full_fsync_seconds,
         restore_seconds,
         bytes: spec.size,
         chunks: payload.chunks,
@@ -242,14 +229,22 @@ pub fn save_and_restore(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
     })
 }
 
+/// A save's times: until the file was closed, until the save was complete, and the full
+/// flush after the fsync (macOS), which the other two leave out.
+struct Saved {
+    file_seconds: f64,
+    save_seconds: f64,
+    full_fsync_seconds: Option<f64>,
+}
+
 /// Write the checkpoint to a temporary name, fsync it, rename it to `done`, fsync the
-/// folder; returns the seconds until the file was closed and until the save was complete.
+/// folder.
 fn save(
     spec: &CheckpointSpec,
     payload: &mut Payload,
     done: &Path,
     hist: &mut OpHistograms,
-) -> Result<(f64, f64)> {
+) -> Result<Saved> {
     let tmp = spec.dir.join(format!("ckpt-{:08}.tmp", spec.seq));
     let start = Instant::now();
     let mut file = hist
@@ -261,17 +256,31 @@ fn save(
             .map_err(|e| Error::io(&tmp, cache::direct_error(e, spec.direct)))?;
     }
     if spec.fsync {
-        hist.time(Op::Fsync, || file.sync_all()).at(&tmp)?;
+        hist.time(Op::Fsync, || platform::sync_file(&file, SyncMode::Fsync))
+            .at(&tmp)?;
+    }
+    let mut full = None;
+    for &mode in extra_syncs(spec.fsync) {
+        let flush_start = Instant::now();
+        platform::sync_file(&file, mode).at(&tmp)?;
+        let flush = flush_start.elapsed();
+        hist.record(Op::FullFsync, flush.as_nanos() as u64);
+        full = Some(flush.as_secs_f64());
     }
     drop(file);
-    let file_seconds = start.elapsed().as_secs_f64();
+    let flushed = full.unwrap_or(0.0);
+    let file_seconds = start.elapsed().as_secs_f64() - flushed;
     hist.time(Op::Rename, || fs::rename(&tmp, done)).at(done)?;
     if spec.fsync {
         let dir_start = Instant::now();
         fsync_dir(spec.dir)?;
         hist.record(Op::FsyncDir, dir_start.elapsed().as_nanos() as u64);
     }
-    Ok((file_seconds, start.elapsed().as_secs_f64()))
+    Ok(Saved {
+        file_seconds,
+        save_seconds: start.elapsed().as_secs_f64() - flushed,
+        full_fsync_seconds: full,
+    })
 }
 
 /// Read the checkpoint back whole; returns the reads and the seconds they took.

@@ -4,6 +4,7 @@
 //! and its line in `kinds!`.
 
 mod file_set;
+mod payload;
 pub(crate) mod registry;
 
 pub mod backup_restore;

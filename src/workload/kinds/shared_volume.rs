@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
+use crate::platform::{self, SyncMode};
 use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
@@ -159,7 +160,7 @@ pub fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<Publish
         let mut file = File::create(&tmp).at(&tmp)?;
         file.write_all(&buf).at(&tmp)?;
         if fsync {
-            file.sync_data().at(&tmp)?;
+            platform::sync_file(&file, SyncMode::Fsync).at(&tmp)?;
         }
         drop(file);
         fs::rename(&tmp, &fin).at(&fin)?;

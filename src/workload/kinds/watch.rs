@@ -1,21 +1,18 @@
-//! `watch`: inotify on the target's folder while the other side creates, modifies, renames
+//! `watch`: inotify (FSEvents natively on a Mac) on the target's folder while the other side creates, modifies, renames
 //! and deletes files in it (the host through a bind mount, or a second container on a
 //! volume), or on the host's side of a bind mount while the container changes it: the delay
 //! from each change to its event, and the events never delivered within the limit (missed),
 //! as a file watcher (a dev server, a data-loader reload) lives it.
 
-use std::collections::HashMap;
-use std::os::fd::OwnedFd;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
 use serde::{Deserialize, Serialize};
 
 use crate::duration::HumanDuration;
 use crate::error::{Error, Result};
 use crate::metric::Metric;
+use crate::platform::{self, FolderEvent as Event, FolderWatch, Heard};
 use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
@@ -128,15 +125,6 @@ impl Driven for Watch {
     }
 }
 
-/// The inotify events watched for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Event {
-    Create,
-    Modify,
-    MovedTo,
-    Delete,
-}
-
 /// Change `k`: its file's four steps, and the event each must raise on which name.
 fn expected(k: u32) -> (Event, String) {
     let file = k / 4;
@@ -181,77 +169,23 @@ impl Changer for FileChanger {
     }
 }
 
-/// Events as they were read, each with the time it was read, by (kind, name); and why the
-/// reading stopped, if it did.
-#[derive(Default)]
-struct Events {
-    times: HashMap<(Event, String), Vec<u64>>,
-    failed: Option<String>,
-}
-
-type Heard = Arc<Mutex<Events>>;
-
 struct Watcher {
     heard: Heard,
     limit: Duration,
+    _watch: FolderWatch,
 }
 
 impl Watcher {
-    /// Watch `dir` from now on; a thread reads the events for as long as the process lives.
+    /// Watch `dir` from now on (inotify on Linux, FSEvents on macOS).
     fn start(dir: &std::path::Path, limit: Duration) -> Result<Watcher> {
-        let fd = inotify::init(CreateFlags::CLOEXEC).map_err(|e| Error::io(dir, e.into()))?;
-        let flags = WatchFlags::CREATE | WatchFlags::MODIFY | WatchFlags::MOVED_TO;
-        inotify::add_watch(&fd, dir, flags | WatchFlags::DELETE)
-            .map_err(|e| Error::io(dir, e.into()))?;
         let heard = Heard::default();
-        let sink = heard.clone();
-        std::thread::spawn(move || listen(fd, sink));
-        Ok(Watcher { heard, limit })
-    }
-}
-
-/// Read events until the descriptor fails, and keep why. Each is stamped as soon as it is
-/// read: never before it arrived (a stamp taken when the descriptor turned readable could
-/// precede an event read later in the same drain, even one of the next change).
-fn listen(fd: OwnedFd, heard: Heard) {
-    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 16 << 10];
-    let mut reader = inotify::Reader::new(&fd, &mut buf);
-    loop {
-        match reader.next() {
-            Ok(event) => {
-                let at = now_ns();
-                note(&heard, event.events(), event.file_name(), at);
-            }
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => {
-                if let Ok(mut heard) = heard.lock() {
-                    heard.failed = Some(format!("reading inotify events failed: {e}"));
-                }
-                return;
-            }
-        }
-    }
-}
-
-/// Keep one event of a kind watched for, under its name; note an overflowed queue.
-fn note(heard: &Heard, flags: ReadFlags, name: Option<&std::ffi::CStr>, at: u64) {
-    let kind = [
-        (ReadFlags::CREATE, Event::Create),
-        (ReadFlags::MODIFY, Event::Modify),
-        (ReadFlags::MOVED_TO, Event::MovedTo),
-        (ReadFlags::DELETE, Event::Delete),
-    ]
-    .into_iter()
-    .find(|(f, _)| flags.contains(*f));
-    let Ok(mut heard) = heard.lock() else {
-        return;
-    };
-    if flags.contains(ReadFlags::QUEUE_OVERFLOW) {
-        heard.failed = Some("the inotify queue overflowed: events were dropped".into());
-    }
-    if let (Some((_, kind)), Some(name)) = (kind, name) {
-        let name = name.to_string_lossy().into_owned();
-        heard.times.entry((kind, name)).or_default().push(at);
+        let watch =
+            platform::watch_folder(dir, heard.clone(), now_ns).map_err(|e| Error::io(dir, e))?;
+        Ok(Watcher {
+            heard,
+            limit,
+            _watch: watch,
+        })
     }
 }
 

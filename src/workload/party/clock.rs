@@ -11,12 +11,10 @@ pub fn now_ns() -> u64 {
         .unwrap_or(0)
 }
 
-/// This kernel's boot id; containers share their host kernel's. Empty where there is none
-/// (not Linux), which matches no other.
+/// This kernel's boot id; containers share their host kernel's. Empty where there is none,
+/// which matches no other.
 pub fn boot_id() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
+    crate::platform::boot_id().unwrap_or_default()
 }
 
 #[cfg(test)]

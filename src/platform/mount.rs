@@ -1,11 +1,12 @@
-//! The mount holding a path, from /proc/self/mountinfo: what the agent sees inside.
+//! The mount holding a path: its point, type, kind, source and options (Linux reads them
+//! from /proc/self/mountinfo, macOS from statfs), as the agent sees them inside.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::FsKind;
 use crate::error::{Error, Result};
-use crate::workload::fs_kind::{self, FsKind};
 
 /// The mount holding a path.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -34,14 +35,7 @@ impl MountFacts {
     }
 
     pub fn of(path: &Path) -> Result<MountFacts> {
-        let text = std::fs::read_to_string("/proc/self/mountinfo")
-            .map_err(|e| Error::io("/proc/self/mountinfo", e))?;
-        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        let mut facts = MountFacts::from_mountinfo(&text, &canonical)
-            .ok_or_else(|| Error::Agent(format!("no mount holds {}", path.display())))?;
-        let magic = fs_kind::magic_of(&canonical).ok();
-        facts.fs_kind = Some(FsKind::detect(&facts.fs_type, magic));
-        Ok(facts)
+        super::mount_of(path).map_err(|e| Error::io(path, e))
     }
 
     /// The filesystem's kind: as recorded, else from its type name alone.
