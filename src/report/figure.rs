@@ -5,30 +5,65 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Rgb(pub u8, pub u8, pub u8);
 
-/// One bar: median with its 95% CI; noisy bars get a mark.
+/// Why a bar is not to be read like the others, gravest last. Each is drawn its own way
+/// (faded, hollow, hatched, cross-hatched) and named in the figure's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Caveat {
+    /// CV above 5%.
+    Noisy,
+    /// Cold, but whether the cache was evicted could not be measured.
+    Unverified,
+    /// The CI is still wider than the target after the most reps allowed.
+    Capped,
+    /// Cold, but the data stayed cached: it does not compare and never sets a scale.
+    NotEvicted,
+}
+
+impl Caveat {
+    /// What the key says of it.
+    pub(crate) fn meaning(self) -> &'static str {
+        match self {
+            Caveat::Noisy => "noisy: CV > 5%",
+            Caveat::Unverified => "unverified: cold, cache residency unknown",
+            Caveat::Capped => "capped: CI wider than the target at max reps",
+            Caveat::NotEvicted => "not evicted: cold but cached, does not compare (off scale)",
+        }
+    }
+}
+
+/// One bar: median with its 95% CI and what a reader should distrust about it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bar {
     pub value: f64,
     pub lo: Option<f64>,
     pub hi: Option<f64>,
-    pub noisy: bool,
+    pub caveat: Option<Caveat>,
 }
 
 impl Bar {
-    /// A bar without whiskers or noise mark.
+    /// A bar without whiskers or caveat.
     pub(crate) fn plain(value: f64) -> Bar {
         Bar {
             value,
             lo: None,
             hi: None,
-            noisy: false,
+            caveat: None,
         }
     }
 
-    /// The height its value label sits on: the whisker's top, or the bar's.
-    pub(crate) fn top(&self) -> f64 {
-        self.hi.unwrap_or(self.value).max(self.value)
+    /// Whether it may set its panel's scale: a bar that does not compare may not.
+    pub(crate) fn scales(&self) -> bool {
+        self.caveat != Some(Caveat::NotEvicted)
     }
+}
+
+/// How a bar panel's value axis runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scale {
+    /// From 0, bars growing up.
+    Linear,
+    /// Ratios: log, centred on 1.0 (0.5× and 2× equally far), bars growing up or down from 1.
+    Ratio,
 }
 
 pub(crate) struct BarSeries {
@@ -41,7 +76,9 @@ pub(crate) struct BarSeries {
 pub(crate) struct BarPanel {
     pub title: String,
     pub y_label: String,
+    /// A label per group along x; a "\n" breaks it into lines.
     pub groups: Vec<String>,
+    pub scale: Scale,
     pub series: Vec<BarSeries>,
     /// A dashed horizontal line across the panel (1.0 for ratios, the AU pass mark).
     pub reference: Option<f64>,
@@ -108,6 +145,23 @@ pub(crate) struct Figure {
 }
 
 impl Figure {
+    /// The caveats its bars carry, each once, mildest first: what its key explains.
+    pub(crate) fn caveats(&self) -> Vec<Caveat> {
+        let mut caveats: Vec<Caveat> = self
+            .panels
+            .iter()
+            .filter_map(|p| match p {
+                Panel::Bars(b) => Some(b),
+                _ => None,
+            })
+            .flat_map(|b| b.series.iter().flat_map(|s| s.bars.iter().flatten()))
+            .filter_map(|b| b.caveat)
+            .collect();
+        caveats.sort();
+        caveats.dedup();
+        caveats
+    }
+
     /// The title's two lines: what the figure shows, and on which host.
     pub(crate) fn title_lines(&self) -> (&str, &str) {
         self.title
