@@ -219,6 +219,50 @@ mod tests {
     }
 
     #[test]
+    fn a_figure_keys_each_caveat_once_mildest_first() {
+        let bar = |caveat| {
+            Some(Bar {
+                caveat,
+                ..Bar::plain(1.0)
+            })
+        };
+        let panel = Panel::Bars(BarPanel {
+            title: String::new(),
+            y_label: String::new(),
+            groups: vec!["g".into(); 4],
+            scale: Scale::Ratio,
+            series: vec![BarSeries {
+                label: "bind".into(),
+                color: Rgb(0, 0, 0),
+                bars: vec![
+                    bar(Some(Caveat::NotEvicted)),
+                    bar(Some(Caveat::Noisy)),
+                    bar(None),
+                    bar(Some(Caveat::Noisy)),
+                ],
+            }],
+            reference: Some(1.0),
+        });
+        let figure = Figure {
+            name: String::new(),
+            title: String::new(),
+            caption: String::new(),
+            panels: vec![panel, spans(2)],
+        };
+        assert_eq!(figure.caveats(), [Caveat::Noisy, Caveat::NotEvicted]);
+        assert!(!Bar {
+            caveat: Some(Caveat::NotEvicted),
+            ..Bar::plain(6.4)
+        }
+        .scales());
+        assert!(Bar {
+            caveat: Some(Caveat::Capped),
+            ..Bar::plain(2.5)
+        }
+        .scales());
+    }
+
+    #[test]
     fn crowded_span_panels_take_a_row_each() {
         let cases = [
             (vec![6, 6, 6], (2, 2)),
