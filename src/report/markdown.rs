@@ -82,6 +82,7 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     context::cpu_lines(md, &env.targets);
     context::copy_lines(md, &env.targets);
     context::warnings(md, env);
+    super::durability::note(md, &run.analysis.summary);
     summary_table(md, run);
     super::engines::volume_table(md, run);
     super::ratio_table::render(md, run);
@@ -117,17 +118,25 @@ fn environment_table(md: &mut String, run: &HostRun) {
         "| host | {} — {} {} {} |",
         h.hostname, h.os, h.kernel, h.arch
     );
+    let kinds = match (h.performance_cores, h.efficiency_cores) {
+        (Some(p), Some(e)) => format!(": {p} performance, {e} efficiency"),
+        _ => String::new(),
+    };
     let _ = writeln!(
         md,
-        "| CPU | {} ({} cores), {:.1} GiB RAM |",
+        "| CPU | {} ({} cores{kinds}), {:.1} GiB RAM |",
         h.cpu_model,
         h.cores,
         h.memory_bytes as f64 / (1u64 << 30) as f64
     );
     if let Some(m) = &h.data_mount {
+        let case = match h.data_case_sensitive {
+            Some(false) => ", case-insensitive",
+            _ => "",
+        };
         let _ = writeln!(
             md,
-            "| data dir | `{}` on {} (`{}`) |",
+            "| data dir | `{}` on {} (`{}`){case} |",
             h.data_dir, m.fs_type, m.options
         );
     }
