@@ -164,7 +164,7 @@ fn info(args: InfoArgs) -> Result<i32> {
         "host        {} — {} {} {}",
         host.hostname, host.os, host.kernel, host.arch
     );
-    println!("cpu         {} ({} cores)", host.cpu_model, host.cores);
+    println!("cpu         {}", host.cpu_line());
     println!(
         "memory      {:.1} GiB",
         host.memory_bytes as f64 / (1u64 << 30) as f64
@@ -172,7 +172,10 @@ fn info(args: InfoArgs) -> Result<i32> {
     let fs = host
         .data_mount
         .as_ref()
-        .map(|m| format!("{} on {} ({})", m.fs_type, m.mount_point, m.options))
+        .map(|m| {
+            let case = host.case_note();
+            format!("{} on {} ({}){case}", m.fs_type, m.mount_point, m.options)
+        })
         .unwrap_or_default();
     println!("data dir    {} — {fs}", data_dir.display());
     for engine in &engines {

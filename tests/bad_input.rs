@@ -64,7 +64,12 @@ fn not_on_a_mac() -> Option<Case> {
         name: "full-fsync off a Mac",
         toml: edit("name = \"ckpt\"", "name = \"ckpt\"\nsync = \"full-fsync\""),
         args: &[],
-        expect: &["workload \"ckpt\"", "field sync", "F_FULLFSYNC", "leave sync at \"fsync\""],
+        expect: &[
+            "workload \"ckpt\"",
+            "field sync",
+            "F_FULLFSYNC",
+            "leave sync at \"fsync\"",
+        ],
     })
 }
 
@@ -75,7 +80,9 @@ fn drop_caches_without_root_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let root = rustix::process::geteuid().is_root();
     if root && !Path::new("/usr/bin/setpriv").exists() {
-        eprintln!("SKIPPED drop_caches_without_root_is_refused: root, and no setpriv to drop to nobody");
+        eprintln!(
+            "SKIPPED drop_caches_without_root_is_refused: root, and no setpriv to drop to nobody"
+        );
         return;
     }
     use std::os::unix::fs::PermissionsExt;
@@ -85,19 +92,29 @@ fn drop_caches_without_root_is_refused() {
     let exe = assert_cmd::cargo::cargo_bin("mountbench");
     let mut cmd = if root {
         let mut c = std::process::Command::new("/usr/bin/setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&exe);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&exe);
         c
     } else {
         std::process::Command::new(&exe)
     };
-    cmd.arg("run").arg("-w").arg(&workload).arg("--data-dir").arg(&data);
-    cmd.arg("--out").arg(&out).args(["--targets", "native", "--drop-caches", "--quiet"]);
+    cmd.arg("run")
+        .arg("-w")
+        .arg(&workload)
+        .arg("--data-dir")
+        .arg(&data);
+    cmd.arg("--out")
+        .arg(&out)
+        .args(["--targets", "native", "--drop-caches", "--quiet"]);
     let output = cmd.env("HOME", tmp.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].contains("--drop-caches") && lines[0].contains("needs root"), "{stderr}");
+    assert!(
+        lines[0].contains("--drop-caches") && lines[0].contains("needs root"),
+        "{stderr}"
+    );
     assert!(!out.exists() && !data.exists(), "nothing is created");
 }
 

@@ -118,26 +118,20 @@ fn environment_table(md: &mut String, run: &HostRun) {
         "| host | {} — {} {} {} |",
         h.hostname, h.os, h.kernel, h.arch
     );
-    let kinds = match (h.performance_cores, h.efficiency_cores) {
-        (Some(p), Some(e)) => format!(": {p} performance, {e} efficiency"),
-        _ => String::new(),
-    };
     let _ = writeln!(
         md,
-        "| CPU | {} ({} cores{kinds}), {:.1} GiB RAM |",
-        h.cpu_model,
-        h.cores,
+        "| CPU | {}, {:.1} GiB RAM |",
+        h.cpu_line(),
         h.memory_bytes as f64 / (1u64 << 30) as f64
     );
     if let Some(m) = &h.data_mount {
-        let case = match h.data_case_sensitive {
-            Some(false) => ", case-insensitive",
-            _ => "",
-        };
         let _ = writeln!(
             md,
-            "| data dir | `{}` on {} (`{}`){case} |",
-            h.data_dir, m.fs_type, m.options
+            "| data dir | `{}` on {} (`{}`){} |",
+            h.data_dir,
+            m.fs_type,
+            m.options,
+            h.case_note()
         );
     }
     super::engines::environment_rows(md, env);
