@@ -42,7 +42,7 @@ fn refusals(tmp: &Path) -> Vec<Refusal> {
         Refusal { name: "a size past u64", toml: seq("huge", 1, "20EiB"), args: vec![], expect: vec!["shard_size", "20EiB", "too large"] },
         Refusal { name: "a bad --keep-free", toml: seq("s", 1, "1MiB"), args: vec!["--keep-free", "lots"], expect: vec!["--keep-free", "lots"] },
         Refusal { name: "a tmpfs too small", toml: format!("{tmpfs}{}", seq("s", 2, "1MiB")), args: vec![], expect: vec!["workload \"s\" on tmpfs", "[targets.tmpfs] size 1MiB", "cannot hold"] },
-        Refusal { name: "a tmpfs past the memory limit", toml: format!("{memory}{}", seq("s", 2, "1MiB")), args: vec![], expect: vec!["workload \"s\" on tmpfs", "container memory limit", "cannot hold"] },
+        Refusal { name: "a tmpfs past the memory limit", toml: format!("{memory}{}", seq("s", 2, "400MiB")), args: vec![], expect: vec!["workload \"s\" on tmpfs", "the 800.0MiB the run writes there", "container memory limit", "cannot hold"] },
     ]
 }
 
