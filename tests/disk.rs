@@ -201,6 +201,16 @@ fn a_volume_too_small_on_the_engine_is_refused_before_generating() {
 }
 
 #[test]
+fn a_run_refused_on_the_engine_leaves_nothing_with_its_label() {
+    if !docker_available("a_run_refused_on_the_engine_leaves_nothing_with_its_label") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let run_id = common::refused_on_the_engine(tmp.path(), &[]);
+    assert_eq!(leftovers(&run_id), (0, 0), "nothing of run {run_id} left");
+}
+
+#[test]
 fn info_lists_datasets_and_clean_removes_only_ours() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(

@@ -22,6 +22,7 @@ pub mod identity;
 pub mod image;
 pub mod native;
 pub mod recipe;
+pub(crate) mod removal;
 pub mod session;
 pub mod settings;
 pub mod shared_folder;
