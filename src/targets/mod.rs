@@ -20,6 +20,7 @@ pub mod folder_probe;
 pub mod hosts;
 pub mod identity;
 pub mod image;
+pub mod local_sockets;
 pub mod native;
 pub mod recipe;
 pub(crate) mod removal;
