@@ -8,10 +8,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
-use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
+use bollard::query_parameters::CreateContainerOptionsBuilder;
 
 use super::engine::{Engine, RUN_LABEL};
 use super::image::{self, AGENT_PATH};
+use super::removal::{self, Made};
 use super::shared_folder::{self, is_mount_refusal, FolderProbe, ProbeAnswer, PROBE_LABEL};
 use crate::datadir::DataDir;
 use crate::error::{one_line, Error, Result};
@@ -64,20 +65,9 @@ impl FolderProbe for ContainerProbe<'_> {
                 ))),
             }
         });
-        let remove = RemoveContainerOptionsBuilder::default()
-            .force(true)
-            .v(true)
-            .build();
-        let removed = self
-            .engine
-            .block_on(docker.remove_container(&id, Some(remove)));
+        let removed = removal::remove(self.engine, Made::Container(id));
         let answer = answer?;
-        removed.map_err(|e| {
-            Error::Docker(format!(
-                "removing the probe container {name}: {}",
-                Error::from(e)
-            ))
-        })?;
+        removed.map_err(|e| Error::Docker(format!("the probe container {name}: {e}")))?;
         Ok(answer)
     }
 }

@@ -274,6 +274,36 @@ pub fn vm_engine(test: &str) -> Option<(String, PathBuf)> {
     }
 }
 
+/// A run the engine's memory refuses (8 TiB for a tmpfs) after the shared-folder probe ran
+/// there, with the data dir under `dir`: exit 2, one line naming the run, nothing left on
+/// the host. The run's id, to look for its leftovers on the engine.
+pub fn refused_on_the_engine(dir: &Path, args: &[&str]) -> String {
+    let text = "[run]\ntargets = [\"tmpfs\"]\n[targets.tmpfs]\nsize = \"16TiB\"\n[targets.container]\nmemory = \"32TiB\"\n[[workload]]\nkind = \"seq-read\"\nname = \"huge\"\nshards = 1\nshard_size = \"8TiB\"\n";
+    let workload = write_workload(dir, text);
+    let (data, out) = (dir.join("data"), dir.join("out"));
+    let mut all = vec!["--quiet"];
+    all.extend(args);
+    let output = run_cli(&workload, &data, &out, &all);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    for want in [
+        "workload \"huge\" on tmpfs",
+        "the 8.0TiB the run writes there plus a margin of 819.2GiB",
+        "cannot hold",
+    ] {
+        assert!(lines[0].contains(want), "{want:?} not in {}", lines[0]);
+    }
+    assert!(!out.exists() && !data.exists(), "nothing left on the host");
+    lines[0]
+        .split("volumes of run ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no run id in {}", lines[0]))
+        .to_string()
+}
+
 /// Labelled containers and volumes of one run still on the engine at `host`.
 pub fn leftovers_on(host: &str, run_id: &str) -> (usize, usize) {
     let filter = format!("label=io.mountbench.run={run_id}");
