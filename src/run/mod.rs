@@ -31,6 +31,7 @@ use crate::export;
 use crate::plan::{Plan, Step};
 use crate::results::Results;
 use crate::size::ByteSize;
+use crate::targets::agent_binary::AgentBinaries;
 use crate::targets::endpoint::EngineArg;
 use crate::targets::hosts::{HostFactory, Hosts};
 use crate::targets::spec::{Place, TargetKind};
@@ -51,8 +52,9 @@ pub struct RunOptions {
     /// The engines of `--engine` (their names are the plan's); empty: the one the docker CLI
     /// would use. A resume reconnects the engines its env.json records.
     pub engines: Vec<EngineArg>,
-    /// The mountbench binary that serves as the agent.
-    pub agent_exe: PathBuf,
+    /// The agent binaries: the host's own (native, and engines that run it) and Linux ones
+    /// for other architectures.
+    pub agents: AgentBinaries,
     /// Also drop the host's page cache before cold reps (root on Linux).
     pub drop_caches: bool,
     /// Progress bar on a terminal, plain lines otherwise; nothing when false.
@@ -386,7 +388,7 @@ fn ordered_places(plan: &Plan) -> Vec<Place> {
 /// The hosts of a real run: the agent binary natively or in containers of its engine.
 fn real_hosts(plan: &Plan, options: &RunOptions, start: &mut Start) -> Box<dyn HostFactory> {
     let hosts = Hosts::new(
-        options.agent_exe.clone(),
+        options.agents.clone(),
         start.data.clone(),
         std::mem::take(&mut start.engines),
         start.results.meta.run_id.clone(),
