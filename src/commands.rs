@@ -12,7 +12,7 @@ use mountbench::error::IoContext;
 use mountbench::plan::{Overrides, Plan, WorkloadFile};
 use mountbench::run::{self, RunOptions};
 use mountbench::targets::address::{DockerEnv, EngineAddress, DEFAULT_NAME};
-use mountbench::targets::agent_binary::{self, AgentBinaries, AgentChoice, EngineKind};
+use mountbench::targets::agent_binary::{self, AgentBinaries, EngineKind};
 use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::engine::Engine;
 use mountbench::targets::engine_error::EngineError;
@@ -256,7 +256,7 @@ impl EngineInfo {
 
     fn json(&self, agents: &AgentBinaries) -> serde_json::Value {
         serde_json::json!({
-            "agent": self.engine.as_ref().ok().map(|e| agent_line(agents, e)),
+            "agent": self.engine.as_ref().ok().map(|e| agents.choose(EngineKind::of(&e.facts)).to_string()),
             "name": self.name,
             "endpoint": self.endpoint,
             "identity": self.engine.as_ref().ok().map(|e| e.facts.identity_label()),
@@ -278,7 +278,7 @@ impl EngineInfo {
         let why = f.identity.as_ref().map(|i| i.why.as_str()).unwrap_or("");
         println!("  endpoint  {} ({}); {why}", f.docker_host, e.address.via);
         println!("  version   {} (API {})", f.software(), f.api_version);
-        println!("  agent     {}", agent_line(agents, e));
+        println!("  agent     {}", agents.choose(EngineKind::of(&e.facts)));
         if let Some(hint) = f.rootless_hint() {
             println!("  note      {hint}");
         }
@@ -295,16 +295,6 @@ impl EngineInfo {
             f.ncpu,
             f.mem_total as f64 / (1u64 << 30) as f64
         );
-    }
-}
-
-/// Which agent an engine gets: the binary packed `FROM scratch`, or the Dockerfile build.
-fn agent_line(agents: &AgentBinaries, engine: &Engine) -> String {
-    match agents.choose(EngineKind::of(&engine.facts)) {
-        AgentChoice::Pack(path) => format!("{} packed FROM scratch", path.display()),
-        AgentChoice::Build { why } => {
-            format!("docker/agent.Dockerfile built on the engine ({why})")
-        }
     }
 }
 

@@ -31,7 +31,6 @@ use crate::export;
 use crate::plan::{Plan, Step};
 use crate::results::Results;
 use crate::size::ByteSize;
-use crate::targets::agent_binary::AgentBinaries;
 use crate::targets::endpoint::EngineArg;
 use crate::targets::hosts::{HostFactory, Hosts};
 use crate::targets::spec::{Place, TargetKind};
@@ -52,9 +51,8 @@ pub struct RunOptions {
     /// The engines of `--engine` (their names are the plan's); empty: the one the docker CLI
     /// would use. A resume reconnects the engines its env.json records.
     pub engines: Vec<EngineArg>,
-    /// The agent binaries: the host's own (native, and engines that run it) and Linux ones
-    /// for other architectures.
-    pub agents: AgentBinaries,
+    /// The agent binaries: the host's own, and Linux ones for other architectures.
+    pub agents: crate::targets::agent_binary::AgentBinaries,
     /// Also drop the host's page cache before cold reps (root on Linux).
     pub drop_caches: bool,
     /// Progress bar on a terminal, plain lines otherwise; nothing when false.

@@ -128,6 +128,17 @@ pub enum AgentChoice {
     Build { why: String },
 }
 
+impl fmt::Display for AgentChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AgentChoice::Pack(path) => write!(f, "{} packed FROM scratch", path.display()),
+            AgentChoice::Build { why } => {
+                write!(f, "docker/agent.Dockerfile built on the engine ({why})")
+            }
+        }
+    }
+}
+
 /// The agent binaries of a run or of `info`.
 #[derive(Debug, Clone)]
 pub struct AgentBinaries {

@@ -158,7 +158,8 @@ fn loads_given_and_cross_built_binaries() {
     assert_eq!(loaded.cross_built[0].arch, Arch::Aarch64);
 
     let missing = dir.path().join("nope");
-    let err = AgentBinaries::load(host.clone(), &[missing.clone()], None, None).unwrap_err();
+    let err =
+        AgentBinaries::load(host.clone(), std::slice::from_ref(&missing), None, None).unwrap_err();
     let line = Error::from(err).to_string();
     assert!(
         line.starts_with(&format!(
