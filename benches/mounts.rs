@@ -22,6 +22,7 @@ use mountbench::datadir::DataDir;
 use mountbench::plan::{Cell, Overrides, Plan, WorkloadFile};
 use mountbench::results::Results;
 use mountbench::run::{self, RunOptions, RunSummary};
+use mountbench::targets::agent_binary::AgentBinaries;
 use mountbench::targets::engine::Engine;
 use mountbench::targets::spec::TargetSpec;
 use mountbench::workload::Phase;
@@ -142,7 +143,7 @@ fn measure(plan: Plan) -> RunSummary {
         out: None,
         data_dir: DataDir::default_path(),
         engines: Vec::new(),
-        agent_exe: PathBuf::from(env!("CARGO_BIN_EXE_mountbench")),
+        agents: AgentBinaries::host_only(PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))),
         drop_caches: false,
         progress: true,
         cancel: Default::default(),

@@ -10,6 +10,7 @@ use std::time::Duration;
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
 use bollard::query_parameters::CreateContainerOptionsBuilder;
 
+use super::agent_binary::AgentBinaries;
 use super::engine::{Engine, RUN_LABEL};
 use super::image::{self, AGENT_PATH};
 use super::removal::{self, Made};
@@ -22,8 +23,13 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Check that `engine`'s containers see the data dir (see [`shared_folder::check`]); builds
 /// or finds the agent image first, as the targets will.
-pub fn check_engine(engine: &Engine, data: &DataDir, run_id: &str, agent_exe: &Path) -> Result<()> {
-    let image = image::ensure(engine, agent_exe)?;
+pub fn check_engine(
+    engine: &Engine,
+    data: &DataDir,
+    run_id: &str,
+    agents: &AgentBinaries,
+) -> Result<()> {
+    let image = image::ensure(engine, agents)?;
     let mut probe = ContainerProbe {
         engine,
         image,

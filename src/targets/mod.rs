@@ -2,6 +2,7 @@
 //! process or inside a long-lived container through `exec`.
 
 pub mod address;
+pub mod agent_binary;
 pub mod cleanup;
 pub mod container;
 pub mod context;
@@ -10,6 +11,7 @@ pub mod data_pack;
 pub mod dataset_volume;
 pub mod dialect;
 mod driven;
+pub mod elf;
 pub mod endpoint;
 pub mod engine;
 pub mod engine_error;

@@ -328,3 +328,40 @@ pub fn leftovers_on(host: &str, run_id: &str) -> (usize, usize) {
 pub fn agent_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))
 }
+
+/// The agent binaries of a test: the binary under test alone.
+pub fn agents() -> mountbench::targets::agent_binary::AgentBinaries {
+    mountbench::targets::agent_binary::AgentBinaries::host_only(agent_exe())
+}
+
+/// The arm64 test VM engine (scripts/vm/engine.sh start --arch arm64 --share DIR): its
+/// endpoint, the folder it shares and the static aarch64 agent to give it
+/// (MOUNTBENCH_ARM64_DOCKER_HOST, MOUNTBENCH_ARM64_SHARE, MOUNTBENCH_ARM64_AGENT, default the
+/// cross script's target/agent/aarch64/mountbench). Without them the test skips loudly, or
+/// fails when MOUNTBENCH_REQUIRE_ARM64_ENGINE=1.
+pub fn arm64_engine(test: &str) -> Option<(String, PathBuf, PathBuf)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let cross_built = agent_exe()
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("agent/aarch64/mountbench"));
+    let agent = var("MOUNTBENCH_ARM64_AGENT")
+        .map(PathBuf::from)
+        .or(cross_built)
+        .filter(|p| p.is_file());
+    match (
+        var("MOUNTBENCH_ARM64_DOCKER_HOST"),
+        var("MOUNTBENCH_ARM64_SHARE"),
+        agent,
+    ) {
+        (Some(host), Some(share), Some(agent)) => Some((host, PathBuf::from(share), agent)),
+        _ => {
+            let why = "MOUNTBENCH_ARM64_DOCKER_HOST and MOUNTBENCH_ARM64_SHARE (scripts/vm/engine.sh start --arch arm64 --share DIR) and an aarch64 agent (scripts/agent/cross.sh aarch64, or MOUNTBENCH_ARM64_AGENT)";
+            if var("MOUNTBENCH_REQUIRE_ARM64_ENGINE").as_deref() == Some("1") {
+                panic!("{test}: MOUNTBENCH_REQUIRE_ARM64_ENGINE=1 but not all of {why} are there");
+            }
+            eprintln!("\n!!!!!!!! {test}: SKIPPED — needs {why} !!!!!!!!\n");
+            None
+        }
+    }
+}
