@@ -12,7 +12,7 @@ use mountbench::error::IoContext;
 use mountbench::plan::{Overrides, Plan, WorkloadFile};
 use mountbench::run::{self, RunOptions};
 use mountbench::targets::address::{DockerEnv, EngineAddress, DEFAULT_NAME};
-use mountbench::targets::agent_binary::{self, AgentBinaries, EngineKind};
+use mountbench::targets::agent_binary::{AgentBinaries, EngineKind};
 use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::engine::Engine;
 use mountbench::targets::engine_error::EngineError;
@@ -40,10 +40,7 @@ pub fn dispatch(command: Command) -> Result<i32> {
 /// input error now, before anything starts), and those the cross script left.
 fn agent_binaries(flag: &[PathBuf]) -> Result<AgentBinaries> {
     let host = std::env::current_exe().context("cannot find the mountbench binary")?;
-    let env = std::env::var_os(agent_binary::ENV);
-    let cross_dir = AgentBinaries::cross_dir_of(&host);
-    let loaded = AgentBinaries::load(host, flag, env.as_deref(), cross_dir);
-    Ok(loaded.map_err(mountbench::Error::from)?)
+    Ok(AgentBinaries::for_exe(host, flag).map_err(mountbench::Error::from)?)
 }
 
 fn run(args: RunArgs) -> Result<i32> {

@@ -214,6 +214,14 @@ impl AgentBinaries {
         })
     }
 
+    /// For the mountbench binary at `host`: those given on the command line, those of
+    /// MOUNTBENCH_AGENT_BINARY and those the cross script left beside its target folder.
+    pub fn for_exe(host: PathBuf, flag: &[PathBuf]) -> Result<AgentBinaries, AgentBinaryError> {
+        let env = std::env::var_os(ENV);
+        let cross_dir = AgentBinaries::cross_dir_of(&host);
+        AgentBinaries::load(host, flag, env.as_deref(), cross_dir)
+    }
+
     /// Where the cross script writes for a mountbench binary at `exe`: `<target dir>/agent`
     /// (`target/release/mountbench` → `target/agent`).
     pub fn cross_dir_of(exe: &Path) -> Option<PathBuf> {
