@@ -22,6 +22,7 @@ use mountbench::datadir::DataDir;
 use mountbench::plan::{Cell, Overrides, Plan, WorkloadFile};
 use mountbench::results::Results;
 use mountbench::run::{self, RunOptions, RunSummary};
+use mountbench::targets::agent_binary::AgentBinaries;
 use mountbench::targets::engine::Engine;
 use mountbench::targets::spec::TargetSpec;
 use mountbench::workload::Phase;
@@ -137,12 +138,22 @@ fn filter() -> Option<String> {
     None
 }
 
+/// The host's binary and, for an engine of another architecture (every Mac engine), the one
+/// MOUNTBENCH_AGENT_BINARY names or the cross script left in target/agent/.
+fn agents() -> AgentBinaries {
+    let host = PathBuf::from(env!("CARGO_BIN_EXE_mountbench"));
+    AgentBinaries::for_exe(host, &[]).unwrap_or_else(|e| {
+        eprintln!("mountbench: error: {e}");
+        std::process::exit(2)
+    })
+}
+
 fn measure(plan: Plan) -> RunSummary {
     let options = RunOptions {
         out: None,
         data_dir: DataDir::default_path(),
         engines: Vec::new(),
-        agent_exe: PathBuf::from(env!("CARGO_BIN_EXE_mountbench")),
+        agents: agents(),
         drop_caches: false,
         progress: true,
         cancel: Default::default(),

@@ -79,6 +79,13 @@ pub struct RunArgs {
     /// socket (named `default`).
     #[arg(long = "engine", value_name = "NAME=ENDPOINT")]
     pub engines: Vec<EngineArg>,
+    /// A Linux mountbench binary to pack as the agent for engines of its architecture (read
+    /// from its ELF header; static unless it is this host's architecture); repeatable. Also
+    /// MOUNTBENCH_AGENT_BINARY (several separated by ':'). Without one, an engine of another
+    /// architecture gets target/agent/<arch>/mountbench (scripts/agent/cross.sh writes it),
+    /// else docker/agent.Dockerfile is built on it.
+    #[arg(long = "agent-binary", value_name = "PATH")]
+    pub agent_binaries: Vec<PathBuf>,
     /// Keep adding rounds while any cell's ratio CI half-width exceeds this share of the
     /// ratio, e.g. 3% (default: the file's [run] target_ci, else a fixed rep count).
     #[arg(long, value_name = "PERCENT")]
@@ -129,6 +136,13 @@ pub struct InfoArgs {
     /// local socket.
     #[arg(long = "engine", value_name = "NAME=ENDPOINT")]
     pub engines: Vec<EngineArg>,
+    /// A Linux mountbench binary to pack as the agent for engines of its architecture (read
+    /// from its ELF header; static unless it is this host's architecture); repeatable. Also
+    /// MOUNTBENCH_AGENT_BINARY (several separated by ':'). Without one, an engine of another
+    /// architecture gets target/agent/<arch>/mountbench (scripts/agent/cross.sh writes it),
+    /// else docker/agent.Dockerfile is built on it.
+    #[arg(long = "agent-binary", value_name = "PATH")]
+    pub agent_binaries: Vec<PathBuf>,
     /// Also print the space this workload file needs where (its [run] targets).
     #[arg(short, long, value_name = "FILE")]
     pub workload: Option<PathBuf>,

@@ -12,6 +12,7 @@ use mountbench::error::IoContext;
 use mountbench::plan::{Overrides, Plan, WorkloadFile};
 use mountbench::run::{self, RunOptions};
 use mountbench::targets::address::{DockerEnv, EngineAddress, DEFAULT_NAME};
+use mountbench::targets::agent_binary::{AgentBinaries, EngineKind};
 use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::engine::Engine;
 use mountbench::targets::engine_error::EngineError;
@@ -35,8 +36,15 @@ pub fn dispatch(command: Command) -> Result<i32> {
     }
 }
 
+/// The host's binary, those of `--agent-binary` and MOUNTBENCH_AGENT_BINARY (a bad one is an
+/// input error now, before anything starts), and those the cross script left.
+fn agent_binaries(flag: &[PathBuf]) -> Result<AgentBinaries> {
+    let host = std::env::current_exe().context("cannot find the mountbench binary")?;
+    Ok(AgentBinaries::for_exe(host, flag).map_err(mountbench::Error::from)?)
+}
+
 fn run(args: RunArgs) -> Result<i32> {
-    let agent_exe = std::env::current_exe().context("cannot find the mountbench binary")?;
+    let agents = agent_binaries(&args.agent_binaries)?;
     let cancel = CancelToken::new();
     let on_signal = cancel.clone();
     let _ = ctrlc::set_handler(move || on_signal.cancel());
@@ -49,7 +57,7 @@ fn run(args: RunArgs) -> Result<i32> {
             out: Some(dir.clone()),
             data_dir,
             engines: Vec::new(),
-            agent_exe,
+            agents,
             drop_caches: false,
             progress: !args.quiet,
             cancel,
@@ -75,7 +83,7 @@ fn run(args: RunArgs) -> Result<i32> {
         out: args.out,
         data_dir: args.data_dir.unwrap_or_else(DataDir::default_path),
         engines: args.engines,
-        agent_exe,
+        agents,
         drop_caches: args.drop_caches,
         progress: !args.quiet,
         cancel,
@@ -144,9 +152,22 @@ fn info(args: InfoArgs) -> Result<i32> {
         PathBuf::from("/")
     };
     let host = HostFacts::collect(&probe);
+    let agents = agent_binaries(&args.agent_binaries)?;
     let engines = connect_all(&args.engines)?;
+    let kinds: Vec<(String, EngineKind)> = engines
+        .iter()
+        .filter_map(|i| {
+            Some((
+                i.name.clone(),
+                EngineKind::of(&i.engine.as_ref().ok()?.facts),
+            ))
+        })
+        .collect();
+    agents
+        .check_engines(&kinds)
+        .map_err(mountbench::Error::from)?;
     if args.json {
-        let described: Vec<_> = engines.iter().map(EngineInfo::json).collect();
+        let described: Vec<_> = engines.iter().map(|e| e.json(&agents)).collect();
         let first = engines.first();
         let json = serde_json::json!({
             "host": host,
@@ -164,7 +185,7 @@ fn info(args: InfoArgs) -> Result<i32> {
         "host        {} — {} {} {}",
         host.hostname, host.os, host.kernel, host.arch
     );
-    println!("cpu         {} ({} cores)", host.cpu_model, host.cores);
+    println!("cpu         {}", host.cpu_line());
     println!(
         "memory      {:.1} GiB",
         host.memory_bytes as f64 / (1u64 << 30) as f64
@@ -172,11 +193,14 @@ fn info(args: InfoArgs) -> Result<i32> {
     let fs = host
         .data_mount
         .as_ref()
-        .map(|m| format!("{} on {} ({})", m.fs_type, m.mount_point, m.options))
+        .map(|m| {
+            let case = host.case_note();
+            format!("{} on {} ({}){case}", m.fs_type, m.mount_point, m.options)
+        })
         .unwrap_or_default();
     println!("data dir    {} — {fs}", data_dir.display());
     for engine in &engines {
-        engine.print();
+        engine.print(&agents);
     }
     data_commands::print_datasets(&data_dir)?;
     if let Some(path) = &args.workload {
@@ -230,8 +254,9 @@ impl EngineInfo {
         }
     }
 
-    fn json(&self) -> serde_json::Value {
+    fn json(&self, agents: &AgentBinaries) -> serde_json::Value {
         serde_json::json!({
+            "agent": self.engine.as_ref().ok().map(|e| agents.choose(EngineKind::of(&e.facts)).to_string()),
             "name": self.name,
             "endpoint": self.endpoint,
             "identity": self.engine.as_ref().ok().map(|e| e.facts.identity_label()),
@@ -240,7 +265,7 @@ impl EngineInfo {
         })
     }
 
-    fn print(&self) {
+    fn print(&self, agents: &AgentBinaries) {
         let e = match &self.engine {
             Ok(e) => e,
             Err(e) => {
@@ -253,6 +278,7 @@ impl EngineInfo {
         let why = f.identity.as_ref().map(|i| i.why.as_str()).unwrap_or("");
         println!("  endpoint  {} ({}); {why}", f.docker_host, e.address.via);
         println!("  version   {} (API {})", f.software(), f.api_version);
+        println!("  agent     {}", agents.choose(EngineKind::of(&e.facts)));
         if let Some(hint) = f.rootless_hint() {
             println!("  note      {hint}");
         }

@@ -61,6 +61,23 @@ impl HostFacts {
 }
 
 impl HostFacts {
+    /// "Apple M3 Pro (12 cores: 6 performance, 6 efficiency)", or the model and cores.
+    pub fn cpu_line(&self) -> String {
+        let kinds = match (self.performance_cores, self.efficiency_cores) {
+            (Some(p), Some(e)) => format!(": {p} performance, {e} efficiency"),
+            _ => String::new(),
+        };
+        format!("{} ({} cores{kinds})", self.cpu_model, self.cores)
+    }
+
+    /// ", case-insensitive" where the data dir folds case (APFS's default), else nothing.
+    pub fn case_note(&self) -> &'static str {
+        match self.data_case_sensitive {
+            Some(false) => ", case-insensitive",
+            _ => "",
+        }
+    }
+
     /// The host as engine identification sees it, from what a run recorded.
     pub(crate) fn view(&self) -> HostView {
         let os = match self.os.split(' ').next().unwrap_or("") {
@@ -295,4 +312,39 @@ impl Env {
 
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_line_names_p_and_e_cores_and_a_case_folding_data_dir() {
+        let mac = HostFacts {
+            cpu_model: "Apple M3 Pro".into(),
+            cores: 12,
+            performance_cores: Some(6),
+            efficiency_cores: Some(6),
+            data_case_sensitive: Some(false),
+            ..HostFacts::default()
+        };
+        assert_eq!(
+            mac.cpu_line(),
+            "Apple M3 Pro (12 cores: 6 performance, 6 efficiency)"
+        );
+        assert_eq!(mac.case_note(), ", case-insensitive");
+        let linux = HostFacts {
+            cpu_model: "AMD EPYC".into(),
+            cores: 2,
+            data_case_sensitive: Some(true),
+            ..HostFacts::default()
+        };
+        assert_eq!(linux.cpu_line(), "AMD EPYC (2 cores)");
+        assert_eq!(linux.case_note(), "");
+        let json = serde_json::to_value(&linux).unwrap();
+        assert!(
+            json.get("performance_cores").is_none(),
+            "absent, not null: {json}"
+        );
+    }
 }

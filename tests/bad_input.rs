@@ -50,7 +50,72 @@ fn cases() -> Vec<Case> {
         Case { name: "missing workload file", toml: None, args: &[], expect: &["w.toml", "cannot read workload file"] },
         Case { name: "duplicate names", toml: edit("name = \"small\"", "name = \"seq\""), args: &[], expect: &["\"seq\" is used twice"] },
         Case { name: "unwritable out", toml: Some(TINY.to_string()), args: &["--out", "/dev/null/results"], expect: &["--out /dev/null/results", "not a folder"] },
+        Case { name: "full-fsync without fsync", toml: edit("name = \"ckpt\"", "name = \"ckpt\"\nfsync = false\nsync = \"full-fsync\""), args: &[], expect: &["workload \"ckpt\"", "sync", "needs fsync = true"] },
+        Case { name: "unknown sync", toml: edit("name = \"ckpt\"", "name = \"ckpt\"\nsync = \"barrier\""), args: &[], expect: &["w.toml:", "barrier"] },
     ]
+    .into_iter()
+    .chain(not_on_a_mac())
+    .collect()
+}
+
+/// The Mac-only option, refused on any other host.
+fn not_on_a_mac() -> Option<Case> {
+    (std::env::consts::OS != "macos").then(|| Case {
+        name: "full-fsync off a Mac",
+        toml: edit("name = \"ckpt\"", "name = \"ckpt\"\nsync = \"full-fsync\""),
+        args: &[],
+        expect: &[
+            "workload \"ckpt\"",
+            "field sync",
+            "F_FULLFSYNC",
+            "leave sync at \"fsync\"",
+        ],
+    })
+}
+
+/// `--drop-caches` needs root (Linux's drop_caches, macOS's purge): without it one line, exit
+/// 2, nothing created. As root the command runs as nobody (setpriv), its files readable.
+#[test]
+fn drop_caches_without_root_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = rustix::process::geteuid().is_root();
+    if root && !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!(
+            "SKIPPED drop_caches_without_root_is_refused: root, and no setpriv to drop to nobody"
+        );
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let workload = write_workload(tmp.path(), TINY);
+    let (out, data) = (tmp.path().join("out"), tmp.path().join("data"));
+    let exe = assert_cmd::cargo::cargo_bin("mountbench");
+    let mut cmd = if root {
+        let mut c = std::process::Command::new("/usr/bin/setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&exe);
+        c
+    } else {
+        std::process::Command::new(&exe)
+    };
+    cmd.arg("run")
+        .arg("-w")
+        .arg(&workload)
+        .arg("--data-dir")
+        .arg(&data);
+    cmd.arg("--out")
+        .arg(&out)
+        .args(["--targets", "native", "--drop-caches", "--quiet"]);
+    let output = cmd.env("HOME", tmp.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains("--drop-caches") && lines[0].contains("needs root"),
+        "{stderr}"
+    );
+    assert!(!out.exists() && !data.exists(), "nothing is created");
 }
 
 #[test]

@@ -42,7 +42,7 @@ fn refusals(tmp: &Path) -> Vec<Refusal> {
         Refusal { name: "a size past u64", toml: seq("huge", 1, "20EiB"), args: vec![], expect: vec!["shard_size", "20EiB", "too large"] },
         Refusal { name: "a bad --keep-free", toml: seq("s", 1, "1MiB"), args: vec!["--keep-free", "lots"], expect: vec!["--keep-free", "lots"] },
         Refusal { name: "a tmpfs too small", toml: format!("{tmpfs}{}", seq("s", 2, "1MiB")), args: vec![], expect: vec!["workload \"s\" on tmpfs", "[targets.tmpfs] size 1MiB", "cannot hold"] },
-        Refusal { name: "a tmpfs past the memory limit", toml: format!("{memory}{}", seq("s", 2, "1MiB")), args: vec![], expect: vec!["workload \"s\" on tmpfs", "container memory limit", "cannot hold"] },
+        Refusal { name: "a tmpfs past the memory limit", toml: format!("{memory}{}", seq("s", 2, "400MiB")), args: vec![], expect: vec!["workload \"s\" on tmpfs", "the 800.0MiB the run writes there", "container memory limit", "cannot hold"] },
     ]
 }
 
@@ -198,6 +198,16 @@ fn a_volume_too_small_on_the_engine_is_refused_before_generating() {
         !data.exists(),
         "the data dir made for the run is gone again"
     );
+}
+
+#[test]
+fn a_run_refused_on_the_engine_leaves_nothing_with_its_label() {
+    if !docker_available("a_run_refused_on_the_engine_leaves_nothing_with_its_label") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let run_id = common::refused_on_the_engine(tmp.path(), &[]);
+    assert_eq!(leftovers(&run_id), (0, 0), "nothing of run {run_id} left");
 }
 
 #[test]

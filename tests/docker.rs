@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::agent_exe;
+use common::agents;
 
 use std::process::Command;
 use std::sync::Arc;
@@ -176,7 +176,7 @@ fn clean_removes_only_labelled_objects() {
         return;
     }
     let engine = Engine::connect_default().unwrap();
-    let image = image::ensure(&engine, &agent_exe()).unwrap();
+    let image = image::ensure(&engine, &agents()).unwrap();
     let pid = std::process::id();
     let run_id = format!("test-clean-{pid}");
     let docker = |args: &[&str]| {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::agent_exe;
+use common::{agent_exe, agents};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -217,7 +217,7 @@ fn the_shared_folder_check_passes_on_the_local_engine_and_leaves_nothing() {
     let data = DataDir::open(&tmp.path().join("data")).unwrap();
     let engine = Engine::connect_default().unwrap();
     let run_id = "probe-test-pass";
-    folder_probe::check_engine(&engine, &data, run_id, &agent_exe()).unwrap();
+    folder_probe::check_engine(&engine, &data, run_id, &agents()).unwrap();
     assert_eq!(leftovers(run_id), (0, 0));
     let left: Vec<_> = std::fs::read_dir(&data.path)
         .unwrap()
@@ -240,7 +240,7 @@ fn the_engine_s_refusal_of_a_missing_bind_source_is_recognised() {
     let run_id = "probe-test-refused";
     let mut probe = ContainerProbe {
         engine: &engine,
-        image: image::ensure(&engine, &agent_exe()).unwrap(),
+        image: image::ensure(&engine, &agents()).unwrap(),
         run_id: run_id.into(),
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -376,7 +376,7 @@ fn the_test_vm_sees_a_data_dir_in_its_share() {
         via: Via::EngineFlag,
     };
     let engine = Engine::connect(&address).unwrap();
-    folder_probe::check_engine(&engine, &data, "probe-test-vm", &agent_exe()).unwrap();
+    folder_probe::check_engine(&engine, &data, "probe-test-vm", &agents()).unwrap();
     let left = Command::new("docker")
         .args([
             "-H",

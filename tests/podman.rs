@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::agent_exe;
+use common::agents;
 
 use std::path::Path;
 use std::process::Command;
@@ -98,7 +98,7 @@ fn the_agent_image_is_imported_under_its_name() {
     let Some((_, engine)) = podman("the_agent_image_is_imported_under_its_name") else {
         return;
     };
-    let name = image::ensure(&engine, &agent_exe()).unwrap();
+    let name = image::ensure(&engine, &agents()).unwrap();
     let inspect = engine.block_on(engine.docker.inspect_image(&name)).unwrap();
     let tags = inspect.repo_tags.unwrap_or_default();
     assert!(
@@ -111,7 +111,7 @@ fn the_agent_image_is_imported_under_its_name() {
         Some("agent")
     );
     assert_eq!(
-        image::ensure(&engine, &agent_exe()).unwrap(),
+        image::ensure(&engine, &agents()).unwrap(),
         name,
         "found again"
     );
@@ -173,7 +173,7 @@ fn clean_on_podman_removes_only_labelled_objects() {
     let Some((host, engine)) = podman("clean_on_podman_removes_only_labelled_objects") else {
         return;
     };
-    let image = image::ensure(&engine, &agent_exe()).unwrap();
+    let image = image::ensure(&engine, &agents()).unwrap();
     let pid = std::process::id();
     let run_id = format!("test-podman-clean-{pid}");
     let label = [("io.mountbench.run", run_id.as_str())];
@@ -287,7 +287,7 @@ fn the_shared_folder_probe_works_on_podman() {
     let run_id = format!("test-podman-probe-{}", std::process::id());
     let mut probe = ContainerProbe {
         engine: &engine,
-        image: image::ensure(&engine, &agent_exe()).unwrap(),
+        image: image::ensure(&engine, &agents()).unwrap(),
         run_id: run_id.clone(),
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -308,6 +308,6 @@ fn the_shared_folder_probe_works_on_podman() {
         "{answer:?}"
     );
     let data = DataDir::open(&tmp.path().join("data")).unwrap();
-    folder_probe::check_engine(&engine, &data, &run_id, &agent_exe()).unwrap();
+    folder_probe::check_engine(&engine, &data, &run_id, &agents()).unwrap();
     assert_eq!(api_leftovers(&engine, &run_id), (0, 0));
 }

@@ -7,8 +7,8 @@ mod common;
 use std::path::Path;
 
 use common::{
-    check_png, docker_available, expect_input_error, leftovers_on, read_csv, run_cli, run_id_of,
-    vm_engine, write_workload,
+    check_png, docker_available, expect_input_error, leftovers_on, read_csv, refused_on_the_engine,
+    run_cli, run_id_of, vm_engine, write_workload,
 };
 
 /// A quick-like matrix small enough for an emulated CPU: a few MiB per target.
@@ -250,4 +250,22 @@ fn bad_engines_stop_a_run_before_anything_is_created() {
     );
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     assert!(!out.exists(), "no results folder");
+}
+
+/// The VM engine refuses a run its memory cannot hold, after its shared-folder probe ran:
+/// the probe container (once left `Dead` there) is confirmed gone like every other object.
+#[test]
+fn a_run_the_vm_engine_refuses_leaves_nothing_with_its_label() {
+    let test = "a_run_the_vm_engine_refuses_leaves_nothing_with_its_label";
+    let Some((vm, share)) = vm_engine(test) else {
+        return;
+    };
+    let tmp = tempfile::tempdir_in(&share).unwrap();
+    let engine = format!("vm={vm}");
+    let run_id = refused_on_the_engine(tmp.path(), &["--engine", &engine]);
+    assert_eq!(
+        leftovers_on(&vm, &run_id),
+        (0, 0),
+        "nothing of run {run_id} left"
+    );
 }

@@ -9,17 +9,20 @@
 #
 # Needs root (apt-get, debootstrap, mke2fs of a root-owned tree, virtiofsd), amd64, Debian or a
 # derivative with Debian's archive configured. See usage() or `engine.sh help`.
+#
+# --arch arm64 (issue #24) builds and runs a linux/arm64 guest instead, as a Mac's engine is:
+# qemu-system-aarch64 -M virt on the software CPU, Debian's arm64 kernel, debootstrap --arch
+# arm64 whose second stage runs here through qemu-user-static (a binfmt_misc registration that
+# lasts only that stage). Its cache and run state are folders of their own (suffix -arm64), so
+# both guests can run at once.
 # shellcheck disable=SC2054  # commas inside qemu arguments are qemu's syntax, not array separators
 set -euo pipefail
 
 # ------------------------------------------------------------------------------------ settings
-VM_DIR=${MOUNTBENCH_VM_DIR:-/var/cache/mountbench-vm}
-STATE_DIR=${MOUNTBENCH_VM_STATE_DIR:-$VM_DIR/state}
 SUITE=${MOUNTBENCH_VM_SUITE:-bookworm}              # the guest's Debian release
 DISK_SIZE=${MOUNTBENCH_VM_DISK_SIZE:-16G}           # nominal size of the sparse guest disk
 NICE=${MOUNTBENCH_VM_NICE:-10}                      # niceness of the heavy steps and of qemu
 GUEST_PACKAGES=docker.io,iproute2,iptables,kmod,procps,ca-certificates
-HOST_PACKAGES=(qemu-system-x86 qemu-utils debootstrap busybox-static kmod cpio e2fsprogs socat)
 VIRTIOFSD=${MOUNTBENCH_VM_VIRTIOFSD:-/usr/lib/qemu/virtiofsd}
 SHARE_TAG=mbshare
 GUEST_API_PORT=2375
@@ -33,6 +36,32 @@ GUEST_MODULE_DIRS=(arch crypto fs lib net drivers/block drivers/char drivers/md 
 GUEST_MODULE_PRUNE=(drivers/net/wireless drivers/net/ethernet drivers/net/usb drivers/net/can
                     drivers/net/wwan drivers/net/ieee802154 drivers/net/hamradio
                     drivers/net/wan net/wireless net/mac80211 net/bluetooth)
+HOST_ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
+BINFMT=/proc/sys/fs/binfmt_misc
+
+# The guest's architecture (--arch; amd64 unless given): the qemu that runs it, its machine and
+# console, the host packages it needs, and its own cache and state folders (suffix -ARCH).
+set_arch() {
+  local suffix=""
+  case $1 in
+    amd64 | x86_64) ARCH=amd64 QEMU_SYSTEM=qemu-system-x86_64 MACHINE=q35 CONSOLE=ttyS0
+      TCG_CPU=max BOOT_TIMEOUT=180
+      HOST_PACKAGES=(qemu-system-x86 qemu-utils debootstrap busybox-static kmod cpio e2fsprogs socat) ;;
+    # pauth-impdef: pointer authentication with qemu's cheap hash, not QARMA, which costs TCG
+    # much of its speed; booting dockerd under emulation of another ISA takes minutes.
+    arm64 | aarch64) ARCH=arm64 QEMU_SYSTEM=qemu-system-aarch64 MACHINE=virt CONSOLE=ttyAMA0
+      TCG_CPU=max,pauth-impdef=on BOOT_TIMEOUT=900 QEMU_USER_ARCH=aarch64
+      HOST_PACKAGES=(qemu-system-arm qemu-user-static qemu-utils debootstrap busybox-static kmod cpio
+                     e2fsprogs socat) ;;
+    *) die "--arch must be amd64 or arm64" ;;
+  esac
+  [[ $ARCH == amd64 ]] || suffix=-$ARCH
+  VM_NAME=mountbench-vm$suffix
+  VM_DIR=${MOUNTBENCH_VM_DIR:-/var/cache/mountbench-vm}$suffix
+  STATE_DIR=${MOUNTBENCH_VM_STATE_DIR:+$MOUNTBENCH_VM_STATE_DIR$suffix}
+  STATE_DIR=${STATE_DIR:-$VM_DIR/state}
+}
+foreign_guest() { [[ $ARCH != "$HOST_ARCH" ]]; }
 
 # ------------------------------------------------------------------------------------- helpers
 T_START=${EPOCHREALTIME/./}
@@ -114,11 +143,30 @@ ensure_host_packages() {
     "${missing[@]}" >/dev/null
 }
 
+# --------------------------------------------------------------------------- build: guest apt
+# apt for the guest's own packages (kernel, busybox): the host's apt for a guest of the host's
+# architecture; for another one, apt with a private state in $VM_DIR/apt that knows only the
+# guest's architecture, from the same mirror (the host's dpkg is left alone: no
+# --add-architecture). Usage: guest_apt apt-get|apt-cache ARGS...
+guest_apt() {
+  local tool=$1; shift
+  foreign_guest || { "$tool" "$@"; return; }
+  local d=$VM_DIR/apt
+  mkdir -p "$d/state/lists/partial" "$d/cache/archives/partial" "$d/sources.list.d"
+  [[ -f $d/status ]] || : > "$d/status"
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+    "$(debian_mirror)" "$SUITE" "$(debian_mirror)" "$SUITE-updates" > "$d/sources.list"
+  "$tool" -o "APT::Architecture=$ARCH" -o "APT::Architectures=$ARCH" -o "Dir::State=$d/state" \
+    -o "Dir::State::status=$d/status" -o "Dir::Cache=$d/cache" \
+    -o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=$d/sources.list.d" "$@"
+}
+
 # ----------------------------------------------------------------------------- build: kernel
 # The newest standard-flavour Debian kernel the package lists know (its 9p and virtiofs are
 # modules; the -cloud flavour has no 9p). MOUNTBENCH_VM_KERNEL=linux-image-... pins one.
 newest_kernel_in_lists() {
-  apt-cache pkgnames linux-image- | grep -E '^linux-image-[0-9]+\.[0-9]+\.[0-9]+-[0-9]+-amd64$' \
+  guest_apt apt-cache pkgnames linux-image- \
+    | grep -E "^linux-image-[0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+-$ARCH\$" \
     | sort -V | tail -1 || true
 }
 kernel_package() {
@@ -126,21 +174,21 @@ kernel_package() {
   local pkg
   pkg=$(newest_kernel_in_lists)
   if [[ -z $pkg ]]; then
-    say "apt-get update (no linux-image-*-amd64 known)"
-    apt-get update -qq >&2
+    say "apt-get update (no linux-image-*-$ARCH known)"
+    guest_apt apt-get update -qq >&2
     pkg=$(newest_kernel_in_lists)
   fi
-  [[ -n $pkg ]] || die "no linux-image-<version>-amd64 package in the apt lists"
+  [[ -n $pkg ]] || die "no linux-image-<version>-$ARCH package in the apt lists"
   echo "$pkg"
 }
-package_version() { apt-cache policy "$1" | awk '/Candidate:/ {print $2}'; }
+package_version() { guest_apt apt-cache policy "$1" | awk '/Candidate:/ {print $2}'; }
 
 # Downloads and unpacks the kernel into $VM_DIR/kernel: vmlinuz, release, and root/lib/modules
 # pruned to the parts a qemu guest uses, with its modules.dep.
 fetch_kernel() {
   local pkg=$1 tmp kver src dst d
   tmp=$(mktemp -d "$VM_DIR/kernel.tmp.XXXXXX")
-  (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg")
+  (cd "$tmp" && guest_apt apt-get download -qq -o APT::Sandbox::User=root "$pkg")
   niced dpkg -x "$tmp"/"$pkg"_*.deb "$tmp/x"
   src=$(first_match "$tmp"/x/lib/modules/* "$tmp"/x/usr/lib/modules/*)
   [[ -n $src ]] || die "no modules in $pkg"
@@ -163,6 +211,28 @@ fetch_kernel() {
 }
 
 # -------------------------------------------------------------------------- build: initramfs
+# The initramfs's busybox: the host's busybox-static for a guest of the host's architecture,
+# else the guest architecture's package, unpacked into $VM_DIR/busybox by fetch_busybox.
+initramfs_busybox() {
+  if foreign_guest; then
+    first_match "$VM_DIR"/busybox/bin/busybox "$VM_DIR"/busybox/usr/bin/busybox
+  else
+    dpkg -L busybox-static | grep -E '/bin/busybox$' | head -1
+  fi
+}
+busybox_version() {
+  if foreign_guest; then package_version busybox-static; else dpkg-query -W -f='${Version}' busybox-static; fi
+}
+fetch_busybox() {
+  local tmp
+  tmp=$(mktemp -d "$VM_DIR/busybox.tmp.XXXXXX")
+  (cd "$tmp" && guest_apt apt-get download -qq -o APT::Sandbox::User=root busybox-static)
+  dpkg -x "$tmp"/busybox-static_*.deb "$tmp/x"
+  rm -rf "$VM_DIR/busybox"
+  mv "$tmp/x" "$VM_DIR/busybox"
+  rm -rf "$tmp"
+}
+
 # /init of the initramfs (busybox sh): load the modules in dependency order, mount /dev/vda,
 # switch_root into it and hand over to tini, which reaps and runs the guest's boot script.
 initramfs_init() {
@@ -202,7 +272,7 @@ build_initramfs() {
   kver=$(<"$VM_DIR/kernel/release")
   tmp=$(mktemp -d "$VM_DIR/initramfs.tmp.XXXXXX")
   mkdir -p "$tmp"/{bin,dev,proc,sys,newroot,lib/modules}
-  cp "$(dpkg -L busybox-static | grep -E '/bin/busybox$' | head -1)" "$tmp/bin/busybox"
+  cp "$(initramfs_busybox)" "$tmp/bin/busybox"
   mknod -m 600 "$tmp/dev/console" c 5 1
   mknod -m 666 "$tmp/dev/null" c 1 3
   : > "$tmp/lib/modules/order"
@@ -247,16 +317,70 @@ debian_mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
+debootstrap_failed() { tail -20 "$VM_DIR/debootstrap.log" >&2; die "debootstrap failed (log: $VM_DIR/debootstrap.log)"; }
+
 debootstrap_rootfs() {
-  local mirror=$1 tmp=$VM_DIR/rootfs.tmp
+  local mirror=$1 tmp=$VM_DIR/rootfs.tmp log=$VM_DIR/debootstrap.log
+  unmount_under "$tmp"
   rm -rf "$tmp"
-  niced debootstrap --variant=minbase --include="$GUEST_PACKAGES" "$SUITE" "$tmp" "$mirror" \
-    > "$VM_DIR/debootstrap.log" 2>&1 \
-    || { tail -20 "$VM_DIR/debootstrap.log" >&2; die "debootstrap failed (log: $VM_DIR/debootstrap.log)"; }
+  if foreign_guest; then
+    niced debootstrap --arch="$ARCH" --foreign --variant=minbase --include="$GUEST_PACKAGES" \
+      "$SUITE" "$tmp" "$mirror" > "$log" 2>&1 || debootstrap_failed
+    second_stage "$tmp" || debootstrap_failed
+  else
+    niced debootstrap --variant=minbase --include="$GUEST_PACKAGES" "$SUITE" "$tmp" "$mirror" \
+      > "$log" 2>&1 || debootstrap_failed
+  fi
   rm -f "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/cache/apt/*.bin
   rm -rf "$tmp"/var/lib/apt/lists/* "$tmp"/debootstrap
   rm -rf "$VM_DIR/rootfs"
   mv "$tmp" "$VM_DIR/rootfs"
+}
+
+# Unmounts whatever is mounted under folder $1 (a second stage that died may leave the
+# guest's /proc or /sys mounted), deepest first.
+unmount_under() {
+  local m
+  awk -v d="$1/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
+    umount -l "$m" || true
+  done
+}
+
+# Second stage of a foreign debootstrap: the guest's dpkg configures its packages here,
+# through qemu-user-static and a binfmt_misc registration that lasts only this stage: removed
+# on success, failure and interrupt (a subshell with its own EXIT trap).
+second_stage() ( # rootfs
+  BINFMT_OURS=0 BINFMT_MOUNTED=0
+  trap 'binfmt_release; unmount_under "$1"' EXIT
+  trap 'exit 130' INT TERM HUP
+  binfmt_take
+  niced chroot "$1" /debootstrap/debootstrap --second-stage >> "$VM_DIR/debootstrap.log" 2>&1
+)
+
+# Registers qemu-user-static for the guest's architecture (flag F: the interpreter is opened
+# now, so it works inside the chroot). One registered by someone else is used and left.
+binfmt_take() {
+  local name=qemu-$QEMU_USER_ARCH conf=/usr/lib/binfmt.d/qemu-$QEMU_USER_ARCH.conf
+  [[ -f $conf ]] || die "$conf missing (package qemu-user-static)"
+  if [[ ! -e $BINFMT/register ]]; then
+    mount -t binfmt_misc binfmt_misc "$BINFMT"
+    BINFMT_MOUNTED=1
+  fi
+  if [[ -e $BINFMT/$name ]]; then
+    say "binfmt: $name was already registered (not by this script): used and left as it is"
+    return 0
+  fi
+  grep -v '^#' "$conf" | grep -m1 . > "$BINFMT/register"
+  BINFMT_OURS=1
+  say "binfmt: $name registered for the second stage"
+}
+binfmt_release() {
+  local name=qemu-$QEMU_USER_ARCH
+  if [[ $BINFMT_OURS == 1 && -e $BINFMT/$name ]]; then
+    echo -1 > "$BINFMT/$name"
+    say "binfmt: $name unregistered"
+  fi
+  if [[ $BINFMT_MOUNTED == 1 ]]; then umount "$BINFMT" || true; fi
 }
 
 # ------------------------------------------------------------------------------ build: image
@@ -285,7 +409,7 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run
 mkdir -p /run/lock
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
-hostname mountbench-vm
+hostname "$(< /etc/hostname)"
 echo 1 > /proc/sys/net/ipv4/ip_forward
 
 ip link set lo up
@@ -337,8 +461,8 @@ make_image() {
   rm -rf "$STAGE" "$VM_DIR/base.img.tmp"
   cp -al "$VM_DIR/rootfs" "$STAGE"
   guest_init_script | put_file /usr/local/sbin/mb-guest-init 755
-  echo mountbench-vm | put_file /etc/hostname 644
-  printf '127.0.0.1 localhost\n127.0.1.1 mountbench-vm\n::1 localhost\n' | put_file /etc/hosts 644
+  echo "$VM_NAME" | put_file /etc/hostname 644
+  printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost\n' "$VM_NAME" | put_file /etc/hosts 644
   echo 'nameserver 10.0.2.3' | put_file /etc/resolv.conf 644
   # merged /usr: /lib is a relative link to usr/lib; write inside the tree, never through a link
   mods=$STAGE/lib/modules
@@ -364,7 +488,8 @@ cmd_build() {
   local t0=${EPOCHREALTIME/./} kpkg kpv mirror h_kernel h_initrd h_rootfs h_image
   exec 8>"$VM_DIR/build.lock"               # one build at a time; a second one waits
   flock -n 8 || { say "waiting for another build"; flock 8; }
-  rm -rf "$VM_DIR"/kernel.tmp.* "$VM_DIR"/initramfs.tmp.* "$VM_DIR"/rootfs.tmp \
+  unmount_under "$VM_DIR/rootfs.tmp"
+  rm -rf "$VM_DIR"/kernel.tmp.* "$VM_DIR"/initramfs.tmp.* "$VM_DIR"/busybox.tmp.* "$VM_DIR"/rootfs.tmp \
     "$VM_DIR"/image.stage "$VM_DIR"/*.img.tmp          # leftovers of an interrupted build
   step "host packages" ensure_host_packages
   [[ -x $VIRTIOFSD ]] || say "warning: $VIRTIOFSD missing: only --fs 9p will work"
@@ -378,26 +503,28 @@ cmd_build() {
     stamp_set kernel "$h_kernel"
   fi
 
-  h_initrd=$(inputs_hash build_initramfs initramfs_init -- "$h_kernel" "${INITRAMFS_MODULES[*]}" \
-               "$(dpkg-query -W -f='${Version}' busybox-static)")
+  h_initrd=$(inputs_hash build_initramfs initramfs_init initramfs_busybox -- "$h_kernel" \
+               "${INITRAMFS_MODULES[*]}" "$ARCH" "$(busybox_version)")
   if stamp_ok initrd "$h_initrd" && [[ -f $VM_DIR/initrd.img ]]; then
     say "initramfs: cached"
   else
+    foreign_guest && step "busybox-static ($ARCH) for the initramfs" fetch_busybox
     step "initramfs: busybox + modules" build_initramfs
     stamp_set initrd "$h_initrd"
   fi
 
   mirror=$(debian_mirror)
-  h_rootfs=$(inputs_hash debootstrap_rootfs -- "$SUITE" "$mirror" "$GUEST_PACKAGES")
+  h_rootfs=$(inputs_hash debootstrap_rootfs second_stage -- "$SUITE" "$mirror" "$GUEST_PACKAGES" "$ARCH")
   if stamp_ok rootfs "$h_rootfs" && [[ -d $VM_DIR/rootfs ]]; then
     say "rootfs: cached ($SUITE)"
   else
-    step "rootfs: debootstrap $SUITE minbase + $GUEST_PACKAGES from $mirror" \
+    step "rootfs: debootstrap $SUITE $ARCH minbase + $GUEST_PACKAGES from $mirror" \
       debootstrap_rootfs "$mirror"
     stamp_set rootfs "$h_rootfs"
   fi
 
-  h_image=$(inputs_hash make_image put_file guest_init_script -- "$h_rootfs" "$h_kernel" "$DISK_SIZE")
+  h_image=$(inputs_hash make_image put_file guest_init_script -- "$h_rootfs" "$h_kernel" "$DISK_SIZE" \
+              "$VM_NAME")
   if stamp_ok image "$h_image" && [[ -f $VM_DIR/base.img ]]; then
     say "disk image: cached"
   else
@@ -412,6 +539,11 @@ cmd_build() {
 # KVM only when it can run a stock kernel: /dev/kvm usable and a hardware KVM module (kvm_intel
 # or kvm_amd) loaded, and no PVM (kvm_pvm, a paravirtual KVM that a stock kernel dies on).
 choose_accel() {
+  if foreign_guest; then
+    [[ $1 != kvm ]] || die "--accel kvm cannot run an $ARCH guest on this $HOST_ARCH host"
+    echo tcg
+    return
+  fi
   case $1 in
     tcg | kvm) echo "$1" ;;
     auto)
@@ -474,9 +606,9 @@ start_socat() { # unix-socket-path port
 
 start_qemu() { # accel fs share port mem cpus
   local accel=$1 fs=$2 share=$3 port=$4 mem=$5 cpus=$6
-  local -a args=(-name mountbench-vm -smp "$cpus" -m "$mem"
+  local -a args=(-name "$VM_NAME" -smp "$cpus" -m "$mem"
     -kernel "$VM_DIR/kernel/vmlinuz" -initrd "$VM_DIR/initrd.img"
-    -append "console=ttyS0 root=/dev/vda panic=1 quiet mb.fs=$fs mb.tag=$SHARE_TAG mb.share=$share"
+    -append "console=$CONSOLE root=/dev/vda panic=1 quiet mb.fs=$fs mb.tag=$SHARE_TAG mb.share=$share"
     -drive "file=$STATE_DIR/overlay.qcow2,format=qcow2,if=virtio,discard=unmap"
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:$GUEST_API_PORT"
     -device virtio-net-pci,netdev=n0
@@ -484,26 +616,26 @@ start_qemu() { # accel fs share port mem cpus
   if [[ $accel == kvm ]]; then
     args+=(-accel kvm -cpu host)
   else
-    args+=(-accel tcg,thread=multi,tb-size=512 -cpu max)
+    args+=(-accel tcg,thread=multi,tb-size=512 -cpu "$TCG_CPU")
   fi
   case $fs in
     virtiofs)
-      args+=(-machine q35,memory-backend=mem
+      args+=(-machine "$MACHINE,memory-backend=mem"
         -object "memory-backend-memfd,id=mem,size=$mem,share=on"
         -chardev "socket,id=vfs,path=$STATE_DIR/virtiofsd.sock"
         -device "vhost-user-fs-pci,chardev=vfs,tag=$SHARE_TAG") ;;
     9p)
-      args+=(-machine q35
+      args+=(-machine "$MACHINE"
         -virtfs "local,path=$share,mount_tag=$SHARE_TAG,security_model=passthrough,id=$SHARE_TAG") ;;
   esac
   # Not -daemonize: qemu's own errors (bad option, port taken, "KVM internal error") stay in
   # qemu.log. setsid: its own session, away from the caller's terminal and signals.
-  setsid nice -n "$NICE" qemu-system-x86_64 "${args[@]}" </dev/null >"$STATE_DIR/qemu.log" 2>&1 9>&- &
+  setsid nice -n "$NICE" "$QEMU_SYSTEM" "${args[@]}" </dev/null >"$STATE_DIR/qemu.log" 2>&1 9>&- &
   pid_record $! > "$STATE_DIR/qemu.pid"
 }
 
 cmd_start() {
-  local share="" fs=virtiofs port=23750 mem=2G cpus=2 accel=auto timeout=180 unix_socket=""
+  local share="" fs=virtiofs port=23750 mem=2G cpus=2 accel=auto timeout=$BOOT_TIMEOUT unix_socket=""
   while (($#)); do
     case $1 in
       --share) share=${2:?--share needs a folder}; shift 2 ;;
@@ -534,7 +666,7 @@ cmd_start() {
 
   take_lock
   if recorded_alive "$STATE_DIR/qemu.pid"; then
-    die "the test VM already runs (qemu pid $(recorded_pid "$STATE_DIR/qemu.pid"), $(<"$STATE_DIR/endpoint")); run 'engine.sh stop' first"
+    die "the $ARCH test VM already runs (qemu pid $(recorded_pid "$STATE_DIR/qemu.pid"), $(<"$STATE_DIR/endpoint")); run 'engine.sh stop --arch $ARCH' first"
   fi
   stop_processes quiet                      # leftovers of a crashed run, if any
   port_in_use "$port" && die "127.0.0.1:$port is already in use; pick another --port"
@@ -548,12 +680,12 @@ cmd_start() {
   echo "$fs" > "$STATE_DIR/fs"
   echo "$port" > "$STATE_DIR/port"
   echo "tcp://127.0.0.1:$port" > "$STATE_DIR/endpoint"
-  echo "$accel, $cpus cpus, $mem" > "$STATE_DIR/machine"
+  echo "$ARCH, $accel, $cpus cpus, $mem" > "$STATE_DIR/machine"
 
   trap 'say "start failed: stopping what was started"; stop_processes quiet' EXIT
   [[ $fs == virtiofs ]] && start_virtiofsd "$share"
   start_qemu "$accel" "$fs" "$share" "$port" "$mem" "$cpus"
-  say "qemu pid $(recorded_pid "$STATE_DIR/qemu.pid") ($accel, $cpus cpus, $mem, $fs share $share); waiting for the Docker API (timeout ${timeout}s)"
+  say "qemu pid $(recorded_pid "$STATE_DIR/qemu.pid") ($ARCH, $accel, $cpus cpus, $mem, $fs share $share); waiting for the Docker API (timeout ${timeout}s)"
   local version="" deadline=$((SECONDS + timeout)) silent_deadline=$((SECONDS + 60))
   while ((SECONDS < deadline)); do
     recorded_alive "$STATE_DIR/qemu.pid" || { console_tail; die "qemu exited during boot"; }
@@ -698,7 +830,7 @@ usage() {
   cat <<EOF
 mountbench test VM engine: Docker in a qemu guest, one host folder shared at the same path.
 
-usage: scripts/vm/engine.sh COMMAND [options]
+usage: scripts/vm/engine.sh COMMAND [--arch amd64|arm64] [options]
 
   build      build or refresh the cached kernel, initramfs and guest disk (idempotent; only
              rebuilds what this script's build inputs changed); installs missing host packages
@@ -711,6 +843,12 @@ usage: scripts/vm/engine.sh COMMAND [options]
   status     running or not, pids, endpoint, fs, shared folder (exit 0 running, 3 not)
   env        print 'export DOCKER_HOST=...' for eval (exit 3 when not running)
   console    print the end of the guest console log [lines]
+
+--arch arm64 (any command): a linux/arm64 guest (qemu-system-aarch64 -M virt, software CPU,
+Debian's arm64 kernel, debootstrap --arch arm64 with its second stage run here through
+qemu-user-static and a binfmt_misc registration removed when it ends). Its cache and state
+are \$MOUNTBENCH_VM_DIR-arm64 and \$MOUNTBENCH_VM_STATE_DIR-arm64 (or its own state/), so
+it runs beside the amd64 guest (give it another --port); boot timeout 900 s.
 
 --accel auto picks kvm only when /dev/kvm is usable, kvm_intel or kvm_amd is loaded and the
 host's KVM is not PVM (kvm_pvm cannot run a stock kernel); otherwise tcg (software CPU,
@@ -725,12 +863,23 @@ example:
   sudo scripts/vm/engine.sh start --share /tmp/mb-vm-share --fs virtiofs
   eval "\$(sudo scripts/vm/engine.sh env)"; docker info
   sudo scripts/vm/engine.sh stop
+  sudo scripts/vm/engine.sh start --arch arm64 --share /tmp/mb-arm64-share --port 23760 --mem 2G
+  sudo scripts/vm/engine.sh stop --arch arm64
 EOF
 }
 
 main() {
-  local cmd=${1:-help}
+  local cmd=${1:-help} arch=amd64
+  local -a rest=()
   (($#)) && shift
+  while (($#)); do
+    case $1 in
+      --arch) arch=${2:?--arch needs amd64 or arm64}; shift 2 ;;
+      *) rest+=("$1"); shift ;;
+    esac
+  done
+  set_arch "$arch"
+  set -- "${rest[@]}"
   case $cmd in
     build) cmd_build "$@" ;;
     start) cmd_start "$@" ;;

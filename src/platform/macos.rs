@@ -11,7 +11,7 @@ use std::process::Command;
 
 use notify::event::{ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
-use rustix::mm::{mmap, msync, munmap, MapFlags, MsyncFlags, ProtFlags};
+use rustix::mm::{msync, MsyncFlags};
 
 use super::{available_cores, darwin, CacheDrop, Events, FolderEvent, FolderWatch, Heard};
 use super::{HostCpu, MountFacts, SyncMode};
@@ -29,22 +29,10 @@ pub(super) fn evict(path: &Path) -> io::Result<()> {
     if len == 0 {
         return Ok(());
     }
-    // SAFETY: a shared read-only mapping of a file we hold open, unmapped before return;
-    // nothing reads through it.
-    unsafe {
-        let addr = mmap(
-            std::ptr::null_mut(),
-            len,
-            ProtFlags::READ,
-            MapFlags::SHARED,
-            &file,
-            0,
-        )?;
-        let synced = msync(addr, len, MsyncFlags::INVALIDATE);
-        munmap(addr, len)?;
-        synced?;
-    }
-    Ok(())
+    super::with_mapping(&file, len, |addr| {
+        // SAFETY: `addr` maps `len` bytes of the file; nothing reads through it.
+        unsafe { msync(addr, len, MsyncFlags::INVALIDATE) }.map_err(io::Error::from)
+    })
 }
 
 /// F_NOCACHE after opening: misaligned I/O still goes through the cache instead of failing,

@@ -43,7 +43,6 @@ pub fn evict(path: &Path) -> io::Result<()> {
 /// system's page size (16 KiB on Apple silicon). Meaningful only where the mount's
 /// [`FsKind::page_cache_visible`].
 pub fn residency(path: &Path) -> io::Result<(u64, u64)> {
-    use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
     let file = File::open(path)?;
     let len = file.metadata()?.len() as usize;
     if len == 0 {
@@ -51,27 +50,42 @@ pub fn residency(path: &Path) -> io::Result<(u64, u64)> {
     }
     let pages = len.div_ceil(rustix::param::page_size());
     let mut vec = vec![0u8; pages];
-    // SAFETY: a shared read-only mapping of a file we hold open, unmapped before return;
-    // mincore writes one byte per page into `vec`, which has `pages` bytes. The vector's
-    // element is unsigned on Linux and `c_char` on macOS: the same bytes.
-    unsafe {
-        let addr = mmap(
+    with_mapping(&file, len, |addr| {
+        // SAFETY: `addr` maps `len` bytes; mincore writes one byte per page into `vec`,
+        // which has `pages` bytes. Its element is unsigned on Linux and `c_char` on macOS:
+        // the same bytes.
+        let rc = unsafe { libc::mincore(addr, len, vec.as_mut_ptr().cast()) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    })?;
+    let resident = vec.iter().filter(|b| **b & 1 == 1).count() as u64;
+    Ok((resident, pages as u64))
+}
+
+/// Map `len` bytes of `file` shared and read-only, hand the address to `f`, unmap.
+fn with_mapping<T>(
+    file: &File,
+    len: usize,
+    f: impl FnOnce(*mut std::ffi::c_void) -> io::Result<T>,
+) -> io::Result<T> {
+    use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
+    // SAFETY: a fresh mapping of a file we hold open; nothing outlives the unmap below.
+    let addr = unsafe {
+        mmap(
             std::ptr::null_mut(),
             len,
             ProtFlags::READ,
             MapFlags::SHARED,
-            &file,
+            file,
             0,
-        )?;
-        let rc = libc::mincore(addr, len, vec.as_mut_ptr().cast());
-        let err = io::Error::last_os_error();
-        munmap(addr, len)?;
-        if rc != 0 {
-            return Err(err);
-        }
-    }
-    let resident = vec.iter().filter(|b| **b & 1 == 1).count() as u64;
-    Ok((resident, pages as u64))
+        )?
+    };
+    let answer = f(addr);
+    // SAFETY: `addr` and `len` are the mapping made above, unmapped once.
+    unsafe { munmap(addr, len)? };
+    answer
 }
 
 /// Open with `options`, bypassing the page cache when `direct` (Linux: O_DIRECT, refused

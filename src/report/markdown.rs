@@ -82,6 +82,7 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     context::cpu_lines(md, &env.targets);
     context::copy_lines(md, &env.targets);
     context::warnings(md, env);
+    super::durability::note(md, &run.analysis.summary);
     summary_table(md, run);
     super::engines::volume_table(md, run);
     super::ratio_table::render(md, run);
@@ -119,16 +120,18 @@ fn environment_table(md: &mut String, run: &HostRun) {
     );
     let _ = writeln!(
         md,
-        "| CPU | {} ({} cores), {:.1} GiB RAM |",
-        h.cpu_model,
-        h.cores,
+        "| CPU | {}, {:.1} GiB RAM |",
+        h.cpu_line(),
         h.memory_bytes as f64 / (1u64 << 30) as f64
     );
     if let Some(m) = &h.data_mount {
         let _ = writeln!(
             md,
-            "| data dir | `{}` on {} (`{}`) |",
-            h.data_dir, m.fs_type, m.options
+            "| data dir | `{}` on {} (`{}`){} |",
+            h.data_dir,
+            m.fs_type,
+            m.options,
+            h.case_note()
         );
     }
     super::engines::environment_rows(md, env);

@@ -9,6 +9,7 @@ mod boundary;
 mod boundary_table;
 pub mod context;
 pub mod draw;
+mod durability;
 mod engines;
 mod figure;
 mod figures;

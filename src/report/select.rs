@@ -261,11 +261,11 @@ pub(crate) fn histogram_workload_phases(run: &HostRun, op: Op) -> Vec<(String, S
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A summary row of `metric` for `target` with `reps` reps, 10 MiB/s and 40 ops/s.
-    fn row(target: &str, metric: &str, reps: usize) -> SummaryRow {
+    pub(crate) fn row(target: &str, metric: &str, reps: usize) -> SummaryRow {
         serde_json::from_value(serde_json::json!({
             "schema": 1, "run_id": "r", "host": "h", "os": "Linux", "engine": "none",
             "workload": "w", "kind": "k", "target": target, "phase": "warm",

@@ -9,6 +9,7 @@ use super::{RunOptions, Session};
 use crate::cancel::CancelToken;
 use crate::plan::{Overrides, Plan, WorkloadFile};
 use crate::results::Results;
+use crate::targets::agent_binary::AgentBinaries;
 use crate::targets::endpoint::EngineArg;
 
 /// seq on native, bind and volume; 1 warm-up and 2 reps each.
@@ -49,7 +50,7 @@ fn options(dir: &Path) -> RunOptions {
         out: Some(dir.join("out")),
         data_dir: dir.join("data"),
         engines: engine_args(),
-        agent_exe: "/nonexistent/mountbench".into(),
+        agents: AgentBinaries::host_only("/nonexistent/mountbench".into()),
         drop_caches: false,
         progress: false,
         cancel: CancelToken::new(),

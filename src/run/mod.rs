@@ -51,8 +51,8 @@ pub struct RunOptions {
     /// The engines of `--engine` (their names are the plan's); empty: the one the docker CLI
     /// would use. A resume reconnects the engines its env.json records.
     pub engines: Vec<EngineArg>,
-    /// The mountbench binary that serves as the agent.
-    pub agent_exe: PathBuf,
+    /// The agent binaries: the host's own, and Linux ones for other architectures.
+    pub agents: crate::targets::agent_binary::AgentBinaries,
     /// Also drop the host's page cache before cold reps (root; drop_caches on Linux, purge on macOS).
     pub drop_caches: bool,
     /// Progress bar on a terminal, plain lines otherwise; nothing when false.
@@ -386,7 +386,7 @@ fn ordered_places(plan: &Plan) -> Vec<Place> {
 /// The hosts of a real run: the agent binary natively or in containers of its engine.
 fn real_hosts(plan: &Plan, options: &RunOptions, start: &mut Start) -> Box<dyn HostFactory> {
     let hosts = Hosts::new(
-        options.agent_exe.clone(),
+        options.agents.clone(),
         start.data.clone(),
         std::mem::take(&mut start.engines),
         start.results.meta.run_id.clone(),

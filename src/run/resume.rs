@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::out_dir::OutDir;
-use super::start::{check_drop_caches, check_shared_folders, run_meta, Connect, Start};
+use super::start::{
+    check_agent_binaries, check_drop_caches, check_shared_folders, run_meta, Connect, Start,
+};
 use super::RunOptions;
 use crate::datadir::DataDir;
 use crate::env::Env;
@@ -62,6 +64,7 @@ impl Start {
         results.reps.retain(|r| r.ok);
         let done: BTreeSet<StepKey> = results.reps.iter().map(StepKey::of_row).collect();
         let engines = connect(&addresses_of(&env, &plan)?)?;
+        check_agent_binaries(&engines, options)?;
         let data = DataDir::open(&options.data_dir)?;
         check_shared_folders(&engines, &data, &env.run_id, options)?;
         results.meta.engine_labels = env.engine_labels();

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::results::{Results, RunMeta};
 use crate::targets::address::{DockerEnv, EngineAddress};
+use crate::targets::agent_binary::EngineKind;
 use crate::targets::engine::Engine;
 use crate::targets::folder_probe;
 use crate::targets::hosts::HostFactory;
@@ -46,6 +47,7 @@ impl Start {
         }))?;
         check_drop_caches(options)?;
         let engines = connect(&addresses(plan, options)?)?;
+        check_agent_binaries(&engines, options)?;
         let data = DataDir::open(&options.data_dir)?;
         check_shared_folders(&engines, &data, &id, options)?;
         let mut host = HostFacts::collect(&data.path);
@@ -122,9 +124,18 @@ pub(crate) fn check_shared_folders(
     options: &RunOptions,
 ) -> Result<()> {
     for engine in engines {
-        folder_probe::check_engine(engine, data, run_id, &options.agent_exe)?;
+        folder_probe::check_engine(engine, data, run_id, &options.agents)?;
     }
     Ok(())
+}
+
+/// Every agent binary the user gave fits one of the engines, before anything is created.
+pub(crate) fn check_agent_binaries(engines: &[Arc<Engine>], options: &RunOptions) -> Result<()> {
+    let kinds: Vec<(String, EngineKind)> = engines
+        .iter()
+        .map(|e| (e.address.name.clone(), EngineKind::of(&e.facts)))
+        .collect();
+    Ok(options.agents.check_engines(&kinds)?)
 }
 
 pub(crate) fn check_drop_caches(options: &RunOptions) -> Result<()> {

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::plan::WorkloadFile;
 use crate::plan::{Overrides, Plan};
 use crate::results::Results;
+use crate::targets::agent_binary::AgentBinaries;
 
 /// 2 cells (seq on native and volume), 1 warm-up and 2 reps each: 6 steps.
 pub(super) const TWO_TARGETS: &str = r#"
@@ -44,7 +45,7 @@ fn options(dir: &Path, cancel: &CancelToken) -> RunOptions {
         out: Some(dir.join("out")),
         data_dir: dir.join("data"),
         engines: Vec::new(),
-        agent_exe: "/nonexistent/mountbench".into(),
+        agents: AgentBinaries::host_only("/nonexistent/mountbench".into()),
         drop_caches: false,
         progress: false,
         cancel: cancel.clone(),

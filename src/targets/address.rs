@@ -1,7 +1,7 @@
 //! Which engines a command talks to, resolved the Docker way: `DOCKER_HOST`, else the current
-//! context (`DOCKER_CONTEXT`, else the config's `currentContext`), else the local socket
-//! (Docker's, or where there is none, Podman's); or the engines named with
-//! `--engine NAME=ENDPOINT|CONTEXT`.
+//! context (`DOCKER_CONTEXT`, else the config's `currentContext`), else the first local
+//! socket found (Docker's, Podman's; on a Mac those of its engines: local_sockets.rs); or the
+//! engines named with `--engine NAME=ENDPOINT|CONTEXT`.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -10,8 +10,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::context::{DockerConfig, DEFAULT_CONTEXT};
-use super::endpoint::{Endpoint, EngineArg, Location, DEFAULT_SOCKET};
+use super::endpoint::{Endpoint, EngineArg, Location};
 use super::engine_error::EngineError;
+pub use super::local_sockets::{LocalSockets, Machine};
 
 /// The name of the engine a command uses when none is named.
 pub const DEFAULT_NAME: &str = crate::cell::DEFAULT_ENGINE;
@@ -25,7 +26,34 @@ pub enum Via {
     LocalSocket,
     /// Podman's service socket, found where Docker's is missing.
     PodmanSocket,
+    /// The socket of a Mac engine, found where nothing names one.
+    MacEngine(MacEngine),
     EngineFlag,
+}
+
+/// The Mac engines whose sockets are probed when nothing names an engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MacEngine {
+    DockerDesktop,
+    OrbStack,
+    Colima,
+    RancherDesktop,
+    Lima,
+    PodmanMachine,
+}
+
+impl fmt::Display for MacEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MacEngine::DockerDesktop => "Docker Desktop",
+            MacEngine::OrbStack => "OrbStack",
+            MacEngine::Colima => "Colima",
+            MacEngine::RancherDesktop => "Rancher Desktop",
+            MacEngine::Lima => "Lima",
+            MacEngine::PodmanMachine => "podman machine",
+        })
+    }
 }
 
 impl fmt::Display for Via {
@@ -35,6 +63,7 @@ impl fmt::Display for Via {
             Via::Context(name) => write!(f, "Docker context {name}"),
             Via::LocalSocket => write!(f, "the local socket"),
             Via::PodmanSocket => write!(f, "Podman's socket: no Docker socket here"),
+            Via::MacEngine(engine) => write!(f, "{engine}'s socket: nothing named an engine"),
             Via::EngineFlag => write!(f, "from --engine"),
         }
     }
@@ -57,56 +86,6 @@ pub struct DockerEnv {
     pub sockets: LocalSockets,
 }
 
-/// Where engines listen on this machine when nothing names one: Docker's socket, then
-/// Podman's service sockets (rootless, then rootful), as bollard's Podman defaults probe them.
-#[derive(Debug, Clone)]
-pub struct LocalSockets {
-    pub docker: PathBuf,
-    pub podman: Vec<PathBuf>,
-}
-
-impl Default for LocalSockets {
-    fn default() -> Self {
-        LocalSockets {
-            docker: PathBuf::from(DEFAULT_SOCKET),
-            podman: Vec::new(),
-        }
-    }
-}
-
-impl LocalSockets {
-    fn of_process(xdg_runtime_dir: Option<&str>) -> LocalSockets {
-        let uid = rustix::process::getuid().as_raw();
-        let rootless = [
-            xdg_runtime_dir.map(PathBuf::from),
-            Some(PathBuf::from(format!("/run/user/{uid}"))),
-        ];
-        let mut podman: Vec<PathBuf> = rootless
-            .into_iter()
-            .flatten()
-            .map(|dir| dir.join("podman/podman.sock"))
-            .collect();
-        podman.push(PathBuf::from("/run/podman/podman.sock"));
-        podman.dedup();
-        LocalSockets {
-            podman,
-            ..LocalSockets::default()
-        }
-    }
-
-    /// Docker's socket when it exists or no Podman socket does, else the first Podman one.
-    fn present(&self) -> (Endpoint, Via) {
-        let docker = (Endpoint::Unix(self.docker.clone()), Via::LocalSocket);
-        if self.docker.exists() {
-            return docker;
-        }
-        match self.podman.iter().find(|path| path.exists()) {
-            Some(path) => (Endpoint::Unix(path.clone()), Via::PodmanSocket),
-            None => docker,
-        }
-    }
-}
-
 impl DockerEnv {
     pub fn from_process() -> DockerEnv {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -114,7 +93,13 @@ impl DockerEnv {
             docker_host: var("DOCKER_HOST"),
             docker_context: var("DOCKER_CONTEXT"),
             config: DockerConfig::locate(var("DOCKER_CONFIG").as_deref(), var("HOME").as_deref()),
-            sockets: LocalSockets::of_process(var("XDG_RUNTIME_DIR").as_deref()),
+            sockets: LocalSockets::of_process(&Machine {
+                os: std::env::consts::OS.to_string(),
+                home: var("HOME").map(PathBuf::from),
+                tmpdir: var("TMPDIR").map(PathBuf::from),
+                xdg_runtime_dir: var("XDG_RUNTIME_DIR").map(PathBuf::from),
+                uid: rustix::process::getuid().as_raw(),
+            }),
         }
     }
 
@@ -216,6 +201,7 @@ impl EngineAddress {
 mod tests {
     use super::*;
     use crate::targets::context::tests::config_with;
+    use crate::targets::local_sockets::Candidate;
 
     const ORB: &str = "unix:///Users/me/.orbstack/run/docker.sock";
     const COLIMA: &str = "unix:///Users/me/.colima/default/docker.sock";
@@ -268,41 +254,31 @@ mod tests {
     }
 
     #[test]
-    fn podmans_socket_stands_in_for_a_missing_docker_one() {
+    fn a_socket_found_stands_in_only_where_nothing_names_an_engine() {
         let tmp = tempfile::tempdir().unwrap();
-        let path = |name: &str| tmp.path().join(name);
+        let podman = tmp.path().join("podman.sock");
+        std::fs::write(&podman, b"").unwrap();
         let sockets = LocalSockets {
-            docker: path("docker.sock"),
-            podman: vec![path("rootless.sock"), path("rootful.sock")],
+            candidates: vec![
+                Candidate {
+                    path: tmp.path().join("docker.sock"),
+                    via: Via::LocalSocket,
+                },
+                Candidate {
+                    path: podman.clone(),
+                    via: Via::PodmanSocket,
+                },
+            ],
         };
-        let docker = (path("docker.sock"), Via::LocalSocket);
-        let cases = [
-            (&[][..], docker.clone()),
-            (&["rootful.sock"], (path("rootful.sock"), Via::PodmanSocket)),
-            (
-                &["rootless.sock", "rootful.sock"],
-                (path("rootless.sock"), Via::PodmanSocket),
-            ),
-            (&["docker.sock", "rootless.sock"], docker.clone()),
-        ];
-        for (present, (want, via)) in cases {
-            for name in ["docker.sock", "rootless.sock", "rootful.sock"] {
-                let _ = std::fs::remove_file(path(name));
-            }
-            for name in present {
-                std::fs::write(path(name), b"").unwrap();
-            }
-            let env = DockerEnv {
-                sockets: sockets.clone(),
-                ..DockerEnv::default()
-            };
-            let got = EngineAddress::default_engine(&env).unwrap();
-            assert_eq!(
-                (got.endpoint, got.via),
-                (Endpoint::Unix(want), via),
-                "{present:?}"
-            );
-        }
+        let env = DockerEnv {
+            sockets: sockets.clone(),
+            ..DockerEnv::default()
+        };
+        let got = EngineAddress::default_engine(&env).unwrap();
+        assert_eq!(
+            (got.endpoint, got.via),
+            (Endpoint::Unix(podman), Via::PodmanSocket)
+        );
         let named = DockerEnv {
             docker_host: Some("tcp://127.0.0.1:23750".into()),
             sockets,
@@ -310,20 +286,6 @@ mod tests {
         };
         let got = EngineAddress::default_engine(&named).unwrap();
         assert_eq!(got.via, Via::DockerHost, "DOCKER_HOST wins over any socket");
-    }
-
-    #[test]
-    fn the_process_probes_podmans_sockets_rootless_first() {
-        let sockets = LocalSockets::of_process(Some("/run/user/1000"));
-        assert_eq!(sockets.docker, PathBuf::from(DEFAULT_SOCKET));
-        assert_eq!(
-            sockets.podman.first(),
-            Some(&PathBuf::from("/run/user/1000/podman/podman.sock"))
-        );
-        assert_eq!(
-            sockets.podman.last(),
-            Some(&PathBuf::from("/run/podman/podman.sock"))
-        );
     }
 
     #[test]

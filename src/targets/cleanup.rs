@@ -7,12 +7,12 @@ use std::time::Duration;
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveImageOptionsBuilder,
+    RemoveImageOptionsBuilder,
 };
 
 use super::engine::{Engine, AGENT_LABEL, RUN_LABEL};
-use super::volume_removal::remove_volume_async;
-use crate::error::{one_line, Result};
+use super::removal::{remove_until_gone, Made};
+use crate::error::{one_line, Error, Result};
 
 #[derive(Debug, Default)]
 pub struct Cleaned {
@@ -67,33 +67,26 @@ pub fn clean(engine: &Engine, run_id: Option<&str>, images: bool) -> Result<Clea
             let filters = HashMap::from([("label".to_string(), vec![agent])]);
             remove_images(engine, &filters, &mut cleaned).await?;
         }
-        Ok::<_, BollardError>(())
+        Ok::<_, Error>(())
     })?;
     Ok(cleaned)
 }
 
+/// Each container removed and confirmed gone (one removed meanwhile counts as gone).
 async fn remove_containers(
     engine: &Engine,
     filters: &HashMap<String, Vec<String>>,
     cleaned: &mut Cleaned,
-) -> Result<(), BollardError> {
+) -> Result<()> {
     let docker = &engine.docker;
     let options = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(filters)
         .build();
     let containers = listed(|| docker.list_containers(Some(options.clone()))).await?;
-    let remove = RemoveContainerOptionsBuilder::default()
-        .force(true)
-        .v(true)
-        .build();
     for c in containers {
         let Some(id) = c.id else { continue };
-        match docker.remove_container(&id, Some(remove.clone())).await {
-            Ok(()) => {}
-            Err(e) if gone(&e) => continue,
-            Err(e) => return Err(e),
-        }
+        remove_until_gone(engine, &Made::Container(id.clone())).await?;
         let name = c.names.and_then(|n| n.into_iter().next()).unwrap_or(id);
         cleaned.containers.push(name.trim_start_matches('/').into());
     }
@@ -104,18 +97,15 @@ async fn remove_volumes(
     engine: &Engine,
     filters: &HashMap<String, Vec<String>>,
     cleaned: &mut Cleaned,
-) -> Result<(), BollardError> {
+) -> Result<()> {
     let docker = &engine.docker;
     let options = ListVolumesOptionsBuilder::default()
         .filters(filters)
         .build();
     let volumes = listed(|| docker.list_volumes(Some(options.clone()))).await?;
     for v in volumes.volumes.unwrap_or_default() {
-        match remove_volume_async(engine, &v.name).await {
-            Ok(()) => cleaned.volumes.push(v.name),
-            Err(e) if gone(&e) => {}
-            Err(e) => return Err(e),
-        }
+        remove_until_gone(engine, &Made::Volume(v.name.clone())).await?;
+        cleaned.volumes.push(v.name);
     }
     Ok(())
 }
@@ -137,7 +127,7 @@ async fn remove_images(
     engine: &Engine,
     filters: &HashMap<String, Vec<String>>,
     cleaned: &mut Cleaned,
-) -> Result<(), BollardError> {
+) -> Result<()> {
     let docker = &engine.docker;
     let options = ListImagesOptionsBuilder::default().filters(filters).build();
     let list = listed(|| docker.list_images(Some(options.clone()))).await?;
@@ -154,7 +144,7 @@ async fn remove_images(
             Err(e) if status(&e) == Some(409) => cleaned
                 .kept_images
                 .push(format!("{name}: {}", one_line(&e.to_string()))),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

@@ -8,14 +8,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
-use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
+use bollard::query_parameters::CreateContainerOptionsBuilder;
 
 use super::data_pack::Packed;
 use super::dataset_volume::{self, DatasetVolume};
 use super::engine::Engine;
 use super::image::{AGENT_PATH, BACKUP_POINT, IMAGE_POINT, MOUNT_POINT, PREP_POINT};
+use super::removal::{self, Made};
 use super::session::{ContainerSession, Session};
-use super::volume_removal::remove_volume;
 use super::{recipe, volume_copy, volume_opts, AgentHost, ExecOutput};
 use crate::cancel::CancelToken;
 use crate::env::{CopyFacts, TargetFacts};
@@ -163,21 +163,10 @@ pub(super) fn create_and_start(
     engine
         .block_on(engine.docker.start_container(&created.id, None))
         .map_err(|e| {
-            let _ = remove_container(engine, &created.id);
+            let _ = removal::remove(engine, Made::Container(created.id.clone()));
             Error::Docker(format!("starting container {name}: {}", Error::from(e)))
         })?;
     Ok(created.id)
-}
-
-/// Remove a container, running or not, with its anonymous volumes.
-pub(super) fn remove_container(engine: &Engine, id: &str) -> Result<()> {
-    let options = RemoveContainerOptionsBuilder::default()
-        .force(true)
-        .v(true)
-        .build();
-    engine
-        .block_on(engine.docker.remove_container(id, Some(options)))
-        .map_err(|e| Error::Docker(format!("removing container {id}: {}", Error::from(e))))
 }
 
 impl AgentHost for ContainerHost {
@@ -301,19 +290,22 @@ impl AgentHost for ContainerHost {
         Ok(Box::new(peer))
     }
 
+    /// The container, then its volume, each confirmed gone; every one left is named.
     fn teardown(&mut self) -> Result<()> {
-        let mut first_error = None;
-        if let Some(id) = self.container.take() {
-            if let Err(e) = remove_container(&self.engine, &id) {
-                first_error.get_or_insert(e);
-            }
+        let made = [
+            self.container.take().map(Made::Container),
+            self.volume.take().map(Made::Volume),
+        ];
+        let left: Vec<String> = made
+            .into_iter()
+            .flatten()
+            .filter_map(|m| removal::remove(&self.engine, m).err())
+            .map(|e| e.to_string())
+            .collect();
+        match left.is_empty() {
+            true => Ok(()),
+            false => Err(Error::Docker(left.join("; "))),
         }
-        if let Some(volume) = self.volume.take() {
-            if let Err(e) = remove_volume(&self.engine, &volume) {
-                first_error.get_or_insert(e);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bollard::{Docker, API_DEFAULT_VERSION};
 
-use super::address::{DockerEnv, EngineAddress, Via};
+use super::address::{DockerEnv, EngineAddress, MacEngine, Via};
 use super::endpoint::{Endpoint, Reach};
 use super::engine_error::EngineError;
 use super::identity::HostView;
@@ -147,20 +147,105 @@ fn unreachable(address: &EngineAddress, why: &str) -> EngineError {
         endpoint: address.endpoint.to_string(),
         via: address.via.to_string(),
         why: one_line(why),
-        hint: how_to_start(address),
+        hint: how_to_start(address, std::env::consts::OS),
     }
 }
 
-/// What to do about an engine that does not answer, by where it was expected.
-fn how_to_start(address: &EngineAddress) -> String {
+/// What to do about an engine that does not answer, by where it was expected and the OS
+/// mountbench runs on (`std::env::consts::OS`).
+fn how_to_start(address: &EngineAddress, os: &str) -> String {
     let endpoint = &address.endpoint;
     match (&address.via, endpoint.reach()) {
         (Via::Context(name), _) => format!(
             "Start the engine of context {name} (e.g. Docker Desktop, `orb start`, `colima start`, `podman machine start`) or choose another one (`docker context use NAME`, DOCKER_CONTEXT, or DOCKER_HOST)"
         ),
         (Via::PodmanSocket, _) => "Start Podman's service (`systemctl --user start podman.socket`, or `podman system service --time=0 &`) or point DOCKER_HOST at a running engine".to_string(),
-        (_, Reach::LocalSocket) => "Start it (Linux: `sudo systemctl start docker` or `sudo dockerd &`, or Podman's `podman system service --time=0 &`; macOS: start Docker Desktop, `orb start`, `colima start` or `podman machine start`) or point DOCKER_HOST at a running one".to_string(),
+        (Via::MacEngine(engine), _) => format!(
+            "Start {engine} ({}), or point DOCKER_HOST or a Docker context at a running engine",
+            start_command(*engine)
+        ),
+        (_, Reach::LocalSocket) if os == "macos" => format!("No Mac engine's socket was found (Docker Desktop ~/.docker/run/docker.sock, OrbStack ~/.orbstack/run/docker.sock, Colima ~/.colima/default/docker.sock, Rancher Desktop ~/.rd/docker.sock, Lima ~/.lima/INSTANCE/sock/docker.sock, podman machine $TMPDIR/podman/MACHINE-api.sock). Start one: {}; or point DOCKER_HOST at a running one", mac_starts()),
+        (_, Reach::LocalSocket) => "Start it (`sudo systemctl start docker` or `sudo dockerd &`, or Podman's `podman system service --time=0 &`) or point DOCKER_HOST at a running one".to_string(),
         (_, Reach::Loopback) if matches!(endpoint, Endpoint::Tcp { .. }) => "Start the engine or VM that forwards this port (the test VM: scripts/vm/engine.sh start --share DIR)".to_string(),
         (_, Reach::Loopback | Reach::Network) => "Check that the machine is up and its engine listens there (ssh: `docker` must be on the remote PATH)".to_string(),
+    }
+}
+
+/// How a Mac engine is started from a terminal.
+fn start_command(engine: MacEngine) -> &'static str {
+    match engine {
+        MacEngine::DockerDesktop => "`open -a Docker`",
+        MacEngine::OrbStack => "`orb start`",
+        MacEngine::Colima => "`colima start`",
+        MacEngine::RancherDesktop => "`open -a \"Rancher Desktop\"`",
+        MacEngine::Lima => "`limactl start INSTANCE`",
+        MacEngine::PodmanMachine => "`podman machine start`",
+    }
+}
+
+fn mac_starts() -> String {
+    use MacEngine::*;
+    let all = [
+        DockerDesktop,
+        OrbStack,
+        Colima,
+        RancherDesktop,
+        Lima,
+        PodmanMachine,
+    ];
+    let each: Vec<String> = all
+        .iter()
+        .map(|e| format!("{e} {}", start_command(*e)))
+        .collect();
+    each.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(endpoint: &str, via: Via) -> EngineAddress {
+        EngineAddress {
+            name: "default".into(),
+            endpoint: endpoint.parse().unwrap(),
+            via,
+        }
+    }
+
+    #[test]
+    fn the_hint_names_the_engines_of_the_os_mountbench_runs_on() {
+        let local = address("unix:///var/run/docker.sock", Via::LocalSocket);
+        let colima = address(
+            "unix:///Users/me/.colima/default/docker.sock",
+            Via::MacEngine(MacEngine::Colima),
+        );
+        // (address, os, wanted, not wanted)
+        let cases = [
+            (&local, "linux", "sudo systemctl start docker", "OrbStack"),
+            (&local, "macos", "OrbStack `orb start`", "systemctl"),
+            (
+                &local,
+                "macos",
+                "Lima ~/.lima/INSTANCE/sock/docker.sock",
+                "systemctl",
+            ),
+            (
+                &local,
+                "macos",
+                "podman machine `podman machine start`",
+                "sudo",
+            ),
+            (
+                &colima,
+                "macos",
+                "Start Colima (`colima start`)",
+                "systemctl",
+            ),
+        ];
+        for (address, os, want, not) in cases {
+            let hint = how_to_start(address, os);
+            assert!(hint.contains(want), "{os}: {want:?} not in {hint}");
+            assert!(!hint.contains(not), "{os}: {not:?} in {hint}");
+        }
     }
 }

@@ -8,10 +8,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
-use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
+use bollard::query_parameters::CreateContainerOptionsBuilder;
 
+use super::agent_binary::AgentBinaries;
 use super::engine::{Engine, RUN_LABEL};
 use super::image::{self, AGENT_PATH};
+use super::removal::{self, Made};
 use super::shared_folder::{self, is_mount_refusal, FolderProbe, ProbeAnswer, PROBE_LABEL};
 use crate::datadir::DataDir;
 use crate::error::{one_line, Error, Result};
@@ -21,8 +23,13 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Check that `engine`'s containers see the data dir (see [`shared_folder::check`]); builds
 /// or finds the agent image first, as the targets will.
-pub fn check_engine(engine: &Engine, data: &DataDir, run_id: &str, agent_exe: &Path) -> Result<()> {
-    let image = image::ensure(engine, agent_exe)?;
+pub fn check_engine(
+    engine: &Engine,
+    data: &DataDir,
+    run_id: &str,
+    agents: &AgentBinaries,
+) -> Result<()> {
+    let image = image::ensure(engine, agents)?;
     let mut probe = ContainerProbe {
         engine,
         image,
@@ -64,20 +71,9 @@ impl FolderProbe for ContainerProbe<'_> {
                 ))),
             }
         });
-        let remove = RemoveContainerOptionsBuilder::default()
-            .force(true)
-            .v(true)
-            .build();
-        let removed = self
-            .engine
-            .block_on(docker.remove_container(&id, Some(remove)));
+        let removed = removal::remove(self.engine, Made::Container(id));
         let answer = answer?;
-        removed.map_err(|e| {
-            Error::Docker(format!(
-                "removing the probe container {name}: {}",
-                Error::from(e)
-            ))
-        })?;
+        removed.map_err(|e| Error::Docker(format!("the probe container {name}: {e}")))?;
         Ok(answer)
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::agent_binary::{AgentBinaries, AgentChoice, EngineKind};
 use super::container::{ContainerConfig, ContainerHost};
 use super::data_image::{self, DataImage};
 use super::engine::Engine;
@@ -55,7 +56,7 @@ pub trait HostFactory {
 /// The real hosts: a child process for `native`, a hardened container on its engine for the
 /// others.
 pub struct Hosts {
-    agent_exe: PathBuf,
+    agents: AgentBinaries,
     data: DataDir,
     /// The engines of the plan's container targets, by name.
     engines: BTreeMap<String, Arc<Engine>>,
@@ -74,7 +75,7 @@ pub struct Hosts {
 
 impl Hosts {
     pub fn new(
-        agent_exe: PathBuf,
+        agents: AgentBinaries,
         data: DataDir,
         engines: Vec<Arc<Engine>>,
         run_id: String,
@@ -82,7 +83,7 @@ impl Hosts {
         cancel: CancelToken,
     ) -> Hosts {
         Hosts {
-            agent_exe,
+            agents,
             data,
             engines: engines
                 .into_iter()
@@ -115,8 +116,12 @@ impl Hosts {
         if let Some(image) = self.data_images.get(name) {
             return Ok(image.clone());
         }
+        let agent_exe = match self.agents.choose(EngineKind::of(&engine.facts)) {
+            AgentChoice::Pack(path) => path,
+            AgentChoice::Build { why } => return Err(Error::Docker(why)),
+        };
         let recipe = data_image::Recipe {
-            agent_exe: &self.agent_exe,
+            agent_exe: &agent_exe,
             host_root: &self.data.host_root(),
             datasets: &self.image_datasets,
             run_id: &self.run_id,
@@ -177,7 +182,7 @@ impl Hosts {
         if let Some(image) = self.images.get(name) {
             return Ok(image.clone());
         }
-        let image = image::ensure(engine, &self.agent_exe)?;
+        let image = image::ensure(engine, &self.agents)?;
         self.images.insert(name.clone(), image.clone());
         Ok(image)
     }
@@ -192,10 +197,12 @@ impl HostFactory for Hosts {
                 volume_opts::for_facts(opts, &engine.facts).err()
             }
             TargetKind::Image | TargetKind::VolumeFromImage => {
-                let (os, arch) = (std::env::consts::OS, std::env::consts::ARCH);
-                (!engine.facts.runs_host_binaries(os, arch)).then(|| {
-                    "the data image is packed from the host's agent binary, which this engine cannot run".to_string()
-                })
+                match self.agents.choose(EngineKind::of(&engine.facts)) {
+                    AgentChoice::Pack(_) => None,
+                    AgentChoice::Build { why } => Some(format!(
+                        "the data image is packed from an agent binary: {why}"
+                    )),
+                }
             }
             TargetKind::Native
             | TargetKind::Bind
@@ -210,7 +217,7 @@ impl HostFactory for Hosts {
             return None;
         }
         let (root, backup) = (self.data.host_root(), self.data.backup_root());
-        let host = NativeHost::new(&self.agent_exe, &root, &backup, self.cancel.clone());
+        let host = NativeHost::new(self.agents.host(), &root, &backup, self.cancel.clone());
         Some(Box::new(host))
     }
 
@@ -218,7 +225,7 @@ impl HostFactory for Hosts {
         if place.target.kind == TargetKind::Native {
             let (host_root, backup_root) = self.roots()?;
             let cancel = self.cancel.clone();
-            let host = NativeHost::new(&self.agent_exe, &host_root, &backup_root, cancel);
+            let host = NativeHost::new(self.agents.host(), &host_root, &backup_root, cancel);
             return Ok(Box::new(host));
         }
         self.start_container(place, true)

@@ -1,6 +1,7 @@
-//! The agent image, built offline: our own binary and the shared libraries it loads, packed
-//! `FROM scratch`, tagged with a hash of the binary. Engines that cannot run the host's
-//! binary (macOS, Windows, another architecture) build docker/agent.Dockerfile instead.
+//! The agent image, built offline: a Linux mountbench binary (the host's own, or a static one
+//! for the engine's architecture: targets/agent_binary.rs) and the shared libraries it loads,
+//! packed `FROM scratch`, tagged with a hash of the binary. Engines no binary fits (macOS,
+//! Windows, another architecture with no cross-built agent) build docker/agent.Dockerfile.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -14,6 +15,8 @@ use futures_util::{Stream, StreamExt};
 
 use crate::cancel::CancelToken;
 use crate::error::{one_line, Error, IoContext, Result};
+use crate::targets::agent_binary::{AgentBinaries, AgentChoice, EngineKind};
+use crate::targets::elf;
 use crate::targets::engine::{Engine, AGENT_LABEL};
 
 pub const REPO: &str = "mountbench-agent";
@@ -36,30 +39,39 @@ pub const IMAGE_POINT: &str = "/mb-image";
 const IMPORT_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
 
 /// Make sure the agent image exists; returns its tag.
-pub fn ensure(engine: &Engine, agent_exe: &Path) -> Result<String> {
-    let host_runs = engine
-        .facts
-        .runs_host_binaries(std::env::consts::OS, std::env::consts::ARCH);
-    if host_runs {
-        let binary = std::fs::read(agent_exe).at(agent_exe)?;
-        let tag = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&binary));
-        let name = format!("{REPO}:{tag}");
-        if engine.block_on(engine.docker.inspect_image(&name)).is_ok() {
-            return Ok(name);
-        }
-        let mut tar = tar::Builder::new(Vec::new());
-        append_rootfs(&mut tar, agent_exe, &binary)?;
-        let rootfs = tar.into_inner().map_err(packing)?;
-        let body = futures_util::stream::iter([Ok(Bytes::from(rootfs))]);
-        let changes = vec![
-            format!("LABEL {AGENT_LABEL}=agent"),
-            format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
-        ];
-        import(engine, &name, body, changes, (AGENT_LABEL, "agent"), None)?;
-        Ok(name)
-    } else {
-        build_from_source(engine)
+pub fn ensure(engine: &Engine, agents: &AgentBinaries) -> Result<String> {
+    match agents.choose(EngineKind::of(&engine.facts)) {
+        AgentChoice::Pack(agent_exe) => pack(engine, &agent_exe),
+        AgentChoice::Build { why } => build_from_source(engine).map_err(|e| {
+            let e = match e {
+                Error::Docker(message) => message,
+                other => other.to_string(),
+            };
+            Error::Docker(format!(
+                "{why}; building docker/agent.Dockerfile on the engine instead failed: {e}"
+            ))
+        }),
     }
+}
+
+/// The agent image of the Linux binary at `agent_exe`, packed `FROM scratch`.
+fn pack(engine: &Engine, agent_exe: &Path) -> Result<String> {
+    let binary = std::fs::read(agent_exe).at(agent_exe)?;
+    let tag = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&binary));
+    let name = format!("{REPO}:{tag}");
+    if engine.block_on(engine.docker.inspect_image(&name)).is_ok() {
+        return Ok(name);
+    }
+    let mut tar = tar::Builder::new(Vec::new());
+    append_rootfs(&mut tar, agent_exe, &binary)?;
+    let rootfs = tar.into_inner().map_err(packing)?;
+    let body = futures_util::stream::iter([Ok(Bytes::from(rootfs))]);
+    let changes = vec![
+        format!("LABEL {AGENT_LABEL}=agent"),
+        format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
+    ];
+    import(engine, &name, body, changes, (AGENT_LABEL, "agent"), None)?;
+    Ok(name)
 }
 
 /// A rootfs tar: the binary at /mountbench, its shared libraries at their own paths, and
@@ -69,7 +81,12 @@ pub(super) fn append_rootfs<W: Write>(
     agent_exe: &Path,
     binary: &[u8],
 ) -> Result<()> {
-    let libs = agent_libraries(agent_exe)?;
+    // A static binary loads nothing; one for another architecture could not run here to say.
+    let interpreter = elf::interpreter(binary).ok().flatten();
+    let libs = match interpreter {
+        Some(_) => agent_libraries(agent_exe)?,
+        None => Vec::new(),
+    };
     let system = ["/proc", "/sys", "/dev", "/etc"];
     let slots = [DATA_POINT, DATA_PREP_POINT]
         .into_iter()
@@ -95,7 +112,7 @@ pub(super) fn append_rootfs<W: Write>(
     }
     append_file(tar, AGENT_PATH, 0o755, binary)?;
     let mut paths: Vec<PathBuf> = libs.clone();
-    if let Some(interp) = elf_interpreter(binary) {
+    if let Some(interp) = interpreter {
         // The loader is mapped under its resolved path, but the binary asks for it by the
         // path in PT_INTERP (e.g. /lib64/ld-linux-x86-64.so.2, a symlink on the host).
         let resolved = std::fs::canonicalize(&interp).unwrap_or_else(|_| interp.clone());
@@ -145,31 +162,6 @@ fn append_file<W: Write>(
 
 pub(super) fn packing(e: std::io::Error) -> Error {
     Error::Docker(format!("packing an image: {e}"))
-}
-
-/// The dynamic loader a 64-bit little-endian ELF asks for (its PT_INTERP), if any.
-fn elf_interpreter(elf: &[u8]) -> Option<PathBuf> {
-    let u16_at = |o: usize| Some(u16::from_le_bytes(elf.get(o..o + 2)?.try_into().ok()?));
-    let u32_at = |o: usize| Some(u32::from_le_bytes(elf.get(o..o + 4)?.try_into().ok()?));
-    let u64_at = |o: usize| Some(u64::from_le_bytes(elf.get(o..o + 8)?.try_into().ok()?));
-    if elf.get(..4)? != b"\x7fELF" || elf.get(4)? != &2 || elf.get(5)? != &1 {
-        return None;
-    }
-    let (phoff, phentsize, phnum) = (
-        u64_at(0x20)? as usize,
-        u16_at(0x36)? as usize,
-        u16_at(0x38)? as usize,
-    );
-    (0..phnum).find_map(|i| {
-        let ph = phoff + i * phentsize;
-        if u32_at(ph)? != 3 {
-            return None;
-        }
-        let (offset, size) = (u64_at(ph + 0x08)? as usize, u64_at(ph + 0x20)? as usize);
-        let raw = elf.get(offset..offset + size)?;
-        let text = std::str::from_utf8(raw.split(|b| *b == 0).next()?).ok()?;
-        Some(PathBuf::from(text))
-    })
 }
 
 /// Ask the agent binary itself which shared objects it loads (`agent libs`).
@@ -336,19 +328,4 @@ fn source_context(source: &Path) -> Result<Vec<u8>> {
         done.at(&path)?;
     }
     tar.into_inner().at(source)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn reads_our_own_interpreter() {
-        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        let interp = super::elf_interpreter(&exe).expect("test binaries are dynamically linked");
-        assert!(
-            interp.to_string_lossy().contains("ld-linux"),
-            "{}",
-            interp.display()
-        );
-        assert_eq!(super::elf_interpreter(b"not an elf"), None);
-    }
 }

@@ -2,6 +2,7 @@
 //! process or inside a long-lived container through `exec`.
 
 pub mod address;
+pub mod agent_binary;
 pub mod cleanup;
 pub mod container;
 pub mod context;
@@ -10,6 +11,7 @@ pub mod data_pack;
 pub mod dataset_volume;
 pub mod dialect;
 mod driven;
+pub mod elf;
 pub mod endpoint;
 pub mod engine;
 pub mod engine_error;
@@ -20,8 +22,10 @@ pub mod folder_probe;
 pub mod hosts;
 pub mod identity;
 pub mod image;
+pub mod local_sockets;
 pub mod native;
 pub mod recipe;
+pub(crate) mod removal;
 pub mod session;
 pub mod settings;
 pub mod shared_folder;

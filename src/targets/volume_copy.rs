@@ -13,11 +13,11 @@ use std::time::Instant;
 
 use bollard::models::{ContainerCreateBody, MountVolumeOptions, VolumeCreateRequest};
 
-use super::container::{create_and_start, remove_container};
+use super::container::create_and_start;
 use super::data_pack::Packed;
 use super::engine::Engine;
 use super::image::IMAGE_POINT;
-use super::volume_removal::remove_volume;
+use super::removal::{self, Made};
 use crate::env::CopyFacts;
 use crate::error::{Error, Result};
 
@@ -65,7 +65,7 @@ fn baseline(
         .block_on(engine.docker.create_volume(request))
         .map_err(|e| Error::Docker(format!("creating volume {volume}: {}", Error::from(e))))?;
     let timed = time_starts(engine, &volume, nocopy(body, &volume));
-    let removed = remove_volume(engine, &volume);
+    let removed = removal::remove(engine, Made::Volume(volume));
     let best = timed?;
     removed?;
     Ok(best)
@@ -78,7 +78,7 @@ fn time_starts(engine: &Engine, name: &str, body: ContainerCreateBody) -> Result
         let started = Instant::now();
         let id = create_and_start(engine, name, body.clone())?;
         best = best.min(started.elapsed().as_secs_f64());
-        remove_container(engine, &id)?;
+        removal::remove(engine, Made::Container(id))?;
     }
     Ok(best)
 }

@@ -160,7 +160,7 @@ fn interfaces(pid: i64) -> Vec<String> {
 /// with their limits and run label; the agent answers inside; then the seccomp opt-out.
 /// Every container is torn down.
 pub fn assert_every_target_hardened(engine: &Arc<Engine>, run_id: &str) {
-    let image = image::ensure(engine, &super::agent_exe()).unwrap();
+    let image = image::ensure(engine, &super::agents()).unwrap();
     let bind = tempfile::tempdir().unwrap();
     let settings = TargetSettings::default();
     let cancel = CancelToken::new();

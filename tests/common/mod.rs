@@ -274,6 +274,36 @@ pub fn vm_engine(test: &str) -> Option<(String, PathBuf)> {
     }
 }
 
+/// A run the engine's memory refuses (8 TiB for a tmpfs) after the shared-folder probe ran
+/// there, with the data dir under `dir`: exit 2, one line naming the run, nothing left on
+/// the host. The run's id, to look for its leftovers on the engine.
+pub fn refused_on_the_engine(dir: &Path, args: &[&str]) -> String {
+    let text = "[run]\ntargets = [\"tmpfs\"]\n[targets.tmpfs]\nsize = \"16TiB\"\n[targets.container]\nmemory = \"32TiB\"\n[[workload]]\nkind = \"seq-read\"\nname = \"huge\"\nshards = 1\nshard_size = \"8TiB\"\n";
+    let workload = write_workload(dir, text);
+    let (data, out) = (dir.join("data"), dir.join("out"));
+    let mut all = vec!["--quiet"];
+    all.extend(args);
+    let output = run_cli(&workload, &data, &out, &all);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    for want in [
+        "workload \"huge\" on tmpfs",
+        "the 8.0TiB the run writes there plus a margin of 819.2GiB",
+        "cannot hold",
+    ] {
+        assert!(lines[0].contains(want), "{want:?} not in {}", lines[0]);
+    }
+    assert!(!out.exists() && !data.exists(), "nothing left on the host");
+    lines[0]
+        .split("volumes of run ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no run id in {}", lines[0]))
+        .to_string()
+}
+
 /// Labelled containers and volumes of one run still on the engine at `host`.
 pub fn leftovers_on(host: &str, run_id: &str) -> (usize, usize) {
     let filter = format!("label=io.mountbench.run={run_id}");
@@ -297,4 +327,41 @@ pub fn leftovers_on(host: &str, run_id: &str) -> (usize, usize) {
 /// The mountbench binary under test, which the containers run as their agent.
 pub fn agent_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mountbench"))
+}
+
+/// The agent binaries of a test: the binary under test alone.
+pub fn agents() -> mountbench::targets::agent_binary::AgentBinaries {
+    mountbench::targets::agent_binary::AgentBinaries::host_only(agent_exe())
+}
+
+/// The arm64 test VM engine (scripts/vm/engine.sh start --arch arm64 --share DIR): its
+/// endpoint, the folder it shares and the static aarch64 agent to give it
+/// (MOUNTBENCH_ARM64_DOCKER_HOST, MOUNTBENCH_ARM64_SHARE, MOUNTBENCH_ARM64_AGENT, default the
+/// cross script's target/agent/aarch64/mountbench). Without them the test skips loudly, or
+/// fails when MOUNTBENCH_REQUIRE_ARM64_ENGINE=1.
+pub fn arm64_engine(test: &str) -> Option<(String, PathBuf, PathBuf)> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let cross_built = agent_exe()
+        .parent()
+        .and_then(Path::parent)
+        .map(|t| t.join("agent/aarch64/mountbench"));
+    let agent = var("MOUNTBENCH_ARM64_AGENT")
+        .map(PathBuf::from)
+        .or(cross_built)
+        .filter(|p| p.is_file());
+    match (
+        var("MOUNTBENCH_ARM64_DOCKER_HOST"),
+        var("MOUNTBENCH_ARM64_SHARE"),
+        agent,
+    ) {
+        (Some(host), Some(share), Some(agent)) => Some((host, PathBuf::from(share), agent)),
+        _ => {
+            let why = "MOUNTBENCH_ARM64_DOCKER_HOST and MOUNTBENCH_ARM64_SHARE (scripts/vm/engine.sh start --arch arm64 --share DIR) and an aarch64 agent (scripts/agent/cross.sh aarch64, or MOUNTBENCH_ARM64_AGENT)";
+            if var("MOUNTBENCH_REQUIRE_ARM64_ENGINE").as_deref() == Some("1") {
+                panic!("{test}: MOUNTBENCH_REQUIRE_ARM64_ENGINE=1 but not all of {why} are there");
+            }
+            eprintln!("\n!!!!!!!! {test}: SKIPPED — needs {why} !!!!!!!!\n");
+            None
+        }
+    }
 }

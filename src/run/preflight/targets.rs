@@ -19,7 +19,9 @@ impl Session {
         let Err(e) = self.check_targets() else {
             return Ok(());
         };
-        if self.pool.facts().is_empty() {
+        // Every engine already ran the shared-folder probe under the run's label: the note
+        // names the run whether or not a target's container was started.
+        if self.plan.engines.is_empty() {
             return Err(e);
         }
         let failed = self.pool.teardown();

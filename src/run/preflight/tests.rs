@@ -64,13 +64,21 @@ fn a_dataset_already_there_needs_no_space_and_tmpfs_and_memory_are_checked() {
     assert_eq!(needs.total(Storage::HostRoot, &present).bytes, 0);
     assert_eq!(needs.total(Storage::HostRoot, &|_| false).bytes, 2 << 20);
 
-    let tmpfs = |size: &str, memory: &str| {
-        format!("[run]\ntargets = [\"tmpfs\"]\n[targets.tmpfs]\nsize = \"{size}\"\n[targets.container]\nmemory = \"{memory}\"\n{}", seq("1MiB", 4))
+    let tmpfs = |size: &str, memory: &str, shard: &str| {
+        format!("[run]\ntargets = [\"tmpfs\"]\n[targets.tmpfs]\nsize = \"{size}\"\n[targets.container]\nmemory = \"{memory}\"\n{}", seq(shard, 4))
     };
+    // The tmpfs's pages are what is written (4 × the shard) plus a margin, not its size.
     let cases = [
-        (tmpfs("8MiB", "1GiB"), None),
-        (tmpfs("2MiB", "1GiB"), Some("[targets.tmpfs] size 2MiB")),
-        (tmpfs("900MiB", "1GiB"), Some("container memory limit")),
+        (tmpfs("8MiB", "1GiB", "1MiB"), None),
+        (
+            tmpfs("2MiB", "1GiB", "1MiB"),
+            Some("[targets.tmpfs] size 2MiB"),
+        ),
+        (tmpfs("900MiB", "1GiB", "1MiB"), None),
+        (
+            tmpfs("900MiB", "1GiB", "200MiB"),
+            Some("container memory limit"),
+        ),
     ];
     for (text, refused) in cases {
         let checked = check_host(&plan(&text), &tmp.path().join("other"), KeepFree::Default);

@@ -4,7 +4,6 @@
 //! and its line in `kinds!`.
 
 mod file_set;
-mod payload;
 pub(crate) mod registry;
 
 pub mod backup_restore;

@@ -1,146 +1,27 @@
-//! `checkpoint`: write a model checkpoint in chunks, fsync, atomic rename, keep the last K,
-//! then restore it and verify its checksum.
+//! One checkpoint save and restore: write in chunks, fsync, atomic rename, fsync the
+//! folder, keep the last K, then read it back and verify its checksum.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::Xxh3;
 
+use super::payload::Payload;
 use crate::error::{Error, IoContext, Result};
 use crate::measure::{Lap, Op, OpHistograms};
-use crate::metric::Metric;
 use crate::platform::{self, SyncMode};
-use crate::size::ByteSize;
 use crate::workload::cache::{self, AlignedBuffer};
-use crate::workload::check::Check;
-use crate::workload::dataset::DatasetSpec;
-use crate::workload::kinds::payload::Payload;
-use crate::workload::kinds::{Kind, Scale};
 use crate::workload::read_timed;
-use crate::workload::rep::{Measured, MetricResult, Rep};
 use crate::workload::Phase;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Checkpoint {
-    pub size: ByteSize,
-    pub chunk_size: ByteSize,
-    pub fsync: bool,
-    pub keep: u32,
-    pub verify: bool,
-}
-
-impl Default for Checkpoint {
-    fn default() -> Self {
-        Checkpoint {
-            size: ByteSize(256 << 20),
-            chunk_size: ByteSize(8 << 20),
-            fsync: true,
-            keep: 2,
-            verify: true,
-        }
-    }
-}
-
-impl Kind for Checkpoint {
-    fn check(&self, c: &Check) -> Result<()> {
-        c.one_thread("checkpoint writes one file at a time")?;
-        let (size, chunk_size) = (self.size, self.chunk_size);
-        c.positive("size", size.0)?;
-        c.positive("chunk_size", chunk_size.0)?;
-        if chunk_size > size {
-            return Err(c.error(
-                "chunk_size",
-                format!("{chunk_size} is larger than size {size}"),
-            ));
-        }
-        c.buffer("chunk_size", chunk_size)?;
-        c.positive("keep", self.keep as u64)
-    }
-
-    fn direct_block(&self) -> Option<ByteSize> {
-        Some(self.chunk_size)
-    }
-
-    fn dataset(&self, _seed: u64) -> Option<DatasetSpec> {
-        None
-    }
-
-    /// `keep` checkpoints and the one being written.
-    fn footprint(&self) -> u64 {
-        (self.keep as u64 + 1).saturating_mul(self.size.0)
-    }
-
-    fn metrics(&self) -> &'static [Metric] {
-        // Without fsync, the file's part of the save is its writes alone.
-        if self.fsync {
-            &[Metric::Save, Metric::WriteFsync, Metric::Restore]
-        } else {
-            &[Metric::Save, Metric::Write, Metric::Restore]
-        }
-    }
-
-    fn run(&self, rep: &Rep) -> Result<Measured> {
-        let w = rep.workload();
-        let dir = rep.scratch_dir();
-        let out = save_and_restore(&CheckpointSpec {
-            dir: &dir,
-            size: self.size.0,
-            chunk: self.chunk_size.0 as usize,
-            fsync: self.fsync,
-            keep: self.keep as usize,
-            verify: self.verify,
-            direct: w.direct,
-            phase: rep.spec.phase,
-            seed: w.seed,
-            seq: rep.spec.seq,
-        })?;
-        // The file's part of the save: write-fsync or write, as `metrics` names it.
-        let file = self.metrics()[1];
-        let mut metrics = vec![
-            MetricResult::of(Metric::Save, out.bytes, out.chunks, out.save_seconds),
-            MetricResult::of(file, out.bytes, out.chunks, out.file_seconds),
-            MetricResult::of(
-                Metric::Restore,
-                out.bytes,
-                out.restore_reads,
-                out.restore_seconds,
-            ),
-        ];
-        if let Some(flush) = out.full_fsync_seconds {
-            let seconds = out.save_seconds + flush;
-            metrics.push(MetricResult::of(
-                Metric::SaveFullFsync,
-                out.bytes,
-                out.chunks,
-                seconds,
-            ));
-        }
-        Ok(Measured {
-            metrics,
-            histograms: out.histograms,
-            residency: out.residency,
-        })
-    }
-
-    fn scaled(&self, scale: Scale) -> Self {
-        let size = ((self.size.0 as f64 * scale.0) as u64).max(4096);
-        Checkpoint {
-            size: ByteSize(size),
-            chunk_size: ByteSize(self.chunk_size.0.min(size)),
-            ..self.clone()
-        }
-    }
-}
 
 pub struct CheckpointSpec<'a> {
     pub dir: &'a Path,
     pub size: u64,
     pub chunk: usize,
     pub fsync: bool,
+    pub sync: SyncMode,
     pub keep: usize,
     pub verify: bool,
     pub direct: bool,
@@ -172,11 +53,11 @@ fn fsync_dir(dir: &Path) -> Result<()> {
         .at(dir)
 }
 
-/// The sync modes timed after the file's fsync (F_FULLFSYNC on macOS; none on Linux), when
-/// the save fsyncs at all.
-fn extra_syncs(fsync: bool) -> &'static [SyncMode] {
+/// The sync modes timed after the file's own (F_FULLFSYNC on macOS after a plain fsync;
+/// none on Linux), when the save fsyncs at all.
+fn extra_syncs(fsync: bool, sync: SyncMode) -> &'static [SyncMode] {
     let modes = platform::sync_modes(platform::OS);
-    if fsync {
+    if fsync && sync == modes[0] {
         &modes[1..]
     } else {
         &[]
@@ -196,7 +77,7 @@ pub fn save_and_restore(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
         Op::Unlink,
         Op::Restore,
     ];
-    if !extra_syncs(spec.fsync).is_empty() {
+    if !extra_syncs(spec.fsync, spec.sync).is_empty() {
         ops.push(Op::FullFsync);
     }
     let mut hist = OpHistograms::with_ops(&ops);
@@ -256,11 +137,11 @@ fn save(
             .map_err(|e| Error::io(&tmp, cache::direct_error(e, spec.direct)))?;
     }
     if spec.fsync {
-        hist.time(Op::Fsync, || platform::sync_file(&file, SyncMode::Fsync))
+        hist.time(Op::Fsync, || platform::sync_file(&file, spec.sync))
             .at(&tmp)?;
     }
     let mut full = None;
-    for &mode in extra_syncs(spec.fsync) {
+    for &mode in extra_syncs(spec.fsync, spec.sync) {
         let flush_start = Instant::now();
         platform::sync_file(&file, mode).at(&tmp)?;
         let flush = flush_start.elapsed();
@@ -359,6 +240,7 @@ mod tests {
                 size: (3 << 20) + 123,
                 chunk: 1 << 20,
                 fsync: true,
+                sync: SyncMode::Fsync,
                 keep: 2,
                 verify: true,
                 direct: false,
