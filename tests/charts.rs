@@ -169,20 +169,29 @@ fn look(svg: &Path) -> Verdict {
 }
 
 /// Ratio axes (a y axis described "× native" or "× volume") whose ticks are evenly spaced
-/// in value rather than in log value.
+/// in value rather than in log value; a tick belongs to the nearest axis beside it.
 fn linear_ratio_axes(boxes: &[TextBox]) -> usize {
-    let axes = boxes
+    let axes: Vec<&TextBox> = boxes
         .iter()
-        .filter(|b| b.text.starts_with("× ") && b.y1 - b.y0 > b.x1 - b.x0);
+        .filter(|b| b.text.starts_with("× ") && b.y1 - b.y0 > b.x1 - b.x0)
+        .collect();
+    let middle = |b: &TextBox| (b.y0 + b.y1) / 2.0;
+    let beside = |axis: &TextBox, b: &TextBox| b.x0 > axis.x1 && b.x1 < axis.x1 + 85.0;
     let mut linear = 0;
-    for axis in axes {
+    for axis in &axes {
         let mut ticks: Vec<(f64, f64)> = boxes
             .iter()
-            .filter(|b| b.x0 > axis.x1 && b.x1 < axis.x1 + 85.0)
-            .filter(|b| b.y0 > axis.y0 - 450.0 && b.y1 < axis.y1 + 450.0)
+            .filter(|b| beside(axis, b))
+            .filter(|b| {
+                let nearest = axes.iter().filter(|a| beside(a, b)).min_by(|a, c| {
+                    let d = |x: &TextBox| (middle(x) - middle(b)).abs();
+                    d(a).total_cmp(&d(c))
+                });
+                nearest.is_some_and(|n| std::ptr::eq(*n, *axis))
+            })
             .filter_map(|b| {
                 let v: f64 = b.text.trim_end_matches('×').parse().ok()?;
-                Some(((b.y0 + b.y1) / 2.0, v))
+                Some((middle(b), v))
             })
             .filter(|t| t.1 > 0.0)
             .collect();

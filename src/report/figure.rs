@@ -62,7 +62,8 @@ impl Bar {
 pub(crate) enum Scale {
     /// From 0, bars growing up.
     Linear,
-    /// Ratios: log, centred on 1.0 (0.5× and 2× equally far), bars growing up or down from 1.
+    /// Ratios: log with 1.0 as the baseline (0.5× and 2× equally far from it, both always
+    /// on the axis), bars growing up or down from 1; each side as long as its bars need.
     Ratio,
 }
 

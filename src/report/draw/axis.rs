@@ -1,5 +1,5 @@
 //! Value axes drawn by hand where plotters' own would crowd: log axes with labelled ticks at
-//! 1-2-5 steps (or decades) and unlabelled minor ones, the ratio axis centred on 1.0, and
+//! 1-2-5 steps (or decades) and unlabelled minor ones, the ratio axis around 1.0, and
 //! the text widths every layout here measures with.
 
 use plotters::coord::Shift;
@@ -63,18 +63,23 @@ pub(super) fn log_range(lo: f64, hi: f64) -> (f64, f64) {
     (below.unwrap_or(lo / 2.0), above.unwrap_or(hi * 2.0))
 }
 
-/// The reach m of a ratio axis (it runs from 1/m to m): the smallest 1-2-5 step of at least
-/// 2 that leaves `room` (a share of the axis) beyond the farthest of `ends`.
-pub(super) fn ratio_reach(ends: impl Iterator<Item = f64>, room: f64) -> f64 {
-    let far = ends
+/// The reaches (down, up) of a ratio axis running from 1/down to up: the smallest 1-2-5
+/// steps of at least 2 each that leave `room` (a share of the whole axis) beyond the
+/// farthest of `ends` on either side of 1.
+pub(super) fn ratio_reach(ends: impl Iterator<Item = f64>, room: f64) -> (f64, f64) {
+    let (down, up) = ends
         .filter(|e| e.is_finite() && *e > 0.0)
-        .map(|e| e.ln().abs())
-        .fold(0.0f64, f64::max);
-    let need = (far / (1.0 - 2.0 * room).max(0.2)).exp();
-    steps_125(0, 6)
-        .filter(|m| *m >= 2.0)
-        .find(|m| *m >= need)
-        .unwrap_or(1e6)
+        .map(f64::ln)
+        .fold((0.0f64, 0.0f64), |(d, u), e| (d.max(-e), u.max(e)));
+    let span = (down + up) / (1.0 - 2.0 * room).max(0.2);
+    let nice = |far: f64| {
+        let need = (far + room * span).exp();
+        steps_125(0, 6)
+            .filter(|m| *m >= 2.0)
+            .find(|m| *m >= need)
+            .unwrap_or(1e6)
+    };
+    (nice(down), nice(up))
 }
 
 /// Ticks of a log axis over `lo`..`hi` (values), at most `most` labelled: 1-2-5 steps, or
@@ -111,22 +116,34 @@ pub(super) fn log_ticks(lo: f64, hi: f64, most: usize, label: &dyn Fn(f64) -> St
     ticks
 }
 
-/// Ticks of a ratio axis from 1/`reach` to `reach`: 1 and pairs x, 1/x of 1-2-5 steps,
-/// at most `most` labelled, always the ends; minors at the other whole multiples.
-pub(super) fn ratio_ticks(reach: f64, most: usize) -> Vec<Tick> {
-    let steps: Vec<f64> = steps_125(0, 6)
-        .filter(|x| *x >= 2.0 && *x <= reach * 1.000001)
-        .collect();
-    let pairs = ((most.max(3) - 1) / 2).max(1);
-    let every = steps.len().div_ceil(pairs).max(1);
-    let kept: Vec<f64> = steps.iter().rev().step_by(every).copied().collect();
-    let majors: Vec<f64> = kept
+/// Ticks of a ratio axis from 1/`down` to `up`: 1 and 1-2-5 steps either side (0.5, 2…),
+/// at most `most` labelled, shared by the sides' lengths, always each end; minors at the
+/// other whole multiples.
+pub(super) fn ratio_ticks((down, up): (f64, f64), most: usize) -> Vec<Tick> {
+    // A side's steps: all of them, or its decades and its end, every so many from the end.
+    let side = |reach: f64, share: f64| -> Vec<f64> {
+        let within = |x: &f64| *x >= 2.0 && *x <= reach * 1.000001;
+        let budget = ((most.max(3) - 1) as f64 * share).round().max(1.0) as usize;
+        let all: Vec<f64> = steps_125(0, 6).filter(within).collect();
+        if all.len() <= budget {
+            return all;
+        }
+        let mut decades: Vec<f64> = (1..=6).map(|k| 10f64.powi(k)).filter(within).collect();
+        if !decades.iter().any(|d| (d / reach - 1.0).abs() < 1e-6) {
+            decades.push(reach);
+        }
+        let every = decades.len().div_ceil(budget).max(1);
+        decades.iter().rev().step_by(every).copied().collect()
+    };
+    let share = down.ln() / (down.ln() + up.ln());
+    let majors: Vec<f64> = side(down, share)
         .iter()
-        .flat_map(|x| [*x, 1.0 / x])
+        .map(|x| 1.0 / x)
+        .chain(side(up, 1.0 - share))
         .chain([1.0])
         .collect();
     let is_major = |v: f64| majors.iter().any(|m| (m / v - 1.0).abs() < 1e-6);
-    let mut ticks: Vec<Tick> = log_ticks(1.0 / reach, reach, usize::MAX, &ratio_tick)
+    let mut ticks: Vec<Tick> = log_ticks(1.0 / down, up, usize::MAX, &ratio_tick)
         .into_iter()
         .filter(|t| !is_major(t.at.exp()))
         .map(|t| Tick { label: None, ..t })
@@ -138,14 +155,15 @@ pub(super) fn ratio_ticks(reach: f64, most: usize) -> Vec<Tick> {
     ticks
 }
 
-/// A number as an axis reads it: no trailing zeros, "0" for zero.
+/// A number as an axis reads it: six significant digits at most, no trailing zeros, "0" for
+/// zero.
 pub(super) fn number(v: f64) -> String {
-    let text = format!("{v:.3}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    match text {
-        "" | "-0" => "0".into(),
-        t => t.to_string(),
+    if v == 0.0 || !v.is_finite() {
+        return "0".into();
     }
+    let digits = (5 - v.abs().log10().floor() as i32).max(0);
+    let scale = 10f64.powi(digits);
+    format!("{}", (v * scale).round() / scale)
 }
 
 /// A ratio tick: "0.5×", "1×", "20×".
@@ -216,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn ratio_ticks_are_symmetric_and_keep_the_ends() {
+    fn ratio_ticks_keep_one_and_the_ends() {
         let labels = |reach, most| -> Vec<String> {
             let mut t: Vec<(f64, String)> = ratio_ticks(reach, most)
                 .into_iter()
@@ -225,22 +243,31 @@ mod tests {
             t.sort_by(|a, b| a.0.total_cmp(&b.0));
             t.into_iter().map(|t| t.1).collect()
         };
-        assert_eq!(labels(5.0, 3), ["0.2×", "1×", "5×"]);
-        assert_eq!(labels(5.0, 9), ["0.2×", "0.5×", "1×", "2×", "5×"]);
-        assert_eq!(labels(100.0, 5), ["0.01×", "0.1×", "1×", "10×", "100×"]);
+        assert_eq!(labels((5.0, 5.0), 3), ["0.2×", "1×", "5×"]);
+        assert_eq!(labels((5.0, 5.0), 9), ["0.2×", "0.5×", "1×", "2×", "5×"]);
+        assert_eq!(
+            labels((100.0, 100.0), 5),
+            ["0.01×", "0.1×", "1×", "10×", "100×"]
+        );
+        assert_eq!(
+            labels((1000.0, 2.0), 6),
+            ["0.001×", "0.01×", "0.1×", "1×", "2×"]
+        );
     }
 
     #[test]
     fn ranges_snap_out_to_steps_and_ratios_centre_on_one() {
         assert_eq!(log_range(6000.0, 9500.0), (5000.0, 20000.0));
-        assert_eq!(ratio_reach([0.96, 1.04].into_iter(), 0.1), 2.0);
-        assert_eq!(ratio_reach([0.02, 1.6].into_iter(), 0.0), 50.0);
+        assert_eq!(ratio_reach([0.96, 1.04].into_iter(), 0.1), (2.0, 2.0));
+        assert_eq!(ratio_reach([0.02, 1.6].into_iter(), 0.0), (50.0, 2.0));
         assert_eq!(
             ratio_reach([0.02].into_iter(), 0.1),
-            200.0,
+            (100.0, 2.0),
             "room for its label"
         );
-        assert_eq!(ratio_reach([0.3].into_iter(), 0.1), 5.0);
+        assert_eq!(ratio_reach([0.3].into_iter(), 0.1), (5.0, 2.0));
+        assert_eq!(number(0.0002), "0.0002");
+        assert_eq!(number(0.1 + 0.2), "0.3");
         assert_eq!(number(0.0), "0");
         assert_eq!(number(2000.0), "2000");
         assert_eq!(ratio_tick(0.02), "0.02×");

@@ -1,7 +1,7 @@
 //! Bar panels: groups along x with their labels on as many lines as they have, one bar per
 //! series in each, whiskers, value labels beyond each bar's end (upright where they fit the
 //! bar's width, turned where not, so none overlap), the legend above the plot, and an axis
-//! from 0 or, for ratios, a log axis centred on 1.0 with bars growing up or down from it.
+//! from 0 or, for ratios, a log axis around 1.0 with bars growing up or down from it.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -125,11 +125,11 @@ impl ValueAxis {
             }
             Scale::Ratio => {
                 let ends = scaling.flat_map(|b| [Some(b.value), b.lo, b.hi]).flatten();
-                let reach = axis::ratio_reach(ends, room).ln();
+                let (down, up) = axis::ratio_reach(ends, room);
                 ValueAxis {
                     scale: p.scale,
-                    lo: -reach,
-                    hi: reach,
+                    lo: -down.ln(),
+                    hi: up.ln(),
                 }
             }
         }
@@ -215,7 +215,8 @@ pub(super) fn draw<DB: DrawingBackend>(
     let (right, bottom) = to_px(groups as f64 - 0.5, value_axis.lo);
     if p.scale == Scale::Ratio {
         let most = (layout.plot_h / TICK_SPACING_PX) as usize;
-        let ticks = ratio_ticks(value_axis.hi.exp(), most);
+        let reach = ((-value_axis.lo).exp(), value_axis.hi.exp());
+        let ticks = ratio_ticks(reach, most);
         let plot = (left, top, right, bottom);
         draw_ticks(area, &ticks, Side::Left, plot, &|at| to_px(0.0, at).1)?;
     }
