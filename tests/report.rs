@@ -172,6 +172,12 @@ fn incompatible_folders_are_refused_by_name() {
 
     let mut env: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(macos.join("env.json")).unwrap()).unwrap();
+    env["scale"] = serde_json::Value::from(0.5);
+    std::fs::write(macos.join("env.json"), serde_json::to_vec(&env).unwrap()).unwrap();
+    let out = report_cli(&[&linux, &macos], &tmp.path().join("r0"));
+    expect_input_error(&out, &["ran at different scales (1 vs 0.5)"]);
+    env["scale"] = serde_json::Value::Null;
+
     env["workload_file"]["text"] =
         serde_json::Value::String(TINY.replace("shards = 2", "shards = 4"));
     env["workload_file"]["hash"] = serde_json::Value::String("other".into());

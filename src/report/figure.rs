@@ -5,30 +5,66 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Rgb(pub u8, pub u8, pub u8);
 
-/// One bar: median with its 95% CI; noisy bars get a mark.
+/// Why a bar is not to be read like the others, gravest last. Each is drawn its own way
+/// (faded, hollow, hatched, cross-hatched) and named in the figure's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Caveat {
+    /// CV above 5%.
+    Noisy,
+    /// Cold, but whether the cache was evicted could not be measured.
+    Unverified,
+    /// The CI is still wider than the target after the most reps allowed.
+    Capped,
+    /// Cold, but the data stayed cached: it does not compare and never sets a scale.
+    NotEvicted,
+}
+
+impl Caveat {
+    /// What the key says of it.
+    pub(crate) fn meaning(self) -> &'static str {
+        match self {
+            Caveat::Noisy => "noisy: CV > 5%",
+            Caveat::Unverified => "unverified: cold, cache residency unknown",
+            Caveat::Capped => "capped: CI wider than the target at max reps",
+            Caveat::NotEvicted => "not evicted: cold but cached, does not compare (off scale)",
+        }
+    }
+}
+
+/// One bar: median with its 95% CI and what a reader should distrust about it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bar {
     pub value: f64,
     pub lo: Option<f64>,
     pub hi: Option<f64>,
-    pub noisy: bool,
+    pub caveat: Option<Caveat>,
 }
 
 impl Bar {
-    /// A bar without whiskers or noise mark.
+    /// A bar without whiskers or caveat.
     pub(crate) fn plain(value: f64) -> Bar {
         Bar {
             value,
             lo: None,
             hi: None,
-            noisy: false,
+            caveat: None,
         }
     }
 
-    /// The height its value label sits on: the whisker's top, or the bar's.
-    pub(crate) fn top(&self) -> f64 {
-        self.hi.unwrap_or(self.value).max(self.value)
+    /// Whether it may set its panel's scale: a bar that does not compare may not.
+    pub(crate) fn scales(&self) -> bool {
+        self.caveat != Some(Caveat::NotEvicted)
     }
+}
+
+/// How a bar panel's value axis runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scale {
+    /// From 0, bars growing up.
+    Linear,
+    /// Ratios: log with 1.0 as the baseline (0.5× and 2× equally far from it, both always
+    /// on the axis), bars growing up or down from 1; each side as long as its bars need.
+    Ratio,
 }
 
 pub(crate) struct BarSeries {
@@ -41,7 +77,9 @@ pub(crate) struct BarSeries {
 pub(crate) struct BarPanel {
     pub title: String,
     pub y_label: String,
+    /// A label per group along x; a "\n" breaks it into lines.
     pub groups: Vec<String>,
+    pub scale: Scale,
     pub series: Vec<BarSeries>,
     /// A dashed horizontal line across the panel (1.0 for ratios, the AU pass mark).
     pub reference: Option<f64>,
@@ -108,6 +146,23 @@ pub(crate) struct Figure {
 }
 
 impl Figure {
+    /// The caveats its bars carry, each once, mildest first: what its key explains.
+    pub(crate) fn caveats(&self) -> Vec<Caveat> {
+        let mut caveats: Vec<Caveat> = self
+            .panels
+            .iter()
+            .filter_map(|p| match p {
+                Panel::Bars(b) => Some(b),
+                _ => None,
+            })
+            .flat_map(|b| b.series.iter().flat_map(|s| s.bars.iter().flatten()))
+            .filter_map(|b| b.caveat)
+            .collect();
+        caveats.sort();
+        caveats.dedup();
+        caveats
+    }
+
     /// The title's two lines: what the figure shows, and on which host.
     pub(crate) fn title_lines(&self) -> (&str, &str) {
         self.title
@@ -162,6 +217,50 @@ mod tests {
             columns: (0..columns).map(|_| column()).collect(),
             missing: String::new(),
         })
+    }
+
+    #[test]
+    fn a_figure_keys_each_caveat_once_mildest_first() {
+        let bar = |caveat| {
+            Some(Bar {
+                caveat,
+                ..Bar::plain(1.0)
+            })
+        };
+        let panel = Panel::Bars(BarPanel {
+            title: String::new(),
+            y_label: String::new(),
+            groups: vec!["g".into(); 4],
+            scale: Scale::Ratio,
+            series: vec![BarSeries {
+                label: "bind".into(),
+                color: Rgb(0, 0, 0),
+                bars: vec![
+                    bar(Some(Caveat::NotEvicted)),
+                    bar(Some(Caveat::Noisy)),
+                    bar(None),
+                    bar(Some(Caveat::Noisy)),
+                ],
+            }],
+            reference: Some(1.0),
+        });
+        let figure = Figure {
+            name: String::new(),
+            title: String::new(),
+            caption: String::new(),
+            panels: vec![panel, spans(2)],
+        };
+        assert_eq!(figure.caveats(), [Caveat::Noisy, Caveat::NotEvicted]);
+        assert!(!Bar {
+            caveat: Some(Caveat::NotEvicted),
+            ..Bar::plain(6.4)
+        }
+        .scales());
+        assert!(Bar {
+            caveat: Some(Caveat::Capped),
+            ..Bar::plain(2.5)
+        }
+        .scales());
     }
 
     #[test]

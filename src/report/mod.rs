@@ -29,6 +29,7 @@ use crate::env::Env;
 use crate::error::{Error, IoContext, Result};
 use crate::plan::WorkloadFile;
 use crate::results::{write_atomic, Results};
+use crate::workload::spec::Workload;
 
 /// One result folder, loaded and analysed.
 pub(crate) struct HostRun {
@@ -38,6 +39,8 @@ pub(crate) struct HostRun {
     pub analysis: Analysis,
     /// The boundary cells (coherence, watch), built once for the section and the chart.
     pub boundary: Vec<boundary::Cell>,
+    /// What tells it apart from another run of the same host name in one report.
+    pub alias: Option<String>,
 }
 
 impl HostRun {
@@ -59,20 +62,57 @@ impl HostRun {
             results,
             analysis,
             boundary: Vec::new(),
+            alias: None,
         };
         run.boundary = boundary::of_run(&run);
         Ok(run)
     }
 
+    /// Its host name, with its alias when another run in the report has the same.
+    pub(crate) fn name(&self) -> String {
+        match &self.alias {
+            Some(alias) => format!("{} · {alias}", self.env.host.hostname),
+            None => self.env.host.hostname.clone(),
+        }
+    }
+
     /// "host (OS, engine flavours)": how charts and tables name this run.
     pub(crate) fn label(&self) -> String {
         let os = self.env.host.os.split(' ').next().unwrap_or("");
-        format!(
-            "{} ({os}, {})",
-            self.env.host.hostname,
-            engines::flavours(&self.env)
-        )
+        format!("{} ({os}, {})", self.name(), engines::flavours(&self.env))
     }
+}
+
+/// Tell apart runs that share a host name (machines cloned from one image): by their CPU
+/// when those differ, else by run id.
+fn name_apart(runs: &mut [HostRun]) {
+    for i in 0..runs.len() {
+        let host = &runs[i].env.host;
+        let twins: Vec<&HostRun> = runs
+            .iter()
+            .filter(|r| r.env.host.hostname == host.hostname)
+            .collect();
+        if twins.len() < 2 {
+            continue;
+        }
+        let cpus = select::ordered(twins.iter().map(|r| cpu_name(&r.env.host.cpu_model)));
+        runs[i].alias = Some(match cpus.len() == twins.len() {
+            true => cpu_name(&runs[i].env.host.cpu_model),
+            false => runs[i].env.run_id.clone(),
+        });
+    }
+}
+
+/// "Intel(R) Xeon(R) Processor" → "Intel Xeon".
+fn cpu_name(model: &str) -> String {
+    let words = model
+        .replace("(R)", "")
+        .replace("(TM)", "")
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "Processor" | "CPU"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    words
 }
 
 /// Runs can be merged when the workloads they share are defined identically, they share at
@@ -81,11 +121,25 @@ fn check_comparable(runs: &[HostRun]) -> Result<()> {
     let first = &runs[0];
     let base = workload_file(first)?;
     for other in &runs[1..] {
+        if other.env.scale != first.env.scale {
+            return Err(Error::input(
+                format!("{} vs {}", first.dir.display(), other.dir.display()),
+                format!(
+                    "ran at different scales ({} vs {}); only runs of the same workloads can be merged",
+                    scale_text(first.env.scale),
+                    scale_text(other.env.scale)
+                ),
+            ));
+        }
         if other.env.workload_file.hash != first.env.workload_file.hash {
             check_same_workloads(first, &base, other)?;
         }
     }
     check_distinct(runs)
+}
+
+fn scale_text(scale: Option<f64>) -> String {
+    scale.map_or_else(|| "1".to_string(), |s| s.to_string())
 }
 
 /// The workload file the run was made from, parsed again.
@@ -102,7 +156,14 @@ fn check_same_workloads(first: &HostRun, base: &WorkloadFile, other: &HostRun) -
     let pair = || format!("{} vs {}", first.dir.display(), other.dir.display());
     for w in &base.workloads {
         if let Some(t) = theirs.workloads.iter().find(|t| t.name == w.name) {
-            if t != w {
+            // Phases may differ: each phase's cells compare with the same phase's only.
+            if (Workload {
+                phases: Vec::new(),
+                ..t.clone()
+            }) != (Workload {
+                phases: Vec::new(),
+                ..w.clone()
+            }) {
                 return Err(Error::input(
                     pair(),
                     format!(
@@ -157,11 +218,12 @@ pub fn render_dirs(dirs: &[PathBuf], out: &Path) -> Result<PathBuf> {
     if dirs.is_empty() {
         return Err(Error::input("report", "give at least one result folder"));
     }
-    let runs = dirs
+    let mut runs = dirs
         .iter()
         .map(|d| HostRun::load(d))
         .collect::<Result<Vec<_>>>()?;
     check_comparable(&runs)?;
+    name_apart(&mut runs);
     std::fs::create_dir_all(out)
         .map_err(|e| Error::input(format!("--out {}", out.display()), e.to_string()))?;
     let chart_dir = out.join("charts");

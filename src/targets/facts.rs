@@ -118,6 +118,11 @@ impl EngineFacts {
         self.identity.as_ref().map(|i| i.kind)
     }
 
+    /// Whether its containers run in a VM, so that a bind mount crosses the VM boundary.
+    pub fn is_vm_backed(&self) -> bool {
+        self.kind() == Some(EngineKind::VmBacked)
+    }
+
     /// For report headers and `info`: "VM-backed: Colima (Ubuntu 24.04.1 LTS)",
     /// "local native: Debian GNU/Linux 12 (bookworm)".
     pub fn identity_label(&self) -> String {

@@ -2,8 +2,11 @@
 //! 1600 px wide, through one generic function per panel kind so both backends show the same
 //! thing. The font is bundled (assets/fonts).
 
+mod axis;
 mod bars;
+mod legend;
 mod lines;
+mod marks;
 mod spans;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +24,8 @@ const HEIGHT: u32 = 900;
 const FONT: &str = "sans-serif";
 const TITLE_HEIGHT: u32 = 68;
 const CAPTION_HEIGHT: u32 = 30;
+/// How wide a figure-wide legend or key may run.
+const LEGEND_WIDTH: f64 = (WIDTH - 2 * PANEL_MARGIN) as f64;
 const PANEL_MARGIN: u32 = 12;
 const X_LABEL_AREA: u32 = 36;
 /// Height of a panel's title (19 px bold) with the space plotters leaves under it.
@@ -103,19 +108,54 @@ fn draw_figure<DB: DrawingBackend>(
     let (head, host) = figure.title_lines();
     title_area.draw(&centered(head, 8, bold(24)))?;
     title_area.draw(&centered(host, 40, plain(17, &HOST_GREY)))?;
+    let shared = legend::shared(figure);
+    let band = shared
+        .as_ref()
+        .map_or(0, |e| legend::height(e, LEGEND_WIDTH));
+    let (band_area, rest) = rest.split_vertically(band);
+    if let Some(entries) = &shared {
+        legend::draw_centred(&band_area, entries, PANEL_MARGIN)?;
+    }
+    let key = legend::key(&figure.caveats());
+    let key_height = legend::height(&key, LEGEND_WIDTH);
     let (_, height) = root.dim_in_pixel();
-    let (body, caption_area) = rest.split_vertically(height - TITLE_HEIGHT - CAPTION_HEIGHT);
+    let body_height = height - TITLE_HEIGHT - band - CAPTION_HEIGHT - key_height;
+    let (body, bottom) = rest.split_vertically(body_height);
+    let (key_area, caption_area) = bottom.split_vertically(key_height);
+    legend::draw_centred(&key_area, &key, PANEL_MARGIN)?;
     caption_area.draw(&centered(&figure.caption, 4, plain(15, &CAPTION_GREY)))?;
     let areas = body.split_evenly(figure.grid());
+    let own_legend = shared.is_none();
     for (panel, area) in figure.panels.iter().zip(areas.iter()) {
         match panel {
-            Panel::Bars(p) => bars::draw(area, p)?,
-            Panel::Percentiles(p) => lines::draw_percentiles(area, p)?,
-            Panel::Cdf(p) => lines::draw_cdf(area, p)?,
+            Panel::Bars(p) => bars::draw(area, p, own_legend)?,
+            Panel::Percentiles(p) => lines::draw_percentiles(area, p, own_legend)?,
+            Panel::Cdf(p) => lines::draw_cdf(area, p, own_legend)?,
             Panel::Spans(p) => spans::draw(area, p)?,
         }
     }
     Ok(())
+}
+
+/// A panel's chart builder: its title drawn at the top of `area`, then `legend_px` kept
+/// free between the title and the plot for a legend.
+fn panel_builder<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    legend_px: u32,
+) -> std::result::Result<ChartBuilder<'a, 'b, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let (width, _) = area.dim_in_pixel();
+    let style = bold(19).pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw(&Text::new(
+        title.to_string(),
+        (width as i32 / 2, PANEL_MARGIN as i32),
+        style,
+    ))?;
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(PANEL_MARGIN)
+        .margin_top(PANEL_MARGIN + PANEL_TITLE_HEIGHT + legend_px);
+    Ok(builder)
 }
 
 fn bold(size: u32) -> TextStyle<'static> {
@@ -139,13 +179,18 @@ fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
+/// A bar's value: three figures from 10 up, two decimals from 0.1, two significant digits
+/// below; zero is "0".
 fn format_value(v: f64) -> String {
-    if v >= 100.0 {
-        format!("{v:.0}")
-    } else if v >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
+    match v.abs() {
+        0.0 => "0".into(),
+        a if a >= 100.0 => format!("{v:.0}"),
+        a if a >= 10.0 => format!("{v:.1}"),
+        a if a >= 0.1 => format!("{v:.2}"),
+        a => {
+            let decimals = (-a.log10()).floor() as usize + 2;
+            format!("{v:.decimals$}")
+        }
     }
 }
 
@@ -157,21 +202,6 @@ fn category_label(names: &[String], x: f64) -> String {
     } else {
         String::new()
     }
-}
-
-/// A panel's legend box: where it sits and how big its text is.
-fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-    font_size: u32,
-) -> DrawResult<DB> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FONT, font_size))
-        .draw()
 }
 
 #[cfg(test)]

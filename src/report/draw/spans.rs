@@ -8,13 +8,15 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::axis::{draw_ticks, log_ticks, Side};
 use super::{
     bold, category_label, rgb, DrawResult, FONT, PANEL_MARGIN, PANEL_TITLE_HEIGHT, X_LABEL_AREA,
 };
 use crate::report::figure::{SpanColumn, SpanPanel};
 use crate::report::human::{duration_tick, duration_us};
 
-type SpanChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, LogCoord<f64>>>;
+/// Its y axis runs in ln units (values through `ln`), ticks drawn by hand.
+type SpanChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 const Y_LABEL_AREA: u32 = 90;
 /// Pixels per line of notes under a column's label.
@@ -23,6 +25,9 @@ const NOTE_PX: u32 = 19;
 const HEADROOM_PX: f64 = 2.0 * 18.0 + 26.0;
 /// Width of a character against the font size (DejaVu Sans, digits and lower case).
 const CHAR_EM: f64 = 0.62;
+const NANOSECOND_US: f64 = 0.001;
+/// Pixels a labelled tick needs along the y axis.
+const TICK_PX: f64 = 34.0;
 const ALARM: RGBColor = RGBColor(200, 30, 30);
 const QUIET: RGBColor = RGBColor(80, 80, 80);
 
@@ -44,19 +49,30 @@ pub(super) fn draw<DB: DrawingBackend>(
         .margin(PANEL_MARGIN)
         .x_label_area_size(x_area)
         .y_label_area_size(Y_LABEL_AREA)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), (lo..hi).log_scale())?;
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo.ln()..hi.ln())?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n + 1)
         .x_label_formatter(&|x| category_label(&labels, *x))
         .x_label_style((FONT, font))
-        .y_labels(6)
-        .y_label_formatter(&|y| duration_tick(*y))
-        .y_label_style((FONT, 15))
+        .disable_y_mesh()
+        .y_labels(0)
         .y_desc(&p.y_label)
         .axis_desc_style((FONT, 16))
         .draw()?;
+    let base = area.get_base_pixel();
+    let px = |x: f64, at: f64| {
+        let (a, b) = chart.backend_coord(&(x, at));
+        (a - base.0, b - base.1)
+    };
+    let (left, top) = px(-0.5, hi.ln());
+    let (right, bottom) = px(n as f64 - 0.5, lo.ln());
+    let mut ticks = log_ticks(lo, hi, (plot_h / TICK_PX) as usize, &duration_tick);
+    // Latencies are recorded at 1 ns at least: below it there is nothing to read.
+    ticks.retain(|t| t.at >= NANOSECOND_US.ln() - 1e-9);
+    let plot = (left, top, right, bottom);
+    draw_ticks(area, &ticks, Side::Left, plot, &|at| px(0.0, at).1)?;
     for (i, c) in p.columns.iter().enumerate() {
         draw_column(&mut chart, i as f64, c, lo, font, &p.missing)?;
     }
@@ -118,23 +134,23 @@ fn draw_column<DB: DrawingBackend>(
     let color = rgb(c.color);
     let style = TextStyle::from((FONT, font).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
     let Some(low) = c.low else {
-        let text = EmptyElement::at((x, lo)) + Text::new(missing.to_string(), (0, -4), style);
+        let text = EmptyElement::at((x, lo.ln())) + Text::new(missing.to_string(), (0, -4), style);
         return chart.plotting_area().draw(&text);
     };
     chart.draw_series([Rectangle::new(
-        [(x - 0.3, lo), (x + 0.3, low)],
+        [(x - 0.3, lo.ln()), (x + 0.3, low.ln())],
         color.filled(),
     )])?;
     let high = c.high.unwrap_or(low).max(low);
     if high > low {
         let whisker = BLACK.stroke_width(2);
         chart.draw_series([
-            PathElement::new(vec![(x, low), (x, high)], whisker),
-            PathElement::new(vec![(x - 0.08, high), (x + 0.08, high)], whisker),
+            PathElement::new(vec![(x, low.ln()), (x, high.ln())], whisker),
+            PathElement::new(vec![(x - 0.08, high.ln()), (x + 0.08, high.ln())], whisker),
         ])?;
     }
     let line = font as i32 + 3;
-    let text = EmptyElement::at((x, high))
+    let text = EmptyElement::at((x, high.ln()))
         + Text::new(value_line("p99", c.high), (0, -4 - line), style.clone())
         + Text::new(value_line("p50", Some(low)), (0, -4), style);
     chart.plotting_area().draw(&text)
@@ -164,13 +180,13 @@ fn draw_groups<DB: DrawingBackend>(
         .pos(Pos::new(HPos::Center, VPos::Top));
     for (first, last, group) in runs {
         let middle = (first + last) as f64 / 2.0;
-        let name =
-            EmptyElement::at((middle, hi)) + Text::new(group.to_string(), (0, 4), style.clone());
+        let name = EmptyElement::at((middle, hi.ln()))
+            + Text::new(group.to_string(), (0, 4), style.clone());
         chart.plotting_area().draw(&name)?;
         if first > 0 {
             let x = first as f64 - 0.5;
             chart.draw_series(DashedLineSeries::new(
-                vec![(x, lo), (x, hi)],
+                vec![(x, lo.ln()), (x, hi.ln())],
                 6,
                 5,
                 QUIET.stroke_width(1),
@@ -190,7 +206,7 @@ fn draw_notes<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let base = area.get_base_pixel();
     for (i, c) in columns.iter().enumerate() {
-        let (x, y) = chart.backend_coord(&(i as f64, lo));
+        let (x, y) = chart.backend_coord(&(i as f64, lo.ln()));
         for (k, note) in c.notes.iter().enumerate() {
             let (color, weight) = match note.alarm {
                 true => (&ALARM, FontStyle::Bold),

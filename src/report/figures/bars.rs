@@ -1,7 +1,8 @@
 //! Bars from summary rows, and the two bar panel layouts the charts share: cache phases as
 //! groups (one host), hosts as groups (across hosts).
 
-use crate::report::figure::{Bar, BarPanel, BarSeries, Panel};
+use crate::report::figure::{Bar, BarPanel, BarSeries, Caveat, Panel, Scale};
+use crate::report::flags::{flags, Flag};
 use crate::report::palette::place_color;
 use crate::report::select::{self, Comparison};
 use crate::report::HostRun;
@@ -16,7 +17,7 @@ pub(super) fn rate_bar(r: &SummaryRow) -> Option<Bar> {
         value: rate.median,
         lo: Some(rate.lo),
         hi: Some(rate.hi),
-        noisy: r.noisy,
+        caveat: caveat(r),
     })
 }
 
@@ -29,7 +30,7 @@ pub(super) fn ratio_bar(r: &SummaryRow) -> Option<Bar> {
         value: r.ratio_to_native?,
         lo: r.ratio_ci_low,
         hi: r.ratio_ci_high,
-        noisy: r.noisy,
+        caveat: caveat(r),
     })
 }
 
@@ -39,8 +40,35 @@ pub(super) fn au_bar(r: &SummaryRow) -> Option<Bar> {
         value: r.au? * 100.0,
         lo: r.au_ci_low.map(|v| v * 100.0),
         hi: r.au_ci_high.map(|v| v * 100.0),
-        noisy: false,
+        caveat: None,
     })
+}
+
+/// Bind as a multiple of the same engine's volume, with its CI.
+pub(super) fn volume_bar(r: &SummaryRow) -> Option<Bar> {
+    if !select::compares(r) {
+        return None;
+    }
+    Some(Bar {
+        value: r.ratio_to_volume?,
+        lo: r.volume_ci_low,
+        hi: r.volume_ci_high,
+        caveat: caveat(r),
+    })
+}
+
+/// The gravest of a row's flags that a chart draws.
+pub(super) fn caveat(r: &SummaryRow) -> Option<Caveat> {
+    flags(r)
+        .iter()
+        .filter_map(|f| match f {
+            Flag::Noisy => Some(Caveat::Noisy),
+            Flag::CacheUnverified => Some(Caveat::Unverified),
+            Flag::Capped => Some(Caveat::Capped),
+            Flag::NotEvicted(_) => Some(Caveat::NotEvicted),
+            Flag::Failed(_) | Flag::Unpaired | Flag::Open => None,
+        })
+        .max()
 }
 
 /// One metric's bars: cache phases as groups, one bar per target, each from `bar`.
@@ -69,6 +97,7 @@ pub(super) fn phase_panel(
         title,
         y_label: y_label.into(),
         groups: phases.iter().map(|p| format!("{p} cache")).collect(),
+        scale: Scale::Linear,
         series,
         reference,
     })
@@ -80,14 +109,17 @@ pub(super) fn host_panels(
     bar: &dyn Fn(&SummaryRow) -> Option<Bar>,
     title: &dyn Fn(&Comparison) -> String,
     y_label: &str,
-    reference: Option<f64>,
+    (scale, reference): (Scale, Option<f64>),
 ) -> Vec<Panel> {
     let all: Vec<&SummaryRow> = runs
         .iter()
         .flat_map(|r| r.analysis.summary.iter())
         .filter(|r| bar(r).is_some())
         .collect();
-    let labels: Vec<String> = runs.iter().map(HostRun::label).collect();
+    let labels: Vec<String> = runs
+        .iter()
+        .map(|r| r.label().replacen(" (", "\n(", 1))
+        .collect();
     select::comparisons(all.iter().copied())
         .iter()
         .take(MAX_PANELS)
@@ -109,6 +141,7 @@ pub(super) fn host_panels(
                 title: title(cmp),
                 y_label: y_label.into(),
                 groups: labels.clone(),
+                scale,
                 series,
                 reference,
             })

@@ -1,9 +1,9 @@
-//! checkpoint: seconds per checkpoint spent writing, in fsync and restoring, side by side.
+//! checkpoint: milliseconds per checkpoint spent writing, in fsync and restoring, side by side.
 
 use super::{name, title};
 use crate::measure::Op;
 use crate::metric::Metric;
-use crate::report::figure::{Bar, BarPanel, BarSeries, Figure, Panel};
+use crate::report::figure::{Bar, BarPanel, BarSeries, Figure, Panel, Scale};
 use crate::report::palette::place_color;
 use crate::report::select;
 use crate::report::HostRun;
@@ -52,8 +52,8 @@ fn panel(run: &HostRun, rows: &[&SummaryRow], workload: &str, phase: &str) -> Pa
                 .iter()
                 .map(|(op, _)| {
                     let h = select::histogram(run, workload, &t, phase, *op)?;
-                    let total_s = h.mean() * h.len() as f64 / 1e9;
-                    Some(Bar::plain(total_s / reps as f64))
+                    let total_ms = h.mean() * h.len() as f64 / 1e6;
+                    Some(Bar::plain(total_ms / reps as f64))
                 })
                 .collect();
             BarSeries {
@@ -64,9 +64,10 @@ fn panel(run: &HostRun, rows: &[&SummaryRow], workload: &str, phase: &str) -> Pa
         })
         .collect();
     Panel::Bars(BarPanel {
-        title: format!("{workload} ({phase} restore) — seconds per checkpoint"),
-        y_label: "seconds (mean per checkpoint)".into(),
+        title: format!("{workload} ({phase} restore) — ms per checkpoint"),
+        y_label: "ms (mean per checkpoint)".into(),
         groups: PARTS.iter().map(|p| p.1.to_string()).collect(),
+        scale: Scale::Linear,
         series,
         reference: None,
     })

@@ -44,13 +44,13 @@ fn panels(run: &HostRun, workload: &str, phase: &str) -> [Panel; 2] {
         Panel::Percentiles(LinePanel {
             title: format!("{workload} {phase} — data wait per step"),
             x_label: "percentile".into(),
-            y_label: "µs (log)".into(),
+            y_label: "latency (log scale)".into(),
             categories: Some(percentile_names()),
             lines: lines(percentile_points),
         }),
         Panel::Cdf(LinePanel {
             title: format!("{workload} {phase} — data wait CDF"),
-            x_label: "µs (log)".into(),
+            x_label: "latency (log scale)".into(),
             y_label: "fraction of steps".into(),
             categories: None,
             lines: lines(cdf_points),

@@ -2,7 +2,7 @@
 
 use super::bars::{au_bar, host_panels};
 use super::AU_CAPTION;
-use crate::report::figure::Figure;
+use crate::report::figure::{Figure, Scale};
 use crate::report::HostRun;
 use crate::workload::kinds::train_epoch::AU_PASS;
 
@@ -12,7 +12,7 @@ pub(super) fn figure(runs: &[HostRun]) -> Option<Figure> {
         &au_bar,
         &|c| format!("{}, {} cache — AU %", c.workload, c.phase),
         "AU %",
-        Some(AU_PASS * 100.0),
+        (Scale::Linear, Some(AU_PASS * 100.0)),
     );
     (!panels.is_empty()).then(|| Figure {
         name: "hosts-au".into(),

@@ -41,7 +41,7 @@ fn panel(runs: &[HostRun], workload: &str, phase: &str, op: Op) -> Option<Panel>
                 continue;
             };
             lines.push(Line {
-                label: format!("{t} — {}", run.env.host.hostname),
+                label: format!("{t} — {}", run.name()),
                 color: place_color(&t, &targets),
                 dashed: i % 2 == 1,
                 points: cdf_points(h),
@@ -51,7 +51,7 @@ fn panel(runs: &[HostRun], workload: &str, phase: &str, op: Op) -> Option<Panel>
     (!lines.is_empty()).then(|| {
         Panel::Cdf(LinePanel {
             title: format!("{workload} {phase} — {} latency CDF", op.as_str()),
-            x_label: "µs (log)".into(),
+            x_label: "latency (log scale)".into(),
             y_label: "fraction of ops".into(),
             categories: None,
             lines,

@@ -46,7 +46,7 @@ fn panel(run: &HostRun, cmp: &Comparison, op: Op) -> Option<Panel> {
         Panel::Percentiles(LinePanel {
             title: format!("{} {} — {} latency", cmp.workload, cmp.phase, op.as_str()),
             x_label: "percentile".into(),
-            y_label: "µs (log)".into(),
+            y_label: "latency (log scale)".into(),
             categories: Some(percentile_names()),
             lines,
         })

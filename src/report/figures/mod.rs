@@ -14,6 +14,7 @@ mod lines;
 mod ratio;
 mod small_files;
 mod throughput;
+mod volume;
 
 use super::figure::Figure;
 use super::HostRun;
@@ -26,6 +27,7 @@ pub(crate) fn all(runs: &[HostRun]) -> Vec<Figure> {
             continue;
         }
         figures.extend(ratio::figure(run));
+        figures.extend(volume::figure(run));
         figures.extend(throughput::figure(run));
         figures.extend(small_files::figure(run));
         figures.extend(checkpoint::figure(run));
@@ -50,14 +52,13 @@ pub(crate) fn boundary_chart(run: &HostRun) -> String {
 /// Most panels a figure shows; the grid past three rows grows the figure.
 const MAX_PANELS: usize = 9;
 
-const NOISY_NOTE: &str =
-    "bars: median of reps, whiskers: bootstrap 95% CI of the median; * noisy (CV > 5%)";
+const NOISY_NOTE: &str = "bars: median of reps, whiskers: bootstrap 95% CI of the median";
 
 const AU_CAPTION: &str = "AU = emulated compute time / step time; bars: median over reps, whiskers: bootstrap 95% CI; line: the MLPerf Storage pass mark (90%)";
 
 /// A per-host figure's file name: the host name as a slug, then `what`.
 fn name(run: &HostRun, what: &str) -> String {
-    format!("{}-{what}", slug(&run.env.host.hostname))
+    format!("{}-{what}", slug(&run.name()))
 }
 
 fn slug(text: &str) -> String {

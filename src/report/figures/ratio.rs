@@ -2,7 +2,7 @@
 
 use super::bars::ratio_bar;
 use super::{name, title};
-use crate::report::figure::{BarPanel, BarSeries, Figure, Panel};
+use crate::report::figure::{BarPanel, BarSeries, Figure, Panel, Scale};
 use crate::report::palette::place_color;
 use crate::report::select;
 use crate::report::HostRun;
@@ -29,14 +29,15 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
     Some(Figure {
         name: name(run, "ratio"),
         title: title("Container storage vs native (1.0 = as fast as the bare host)", run),
-        caption: "bars: ratio of medians (target / native); whiskers: bootstrap 95% CI of the ratio; * noisy (CV > 5%)".into(),
+        caption: "bars: ratio of medians (target / native), log scale; whiskers: bootstrap 95% CI of the ratio".into(),
         panels: vec![Panel::Bars(BarPanel {
             title: "throughput relative to native (higher is better)".into(),
             y_label: "× native".into(),
             groups: comparisons
                 .iter()
-                .map(|c| format!("{} {} {}", c.workload, c.metric, c.phase))
+                .map(|c| format!("{}\n{} {}", c.workload, c.metric, c.phase))
                 .collect(),
+            scale: Scale::Ratio,
             series,
             reference: Some(1.0),
         })],
