@@ -4,70 +4,16 @@
 //! engines named with `--engine NAME=ENDPOINT|CONTEXT`.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::PathBuf;
-
-use serde::{Deserialize, Serialize};
 
 use super::context::{DockerConfig, DEFAULT_CONTEXT};
 use super::endpoint::{Endpoint, EngineArg, Location};
 use super::engine_error::EngineError;
 pub use super::local_sockets::{LocalSockets, Machine};
+pub use super::via::{MacEngine, Via};
 
 /// The name of the engine a command uses when none is named.
 pub const DEFAULT_NAME: &str = crate::cell::DEFAULT_ENGINE;
-
-/// How an engine's endpoint was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Via {
-    DockerHost,
-    Context(String),
-    LocalSocket,
-    /// Podman's service socket, found where Docker's is missing.
-    PodmanSocket,
-    /// The socket of a Mac engine, found where nothing names one.
-    MacEngine(MacEngine),
-    EngineFlag,
-}
-
-/// The Mac engines whose sockets are probed when nothing names an engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MacEngine {
-    DockerDesktop,
-    OrbStack,
-    Colima,
-    RancherDesktop,
-    Lima,
-    PodmanMachine,
-}
-
-impl fmt::Display for MacEngine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            MacEngine::DockerDesktop => "Docker Desktop",
-            MacEngine::OrbStack => "OrbStack",
-            MacEngine::Colima => "Colima",
-            MacEngine::RancherDesktop => "Rancher Desktop",
-            MacEngine::Lima => "Lima",
-            MacEngine::PodmanMachine => "podman machine",
-        })
-    }
-}
-
-impl fmt::Display for Via {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Via::DockerHost => write!(f, "from DOCKER_HOST"),
-            Via::Context(name) => write!(f, "Docker context {name}"),
-            Via::LocalSocket => write!(f, "the local socket"),
-            Via::PodmanSocket => write!(f, "Podman's socket: no Docker socket here"),
-            Via::MacEngine(engine) => write!(f, "{engine}'s socket: nothing named an engine"),
-            Via::EngineFlag => write!(f, "from --engine"),
-        }
-    }
-}
 
 /// An engine to connect to: its name in mountbench, its endpoint and where that came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

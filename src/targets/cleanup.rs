@@ -11,7 +11,7 @@ use bollard::query_parameters::{
 };
 
 use super::engine::{Engine, AGENT_LABEL, RUN_LABEL};
-use super::removal::{remove_until_gone, Made};
+use super::removal::{remove_until_gone, unknown_state, Made};
 use crate::error::{one_line, Error, Result};
 
 #[derive(Debug, Default)]
@@ -175,15 +175,6 @@ where
             done => return done,
         }
     }
-}
-
-/// bollard could not read an answer because of an enum value it lacks ("unknown variant
-/// `stopped`").
-pub(crate) fn unknown_state(e: &BollardError) -> bool {
-    matches!(
-        e,
-        BollardError::JsonDataError { .. } | BollardError::JsonSerdeError { .. }
-    ) && e.to_string().contains("unknown variant")
 }
 
 fn status(e: &BollardError) -> Option<u16> {

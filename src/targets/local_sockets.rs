@@ -19,8 +19,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::address::{MacEngine, Via};
 use super::endpoint::{Endpoint, DEFAULT_SOCKET};
+use super::via::{MacEngine, Via};
 
 /// A socket where an engine may listen, and how the engine is named when it is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,6 +30,7 @@ pub mod session;
 pub mod settings;
 pub mod shared_folder;
 pub mod spec;
+pub mod via;
 pub mod volume_copy;
 pub mod volume_opts;
 mod volume_removal;

@@ -124,7 +124,7 @@ impl Remover for Engine {
             Ok(()) => Ok(true),
             Err(e) if not_found(&e) => Ok(false),
             // Podman names a state bollard's enum lacks for a moment: the object is there.
-            Err(e) if super::cleanup::unknown_state(&e) => Ok(true),
+            Err(e) if unknown_state(&e) => Ok(true),
             Err(e) => Err(format!(
                 "inspecting it failed: {}",
                 one_line(&e.to_string())
@@ -150,6 +150,15 @@ fn not_found(e: &BollardError) -> bool {
 /// The same, waited for (outside the engine's runtime).
 pub(crate) fn remove(engine: &Engine, made: Made) -> Result<(), NotRemoved> {
     engine.block_on(remove_until_gone(engine, &made))
+}
+
+/// bollard could not read an answer because of an enum value it lacks ("unknown variant
+/// `stopped`").
+pub(crate) fn unknown_state(e: &BollardError) -> bool {
+    matches!(
+        e,
+        BollardError::JsonDataError { .. } | BollardError::JsonSerdeError { .. }
+    ) && e.to_string().contains("unknown variant")
 }
 
 #[cfg(test)]
