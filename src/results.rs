@@ -14,6 +14,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 use crate::percent::Percent;
+use crate::verdicts::ProbeRow;
 use crate::workload::cold::CacheCheck;
 
 /// Version of every result file; bumped when a column or field changes meaning. Schema 2:
@@ -276,6 +277,8 @@ pub struct Results {
     pub meta: RunMeta,
     pub reps: Vec<RepRow>,
     pub histograms: BTreeMap<CellKey, OpHistograms>,
+    /// What each semantics probe saw, per measured rep (semantics.csv).
+    pub probes: Vec<ProbeRow>,
 }
 
 impl Results {
@@ -308,7 +311,7 @@ impl Results {
         }
     }
 
-    /// Read reps.csv and histograms.json of a result folder (schema 1 upgraded: its cells
+    /// Read reps.csv, histograms.json and semantics.csv (if any) of a result folder (schema 1 upgraded: its cells
     /// ran on the run's one engine, `default`).
     pub fn load(dir: &Path) -> Result<Self> {
         let place = dir.display().to_string();
@@ -338,6 +341,7 @@ impl Results {
             meta: file.meta,
             reps,
             histograms,
+            probes: crate::verdicts::load(dir)?,
         })
     }
 }

@@ -255,6 +255,7 @@ impl Session {
             recorded.histograms
         };
         self.results.record(recorded.rows, cell.key(), measured);
+        self.results.probes.extend(recorded.probes);
         export::write_all(&self.out.path, &self.results, &self.analysis())?;
         Ok(recorded.outcome)
     }
