@@ -88,6 +88,7 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     super::ratio_table::render(md, run);
     au_table(md, run);
     boundary_section(md, run, charts);
+    super::semantics::render(md, run);
     failed_reps(md, run);
     md.push('\n');
     host_charts(md, run, charts);
