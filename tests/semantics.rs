@@ -133,6 +133,14 @@ fn check_run(out: &Path, places: &[&str]) -> HashMap<(String, String), HashMap<S
         assert_eq!(line.matches(" | ").count(), places.len(), "{line}");
     }
     assert!(section.contains("| place | all probes | fsync p50 | fsync p99 |"));
+    for place in places {
+        let line = section
+            .lines()
+            .find(|l| l.starts_with(&format!("| {place} | ")))
+            .unwrap_or_else(|| panic!("{place}'s timings in {section}"));
+        assert_eq!(line.matches(" | ").count(), 4, "{line}");
+        assert!(!line.contains('–') && !line.contains("at once"), "{line}");
+    }
     rows
 }
 

@@ -131,14 +131,15 @@ fn timings(md: &mut String, run: &HostRun, workload: &str) {
         .iter()
         .filter(|r| r.workload == workload && r.kind == "semantics")
         .collect();
-    let mut places = select::ordered(rows.iter().map(|r| r.place()));
+    // Summary rows are named by place on load (engines::place_targets).
+    let mut places = select::ordered(rows.iter().map(|r| r.target.clone()));
     sort_targets(&mut places);
     let _ = writeln!(
         md,
         "| place | all probes | fsync p50 | fsync p99 | delete 200 tiny files |\n|---|---:|---:|---:|---:|"
     );
     for place in &places {
-        let of = |m: Metric| rows.iter().find(|r| r.place() == *place && r.metric == m);
+        let of = |m: Metric| rows.iter().find(|r| r.target == *place && r.metric == m);
         let per_op = |m: Metric| of(m).map(|r| 1e6 / r.median_ops_s);
         let probes = per_op(Metric::Probes).map(|us| us * probe_count(run, workload, place) as f64);
         let fsync = of(Metric::Fsync);
