@@ -289,8 +289,17 @@ impl Results {
         }
     }
 
-    pub fn record(&mut self, rows: Vec<RepRow>, cell: CellKey, histograms: Option<OpHistograms>) {
+    /// A step's rows, its histograms (none for a warm-up or a failure) and its probes'
+    /// answers.
+    pub fn record(
+        &mut self,
+        rows: Vec<RepRow>,
+        cell: CellKey,
+        histograms: Option<OpHistograms>,
+        probes: Vec<ProbeRow>,
+    ) {
         self.reps.extend(rows);
+        self.probes.extend(probes);
         if let Some(h) = histograms {
             self.histograms.entry(cell).or_default().merge(&h);
         }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use common::podman::{podman, run_on};
-use common::{docker_available, read_csv, run_cli, write_workload};
+use common::{check_png, check_svg, docker_available, read_csv, run_cli, write_workload};
 
 const PROBES: [&str; 14] = [
     "o-direct",
@@ -133,6 +133,13 @@ fn check_run(out: &Path, places: &[&str]) -> HashMap<(String, String), HashMap<S
         assert_eq!(line.matches(" | ").count(), places.len(), "{line}");
     }
     assert!(section.contains("| place | all probes | fsync p50 | fsync p99 |"));
+    let chart = section
+        .lines()
+        .find_map(|l| l.strip_prefix("![Semantics: ")?.split("](").nth(1))
+        .expect("the semantics chart in its section")
+        .trim_end_matches(')');
+    check_png(&out.join(chart));
+    check_svg(&out.join(chart.replace(".png", ".svg")));
     for place in places {
         let line = section
             .lines()

@@ -31,6 +31,8 @@ pub(crate) struct Cell {
     /// Reps with that verdict, of all its reps.
     pub worst: usize,
     pub reps: usize,
+    /// The errno's name when a step failed (`EINVAL`).
+    pub errno: Option<String>,
 }
 
 /// Every semantics workload's matrix in the run, in the order their rows appear.
@@ -84,6 +86,12 @@ fn cell(rows: &[&&ProbeRow]) -> Option<Cell> {
         text,
         worst: rows.iter().filter(|r| r.verdict == Some(verdict)).count(),
         reps: rows.len(),
+        errno: worst
+            .errno
+            .split(' ')
+            .next()
+            .filter(|e| !e.is_empty())
+            .map(str::to_string),
     })
 }
 

@@ -5,6 +5,7 @@
 mod bars;
 mod lines;
 mod spans;
+mod tiles;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -113,6 +114,7 @@ fn draw_figure<DB: DrawingBackend>(
             Panel::Percentiles(p) => lines::draw_percentiles(area, p)?,
             Panel::Cdf(p) => lines::draw_cdf(area, p)?,
             Panel::Spans(p) => spans::draw(area, p)?,
+            Panel::Grid(p) => tiles::draw(area, p)?,
         }
     }
     Ok(())

@@ -126,7 +126,7 @@ pub fn long_name(dir: &Path) -> Outcome {
         let name = "n".repeat(255);
         step("create 255-byte name", File::create(at(dir, &name)))?;
         let listed = step("readdir", listing(dir))?;
-        let back = match listed.iter().any(|n| *n == name) {
+        let back = match listed.contains(&name) {
             true => "255-byte name listed back",
             false => "255-byte name not listed back",
         };
