@@ -1,5 +1,6 @@
 //! The semantics workload end to end: bad input refused with one line and exit 2; on local
-//! Docker (and Podman when MOUNTBENCH_PODMAN_HOST names one) every probe answers on every
+//! Docker (and Podman when MOUNTBENCH_PODMAN_HOST names one, the test VM when
+//! MOUNTBENCH_VM_DOCKER_HOST and MOUNTBENCH_VM_SHARE do) every probe answers on every
 //! target, semantics.csv judges each against native, and report.md shows the matrix.
 
 mod common;
@@ -8,7 +9,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use common::podman::{podman, run_on};
-use common::{check_png, check_svg, docker_available, read_csv, run_cli, write_workload};
+use common::{
+    check_png, check_svg, docker_available, read_csv, run_cli, vm_engine, write_workload,
+};
 
 const PROBES: [&str; 14] = [
     "o-direct",
@@ -203,4 +206,34 @@ fn on_podman_every_probe_is_judged() {
         String::from_utf8_lossy(&output.stderr)
     );
     check_run(&out, &places);
+}
+
+/// The test VM over virtiofs or 9p: every probe judged on a bind mount that crosses the VM
+/// boundary, a volume and a tmpfs on the guest. What differs depends on the share (9p has no
+/// fallocate), so only that each is judged with evidence is required.
+#[test]
+fn on_the_test_vm_every_probe_is_judged() {
+    let Some((vm, share)) = vm_engine("semantics on the test VM") else {
+        return;
+    };
+    let tmp = tempfile::tempdir_in(&share).unwrap();
+    let workload = write_workload(tmp.path(), SEMANTICS);
+    let (data, out) = (tmp.path().join("data"), tmp.path().join("out"));
+    let engine = format!("vm={vm}");
+    let args = ["--targets", "native,bind,volume,tmpfs", "--engine", &engine];
+    let output = run_cli(&workload, &data, &out, &args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = check_run(&out, &["native", "bind@vm", "volume@vm", "tmpfs@vm"]);
+    for ((place, probe), r) in &rows {
+        if r["verdict"] == "fails" {
+            assert!(
+                !r["errno"].is_empty() && !r["step"].is_empty(),
+                "{place} {probe}: {r:?}"
+            );
+        }
+    }
 }

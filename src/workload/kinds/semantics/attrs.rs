@@ -97,7 +97,7 @@ pub fn mtime(dir: &Path) -> Outcome {
         let back = step("stat", fs::metadata(&path))?;
         let kept = match (back.mtime(), back.mtime_nsec()) {
             (1_700_000_000, 123_456_789) => "utimensat kept to the ns".to_string(),
-            (1_700_000_000, ns) => format!("utimensat kept {}", step_name(ns as u64)),
+            (1_700_000_000, ns) => format!("utimensat rounded to {}", unit(resolution(ns as u64))),
             (s, ns) => format!("utimensat set another time ({s}.{ns:09})"),
         };
         let step_of_all = nanos.iter().map(|&n| resolution(n)).min().unwrap_or(1);
@@ -114,10 +114,6 @@ fn resolution(nanos: u64) -> u64 {
         step *= 10;
     }
     step
-}
-
-fn step_name(ns: u64) -> String {
-    format!("steps of {}", unit(resolution(ns)))
 }
 
 fn unit(step: u64) -> String {
