@@ -181,3 +181,7 @@ fn show(us: Option<f64>) -> String {
 fn escape(text: &str) -> String {
     text.replace('|', "\\|")
 }
+
+#[cfg(test)]
+#[path = "semantics_tests.rs"]
+mod tests;
