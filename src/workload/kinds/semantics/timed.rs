@@ -37,7 +37,7 @@ pub fn fsync(dir: &Path, pairs: u32) -> (Outcome, Option<Timed>) {
         }
         let seconds = started.elapsed().as_secs_f64();
         let detail = match histograms.get(Op::Fsync).map(LatencySummary::of) {
-            Some(l) => format!("fsync p50 {:.0} µs, p99 {:.0} µs", l.p50_us, l.p99_us),
+            Some(l) => format!("fsync p50 {}, p99 {}", micros(l.p50_us), micros(l.p99_us)),
             None => String::new(),
         };
         let outcome = Outcome::saw(format!("{pairs} write + fsync pairs done"), detail);
@@ -79,6 +79,16 @@ pub fn delete_tiny(dir: &Path, count: u32) -> (Outcome, Option<Timed>) {
         };
         Ok((Outcome::saw(facts, detail), timed))
     })())
+}
+
+/// `3625 µs`, `12.3 µs`, `0.45 µs`: three significant figures at most.
+fn micros(us: f64) -> String {
+    let digits = match us {
+        u if u >= 100.0 => 0,
+        u if u >= 10.0 => 1,
+        _ => 2,
+    };
+    format!("{us:.digits$} µs")
 }
 
 fn split(r: Steps<(Outcome, Timed)>) -> (Outcome, Option<Timed>) {
