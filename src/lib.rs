@@ -37,5 +37,6 @@ pub mod analysis;
 pub mod export;
 pub mod report;
 pub mod results;
+pub mod verdicts;
 
 pub use error::{Error, Result};

@@ -48,6 +48,10 @@ pub enum Metric {
     Delivered,
     /// watch: file events never delivered within the wait limit.
     Missed,
+    /// semantics: the probes run (ops) and the time they took.
+    Probes,
+    /// semantics: small write + fsync pairs.
+    Fsync,
 }
 
 /// What a metric's rate counts.
@@ -72,7 +76,7 @@ impl Unit {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 20] = [
+    pub const ALL: [Metric; 22] = [
         Metric::Read,
         Metric::Scan,
         Metric::Save,
@@ -93,6 +97,8 @@ impl Metric {
         Metric::Lost,
         Metric::Delivered,
         Metric::Missed,
+        Metric::Probes,
+        Metric::Fsync,
     ];
 
     pub fn name(self) -> &'static str {
@@ -117,6 +123,8 @@ impl Metric {
             Metric::Lost => "lost",
             Metric::Delivered => "delivered",
             Metric::Missed => "missed",
+            Metric::Probes => "probes",
+            Metric::Fsync => "fsync",
         }
     }
 
@@ -125,6 +133,7 @@ impl Metric {
         match self {
             Metric::Scan => Unit::FilesPerSec,
             Metric::Create | Metric::Stat | Metric::Rename | Metric::Unlink => Unit::OpsPerSec,
+            Metric::Probes | Metric::Fsync => Unit::OpsPerSec,
             Metric::Seen | Metric::Delivered => Unit::OpsPerSec,
             Metric::Stale | Metric::Lost | Metric::Missed => Unit::Count,
             _ => Unit::MibPerSec,
@@ -170,6 +179,8 @@ impl Metric {
             Metric::Extract => Op::Extract,
             Metric::Visible | Metric::Seen | Metric::Stale | Metric::Lost => Op::Visible,
             Metric::Delivered | Metric::Missed => Op::Event,
+            Metric::Probes => Op::Probe,
+            Metric::Fsync => Op::Fsync,
         }
     }
 }

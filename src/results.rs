@@ -14,6 +14,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 use crate::percent::Percent;
+use crate::verdicts::ProbeRow;
 use crate::workload::cold::CacheCheck;
 
 /// Version of every result file; bumped when a column or field changes meaning. Schema 2:
@@ -276,6 +277,8 @@ pub struct Results {
     pub meta: RunMeta,
     pub reps: Vec<RepRow>,
     pub histograms: BTreeMap<CellKey, OpHistograms>,
+    /// What each semantics probe saw, per measured rep (semantics.csv).
+    pub probes: Vec<ProbeRow>,
 }
 
 impl Results {
@@ -286,8 +289,17 @@ impl Results {
         }
     }
 
-    pub fn record(&mut self, rows: Vec<RepRow>, cell: CellKey, histograms: Option<OpHistograms>) {
+    /// A step's rows, its histograms (none for a warm-up or a failure) and its probes'
+    /// answers.
+    pub fn record(
+        &mut self,
+        rows: Vec<RepRow>,
+        cell: CellKey,
+        histograms: Option<OpHistograms>,
+        probes: Vec<ProbeRow>,
+    ) {
         self.reps.extend(rows);
+        self.probes.extend(probes);
         if let Some(h) = histograms {
             self.histograms.entry(cell).or_default().merge(&h);
         }
@@ -308,7 +320,7 @@ impl Results {
         }
     }
 
-    /// Read reps.csv and histograms.json of a result folder (schema 1 upgraded: its cells
+    /// Read reps.csv, histograms.json and semantics.csv (if any) of a result folder (schema 1 upgraded: its cells
     /// ran on the run's one engine, `default`).
     pub fn load(dir: &Path) -> Result<Self> {
         let place = dir.display().to_string();
@@ -338,6 +350,7 @@ impl Results {
             meta: file.meta,
             reps,
             histograms,
+            probes: crate::verdicts::load(dir)?,
         })
     }
 }

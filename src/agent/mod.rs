@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::measure::Op;
 use crate::workload::dataset::{self, Dataset, DatasetSpec, PrepareReport};
+use crate::workload::kinds::semantics::Observation;
 use crate::workload::party::{self, Party};
 use crate::workload::{MetricResult, Rep};
 
@@ -29,6 +30,9 @@ pub struct RepResult {
     pub residency: Option<f64>,
     /// Seconds the agent process spent in total, to separate exec overhead from I/O.
     pub agent_seconds: f64,
+    /// What each semantics probe saw (none for other kinds).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<Observation>,
 }
 
 /// Prepare (generate or reuse) a dataset under `root`.
@@ -72,6 +76,7 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
         histograms: measured.histograms.encode(),
         residency: measured.residency.or(prepared.and_then(|(_, r)| r)),
         agent_seconds: started.elapsed().as_secs_f64(),
+        probes: measured.observations,
     })
 }
 

@@ -49,3 +49,17 @@ impl Exporter for LatencyCsv {
         to_csv(&analysis.latency)
     }
 }
+
+pub struct SemanticsCsv;
+
+impl Exporter for SemanticsCsv {
+    fn file_name(&self) -> &'static str {
+        crate::verdicts::FILE
+    }
+    fn serialize(&self, results: &Results, _: &Analysis) -> Result<Vec<u8>> {
+        crate::verdicts::to_csv(&results.probes)
+    }
+    fn wanted(&self, results: &Results) -> bool {
+        !results.probes.is_empty()
+    }
+}

@@ -9,12 +9,16 @@ use crate::analysis::Analysis;
 use crate::error::Result;
 use crate::results::{write_atomic, Results};
 
-pub use csv_files::{LatencyCsv, RepsCsv, SummaryCsv};
+pub use csv_files::{LatencyCsv, RepsCsv, SemanticsCsv, SummaryCsv};
 pub use json_files::HistogramsJson;
 
 pub trait Exporter {
     fn file_name(&self) -> &'static str;
     fn serialize(&self, results: &Results, analysis: &Analysis) -> Result<Vec<u8>>;
+    /// Whether the run has anything for this file (semantics.csv only with probes).
+    fn wanted(&self, _results: &Results) -> bool {
+        true
+    }
 }
 
 /// The exporters that run after every rep.
@@ -24,12 +28,13 @@ pub fn standard() -> Vec<Box<dyn Exporter>> {
         Box::new(SummaryCsv),
         Box::new(LatencyCsv),
         Box::new(HistogramsJson),
+        Box::new(SemanticsCsv),
     ]
 }
 
 /// Rewrite every standard file of `dir` atomically.
 pub fn write_all(dir: &Path, results: &Results, analysis: &Analysis) -> Result<()> {
-    for exporter in standard() {
+    for exporter in standard().into_iter().filter(|e| e.wanted(results)) {
         let bytes = exporter.serialize(results, analysis)?;
         write_atomic(&dir.join(exporter.file_name()), &bytes)?;
     }

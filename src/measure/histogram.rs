@@ -45,10 +45,12 @@ pub enum Op {
     /// kernel): the latencies across a VM boundary hold only to within it.
     #[serde(rename = "clock-slack")]
     ClockSlack,
+    /// One semantics probe, start to end.
+    Probe,
 }
 
 impl Op {
-    pub const ALL: [Op; 19] = [
+    pub const ALL: [Op; 20] = [
         Op::Open,
         Op::Read,
         Op::Stat,
@@ -68,6 +70,7 @@ impl Op {
         Op::Extract,
         Op::Event,
         Op::ClockSlack,
+        Op::Probe,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +94,7 @@ impl Op {
             Op::Extract => "extract",
             Op::Event => "event",
             Op::ClockSlack => "clock-slack",
+            Op::Probe => "probe",
         }
     }
 

@@ -129,11 +129,30 @@ pub(crate) struct SpanPanel {
     pub missing: String,
 }
 
+/// One cell of a grid: its colour and the short text written in it.
+pub(crate) struct GridCell {
+    pub color: Rgb,
+    pub text: String,
+}
+
+/// A coloured grid: rows × columns of cells (None: nothing measured there), columns under
+/// their group's name, and a legend of what each colour means.
+pub(crate) struct GridPanel {
+    pub title: String,
+    pub rows: Vec<String>,
+    pub columns: Vec<String>,
+    /// The group each column belongs to (its engine); groups are named above their columns.
+    pub groups: Vec<String>,
+    pub cells: Vec<Vec<Option<GridCell>>>,
+    pub legend: Vec<(String, Rgb)>,
+}
+
 pub(crate) enum Panel {
     Bars(BarPanel),
     Percentiles(LinePanel),
     Cdf(LinePanel),
     Spans(SpanPanel),
+    Grid(GridPanel),
 }
 
 pub(crate) struct Figure {
@@ -175,6 +194,7 @@ impl Figure {
     pub(crate) fn grid(&self) -> (usize, usize) {
         let crowded = self.panels.iter().any(|p| match p {
             Panel::Spans(s) => s.columns.len() > SHARED_ROW_COLUMNS,
+            Panel::Grid(_) => true,
             _ => false,
         });
         match crowded {

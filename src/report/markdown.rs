@@ -88,6 +88,8 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
     super::ratio_table::render(md, run);
     au_table(md, run);
     boundary_section(md, run, charts);
+    super::semantics::render(md, run);
+    section_chart(md, charts, &super::figures::semantics_chart(run));
     failed_reps(md, run);
     md.push('\n');
     host_charts(md, run, charts);
@@ -96,7 +98,11 @@ fn host_section(md: &mut String, run: &HostRun, charts: &Charts) {
 /// Coherence and watch: per engine their counts and latencies, then their chart.
 fn boundary_section(md: &mut String, run: &HostRun, charts: &Charts) {
     super::boundary_table::render(md, run, &run.boundary);
-    let name = super::figures::boundary_chart(run);
+    section_chart(md, charts, &super::figures::boundary_chart(run));
+}
+
+/// The chart named `name`, if drawn, with its SVG link.
+fn section_chart(md: &mut String, charts: &Charts, name: &str) {
     for c in charts.all.iter().filter(|c| c.name == name) {
         let _ = writeln!(
             md,
@@ -297,8 +303,12 @@ fn failed_reps(md: &mut String, run: &HostRun) {
 fn host_charts(md: &mut String, run: &HostRun, charts: &Charts) {
     let label = run.label();
     let boundary = super::figures::boundary_chart(run);
+    let semantics = super::figures::semantics_chart(run);
     let own = charts.all.iter().filter(|c| {
-        !c.name.starts_with("hosts-") && c.name != boundary && c.title.contains(&label)
+        !c.name.starts_with("hosts-")
+            && c.name != boundary
+            && c.name != semantics
+            && c.title.contains(&label)
     });
     for c in own {
         let _ = writeln!(

@@ -19,6 +19,7 @@ mod markdown;
 mod palette;
 mod ratio_table;
 mod select;
+mod semantics;
 pub mod table;
 
 use std::collections::BTreeMap;

@@ -249,12 +249,10 @@ impl Session {
             self.pool.restart_if_dead(&place);
         }
         let recorded = record::record(&self.results.meta, &cell, step, answer);
-        let measured = if step.warmup {
-            None
-        } else {
-            recorded.histograms
-        };
-        self.results.record(recorded.rows, cell.key(), measured);
+        let measured = recorded.histograms.filter(|_| !step.warmup);
+        let rows = recorded.rows;
+        self.results
+            .record(rows, cell.key(), measured, recorded.probes);
         export::write_all(&self.out.path, &self.results, &self.analysis())?;
         Ok(recorded.outcome)
     }

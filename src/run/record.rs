@@ -7,6 +7,7 @@ use crate::measure::{LatencySummary, OpHistograms};
 use crate::metric::Metric;
 use crate::plan::{Cell, Step};
 use crate::results::{RepRow, RunMeta, SCHEMA};
+use crate::verdicts::{ProbeRow, RowPlace};
 use crate::workload::cold::CacheCheck;
 use crate::workload::MetricResult;
 
@@ -28,6 +29,8 @@ pub(crate) struct Recorded {
     pub(crate) rows: Vec<RepRow>,
     pub(crate) histograms: Option<OpHistograms>,
     pub(crate) outcome: StepOutcome,
+    /// What each semantics probe saw, for a measured (not warm-up) rep.
+    pub(crate) probes: Vec<ProbeRow>,
 }
 
 /// The agent's result and the seconds spent outside its own timing.
@@ -57,10 +60,12 @@ pub(crate) fn record(meta: &RunMeta, cell: &Cell, step: Step, answer: Answer) ->
                 mib_s: head.mib_s,
                 counts: counts(&rows),
             };
+            let probes = probe_rows(meta, cell, step, &result);
             Recorded {
                 rows,
                 histograms: Some(histograms),
                 outcome,
+                probes,
             }
         }
         Err(e) => failed(base, cell, e.to_string()),
@@ -116,6 +121,7 @@ fn failed(base: impl Fn(Metric) -> RepRow, cell: &Cell, message: String) -> Reco
     Recorded {
         rows,
         histograms: None,
+        probes: Vec::new(),
         outcome: StepOutcome {
             ok: false,
             error: Some(message),
@@ -125,6 +131,22 @@ fn failed(base: impl Fn(Metric) -> RepRow, cell: &Cell, message: String) -> Reco
             counts: None,
         },
     }
+}
+
+/// One semantics.csv row per probe the rep ran; none for a warm-up.
+fn probe_rows(meta: &RunMeta, cell: &Cell, step: Step, result: &RepResult) -> Vec<ProbeRow> {
+    if step.warmup {
+        return Vec::new();
+    }
+    let target = cell.target.to_string();
+    let at = RowPlace {
+        meta,
+        engine: &cell.engine,
+        workload: &cell.workload.name,
+        target: &target,
+        rep: step.rep,
+    };
+    result.probes.iter().map(|o| ProbeRow::of(&at, o)).collect()
 }
 
 /// "40 seen, 0 stale, 0 lost" for a boundary rep's rows; None for rates.

@@ -46,6 +46,7 @@ fn before(results: &Results, round: u32) -> Results {
             .cloned()
             .collect(),
         histograms: Default::default(),
+        probes: Vec::new(),
     }
 }
 

@@ -33,6 +33,7 @@ impl Target {
             histograms: measured.histograms.encode(),
             residency: None,
             agent_seconds: conducted.seconds,
+            probes: Vec::new(),
         };
         let overhead = (wall.elapsed().as_secs_f64() - conducted.seconds).max(0.0);
         Ok((result, overhead))

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::measure::OpHistograms;
 use crate::metric::Metric;
 use crate::workload::dataset::Dataset;
+use crate::workload::kinds::semantics::Observation;
 use crate::workload::{Phase, Timed, Workload};
 
 /// One rep to measure, as the agent receives it.
@@ -138,6 +139,8 @@ pub struct Measured {
     pub histograms: OpHistograms,
     /// The cache residency of data the kind wrote itself (a checkpoint) before reading it.
     pub residency: Option<f64>,
+    /// What each semantics probe saw (empty for other kinds).
+    pub observations: Vec<Observation>,
 }
 
 impl Measured {
@@ -147,6 +150,7 @@ impl Measured {
             metrics: vec![MetricResult::timed(metric, &t)],
             histograms: t.histograms,
             residency: None,
+            observations: Vec::new(),
         }
     }
 }

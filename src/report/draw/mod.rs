@@ -8,6 +8,7 @@ mod legend;
 mod lines;
 mod marks;
 mod spans;
+mod tiles;
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -132,6 +133,7 @@ fn draw_figure<DB: DrawingBackend>(
             Panel::Percentiles(p) => lines::draw_percentiles(area, p, own_legend)?,
             Panel::Cdf(p) => lines::draw_cdf(area, p, own_legend)?,
             Panel::Spans(p) => spans::draw(area, p)?,
+            Panel::Grid(p) => tiles::draw(area, p)?,
         }
     }
     Ok(())

@@ -12,6 +12,7 @@ mod hosts_ratio;
 mod latency;
 mod lines;
 mod ratio;
+mod semantics;
 mod small_files;
 mod throughput;
 mod volume;
@@ -35,6 +36,7 @@ pub(crate) fn all(runs: &[HostRun]) -> Vec<Figure> {
         figures.extend(data_wait::figure(run));
         figures.extend(latency::figure(run));
         figures.extend(boundary::figure(run));
+        figures.extend(semantics::figure(run));
     }
     if runs.len() > 1 {
         figures.extend(hosts_ratio::figure(runs));
@@ -47,6 +49,11 @@ pub(crate) fn all(runs: &[HostRun]) -> Vec<Figure> {
 /// The file name of a run's boundary chart, which report.md shows in its boundary section.
 pub(crate) fn boundary_chart(run: &HostRun) -> String {
     name(run, boundary::WHAT)
+}
+
+/// The file name of a run's semantics chart, which report.md shows in its section.
+pub(crate) fn semantics_chart(run: &HostRun) -> String {
+    name(run, semantics::WHAT)
 }
 
 /// Most panels a figure shows; the grid past three rows grows the figure.

@@ -106,6 +106,7 @@ impl Kind for BackupRestore {
             metrics,
             histograms: trip.histograms,
             residency: None,
+            observations: Vec::new(),
         })
     }
 

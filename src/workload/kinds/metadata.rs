@@ -79,6 +79,7 @@ impl Kind for Metadata {
             metrics,
             histograms,
             residency: None,
+            observations: Vec::new(),
         })
     }
 

@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod coherence;
 pub mod metadata;
 pub mod random_read;
+pub mod semantics;
 pub mod seq_read;
 pub mod shared_volume;
 pub mod small_files;
@@ -39,6 +40,7 @@ kinds! {
     "shared-volume" => SharedVolume(shared_volume::SharedVolume),
     "coherence" => Coherence(coherence::Coherence),
     "watch" => Watch(watch::Watch),
+    "semantics" => Semantics(semantics::Semantics),
 }
 
 /// What a workload kind knows about itself.
@@ -170,7 +172,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_listed_with_its_fields_and_defaults() {
-        assert_eq!(NAMES.len(), 10);
+        assert_eq!(NAMES.len(), 11);
         for name in NAMES {
             let params = Params::default_of(name).unwrap();
             assert_eq!(params.kind(), *name);

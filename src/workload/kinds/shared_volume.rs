@@ -82,6 +82,7 @@ impl Kind for SharedVolume {
                     metrics: Vec::new(),
                     histograms: OpHistograms::default(),
                     residency: None,
+                    observations: Vec::new(),
                 })
             }
             Role::Reader | Role::Solo => {
@@ -93,6 +94,7 @@ impl Kind for SharedVolume {
                     metrics: vec![result],
                     histograms: seen.histograms,
                     residency: None,
+                    observations: Vec::new(),
                 })
             }
         }

@@ -123,6 +123,7 @@ impl Kind for TrainEpoch {
             metrics: vec![result],
             histograms: done.histograms,
             residency: None,
+            observations: Vec::new(),
         })
     }
 

@@ -58,6 +58,7 @@ impl Conducted {
                 .collect(),
             histograms,
             residency: None,
+            observations: Vec::new(),
         }
     }
 }

@@ -123,6 +123,7 @@ impl Kind for Checkpoint {
             metrics,
             histograms: out.histograms,
             residency: out.residency,
+            observations: Vec::new(),
         })
     }
 
