@@ -45,7 +45,7 @@ pub(super) fn of_panel(panel: &Panel) -> Vec<Entry> {
                 },
             })
             .collect(),
-        Panel::Spans(_) => Vec::new(),
+        Panel::Spans(_) | Panel::Grid(_) => Vec::new(),
     }
 }
 
