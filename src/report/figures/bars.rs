@@ -34,6 +34,40 @@ pub(super) fn ratio_bar(r: &SummaryRow) -> Option<Bar> {
     })
 }
 
+/// A ratio panel: a group per compared cell, a series per place named by `label`, bars
+/// from `bar`, on a log axis through the 1.0 line.
+pub(super) fn ratio_panel(
+    rows: &[&SummaryRow],
+    bar: fn(&SummaryRow) -> Option<Bar>,
+    label: impl Fn(&str) -> String,
+    (title, y_label): (&str, &str),
+) -> BarPanel {
+    let comparisons = select::comparisons(rows.iter().copied());
+    let places = select::targets(rows.iter().copied());
+    let series = places
+        .iter()
+        .map(|t| BarSeries {
+            color: place_color(t, &places),
+            bars: comparisons
+                .iter()
+                .map(|c| c.row(rows.iter().copied(), t).and_then(bar))
+                .collect(),
+            label: label(t),
+        })
+        .collect();
+    BarPanel {
+        title: title.into(),
+        y_label: y_label.into(),
+        groups: comparisons
+            .iter()
+            .map(|c| format!("{}\n{} {}", c.workload, c.metric, c.phase))
+            .collect(),
+        scale: Scale::Ratio,
+        series,
+        reference: Some(1.0),
+    }
+}
+
 /// A row's accelerator utilisation in percent, with its CI.
 pub(super) fn au_bar(r: &SummaryRow) -> Option<Bar> {
     Some(Bar {

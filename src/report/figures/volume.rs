@@ -2,11 +2,9 @@
 //! the bind mount crosses the VM boundary and the volume does not, so this is the VM's story
 //! in one look. Drawn for runs with several engines or a VM-backed one.
 
-use super::bars::volume_bar;
+use super::bars::{ratio_panel, volume_bar};
 use super::{name, title};
-use crate::report::figure::{BarPanel, BarSeries, Figure, Panel, Scale};
-use crate::report::palette::place_color;
-use crate::report::select;
+use crate::report::figure::{Figure, Panel};
 use crate::report::HostRun;
 use crate::results::SummaryRow;
 
@@ -26,20 +24,6 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
     if rows.is_empty() {
         return None;
     }
-    let comparisons = select::comparisons(rows.iter().copied());
-    let places = select::targets(rows.iter().copied());
-    let series = places
-        .clone()
-        .into_iter()
-        .map(|t| BarSeries {
-            color: place_color(&t, &places),
-            bars: comparisons
-                .iter()
-                .map(|c| c.row(rows.iter().copied(), &t).and_then(volume_bar))
-                .collect(),
-            label: format!("{t} / its volume"),
-        })
-        .collect();
     Some(Figure {
         name: name(run, "bind-vs-volume"),
         title: title(
@@ -47,16 +31,14 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
             run,
         ),
         caption: CAPTION.into(),
-        panels: vec![Panel::Bars(BarPanel {
-            title: "bind throughput relative to the volume (higher is better)".into(),
-            y_label: "× volume".into(),
-            groups: comparisons
-                .iter()
-                .map(|c| format!("{}\n{} {}", c.workload, c.metric, c.phase))
-                .collect(),
-            scale: Scale::Ratio,
-            series,
-            reference: Some(1.0),
-        })],
+        panels: vec![Panel::Bars(ratio_panel(
+            &rows,
+            volume_bar,
+            |t| format!("{t} / its volume"),
+            (
+                "bind throughput relative to the volume (higher is better)",
+                "× volume",
+            ),
+        ))],
     })
 }
