@@ -84,8 +84,8 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
 /// checker as the reader.
 pub fn party(spec: &RepSpec) -> Result<()> {
     let driven = spec.workload.params.driven().ok_or_else(|| {
-        Error::Agent(format!(
-            "{} is not a driven workload",
+        Error::Protocol(format!(
+            "party: {} is not a driven workload",
             spec.workload.params.kind()
         ))
     })?;

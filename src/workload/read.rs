@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Corruption, Error, Result};
 use crate::measure::{Lap, Op, OpHistograms};
 use crate::workload::cache::direct_error;
 
@@ -41,10 +41,7 @@ pub fn read_to_len(
         after_read();
         let n = read.map_err(|e| Error::io(path, direct_error(e, direct)))?;
         if n == 0 {
-            return Err(Error::Agent(format!(
-                "{}: shorter than its manifest says",
-                path.display()
-            )));
+            return Err(Error::corrupt(path, Corruption::Short));
         }
         left -= n as u64;
         reads += 1;

@@ -74,10 +74,7 @@ where
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| Error::Agent("worker thread panicked".into()))?
-            })
+            .map(|h| h.join().map_err(|_| Error::Panicked { thread: "worker" })?)
             .collect::<Result<Vec<_>>>()
     })?;
     let start = outcomes

@@ -79,8 +79,9 @@ fn write_files(spec: &DatasetSpec, dir: &Path, sizes: &[u64], threads: usize) ->
             })
             .collect();
         for w in workers {
-            w.join()
-                .map_err(|_| Error::Agent("dataset generator thread panicked".into()))??;
+            w.join().map_err(|_| Error::Panicked {
+                thread: "dataset generator",
+            })??;
         }
         Ok(())
     })?;

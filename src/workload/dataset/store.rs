@@ -65,14 +65,14 @@ impl Dataset {
     pub fn open(root: &Path, spec: &DatasetSpec) -> Result<Self> {
         let dir = datasets_dir(root).join(spec.id());
         let manifest = read_manifest(&dir)?.ok_or_else(|| {
-            Error::Agent(format!(
-                "dataset {} is not prepared (no valid manifest.json)",
+            Error::Dataset(format!(
+                "{} is not prepared (no valid manifest.json)",
                 dir.display()
             ))
         })?;
         if manifest.spec != *spec {
-            return Err(Error::Agent(format!(
-                "dataset {} has a manifest for another spec",
+            return Err(Error::Dataset(format!(
+                "{} has a manifest for another spec",
                 dir.display()
             )));
         }
@@ -97,7 +97,7 @@ impl Dataset {
         let manifest = read_manifest(&dir)?.filter(|m| m.spec == *spec);
         let Some(m) = manifest.filter(|_| files_match(spec, &dir, &spec.sizes())) else {
             return Err(Error::Dataset(format!(
-                "dataset {} is not there complete with a manifest for its spec",
+                "{} is not there complete with a manifest for its spec",
                 dir.display()
             )));
         };

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Corruption, Error, IoContext, Result};
 use crate::workload::dataset::manifest_tsv::manifest_files;
 use crate::workload::dataset::Dataset;
 
@@ -32,10 +32,7 @@ pub fn verify_copy(dataset: &Dataset, copy: &Path) -> Result<usize> {
             hasher.update(&buf[..n]);
         }
         if format!("{:016x}", hasher.digest()) != listed.checksum {
-            return Err(Error::Agent(format!(
-                "{}: checksum mismatch",
-                path.display()
-            )));
+            return Err(Error::corrupt(&path, Corruption::Checksum));
         }
         checked += 1;
     }

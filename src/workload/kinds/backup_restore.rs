@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Corruption, Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 use crate::platform::{self, SyncMode};
@@ -155,11 +155,13 @@ pub fn round_trip(
     }
     let extract_seconds = start.elapsed().as_secs_f64();
     if files != names.len() as u64 {
-        return Err(Error::Agent(format!(
-            "{}: holds {files} files, the dataset {}",
-            archive.display(),
-            names.len()
-        )));
+        return Err(Error::corrupt(
+            archive,
+            Corruption::FileCount {
+                found: files,
+                expected: names.len(),
+            },
+        ));
     }
     verify_copy(dataset, restore)?;
     fs::remove_file(archive).at(archive)?;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Corruption, Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 use crate::platform::{self, SyncMode};
@@ -192,12 +192,13 @@ pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
         };
         if fresh.is_empty() {
             if last_new.elapsed() > STALL {
-                return Err(Error::Agent(format!(
-                    "{}: the reader saw {} of {samples} samples, then nothing for {} s",
-                    dir.display(),
-                    seen.len(),
-                    STALL.as_secs()
-                )));
+                return Err(Error::Unfinished {
+                    work: format!("the reader of {}", dir.display()),
+                    done: seen.len() as u64,
+                    total: samples.into(),
+                    unit: "samples",
+                    why: format!("nothing new for {} s", STALL.as_secs()),
+                });
             }
             std::thread::sleep(Duration::from_micros(200));
             continue;
@@ -261,20 +262,13 @@ fn read_sample(
     hist.time(Op::Read, || file.read_exact(buf)).at(path)?;
     let mut extra = [0u8; 1];
     if file.read(&mut extra).at(path)? != 0 {
-        return Err(Error::Agent(format!(
-            "{}: longer than {} bytes",
-            path.display(),
-            buf.len()
-        )));
+        return Err(Error::corrupt(path, Corruption::Long(buf.len())));
     }
     let got_id = u32::from_le_bytes(buf[..4].try_into().expect("4 bytes"));
     let written = u64::from_le_bytes(buf[8..16].try_into().expect("8 bytes"));
     fill(id, &mut want[16..]);
     if got_id != id || buf[16..] != want[16..] {
-        return Err(Error::Agent(format!(
-            "{}: content is not sample {id}",
-            path.display()
-        )));
+        return Err(Error::corrupt(path, Corruption::NotSample(id)));
     }
     Ok(written)
 }

@@ -212,14 +212,17 @@ pub fn epoch(dataset: &Dataset, config: &EpochConfig) -> Result<Epoch> {
         for w in workers {
             let reader = w
                 .join()
-                .map_err(|_| Error::Agent("reader thread panicked".into()))??;
+                .map_err(|_| Error::Panicked { thread: "reader" })??;
             epoch.histograms.merge(&reader);
         }
         if steps < batches.len() {
-            return Err(Error::Agent(format!(
-                "the readers stopped after {steps} of {} batches",
-                batches.len()
-            )));
+            return Err(Error::Unfinished {
+                work: "the epoch's readers".into(),
+                done: steps as u64,
+                total: batches.len() as u64,
+                unit: "batches",
+                why: "the batch queue closed early".into(),
+            });
         }
         epoch.samples = order.len() as u64;
         Ok(epoch)

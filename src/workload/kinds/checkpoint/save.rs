@@ -9,7 +9,7 @@ use std::time::Instant;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::payload::Payload;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Corruption, Error, IoContext, Result};
 use crate::measure::{Lap, Op, OpHistograms};
 use crate::platform::{self, SyncMode};
 use crate::workload::cache::{self, AlignedBuffer};
@@ -219,10 +219,7 @@ fn verify(path: &Path, expected: u64, buf: &mut [u8]) -> Result<()> {
         h.update(&buf[..n]);
     }
     if h.digest() != expected {
-        return Err(Error::Agent(format!(
-            "{}: restored checkpoint does not match what was written",
-            path.display()
-        )));
+        return Err(Error::corrupt(path, Corruption::Checkpoint));
     }
     Ok(())
 }
