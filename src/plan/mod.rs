@@ -9,11 +9,10 @@ use crate::cell::{CellKey, DEFAULT_ENGINE};
 use crate::error::{Error, Result};
 use crate::percent::Percent;
 use crate::targets::spec::{Place, TargetSpec};
+use crate::workload::dataset::DatasetSpec;
 use crate::workload::{Phase, Workload};
 
-mod datasets;
 pub mod file;
-mod goal;
 mod matrix;
 
 pub use file::{RunSettings, WorkloadFile};
@@ -130,7 +129,7 @@ impl Plan {
         let only = overrides.workloads.as_deref();
         let (cells, skipped) = matrix::cells(&file, &places, only, explicit)?;
         let target_ci = overrides.target_ci.or(file.run.target_ci);
-        let max_reps = goal::max_reps(&file, overrides, reps, target_ci.is_some())?;
+        let max_reps = max_reps(&file, overrides, reps, target_ci.is_some())?;
         Ok(Plan {
             cells,
             targets,
@@ -196,6 +195,45 @@ impl Plan {
     pub fn needs_docker(&self) -> bool {
         self.targets.iter().any(|t| t.kind.in_container())
     }
+
+    /// The ids of the datasets the cells read, each once, in the plan's order.
+    pub fn dataset_ids(&self) -> Vec<String> {
+        self.datasets(|_| true).iter().map(|d| d.id()).collect()
+    }
+
+    /// The datasets the image targets read, each once: what their data image holds.
+    pub fn image_datasets(&self) -> Vec<DatasetSpec> {
+        self.datasets(|c| c.target.kind.from_image())
+    }
+
+    fn datasets(&self, of: impl Fn(&Cell) -> bool) -> Vec<DatasetSpec> {
+        let mut datasets: Vec<DatasetSpec> = Vec::new();
+        for dataset in self
+            .cells
+            .iter()
+            .filter(|c| of(c))
+            .filter_map(|c| DatasetSpec::of(&c.workload))
+        {
+            if !datasets.contains(&dataset) {
+                datasets.push(dataset);
+            }
+        }
+        datasets
+    }
+}
+
+/// Most measured reps per cell: the override's, the file's, else 3 × reps with a CI target
+/// and `reps` without; never fewer than `reps`.
+fn max_reps(file: &WorkloadFile, o: &Overrides, reps: u32, target: bool) -> Result<u32> {
+    let default = if target { reps.saturating_mul(3) } else { reps };
+    let max = o.max_reps.or(file.run.max_reps).unwrap_or(default);
+    if max < reps {
+        return Err(Error::input(
+            "--max-reps",
+            format!("{max} is fewer than the {reps} reps every cell runs"),
+        ));
+    }
+    Ok(max)
 }
 
 #[cfg(test)]
@@ -300,5 +338,24 @@ chunk_size = "1MiB"
             .unwrap();
             assert!(err.to_string().contains("--scale"), "{err}");
         }
+    }
+
+    #[test]
+    fn max_reps_defaults_to_three_times_reps_with_a_target_and_is_never_below_reps() {
+        let file = |run: &str| {
+            let text = format!("[run]\nreps = 4\n{run}\n[[workload]]\nkind = \"seq-read\"\n");
+            WorkloadFile::parse(Path::new("t.toml"), &text).unwrap()
+        };
+        let none = Overrides::default();
+        assert_eq!(max_reps(&file(""), &none, 4, false).unwrap(), 4);
+        assert_eq!(max_reps(&file(""), &none, 4, true).unwrap(), 12);
+        assert_eq!(max_reps(&file("max_reps = 9"), &none, 4, true).unwrap(), 9);
+        let cli = Overrides {
+            max_reps: Some(6),
+            ..Default::default()
+        };
+        assert_eq!(max_reps(&file("max_reps = 9"), &cli, 4, true).unwrap(), 6);
+        let err = max_reps(&file("max_reps = 3"), &none, 4, true).unwrap_err();
+        assert!(err.to_string().contains("fewer than the 4 reps"), "{err}");
     }
 }
