@@ -81,21 +81,21 @@ pub enum Corruption {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn input(place: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn input(place: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Input {
             place: place.into(),
             reason: reason.into(),
         }
     }
 
-    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().to_path_buf(),
             source,
         }
     }
 
-    pub fn corrupt(path: impl AsRef<Path>, fault: Corruption) -> Self {
+    pub(crate) fn corrupt(path: impl AsRef<Path>, fault: Corruption) -> Self {
         Error::Corrupt {
             path: path.as_ref().to_path_buf(),
             fault,
@@ -128,6 +128,6 @@ impl From<bollard::errors::Error> for Error {
 }
 
 /// Collapse a multi-line message into one line, as every error we print must be.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -18,7 +18,8 @@ use crate::workload::{MetricResult, Rep};
 
 pub use crate::measure::calibrate::{calibrate, CpuCalibration};
 pub use crate::workload::{MountFacts, RepSpec, Role};
-pub use statfs::{nearest_existing, FsSpace};
+pub(crate) use statfs::nearest_existing;
+pub use statfs::FsSpace;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepResult {

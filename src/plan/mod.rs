@@ -12,7 +12,7 @@ use crate::targets::spec::{Place, TargetSpec};
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::{Phase, Workload};
 
-pub mod file;
+pub(crate) mod file;
 mod matrix;
 
 pub use file::{RunSettings, WorkloadFile};
@@ -43,7 +43,7 @@ impl Cell {
     }
 
     /// Its target on its engine, as the run's pool knows it.
-    pub fn place(&self) -> Place {
+    pub(crate) fn place(&self) -> Place {
         Place {
             engine: self.engine.clone(),
             target: self.target,
@@ -53,7 +53,7 @@ impl Cell {
 
 /// One rep of one cell in the run order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Step {
+pub(crate) struct Step {
     pub cell: usize,
     /// 0-based among the cell's warm-ups, or among its measured reps.
     pub rep: u32,
@@ -148,7 +148,7 @@ impl Plan {
 
     /// Warm-up rounds first, then measured rounds; each round runs every cell once, in an
     /// order shuffled with the run's seed so no cell always follows the same neighbour.
-    pub fn steps(&self) -> Vec<Step> {
+    pub(crate) fn steps(&self) -> Vec<Step> {
         let all: Vec<usize> = (0..self.cells.len()).collect();
         let warmups = (0..self.warmup).flat_map(|r| self.round(r, true, &all));
         warmups
@@ -158,7 +158,7 @@ impl Plan {
 
     /// Round `rep` of the warm-ups or of the measured reps, over `cells` (indices), in its
     /// shuffled order. Measured rounds past `reps` (added for the CI goal) keep the scheme.
-    pub fn round(&self, rep: u32, warmup: bool, cells: &[usize]) -> Vec<Step> {
+    pub(crate) fn round(&self, rep: u32, warmup: bool, cells: &[usize]) -> Vec<Step> {
         let index = if warmup { rep } else { self.warmup + rep };
         let mut order: Vec<usize> = (0..self.cells.len()).collect();
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(
@@ -172,7 +172,7 @@ impl Plan {
     }
 
     /// Leave out every cell of a target the engine cannot serve, noting why.
-    pub fn skip_place(&mut self, place: &Place, why: &str) -> Result<()> {
+    pub(crate) fn skip_place(&mut self, place: &Place, why: &str) -> Result<()> {
         let before = self.cells.len();
         self.cells
             .retain(|c| !(c.engine == place.engine && c.target == place.target));
@@ -192,17 +192,17 @@ impl Plan {
         Ok(())
     }
 
-    pub fn needs_docker(&self) -> bool {
+    pub(crate) fn needs_docker(&self) -> bool {
         self.targets.iter().any(|t| t.kind.in_container())
     }
 
     /// The ids of the datasets the cells read, each once, in the plan's order.
-    pub fn dataset_ids(&self) -> Vec<String> {
+    pub(crate) fn dataset_ids(&self) -> Vec<String> {
         self.datasets(|_| true).iter().map(|d| d.id()).collect()
     }
 
     /// The datasets the image targets read, each once: what their data image holds.
-    pub fn image_datasets(&self) -> Vec<DatasetSpec> {
+    pub(crate) fn image_datasets(&self) -> Vec<DatasetSpec> {
         self.datasets(|c| c.target.kind.from_image())
     }
 

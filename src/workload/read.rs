@@ -11,7 +11,7 @@ use crate::workload::cache::direct_error;
 /// Read exactly `size` bytes of `file` in `buf`-sized reads, each timed as `op` on `lap`;
 /// returns the number of reads. A file shorter than its manifest says is an error.
 #[allow(clippy::too_many_arguments)]
-pub fn read_timed(
+pub(crate) fn read_timed(
     op: Op,
     file: &mut File,
     path: &Path,
@@ -26,7 +26,7 @@ pub fn read_timed(
 
 /// Read exactly `size` bytes of `file` in `buf`-sized reads, calling `after_read` after
 /// each one; returns the number of reads.
-pub fn read_to_len(
+pub(crate) fn read_to_len(
     file: &mut File,
     path: &Path,
     size: u64,

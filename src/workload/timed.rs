@@ -17,7 +17,7 @@ pub struct Timed {
 
 impl Timed {
     /// Add a further pass over the same data: its bytes, ops, timed seconds and latencies.
-    pub fn absorb(&mut self, pass: Timed) {
+    pub(crate) fn absorb(&mut self, pass: Timed) {
         self.bytes += pass.bytes;
         self.ops += pass.ops;
         self.seconds += pass.seconds;
@@ -28,7 +28,7 @@ impl Timed {
 /// Run `work` on `threads` threads that start together. `setup` runs first on each thread,
 /// untimed (buffers, histograms); the wall time spans the earliest start to the latest end.
 /// `work` returns (bytes, ops) done by that thread.
-pub fn run_threads<S, Setup, Work>(
+pub(crate) fn run_threads<S, Setup, Work>(
     threads: usize,
     ops: &[Op],
     setup: Setup,
@@ -43,7 +43,7 @@ where
 
 /// As `run_threads`, and `finish` runs on each thread after its timed work, untimed (to
 /// record latencies kept aside during it).
-pub fn run_threads_then<S, Setup, Work, Finish>(
+pub(crate) fn run_threads_then<S, Setup, Work, Finish>(
     threads: usize,
     ops: &[Op],
     setup: Setup,

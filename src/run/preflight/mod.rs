@@ -20,12 +20,14 @@ use crate::size::ByteSize;
 use crate::targets::spec::TargetKind;
 use crate::workload::dataset::Dataset;
 
-pub use need::{Needs, Storage, Total};
+pub(crate) use need::Needs;
+pub use need::{Storage, Total};
+pub use space::human;
 use space::Entry;
-pub use space::{human, KeepFree};
+pub(crate) use space::KeepFree;
 
 /// What stays free: `--keep-free` over the file's `[run] keep_free` over the default.
-pub fn keep_free(plan: &Plan, option: Option<ByteSize>) -> KeepFree {
+pub(crate) fn keep_free(plan: &Plan, option: Option<ByteSize>) -> KeepFree {
     option
         .or(plan.file.run.keep_free)
         .map_or(KeepFree::Default, |b| KeepFree::Bytes(b.0))
@@ -33,7 +35,7 @@ pub fn keep_free(plan: &Plan, option: Option<ByteSize>) -> KeepFree {
 
 /// The host side, before anything is created: the data dir's filesystem, the size of the
 /// tmpfs target, the containers' memory limits.
-pub fn check_host(plan: &Plan, data_dir: &Path, keep: KeepFree) -> Result<()> {
+pub(crate) fn check_host(plan: &Plan, data_dir: &Path, keep: KeepFree) -> Result<()> {
     DataDir::check(data_dir)?;
     let needs = Needs::of(plan);
     memory::check_containers(plan, &needs)?;

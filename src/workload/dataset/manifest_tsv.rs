@@ -13,11 +13,11 @@ use crate::error::{Corruption, Error, IoContext, Result};
 use crate::workload::dataset::Dataset;
 
 /// The manifest's file name in a dataset's folder.
-pub const MANIFEST_TSV: &str = "manifest.tsv";
+pub(crate) const MANIFEST_TSV: &str = "manifest.tsv";
 
 /// One file the manifest lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManifestFile {
+pub(crate) struct ManifestFile {
     /// Its path relative to the dataset's folder.
     pub rel: String,
     /// Its checksum as the manifest writes it.
@@ -26,14 +26,14 @@ pub struct ManifestFile {
 
 /// The files listed in `dir`'s manifest.tsv, read a line at a time; a line without its
 /// three fields is an error.
-pub fn manifest_files(dir: &Path) -> Result<ManifestFiles> {
+pub(crate) fn manifest_files(dir: &Path) -> Result<ManifestFiles> {
     let path = dir.join(MANIFEST_TSV);
     let lines = BufReader::new(File::open(&path).at(&path)?).lines();
     Ok(ManifestFiles { path, lines })
 }
 
 /// The iterator `manifest_files` returns.
-pub struct ManifestFiles {
+pub(crate) struct ManifestFiles {
     path: PathBuf,
     lines: Lines<BufReader<File>>,
 }
@@ -61,13 +61,14 @@ impl Iterator for ManifestFiles {
 }
 
 /// Verify every file against `manifest.tsv`; returns the number of files checked.
-pub fn verify(dataset: &Dataset) -> Result<usize> {
+#[cfg(test)]
+pub(crate) fn verify(dataset: &Dataset) -> Result<usize> {
     verify_copy(dataset, &dataset.dir)
 }
 
 /// Verify a copy of the dataset's files under `copy` (e.g. restored from a backup) against
 /// the dataset's manifest; returns the number of files checked.
-pub fn verify_copy(dataset: &Dataset, copy: &Path) -> Result<usize> {
+pub(crate) fn verify_copy(dataset: &Dataset, copy: &Path) -> Result<usize> {
     let mut buf = vec![0u8; 1 << 20];
     let mut checked = 0;
     for listed in manifest_files(&dataset.dir)? {

@@ -120,7 +120,7 @@ impl Kind for BackupRestore {
     }
 }
 
-pub struct RoundTrip {
+pub(crate) struct RoundTrip {
     pub bytes: u64,
     pub files: u64,
     pub backup_seconds: f64,
@@ -131,7 +131,7 @@ pub struct RoundTrip {
 /// Archive `dataset` to `archive`, extract it under `restore`, verify, remove both.
 /// With `fsync`, both the archive and every extracted file are on stable storage before
 /// their clock stops, as a backup tool must make them.
-pub fn round_trip(
+pub(crate) fn round_trip(
     dataset: &Dataset,
     archive: &Path,
     restore: &Path,

@@ -115,13 +115,7 @@ impl Kind for SharedVolume {
 /// A reader that sees nothing new for this long gives up.
 const STALL: Duration = Duration::from_secs(30);
 
-pub struct Published {
-    pub bytes: u64,
-    pub samples: u64,
-    pub seconds: f64,
-}
-
-pub struct Seen {
+pub(crate) struct Seen {
     pub bytes: u64,
     /// Distinct samples read, each checked against its name and content.
     pub samples: u64,
@@ -149,10 +143,9 @@ fn fill(id: u32, body: &mut [u8]) {
 
 /// Publish `samples` samples of `size` bytes into `dir`; the header carries the id and the
 /// wall-clock time publishing began (the clock both containers share: the kernel's).
-pub fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<Published> {
+pub(crate) fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<()> {
     fs::create_dir_all(dir).at(dir)?;
     let mut buf = vec![0u8; size as usize];
-    let start = Instant::now();
     for id in 0..samples {
         fill(id, &mut buf[16..]);
         let tmp = dir.join(format!(".tmp-{id}"));
@@ -167,18 +160,14 @@ pub fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<Publish
         drop(file);
         fs::rename(&tmp, &fin).at(&fin)?;
     }
-    Ok(Published {
-        bytes: samples as u64 * size,
-        samples: samples as u64,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    Ok(())
 }
 
 /// Poll `dir` until all `samples` have been seen once each; every sample is read whole and
 /// checked. A name seen again is not read again; a sample with the wrong id, size or bytes
 /// is an error. The seconds run from the first sample's publishing to the last one read,
 /// so the time the reader waited for the writer's exec to start is not in them.
-pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
+pub(crate) fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
     let mut hist = OpHistograms::with_ops(&[Op::Visible, Op::Read]);
     let mut seen = BTreeSet::new();
     let mut bufs = (vec![0u8; size as usize], vec![0u8; size as usize]);
@@ -288,9 +277,8 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("shared");
         let reader = spawn_reader(&dir, 300);
-        let published = write(&dir, 300, 4096, false).unwrap();
+        write(&dir, 300, 4096, false).unwrap();
         let seen = reader.join().unwrap().unwrap();
-        assert_eq!(published.samples, 300);
         assert_eq!(seen.samples, 300);
         assert_eq!(seen.bytes, 300 * 4096);
         assert_eq!(seen.histograms.get(Op::Visible).unwrap().len(), 300);
