@@ -101,3 +101,19 @@ where
         histograms,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_that_panics_fails_the_section_with_a_one_line_error() {
+        let work = |t: usize, _: &mut (), _: &mut OpHistograms| -> Result<(u64, u64)> {
+            assert!(t == 0, "worker {t} gives up");
+            Ok((1, 1))
+        };
+        let err = run_threads(2, &[Op::Read], |_| (), work).unwrap_err();
+        assert!(matches!(err, Error::Panicked { thread: "worker" }), "{err}");
+        assert_eq!(err.to_string(), "the worker thread panicked");
+    }
+}

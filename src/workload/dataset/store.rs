@@ -253,7 +253,13 @@ pub(super) mod tests {
             fs::write(partial.join("manifest.json"), b"{}").unwrap();
         }
         assert!(!Dataset::is_present(root.path(), &spec));
-        assert!(Dataset::open(root.path(), &spec).is_err());
+        let err = Dataset::open(root.path(), &spec).unwrap_err().to_string();
+        let dir = base.join(spec.id());
+        let shown = format!(
+            "dataset {} is not prepared (no valid manifest.json)",
+            dir.display()
+        );
+        assert_eq!(err, shown);
         let report = Dataset::prepare(root.path(), &spec, 2).unwrap();
         assert!(!report.reused);
         assert!(Dataset::is_present(root.path(), &spec));

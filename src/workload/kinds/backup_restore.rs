@@ -283,6 +283,10 @@ mod tests {
         let mut bytes = fs::read(&victim).unwrap();
         bytes[0] ^= 0xff;
         fs::write(&victim, bytes).unwrap();
-        assert!(verify_copy(&dataset, &restore).is_err());
+        let err = verify_copy(&dataset, &restore).unwrap_err();
+        assert!(
+            matches!(&err, Error::Corrupt { path, fault: Corruption::Checksum } if *path == victim),
+            "{err}"
+        );
     }
 }

@@ -304,7 +304,21 @@ mod tests {
         let mut bytes = fs::read(root.path().join(name(1))).unwrap();
         bytes[40] ^= 1;
         fs::write(root.path().join(name(1)), bytes).unwrap();
-        let err = read(root.path(), 3, 64).err().unwrap().to_string();
-        assert!(err.contains("is not sample 1"), "{err}");
+        let err = read(root.path(), 3, 64).err().unwrap();
+        assert!(
+            matches!(
+                err,
+                Error::Corrupt {
+                    fault: Corruption::NotSample(1),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let shown = format!(
+            "{}: content is not sample 1",
+            root.path().join(name(1)).display()
+        );
+        assert_eq!(err.to_string(), shown);
     }
 }
