@@ -77,7 +77,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
     for (target, slowdown) in [("bind", 3.0), ("volume", 1.1), ("tmpfs", 1.0)] {
         for row in &native_rows {
             let mut r = row.clone();
-            r.target = target.into();
+            r.target = target.parse().unwrap();
             r.engine = "default".into();
             r.seconds *= slowdown;
             r.mib_s /= slowdown;
@@ -87,11 +87,11 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
         let cells: Vec<_> = results
             .histograms
             .iter()
-            .filter(|(k, _)| k.target == "native")
+            .filter(|(k, _)| k.target.is_native())
             .map(|(k, h)| (k.clone(), h.clone()))
             .collect();
         for (mut key, hist) in cells {
-            key.target = target.into();
+            key.target = target.parse().unwrap();
             key.engine = "default".into();
             let mut slowed = OpHistograms::default();
             for (op, h) in hist.iter() {

@@ -54,10 +54,10 @@ pub struct SemanticsCsv;
 
 impl Exporter for SemanticsCsv {
     fn file_name(&self) -> &'static str {
-        crate::verdicts::FILE
+        crate::results::verdicts::FILE
     }
     fn serialize(&self, results: &Results, _: &Analysis) -> Result<Vec<u8>> {
-        crate::verdicts::to_csv(&results.probes)
+        crate::results::verdicts::to_csv(&results.probes)
     }
     fn wanted(&self, results: &Results) -> bool {
         !results.probes.is_empty()

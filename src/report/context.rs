@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use crate::cell::{Phase, Place};
 use crate::env::{Env, TargetFacts};
 use crate::measure::calibrate::{RUNS, SLOW_CPU};
 
@@ -132,8 +133,8 @@ pub(crate) fn cache_cell(t: &TargetFacts) -> &'static str {
 }
 
 /// A summary row's phase, marked where the cache state could not be verified.
-pub(crate) fn phase_label(env: &Env, target_name: &str, phase: &str) -> String {
-    if residency_unverified(&env.targets, target_name) {
+pub(crate) fn phase_label(env: &Env, place: &Place, phase: Phase) -> String {
+    if residency_unverified(&env.targets, &place.to_string()) {
         format!("{phase} (unverified)")
     } else {
         phase.to_string()
@@ -141,8 +142,8 @@ pub(crate) fn phase_label(env: &Env, target_name: &str, phase: &str) -> String {
 }
 
 /// A summary row's cached share: unknown where mincore is blind, never 0%.
-pub(crate) fn cached_label(env: &Env, target_name: &str, residency: Option<f64>) -> String {
-    if residency_unverified(&env.targets, target_name) {
+pub(crate) fn cached_label(env: &Env, place: &Place, residency: Option<f64>) -> String {
+    if residency_unverified(&env.targets, &place.to_string()) {
         return "unknown".into();
     }
     residency

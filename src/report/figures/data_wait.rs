@@ -4,6 +4,7 @@ use hdrhistogram::Histogram;
 
 use super::lines::{cdf_points, percentile_names, percentile_points};
 use super::{name, title};
+use crate::cell::Phase;
 use crate::measure::Op;
 use crate::report::figure::{Figure, Line, LinePanel, Panel};
 use crate::report::palette::place_color;
@@ -13,7 +14,7 @@ use crate::report::HostRun;
 pub(super) fn figure(run: &HostRun) -> Option<Figure> {
     let panels: Vec<Panel> = select::histogram_workload_phases(run, Op::Wait)
         .iter()
-        .flat_map(|(w, ph)| panels(run, w, ph))
+        .flat_map(|(w, ph)| panels(run, w, *ph))
         .collect();
     (!panels.is_empty()).then(|| Figure {
         name: name(run, "data-wait"),
@@ -24,16 +25,16 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
 }
 
 /// One workload and phase: the percentiles, then the CDF, a line per target.
-fn panels(run: &HostRun, workload: &str, phase: &str) -> [Panel; 2] {
+fn panels(run: &HostRun, workload: &str, phase: Phase) -> [Panel; 2] {
     let lines = |points: fn(&Histogram<u64>) -> Vec<(f64, f64)>| -> Vec<Line> {
-        let targets = select::histogram_targets(run, workload, phase);
-        targets
+        let places = select::histogram_places(run, workload, phase);
+        places
             .iter()
-            .filter_map(|t| {
-                let h = select::histogram(run, workload, t, phase, Op::Wait)?;
+            .filter_map(|p| {
+                let h = select::histogram(run, workload, p, phase, Op::Wait)?;
                 Some(Line {
-                    label: t.clone(),
-                    color: place_color(t, &targets),
+                    label: p.to_string(),
+                    color: place_color(p, &places),
                     dashed: false,
                     points: points(h),
                 })

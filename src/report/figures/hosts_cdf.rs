@@ -2,6 +2,7 @@
 
 use super::lines::cdf_points;
 use super::MAX_PANELS;
+use crate::cell::Phase;
 use crate::measure::Op;
 use crate::report::figure::{Figure, Line, LinePanel, Panel};
 use crate::report::palette::place_color;
@@ -14,12 +15,12 @@ pub(super) fn figure(runs: &[HostRun]) -> Option<Figure> {
             .summary
             .iter()
             .filter(|r| select::compares(r))
-            .map(|r| (r.workload.clone(), r.phase.clone(), r.metric.main_op()))
+            .map(|r| (r.workload.clone(), r.phase, r.metric.main_op()))
     }));
     let panels: Vec<Panel> = keys
         .iter()
         .take(MAX_PANELS)
-        .filter_map(|(w, ph, op)| panel(runs, w, ph, *op))
+        .filter_map(|(w, ph, op)| panel(runs, w, *ph, *op))
         .collect();
     let hosts: Vec<String> = runs.iter().map(HostRun::label).collect();
     (!panels.is_empty()).then(|| Figure {
@@ -32,17 +33,17 @@ pub(super) fn figure(runs: &[HostRun]) -> Option<Figure> {
 
 /// The CDF of `op` in one workload and phase: a line per host and target, solid for the
 /// first host, dashed for the second; None if none recorded it.
-fn panel(runs: &[HostRun], workload: &str, phase: &str, op: Op) -> Option<Panel> {
+fn panel(runs: &[HostRun], workload: &str, phase: Phase, op: Op) -> Option<Panel> {
     let mut lines = Vec::new();
     for (i, run) in runs.iter().enumerate() {
-        let targets = select::histogram_targets(run, workload, phase);
-        for t in targets.clone() {
-            let Some(h) = select::histogram(run, workload, &t, phase, op) else {
+        let places = select::histogram_places(run, workload, phase);
+        for p in &places {
+            let Some(h) = select::histogram(run, workload, p, phase, op) else {
                 continue;
             };
             lines.push(Line {
-                label: format!("{t} — {}", run.name()),
-                color: place_color(&t, &targets),
+                label: format!("{p} — {}", run.name()),
+                color: place_color(p, &places),
                 dashed: i % 2 == 1,
                 points: cdf_points(h),
             });

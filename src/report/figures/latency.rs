@@ -29,14 +29,14 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
 
 /// The percentiles of `op` in one comparison, a line per target; None if no target recorded it.
 fn panel(run: &HostRun, cmp: &Comparison, op: Op) -> Option<Panel> {
-    let targets = select::targets(run.analysis.summary.iter().filter(|r| cmp.holds(r)));
-    let lines: Vec<Line> = targets
+    let places = select::places(run.analysis.summary.iter().filter(|r| cmp.holds(r)));
+    let lines: Vec<Line> = places
         .iter()
-        .filter_map(|t| {
-            let h = select::histogram(run, &cmp.workload, t, &cmp.phase, op)?;
+        .filter_map(|p| {
+            let h = select::histogram(run, &cmp.workload, p, cmp.phase, op)?;
             Some(Line {
-                label: t.clone(),
-                color: place_color(t, &targets),
+                label: p.to_string(),
+                color: place_color(p, &places),
                 dashed: false,
                 points: percentile_points(h),
             })

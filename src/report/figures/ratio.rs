@@ -2,6 +2,7 @@
 
 use super::bars::{ratio_bar, ratio_panel};
 use super::{name, title};
+use crate::cell::Place;
 use crate::report::figure::{Figure, Panel};
 use crate::report::select;
 use crate::report::HostRun;
@@ -18,7 +19,7 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
         panels: vec![Panel::Bars(ratio_panel(
             &rows,
             ratio_bar,
-            str::to_string,
+            Place::to_string,
             (
                 "throughput relative to native (higher is better)",
                 "× native",
