@@ -1,21 +1,7 @@
-use serde::Serialize;
-
 use super::Exporter;
 use crate::analysis::Analysis;
-use crate::error::{Error, Result};
-use crate::results::Results;
-
-fn to_csv<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer
-            .serialize(row)
-            .map_err(|e| Error::Agent(format!("csv: {e}")))?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| Error::Agent(format!("csv: {e}")))
-}
+use crate::error::Result;
+use crate::results::{to_csv, Results};
 
 pub struct RepsCsv;
 
@@ -24,7 +10,7 @@ impl Exporter for RepsCsv {
         "reps.csv"
     }
     fn serialize(&self, results: &Results, _: &Analysis) -> Result<Vec<u8>> {
-        to_csv(&results.reps)
+        to_csv(self.file_name(), &results.reps)
     }
 }
 
@@ -35,7 +21,7 @@ impl Exporter for SummaryCsv {
         "summary.csv"
     }
     fn serialize(&self, _: &Results, analysis: &Analysis) -> Result<Vec<u8>> {
-        to_csv(&analysis.summary)
+        to_csv(self.file_name(), &analysis.summary)
     }
 }
 
@@ -46,7 +32,7 @@ impl Exporter for LatencyCsv {
         "latency.csv"
     }
     fn serialize(&self, _: &Results, analysis: &Analysis) -> Result<Vec<u8>> {
-        to_csv(&analysis.latency)
+        to_csv(self.file_name(), &analysis.latency)
     }
 }
 

@@ -1,8 +1,11 @@
-//! What every result file shares: its schema, and the run's identity repeated in its rows.
+//! What every result file shares: its schema, the run's identity repeated in its rows, and
+//! how CSV rows become bytes.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
 
 /// Version of every result file; bumped when a column or field changes meaning. Schema 2:
 /// cells carry their engine (`engine` is its name, the old label moved to `engine_label`);
@@ -32,4 +35,19 @@ impl RunMeta {
             .cloned()
             .unwrap_or_else(|| "none".to_string())
     }
+}
+
+/// The bytes of CSV file `file`: a header, then one line per row.
+pub fn to_csv<T: Serialize>(
+    file: &'static str,
+    rows: impl IntoIterator<Item = T>,
+) -> Result<Vec<u8>> {
+    let csv = |source| Error::Csv { file, source };
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.serialize(row).map_err(csv)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv(csv::Error::from(e.into_error())))
 }

@@ -14,7 +14,7 @@ pub use crate::cell::CellKey;
 use crate::cell::{EngineName, TargetSpec};
 use crate::error::{Error, IoContext, Result};
 use crate::measure::OpHistograms;
-pub use meta::{RunMeta, READS, SCHEMA};
+pub use meta::{to_csv, RunMeta, READS, SCHEMA};
 pub use rows::{
     CellHistograms, CiStatus, HistogramsFile, LatencyRow, RatioMethod, RepRow, SummaryRow,
 };

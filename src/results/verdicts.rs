@@ -148,15 +148,7 @@ pub fn judged(rows: &[ProbeRow]) -> Vec<ProbeRow> {
 
 /// semantics.csv's bytes: the rows judged.
 pub fn to_csv(rows: &[ProbeRow]) -> Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in judged(rows) {
-        writer
-            .serialize(row)
-            .map_err(|e| Error::Agent(format!("csv: {e}")))?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| Error::Agent(format!("csv: {e}")))
+    super::meta::to_csv(FILE, judged(rows))
 }
 
 /// The rows of `dir/semantics.csv`; none when the folder has no such file.
