@@ -8,8 +8,9 @@ pub(crate) mod test_rows;
 
 use std::collections::BTreeMap;
 
-pub use goal::{half_width, CiGoal, CiStatus, Judged};
-pub use paired::{ratio, ByRound, RatioEstimate, RatioMethod};
+pub use goal::CiGoal;
+pub(crate) use goal::{half_width, CiStatus, Judged};
+pub(crate) use paired::{ratio, ByRound, RatioEstimate};
 
 use crate::cell::{MetricKey, TargetKind, TargetSpec};
 use crate::measure::stats::median;
@@ -19,7 +20,7 @@ use crate::workload::cold::CacheCheck;
 use crate::workload::kinds::train_epoch::AU_PASS;
 
 /// A cell whose coefficient of variation exceeds this is flagged noisy.
-pub const NOISY_CV: f64 = 0.05;
+pub(crate) const NOISY_CV: f64 = 0.05;
 
 pub struct Analysis {
     pub summary: Vec<SummaryRow>,
@@ -258,7 +259,7 @@ fn latency_rows(results: &Results) -> Vec<LatencyRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::RunMeta;
+    use crate::results::{RatioMethod, RunMeta};
 
     fn row(target: &str, rep: u32, mib_s: f64, ok: bool) -> RepRow {
         RepRow {

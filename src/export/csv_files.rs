@@ -3,7 +3,7 @@ use crate::analysis::Analysis;
 use crate::error::Result;
 use crate::results::{to_csv, Results};
 
-pub struct RepsCsv;
+pub(crate) struct RepsCsv;
 
 impl Exporter for RepsCsv {
     fn file_name(&self) -> &'static str {
@@ -14,7 +14,7 @@ impl Exporter for RepsCsv {
     }
 }
 
-pub struct SummaryCsv;
+pub(crate) struct SummaryCsv;
 
 impl Exporter for SummaryCsv {
     fn file_name(&self) -> &'static str {
@@ -25,7 +25,7 @@ impl Exporter for SummaryCsv {
     }
 }
 
-pub struct LatencyCsv;
+pub(crate) struct LatencyCsv;
 
 impl Exporter for LatencyCsv {
     fn file_name(&self) -> &'static str {
@@ -36,7 +36,7 @@ impl Exporter for LatencyCsv {
     }
 }
 
-pub struct SemanticsCsv;
+pub(crate) struct SemanticsCsv;
 
 impl Exporter for SemanticsCsv {
     fn file_name(&self) -> &'static str {

@@ -11,7 +11,7 @@ use crate::measure::calibrate::{RUNS, SLOW_CPU};
 
 /// Whether mincore could not see the page cache of the mount at `place` (`bind@vm`: that
 /// engine's bind, not another's): its cache phases are unverified and its residency unknown.
-pub fn residency_unverified(targets: &[TargetFacts], place: &str) -> bool {
+pub(crate) fn residency_unverified(targets: &[TargetFacts], place: &str) -> bool {
     targets
         .iter()
         .find(|t| t.place() == place)
@@ -20,7 +20,7 @@ pub fn residency_unverified(targets: &[TargetFacts], place: &str) -> bool {
 }
 
 /// The targets whose CPU ran below `SLOW_CPU`× the host's, with their speed.
-pub fn slow_cpus(targets: &[TargetFacts]) -> Vec<(String, f64)> {
+pub(crate) fn slow_cpus(targets: &[TargetFacts]) -> Vec<(String, f64)> {
     targets
         .iter()
         .filter_map(|t| {
@@ -31,7 +31,7 @@ pub fn slow_cpus(targets: &[TargetFacts]) -> Vec<(String, f64)> {
 }
 
 /// The targets whose residency is unknown, with their filesystem type.
-pub fn blind_mounts(targets: &[TargetFacts]) -> Vec<(String, &str)> {
+pub(crate) fn blind_mounts(targets: &[TargetFacts]) -> Vec<(String, &str)> {
     targets
         .iter()
         .filter_map(|t| {

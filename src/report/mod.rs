@@ -13,7 +13,7 @@ mod durability;
 mod engines;
 mod figure;
 mod figures;
-pub mod flags;
+pub(crate) mod flags;
 mod human;
 mod markdown;
 mod palette;

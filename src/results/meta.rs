@@ -29,7 +29,7 @@ pub struct RunMeta {
 
 impl RunMeta {
     /// The label rows of this engine carry; "none" for native.
-    pub fn engine_label(&self, engine: &str) -> String {
+    pub(crate) fn engine_label(&self, engine: &str) -> String {
         self.engine_labels
             .get(engine)
             .cloned()
@@ -38,7 +38,7 @@ impl RunMeta {
 }
 
 /// The bytes of CSV file `file`: a header, then one line per row.
-pub fn to_csv<T: Serialize>(
+pub(crate) fn to_csv<T: Serialize>(
     file: &'static str,
     rows: impl IntoIterator<Item = T>,
 ) -> Result<Vec<u8>> {

@@ -14,10 +14,10 @@ pub use crate::cell::CellKey;
 use crate::cell::{EngineName, TargetSpec};
 use crate::error::{Error, IoContext, Result};
 use crate::measure::OpHistograms;
-pub use meta::{to_csv, RunMeta, READS, SCHEMA};
-pub use rows::{
-    CellHistograms, CiStatus, HistogramsFile, LatencyRow, RatioMethod, RepRow, SummaryRow,
-};
+pub(crate) use meta::to_csv;
+pub use meta::{RunMeta, READS, SCHEMA};
+pub(crate) use rows::{CellHistograms, HistogramsFile};
+pub use rows::{CiStatus, LatencyRow, RatioMethod, RepRow, SummaryRow};
 use verdicts::ProbeRow;
 
 /// What a run has measured so far: every rep row and, per cell, the op histograms merged
@@ -32,7 +32,7 @@ pub struct Results {
 }
 
 impl Results {
-    pub fn new(meta: RunMeta) -> Self {
+    pub(crate) fn new(meta: RunMeta) -> Self {
         Results {
             meta,
             ..Default::default()
@@ -41,7 +41,7 @@ impl Results {
 
     /// A step's rows, its histograms (none for a warm-up or a failure) and its probes'
     /// answers.
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         rows: Vec<RepRow>,
         cell: CellKey,
@@ -55,7 +55,7 @@ impl Results {
         }
     }
 
-    pub fn histograms_file(&self) -> HistogramsFile {
+    pub(crate) fn histograms_file(&self) -> HistogramsFile {
         HistogramsFile {
             schema: SCHEMA,
             meta: self.meta.clone(),

@@ -236,14 +236,14 @@ pub struct LatencyRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CellHistograms {
+pub(crate) struct CellHistograms {
     #[serde(flatten)]
     pub cell: CellKey,
     pub histograms: BTreeMap<Op, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistogramsFile {
+pub(crate) struct HistogramsFile {
     pub schema: u32,
     #[serde(flatten)]
     pub meta: RunMeta,

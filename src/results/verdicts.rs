@@ -12,7 +12,7 @@ use crate::cell::{EngineName, Place, TargetSpec};
 use crate::error::{Error, Result};
 use crate::workload::kinds::semantics::{judge, Observation, Outcome, Probe, Verdict};
 
-pub const FILE: &str = "semantics.csv";
+pub(crate) const FILE: &str = "semantics.csv";
 
 /// How a probe ended, as the `outcome` column names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,7 +53,7 @@ pub struct ProbeRow {
 }
 
 /// Where a row was measured: its meta, engine, workload, target and rep.
-pub struct RowPlace<'a> {
+pub(crate) struct RowPlace<'a> {
     pub meta: &'a RunMeta,
     pub engine: &'a EngineName,
     pub workload: &'a str,
@@ -62,7 +62,7 @@ pub struct RowPlace<'a> {
 }
 
 impl ProbeRow {
-    pub fn of(at: &RowPlace, o: &Observation) -> ProbeRow {
+    pub(crate) fn of(at: &RowPlace, o: &Observation) -> ProbeRow {
         let (outcome, facts, detail, step, errno) = match &o.outcome {
             Outcome::Saw { facts, detail } => (Ended::Saw, facts, detail.as_str(), "", ""),
             Outcome::Failed { step, errno } => {
@@ -123,7 +123,7 @@ impl ProbeRow {
 /// Every row with its verdict against native's answer to the same probe of the same
 /// workload on the same host: native's rep of the same number where there is one, else its
 /// first. Native's own rows are the reference: `as-native` unless skipped.
-pub fn judged(rows: &[ProbeRow]) -> Vec<ProbeRow> {
+pub(crate) fn judged(rows: &[ProbeRow]) -> Vec<ProbeRow> {
     let natives: Vec<&ProbeRow> = rows.iter().filter(|r| r.is_native()).collect();
     rows.iter()
         .map(|row| {
@@ -147,12 +147,12 @@ pub fn judged(rows: &[ProbeRow]) -> Vec<ProbeRow> {
 }
 
 /// semantics.csv's bytes: the rows judged.
-pub fn to_csv(rows: &[ProbeRow]) -> Result<Vec<u8>> {
+pub(crate) fn to_csv(rows: &[ProbeRow]) -> Result<Vec<u8>> {
     super::meta::to_csv(FILE, judged(rows))
 }
 
 /// The rows of `dir/semantics.csv`; none when the folder has no such file.
-pub fn load(dir: &Path) -> Result<Vec<ProbeRow>> {
+pub(crate) fn load(dir: &Path) -> Result<Vec<ProbeRow>> {
     let path = dir.join(FILE);
     if !path.is_file() {
         return Ok(Vec::new());
