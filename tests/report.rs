@@ -525,3 +525,65 @@ fn a_result_file_with_an_unknown_target_or_phase_is_refused_by_name() {
         assert!(!out.exists(), "nothing created");
     }
 }
+
+#[test]
+fn every_target_kind_gets_its_own_column_colour_and_legend_entry() {
+    use mountbench::cell::{EngineName, TargetKind, TargetSpec};
+    let source = Path::new("results/vm/20261125-023354-363c");
+    let mut results = Results::load(source).unwrap();
+    let bind = TargetSpec::new(TargetKind::Bind);
+    let engine = EngineName::default_engine();
+    let missing: Vec<TargetSpec> = TargetSpec::all()
+        .filter(|t| !results.reps.iter().any(|r| r.target == *t))
+        .collect();
+    let bind_reps: Vec<_> = results
+        .reps
+        .iter()
+        .filter(|r| r.target == bind)
+        .cloned()
+        .collect();
+    let bind_cells: Vec<_> = results
+        .histograms
+        .iter()
+        .filter(|(k, _)| k.target == bind)
+        .map(|(k, h)| (k.clone(), h.clone()))
+        .collect();
+    for target in &missing {
+        for r in &bind_reps {
+            let mut r = r.clone();
+            (r.engine, r.target) = (engine.clone(), *target);
+            results.reps.push(r);
+        }
+        for (key, h) in &bind_cells {
+            results.histograms.insert(key.on(*target), h.clone());
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(source.join("env.json"), dir.join("env.json")).unwrap();
+    let analysis = mountbench::analysis::analyze(&results);
+    mountbench::export::write_all(&dir, &results, &analysis).unwrap();
+    let out = tmp.path().join("report");
+    mountbench::report::render_dirs(&[dir], &out).unwrap();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let svg = std::fs::read_to_string(out.join("charts/vm-throughput.svg")).unwrap();
+    let mut colours = std::collections::BTreeSet::new();
+    for target in TargetSpec::all() {
+        assert!(
+            md.contains(&format!("| {target} |")),
+            "{target} has no table row"
+        );
+        if !target.is_native() {
+            let column = format!(" {target} warm |");
+            assert!(md.contains(&column), "{target} has no ratio column");
+        }
+        let entry = format!("\n{target}\n</text>");
+        assert!(svg.contains(&entry), "{target} is not in the legend");
+        let before = svg.split(&entry).next().unwrap();
+        let swatch = before.rsplit("<rect").next().unwrap();
+        let fill = swatch.split("fill=\"").nth(1).unwrap();
+        colours.insert(fill[..7].to_string());
+    }
+    assert_eq!(colours.len(), TargetSpec::all().count(), "{colours:?}");
+}

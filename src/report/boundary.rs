@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::palette::sort_places;
 use super::select;
 use super::HostRun;
-use crate::cell::{CellKey, EngineName, Phase, Place, DEFAULT_ENGINE};
+use crate::cell::{CellKey, EngineName, Phase, Place};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 use crate::results::RepRow;
@@ -226,14 +226,6 @@ fn cell(
     })
 }
 
-/// The engines of these cells as charts order them: native's (none) first, then the
-/// default engine, then the others by name.
-pub(crate) fn engines(cells: &[Cell]) -> Vec<EngineName> {
-    let mut engines = select::ordered(cells.iter().map(|c| c.engine().clone()));
-    engines.sort_by_key(|e| (!e.is_none(), *e != DEFAULT_ENGINE, e.clone()));
-    engines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,7 +393,8 @@ mod tests {
         let cells = cells(&rows, &BTreeMap::new(), &sides);
         let places: Vec<String> = cells.iter().map(|c| c.place.to_string()).collect();
         assert_eq!(places, ["native", "bind", "bind@alpha", "bind@vm"]);
-        let engines: Vec<String> = engines(&cells).iter().map(|e| e.to_string()).collect();
+        let engines = crate::report::boundary_table::engines(&cells);
+        let engines: Vec<String> = engines.iter().map(|e| e.to_string()).collect();
         assert_eq!(engines, ["", "default", "alpha", "vm"]);
     }
 }

@@ -4,11 +4,11 @@
 
 use std::fmt::Write as _;
 
-use super::boundary::{engines, Cell};
+use super::boundary::Cell;
 use super::human::duration_us;
 use super::select;
 use super::HostRun;
-use crate::cell::EngineName;
+use crate::cell::{EngineName, DEFAULT_ENGINE};
 
 const INTRO: &str = "How soon one side of the storage sees what the other changed. *coherence*: one side creates, overwrites, renames and deletes files and the other reads each change back byte for byte; *watch*: the target watches its folder with inotify while the host (without a host side, a second container on the same volume) changes files in it (*bursts of N*: N changes made back to back before any event is waited for). Counts are totals over the measured reps that succeeded (warm-ups left out): *changes* made, *seen* (watch: events delivered), *stale* (the first look after the change still found the old state; seen later), *lost* (watch: *missed*; never seen within the workload's limit). p50 / p99: time from each change to its being seen, merged over those reps. Counts and latencies, not rates: no ratio to native. Native has both sides on the host: the baseline.";
 
@@ -31,6 +31,14 @@ pub(crate) fn render(md: &mut String, run: &HostRun, cells: &[Cell]) {
         }
         md.push('\n');
     }
+}
+
+/// The engines of these cells as the section orders them: native's (none) first, then the
+/// default engine, then the others by name.
+pub(super) fn engines(cells: &[Cell]) -> Vec<EngineName> {
+    let mut engines = select::ordered(cells.iter().map(|c| c.engine().clone()));
+    engines.sort_by_key(|e| (!e.is_none(), *e != DEFAULT_ENGINE, e.clone()));
+    engines
 }
 
 /// Where the two sides ran on different kernels (a VM): how far their latencies may be off.
