@@ -56,6 +56,12 @@ pub enum Error {
     Dataset(String),
     #[error("report: {0}")]
     Report(String),
+    /// A result file that could not be written as CSV.
+    #[error("writing {file}: {source}")]
+    Csv {
+        file: &'static str,
+        source: csv::Error,
+    },
     /// `--drop-caches` asked for it, and the OS refused or failed.
     #[error("dropping the host's page cache: {0}")]
     CacheDrop(std::io::Error),

@@ -37,6 +37,5 @@ pub mod analysis;
 pub mod export;
 pub mod report;
 pub mod results;
-pub mod verdicts;
 
 pub use error::{Error, Result};

@@ -1,7 +1,7 @@
 //! The matrix: every chosen workload on every place in each of its phases, less the cells
 //! that cannot run there (noted, or refused when the command line asked for exactly them).
 
-use crate::cell::NO_ENGINE;
+use crate::cell::EngineName;
 use crate::error::{Error, Result};
 use crate::plan::file::WorkloadFile;
 use crate::plan::Cell;
@@ -75,18 +75,12 @@ pub(super) fn places(targets: &[TargetSpec], engines: &[String]) -> Result<Vec<P
     let native = targets
         .iter()
         .filter(|t| !t.kind.in_container())
-        .map(|t| Place {
-            engine: NO_ENGINE.to_string(),
-            target: *t,
-        });
+        .map(|t| Place::new(EngineName::NONE, *t));
     let on_engines = engines.iter().flat_map(|engine| {
         targets
             .iter()
             .filter(|t| t.kind.in_container())
-            .map(|t| Place {
-                engine: engine.clone(),
-                target: *t,
-            })
+            .map(|t| Place::new(engine.as_str(), *t))
     });
     Ok(native.chain(on_engines).collect())
 }

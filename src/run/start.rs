@@ -74,10 +74,7 @@ impl Start {
 pub(crate) fn skip_unserved(mut plan: Plan, hosts: &dyn HostFactory) -> Result<Plan> {
     for engine in plan.engines.clone() {
         for target in plan.targets.clone() {
-            let place = Place {
-                engine: engine.clone(),
-                target,
-            };
+            let place = Place::new(engine.as_str(), target);
             if let Some(why) = hosts.cannot_serve(&place) {
                 plan.skip_place(&place, &why)?;
             }

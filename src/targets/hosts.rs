@@ -139,10 +139,11 @@ impl Hosts {
     /// A container host of `place`; with `data`, on the run's data image where the target
     /// reads one.
     fn start_container(&mut self, place: &Place, data: bool) -> Result<Box<dyn AgentHost>> {
-        let engine =
-            self.engines.get(&place.engine).cloned().ok_or_else(|| {
-                Error::Docker(format!("engine `{}` is not connected", place.engine))
-            })?;
+        let engine = self
+            .engines
+            .get(place.engine.as_str())
+            .cloned()
+            .ok_or_else(|| Error::Docker(format!("engine `{}` is not connected", place.engine)))?;
         let (image, packed) = match data && place.target.kind.from_image() {
             true => {
                 let data = self.data_image(&engine)?;
@@ -190,7 +191,7 @@ impl Hosts {
 
 impl HostFactory for Hosts {
     fn cannot_serve(&self, place: &Place) -> Option<String> {
-        let engine = self.engines.get(&place.engine)?;
+        let engine = self.engines.get(place.engine.as_str())?;
         match place.target.kind {
             TargetKind::VolumeOpts => {
                 let opts = &self.settings.volume_opts.driver_opts;

@@ -92,7 +92,7 @@ pub fn engines_fixture(native: &Path, dir: &Path) -> PathBuf {
             .filter(|r| workloads.contains(&r.workload.as_str()))
         {
             let mut r = row.clone();
-            (r.engine, r.target) = (engine.into(), target.into());
+            (r.engine, r.target) = (engine.into(), target.parse().unwrap());
             r.seconds *= slowdown;
             r.mib_s /= slowdown;
             r.ops_s /= slowdown;
@@ -104,11 +104,11 @@ pub fn engines_fixture(native: &Path, dir: &Path) -> PathBuf {
         let cells: Vec<_> = results
             .histograms
             .iter()
-            .filter(|(k, _)| k.target == "native" && workloads.contains(&k.workload.as_str()))
+            .filter(|(k, _)| k.target.is_native() && workloads.contains(&k.workload.as_str()))
             .map(|(k, h)| (k.clone(), slowed(h, slowdown)))
             .collect();
         for (mut key, hist) in cells {
-            (key.engine, key.target) = (engine.into(), target.into());
+            (key.engine, key.target) = (engine.into(), target.parse().unwrap());
             results.histograms.insert(key, hist);
         }
     }

@@ -1,51 +1,16 @@
-//! Result files: the row types of reps.csv, summary.csv, latency.csv and histograms.json,
-//! and reading a result folder back (written atomically: [`write_atomic`]).
+//! The rows of reps.csv, summary.csv, latency.csv and histograms.json. Targets, phases and
+//! engines are typed; serde reads and writes them as the files spell them.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::atomic::write_atomic;
-pub use crate::cell::CellKey;
-use crate::cell::MetricKey;
-use crate::error::{Error, IoContext, Result};
-use crate::measure::{Op, OpHistograms};
+use super::meta::RunMeta;
+use crate::cell::{CellKey, EngineName, MetricKey, Phase, Place, TargetSpec};
+use crate::measure::Op;
 use crate::metric::Metric;
 use crate::percent::Percent;
-use crate::verdicts::ProbeRow;
 use crate::workload::cold::CacheCheck;
-
-/// Version of every result file; bumped when a column or field changes meaning. Schema 2:
-/// cells carry their engine (`engine` is its name, the old label moved to `engine_label`);
-/// env.json records every engine by name.
-pub const SCHEMA: u32 = 2;
-
-/// The schemas this mountbench reads; older ones are upgraded on load.
-pub const READS: [u32; 2] = [1, 2];
-
-/// Identity of a run, repeated in every row so files from many hosts can be concatenated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct RunMeta {
-    pub run_id: String,
-    pub host: String,
-    pub os: String,
-    /// Each engine's row label by name ("native Linux 20.10.24", "test VM 20.10.24"), from
-    /// env.json; not written in histograms.json.
-    #[serde(skip)]
-    pub engine_labels: BTreeMap<String, String>,
-}
-
-impl RunMeta {
-    /// The label rows of this engine carry; "none" for native.
-    pub fn engine_label(&self, engine: &str) -> String {
-        self.engine_labels
-            .get(engine)
-            .cloned()
-            .unwrap_or_else(|| "none".to_string())
-    }
-}
 
 /// One row of reps.csv: one metric of one rep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,15 +20,15 @@ pub struct RepRow {
     pub host: String,
     pub os: String,
     /// The engine's name (empty for native).
-    pub engine: String,
+    pub engine: EngineName,
     /// The engine's flavour and version ("native Linux 20.10.24"; "none" for native). Schema 1
     /// had it in `engine`.
     #[serde(default)]
     pub engine_label: String,
     pub workload: String,
     pub kind: String,
-    pub target: String,
-    pub phase: String,
+    pub target: TargetSpec,
+    pub phase: Phase,
     pub metric: Metric,
     pub rep: u32,
     pub warmup: bool,
@@ -118,15 +83,15 @@ pub struct SummaryRow {
     pub host: String,
     pub os: String,
     /// The engine's name (empty for native).
-    pub engine: String,
+    pub engine: EngineName,
     /// The engine's flavour and version ("native Linux 20.10.24"; "none" for native). Schema 1
     /// had it in `engine`.
     #[serde(default)]
     pub engine_label: String,
     pub workload: String,
     pub kind: String,
-    pub target: String,
-    pub phase: String,
+    pub target: TargetSpec,
+    pub phase: Phase,
     pub metric: Metric,
     pub reps: usize,
     pub failed: usize,
@@ -198,13 +163,23 @@ impl RepRow {
         CellKey {
             workload: self.workload.clone(),
             engine: self.engine.clone(),
-            target: self.target.clone(),
-            phase: self.phase.clone(),
+            target: self.target,
+            phase: self.phase,
         }
     }
 
     pub fn key(&self) -> MetricKey {
         self.cell().metric(self.metric)
+    }
+
+    /// The target and its engine (`bind@vm`).
+    pub fn place(&self) -> Place {
+        Place::new(self.engine.clone(), self.target)
+    }
+
+    /// Whether it was measured at `place`.
+    pub fn is_at(&self, place: &Place) -> bool {
+        self.engine == place.engine && self.target == place.target
     }
 }
 
@@ -219,14 +194,19 @@ impl SummaryRow {
         CellKey {
             workload: self.workload.clone(),
             engine: self.engine.clone(),
-            target: self.target.clone(),
-            phase: self.phase.clone(),
+            target: self.target,
+            phase: self.phase,
         }
     }
 
-    /// The target and its engine as names show them (`bind@vm`).
-    pub fn place(&self) -> String {
-        crate::cell::place(&self.engine, &self.target)
+    /// The target and its engine (`bind@vm`).
+    pub fn place(&self) -> Place {
+        Place::new(self.engine.clone(), self.target)
+    }
+
+    /// Whether it was measured at `place`.
+    pub fn is_at(&self, place: &Place) -> bool {
+        self.engine == place.engine && self.target == place.target
     }
 }
 
@@ -238,14 +218,14 @@ pub struct LatencyRow {
     pub host: String,
     pub os: String,
     /// The engine's name (empty for native).
-    pub engine: String,
+    pub engine: EngineName,
     /// The engine's flavour and version ("native Linux 20.10.24"; "none" for native). Schema 1
     /// had it in `engine`.
     #[serde(default)]
     pub engine_label: String,
     pub workload: String,
-    pub target: String,
-    pub phase: String,
+    pub target: TargetSpec,
+    pub phase: Phase,
     pub op: Op,
     pub count: u64,
     pub p50_us: f64,
@@ -256,143 +236,16 @@ pub struct LatencyRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CellHistograms {
+pub(crate) struct CellHistograms {
     #[serde(flatten)]
     pub cell: CellKey,
     pub histograms: BTreeMap<Op, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistogramsFile {
+pub(crate) struct HistogramsFile {
     pub schema: u32,
     #[serde(flatten)]
     pub meta: RunMeta,
     pub cells: Vec<CellHistograms>,
-}
-
-/// What a run has measured so far: every rep row and, per cell, the op histograms merged
-/// over its measured (not warm-up) successful reps.
-#[derive(Debug, Clone, Default)]
-pub struct Results {
-    pub meta: RunMeta,
-    pub reps: Vec<RepRow>,
-    pub histograms: BTreeMap<CellKey, OpHistograms>,
-    /// What each semantics probe saw, per measured rep (semantics.csv).
-    pub probes: Vec<ProbeRow>,
-}
-
-impl Results {
-    pub fn new(meta: RunMeta) -> Self {
-        Results {
-            meta,
-            ..Default::default()
-        }
-    }
-
-    /// A step's rows, its histograms (none for a warm-up or a failure) and its probes'
-    /// answers.
-    pub fn record(
-        &mut self,
-        rows: Vec<RepRow>,
-        cell: CellKey,
-        histograms: Option<OpHistograms>,
-        probes: Vec<ProbeRow>,
-    ) {
-        self.reps.extend(rows);
-        self.probes.extend(probes);
-        if let Some(h) = histograms {
-            self.histograms.entry(cell).or_default().merge(&h);
-        }
-    }
-
-    pub fn histograms_file(&self) -> HistogramsFile {
-        HistogramsFile {
-            schema: SCHEMA,
-            meta: self.meta.clone(),
-            cells: self
-                .histograms
-                .iter()
-                .map(|(cell, h)| CellHistograms {
-                    cell: cell.clone(),
-                    histograms: h.encode(),
-                })
-                .collect(),
-        }
-    }
-
-    /// Read reps.csv, histograms.json and semantics.csv (if any) of a result folder (schema 1 upgraded: its cells
-    /// ran on the run's one engine, `default`).
-    pub fn load(dir: &Path) -> Result<Self> {
-        let place = dir.display().to_string();
-        let reps_path = dir.join("reps.csv");
-        if !reps_path.is_file() {
-            return Err(Error::input(
-                &place,
-                "not a mountbench result folder (no reps.csv)",
-            ));
-        }
-        let reps = load_reps(&reps_path)?;
-        let hist_path = dir.join("histograms.json");
-        let text = fs::read_to_string(&hist_path).at(&hist_path)?;
-        let file: HistogramsFile = serde_json::from_str(&text)
-            .map_err(|e| Error::input(hist_path.display().to_string(), e.to_string()))?;
-        check_schema(&hist_path, file.schema)?;
-        let mut histograms = BTreeMap::new();
-        for mut cell in file.cells {
-            let h = OpHistograms::decode(&cell.histograms)
-                .map_err(|e| Error::input(hist_path.display().to_string(), e))?;
-            if file.schema == 1 {
-                cell.cell.engine = schema1_engine(&cell.cell.target);
-            }
-            histograms.insert(cell.cell, h);
-        }
-        Ok(Results {
-            meta: file.meta,
-            reps,
-            histograms,
-            probes: crate::verdicts::load(dir)?,
-        })
-    }
-}
-
-fn check_schema(path: &Path, schema: u32) -> Result<()> {
-    if READS.contains(&schema) {
-        return Ok(());
-    }
-    Err(Error::input(
-        path.display().to_string(),
-        format!("schema {schema} (this mountbench reads schemas 1 and {SCHEMA})"),
-    ))
-}
-
-/// reps.csv's rows, schema-1 rows upgraded to schema 2.
-fn load_reps(path: &Path) -> Result<Vec<RepRow>> {
-    let mut reader = csv::Reader::from_path(path)
-        .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?;
-    let mut reps = Vec::new();
-    for (line, row) in reader.deserialize::<RepRow>().enumerate() {
-        let mut row: RepRow = row.map_err(|e| {
-            Error::input(
-                format!("{}:{}", path.display(), line + 2),
-                format!("not a mountbench reps.csv row: {e}"),
-            )
-        })?;
-        check_schema(path, row.schema)?;
-        if row.schema == 1 {
-            row.engine_label = std::mem::take(&mut row.engine);
-            row.engine = schema1_engine(&row.target);
-            row.schema = SCHEMA;
-        }
-        reps.push(row);
-    }
-    Ok(reps)
-}
-
-/// The engine of a schema-1 cell: none for native, else the run's one engine.
-fn schema1_engine(target: &str) -> String {
-    if target == crate::cell::NATIVE {
-        crate::cell::NO_ENGINE.to_string()
-    } else {
-        crate::cell::DEFAULT_ENGINE.to_string()
-    }
 }

@@ -2,6 +2,11 @@
 //! files name it; and one metric of a cell. Every table, chart and resume check keys its rows
 //! by these.
 
+mod engine_name;
+mod phase;
+mod place;
+mod target;
+
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -9,23 +14,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::metric::Metric;
 
-/// The engine a cell's target runs on, by its name in mountbench; native cells have none.
-pub const NO_ENGINE: &str = "";
+pub use engine_name::{EngineName, DEFAULT_ENGINE};
+pub use phase::Phase;
+pub use place::Place;
+pub use target::{TargetKind, TargetSpec};
 
-/// The target every container target is compared with; it runs on the host, on no engine.
-pub const NATIVE: &str = "native";
-
-/// One workload on one target of one engine in one phase, by name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// One workload on one target of one engine in one phase. Ordered as result files name them
+/// (summary.csv's and latency.csv's row order).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CellKey {
     pub workload: String,
-    /// The engine's name (`default`, or as given with `--engine`); empty for native. Absent
-    /// in schema-1 files (read as the run's one engine).
+    /// The engine (`default`, or as given with `--engine`); none for native. Absent in
+    /// schema-1 files (read as the run's one engine).
     #[serde(default)]
-    pub engine: String,
+    pub engine: EngineName,
     /// The target as written in result files: `bind`, `volume:ro`, …
-    pub target: String,
-    pub phase: String,
+    pub target: TargetSpec,
+    pub phase: Phase,
 }
 
 impl CellKey {
@@ -38,9 +43,9 @@ impl CellKey {
     }
 
     /// The same workload and phase on another target of the same engine.
-    pub fn on(&self, target: &str) -> CellKey {
+    pub fn on(&self, target: TargetSpec) -> CellKey {
         CellKey {
-            target: target.to_string(),
+            target,
             ..self.clone()
         }
     }
@@ -48,30 +53,42 @@ impl CellKey {
     /// The same workload and phase natively, on the host.
     pub fn native(&self) -> CellKey {
         CellKey {
-            engine: NO_ENGINE.to_string(),
-            target: NATIVE.to_string(),
+            engine: EngineName::NONE,
+            target: TargetSpec::NATIVE,
             ..self.clone()
         }
     }
 
     /// The target and its engine: `native`, `bind` (on the default engine), `bind@vm`.
-    pub fn place(&self) -> String {
-        place(&self.engine, &self.target)
+    pub fn place(&self) -> Place {
+        Place::new(self.engine.clone(), self.target)
     }
 }
 
-/// How names show a target of an engine: the default engine is implicit (`bind`), another
-/// one follows an `@` (`bind@vm`, `volume:ro@mac`); native has no engine.
+impl Ord for CellKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (&self.workload, &self.engine)
+            .cmp(&(&other.workload, &other.engine))
+            .then_with(|| self.target.cmp_by_name(other.target))
+            .then_with(|| self.phase.cmp(&other.phase))
+    }
+}
+
+impl PartialOrd for CellKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// How names show a target of an engine given by names only (env.json's facts): as
+/// [`Place`] shows it.
 pub fn place(engine: &str, target: &str) -> String {
-    if engine == NO_ENGINE || engine == DEFAULT_ENGINE {
+    if EngineName::from(engine).is_implicit() {
         target.to_string()
     } else {
         format!("{target}@{engine}")
     }
 }
-
-/// The engine's name when none is given.
-pub const DEFAULT_ENGINE: &str = "default";
 
 impl fmt::Display for CellKey {
     /// "workload/place/phase", the place as `place` writes it.
@@ -90,7 +107,7 @@ pub struct MetricKey {
 
 impl MetricKey {
     /// The same metric of the same workload and phase on another target of the same engine.
-    pub fn on(&self, target: &str) -> MetricKey {
+    pub fn on(&self, target: TargetSpec) -> MetricKey {
         self.cell.on(target).metric(self.metric)
     }
 
@@ -128,40 +145,66 @@ impl PartialOrd for MetricKey {
 mod tests {
     use super::*;
 
+    fn cell(target: TargetSpec, phase: Phase) -> CellKey {
+        CellKey {
+            workload: "w".into(),
+            engine: EngineName::default_engine(),
+            target,
+            phase,
+        }
+    }
+
     #[test]
     fn keys_sort_as_their_names_do() {
-        let cell = |phase: &str| CellKey {
-            workload: "w".into(),
-            engine: "default".into(),
-            target: "bind".into(),
-            phase: phase.into(),
-        };
-        let mut keys: Vec<MetricKey> = ["warm", "cold"]
-            .into_iter()
-            .flat_map(|p| Metric::ALL.map(|m| cell(p).metric(m)))
+        let mut keys: Vec<MetricKey> = TargetSpec::all()
+            .flat_map(|t| Phase::ALL.map(|p| cell(t, p)))
+            .flat_map(|c| Metric::ALL.map(|m| c.metric(m)))
             .collect();
         keys.sort();
         let names = |k: &MetricKey| {
             let c = &k.cell;
             (
                 c.workload.clone(),
-                c.engine.clone(),
-                c.target.clone(),
-                c.phase.clone(),
+                c.engine.to_string(),
+                c.target.to_string(),
+                c.phase.to_string(),
                 k.metric.to_string(),
             )
         };
         let mut by_name: Vec<_> = keys.iter().map(names).collect();
         by_name.sort();
         assert_eq!(keys.iter().map(names).collect::<Vec<_>>(), by_name);
-        assert_eq!(cell("cold").to_string(), "w/bind/cold");
-        assert_eq!(keys[0].native().cell.target, "native");
-        assert_eq!(keys[0].native().cell.engine, "");
+    }
+
+    #[test]
+    fn names_show_the_engine_only_when_not_the_default() {
+        let bind = TargetSpec::new(TargetKind::Bind);
+        assert_eq!(cell(bind, Phase::Cold).to_string(), "w/bind/cold");
+        let native = cell(bind, Phase::Cold).native();
+        assert_eq!(native.place().to_string(), "native");
+        assert!(native.engine.is_none());
         let vm = CellKey {
             engine: "vm".into(),
-            ..cell("warm")
+            ..cell(bind, Phase::Warm)
         };
         assert_eq!(vm.to_string(), "w/bind@vm/warm");
-        assert_eq!(vm.on("volume").place(), "volume@vm");
+        let volume_ro = TargetSpec::read_only(TargetKind::Volume);
+        assert_eq!(vm.on(volume_ro).place().to_string(), "volume:ro@vm");
+        assert_eq!(vm.on(volume_ro).place().slug(), "vm-volume-ro");
+        assert_eq!(place("", "native"), "native");
+        assert_eq!(place("vm", "bind"), "bind@vm");
+    }
+
+    #[test]
+    fn every_target_reads_back_from_its_name() {
+        for target in TargetSpec::all() {
+            assert_eq!(target.to_string().parse::<TargetSpec>(), Ok(target));
+        }
+        assert_eq!(TargetSpec::all().count(), TargetKind::ALL.len() + 3);
+        for phase in Phase::ALL {
+            assert_eq!(phase.to_string().parse::<Phase>(), Ok(phase));
+        }
+        assert!("tmpfs:ro".parse::<TargetSpec>().is_err());
+        assert!("hot".parse::<Phase>().is_err());
     }
 }
