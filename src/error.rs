@@ -14,8 +14,26 @@ pub enum Error {
     },
     #[error("docker: {0}")]
     Docker(String),
+    /// An Engine API request the engine refused or did not answer, in its words on one line.
+    #[error("docker: {0}")]
+    Api(String),
     #[error("agent: {0}")]
     Agent(String),
+    /// An agent that did not exit 0: how it ended, and the last line it wrote to stderr.
+    #[error("agent: {0}")]
+    AgentExit(String),
+    /// An agent held open for a driven rep that did not answer, ended or took no input.
+    #[error("agent: {0}")]
+    Session(String),
+    /// One party of a two-party rep failed.
+    #[error("agent: {party}: {source}")]
+    Party {
+        party: &'static str,
+        source: Box<Error>,
+    },
+    /// A thread of a rep panicked.
+    #[error("agent: {0} thread panicked")]
+    Panicked(&'static str),
     /// A dataset that could not be generated; every rep that reads it fails with this.
     #[error("dataset {0}")]
     Dataset(String),
@@ -59,12 +77,6 @@ pub trait IoContext<T> {
 impl<T> IoContext<T> for std::io::Result<T> {
     fn at(self, path: impl AsRef<Path>) -> Result<T> {
         self.map_err(|e| Error::io(path, e))
-    }
-}
-
-impl From<bollard::errors::Error> for Error {
-    fn from(e: bollard::errors::Error) -> Self {
-        Error::Docker(one_line(&e.to_string()))
     }
 }
 

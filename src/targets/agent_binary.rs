@@ -7,9 +7,9 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::engine::identity::EngineFacts;
 use crate::error::Error;
 use crate::targets::elf::{self, Arch, ElfError, Linkage};
-use crate::targets::facts::EngineFacts;
 
 /// The environment variable that names agent binaries (several separated like PATH).
 pub const ENV: &str = "MOUNTBENCH_AGENT_BINARY";

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
-use super::cleanup;
 use super::data_pack::{self, ChannelWriter, Packed};
-use super::engine::{Engine, AGENT_LABEL, RUN_LABEL};
 use super::image::{self, AGENT_PATH};
 use crate::agent::PrepareSpec;
 use crate::cancel::CancelToken;
+use crate::engine::cleanup;
+use crate::engine::client::{Engine, AGENT_LABEL, RUN_LABEL};
 use crate::error::{Error, IoContext, Result};
 use crate::workload::dataset::DatasetSpec;
 
@@ -92,7 +92,7 @@ fn import(engine: &Engine, name: &str, recipe: &Recipe) -> Result<Packed> {
         format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
     ];
     let label = (RUN_LABEL, recipe.run_id);
-    let imported = image::import(engine, name, body, changes, label, Some(recipe.cancel));
+    let imported = engine.import_image(name, body, changes, label, Some(recipe.cancel));
     let packed = packer
         .join()
         .map_err(|_| Error::Docker("the data image's packer panicked".into()))?;

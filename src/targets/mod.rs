@@ -1,39 +1,25 @@
 //! Targets: where a workload runs. Every target runs the same agent, natively as a child
 //! process or inside a long-lived container through `exec`.
 
-pub mod address;
 pub mod agent_binary;
-pub mod cleanup;
 pub mod container;
-pub mod context;
 pub mod data_image;
 pub mod data_pack;
 pub mod dataset_volume;
-pub mod dialect;
 mod driven;
 pub mod elf;
-pub mod endpoint;
-pub mod engine;
-pub mod engine_error;
-mod exec;
-pub mod facts;
-pub mod flavour;
+mod exit;
 pub mod folder_probe;
 pub mod hosts;
-pub mod identity;
 pub mod image;
-pub mod local_sockets;
 pub mod native;
 pub mod recipe;
-pub(crate) mod removal;
 pub mod session;
 pub mod settings;
 pub mod shared_folder;
 pub mod spec;
-pub mod via;
 pub mod volume_copy;
 pub mod volume_opts;
-mod volume_removal;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -45,6 +31,7 @@ use crate::env::TargetFacts;
 use crate::error::{one_line, Error, Result};
 use crate::targets::spec::TargetSpec;
 use crate::workload::dataset::{DatasetSpec, PrepareReport};
+use exit::exit_error;
 
 /// What one agent invocation produced.
 pub struct ExecOutput {
@@ -83,7 +70,7 @@ pub trait AgentHost: Send {
     fn peer(&self) -> Result<Box<dyn AgentHost>>;
     /// An agent command held open, for driven reps (coherence, watch).
     fn open(&mut self, _args: &[String]) -> Result<Box<dyn session::Session>> {
-        Err(Error::Agent("this host cannot hold an agent open".into()))
+        Err(Error::Session("this host cannot hold an agent open".into()))
     }
 }
 
@@ -189,14 +176,11 @@ impl Target {
         let (read, wrote) = std::thread::scope(|s| {
             let r = s.spawn(|| call(peer.as_mut(), "run", &reader));
             let w = call(host.as_mut(), "run", &writer);
-            let r = r
-                .join()
-                .unwrap_or_else(|_| Err(Error::Agent("reader thread panicked".into())));
+            let r = r.join().unwrap_or(Err(Error::Panicked("reader")));
             (r, w)
         });
-        let (_, _): (RepResult, f64) = wrote.map_err(|e| Error::Agent(format!("writer: {e}")))?;
-        let (result, wall): (RepResult, f64) =
-            read.map_err(|e| Error::Agent(format!("reader: {e}")))?;
+        let (_, _): (RepResult, f64) = wrote.map_err(|e| party("writer", e))?;
+        let (result, wall): (RepResult, f64) = read.map_err(|e| party("reader", e))?;
         let overhead = (wall - result.agent_seconds).max(0.0);
         Ok((result, overhead))
     }
@@ -267,6 +251,14 @@ impl Target {
     }
 }
 
+/// One party of a two-party or driven rep failed.
+fn party(party: &'static str, e: Error) -> Error {
+    Error::Party {
+        party,
+        source: Box::new(e),
+    }
+}
+
 /// `agent COMMAND --spec JSON`.
 fn agent_args<S: serde::Serialize>(command: &str, spec: &S) -> Vec<String> {
     let json = serde_json::to_string(spec).expect("agent specs serialize");
@@ -296,44 +288,4 @@ fn parse_output<T: DeserializeOwned>(out: &ExecOutput) -> Result<T> {
         }),
         code => Err(exit_error(code, &out.stderr)),
     }
-}
-
-/// The last line an agent wrote to stderr, or "no message".
-pub(crate) fn last_line(stderr: &[u8]) -> String {
-    String::from_utf8_lossy(stderr)
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .map_or_else(|| "no message".into(), one_line)
-}
-
-/// Why an agent that did not exit 0 ended: killed, crashed on a signal or failed, with the
-/// last line it wrote to stderr.
-pub(crate) fn exit_error(code: Option<i64>, stderr: &[u8]) -> Error {
-    let last = last_line(stderr);
-    Error::Agent(match code {
-        Some(137) => "killed (exit 137, SIGKILL: container killed or out of memory)".into(),
-        Some(code @ 129..=159) => {
-            format!("crashed (exit {code}, {}): {last}", signal_name(code - 128))
-        }
-        Some(code) => format!("exit {code}: {last}"),
-        None => format!("ended without an exit code (killed?): {last}"),
-    })
-}
-
-fn signal_name(signal: i64) -> String {
-    let name = match signal {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        4 => "SIGILL",
-        6 => "SIGABRT",
-        7 => "SIGBUS",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        13 => "SIGPIPE",
-        15 => "SIGTERM",
-        _ => return format!("signal {signal}"),
-    };
-    name.to_string()
 }

@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::facts::EngineFacts;
-use super::flavour::Flavour;
-use super::identity::{EngineIdentity, EngineKind};
 use crate::datadir::DataDir;
+use crate::engine::identity::flavour::Flavour;
+use crate::engine::identity::kind::{EngineIdentity, EngineKind};
+use crate::engine::identity::EngineFacts;
 use crate::error::{one_line, Error, IoContext, Result};
 
 /// Label of the probe container (besides the run's own label).

@@ -6,9 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use super::dialect::Dialect;
-use super::facts::EngineFacts;
-use super::identity::EngineKind;
+use crate::engine::identity::dialect::Dialect;
+use crate::engine::identity::kind::EngineKind;
+use crate::engine::identity::EngineFacts;
 
 /// The volume-opts target's options for the engine of `facts`, or why it cannot make them.
 pub fn for_facts(
@@ -98,7 +98,7 @@ fn tmpfs_bytes(value: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::dialect::Version;
+    use crate::engine::identity::dialect::Version;
 
     fn opts(o: &str, typ: &str) -> BTreeMap<String, String> {
         BTreeMap::from([

@@ -6,8 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::endpoint::Reach;
 use super::flavour::Flavour;
+use crate::engine::endpoint::Reach;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -130,8 +130,8 @@ impl EngineIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::flavour::tests::answers;
-    use crate::targets::flavour::text;
+    use crate::engine::identity::flavour::tests::answers;
+    use crate::engine::identity::flavour::text;
 
     fn host(os: &str, kernel: &str) -> HostView {
         HostView {

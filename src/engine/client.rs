@@ -8,10 +8,10 @@ use bollard::{Docker, API_DEFAULT_VERSION};
 
 use super::address::{DockerEnv, EngineAddress, MacEngine, Via};
 use super::endpoint::{Endpoint, Reach};
-use super::engine_error::EngineError;
-use super::identity::HostView;
+use super::error::EngineError;
+use super::identity::kind::HostView;
+use super::identity::EngineFacts;
 use crate::error::one_line;
-use crate::targets::flavour::EngineFacts;
 
 pub const RUN_LABEL: &str = "io.mountbench.run";
 pub const AGENT_LABEL: &str = "io.mountbench";
@@ -21,6 +21,8 @@ const REQUEST_TIMEOUT: u64 = 120;
 
 pub struct Engine {
     runtime: tokio::runtime::Runtime,
+    /// The API client. Outside src/engine only the integration tests reach it, to look at
+    /// what mountbench made.
     pub docker: Docker,
     pub facts: EngineFacts,
     pub address: EngineAddress,
@@ -78,6 +80,11 @@ impl Engine {
 
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
+    }
+
+    /// A handle on this engine's runtime, for what outlives one call.
+    pub(crate) fn handle(&self) -> tokio::runtime::Handle {
+        self.runtime.handle().clone()
     }
 
     /// Run `f` on this engine's runtime in the background.

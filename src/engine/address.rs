@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use super::context::{DockerConfig, DEFAULT_CONTEXT};
 use super::endpoint::{Endpoint, EngineArg, Location};
-use super::engine_error::EngineError;
+use super::error::EngineError;
 pub use super::local_sockets::{LocalSockets, Machine};
 pub use super::via::{MacEngine, Via};
 
@@ -146,8 +146,8 @@ impl EngineAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::context::tests::config_with;
-    use crate::targets::local_sockets::Candidate;
+    use crate::engine::context::tests::config_with;
+    use crate::engine::local_sockets::Candidate;
 
     const ORB: &str = "unix:///Users/me/.orbstack/run/docker.sock";
     const COLIMA: &str = "unix:///Users/me/.colima/default/docker.sock";

@@ -4,11 +4,15 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod dialect;
+pub mod flavour;
+pub mod kind;
+
 use super::address::{EngineAddress, Via};
-use super::dialect::Dialect;
 use super::endpoint::{Endpoint, Reach};
-use super::flavour::{text, Flavour};
-use super::identity::{EngineIdentity, EngineKind, EngineSide, HostView};
+use dialect::Dialect;
+use flavour::{text, Flavour};
+use kind::{EngineIdentity, EngineKind, EngineSide, HostView};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngineFacts {

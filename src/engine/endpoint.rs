@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use super::engine_error::EngineError;
+use super::error::EngineError;
 
 /// The engine's socket when nothing else is said.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";

@@ -4,8 +4,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use super::facts::EngineFacts;
-
 /// The daemon label (`/info` `Labels`) of the project's own test VM (scripts/vm/engine.sh).
 pub const TEST_VM_LABEL: &str = "io.mountbench.engine=test-vm";
 

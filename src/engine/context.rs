@@ -8,7 +8,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::endpoint::Endpoint;
-use super::engine_error::EngineError;
+use super::error::EngineError;
 
 /// The name docker gives the engine of `DOCKER_HOST` or the local socket.
 pub const DEFAULT_CONTEXT: &str = "default";

@@ -75,6 +75,13 @@ impl EngineError {
     }
 }
 
+/// What bollard says becomes ours here: an API failure on one line.
+impl From<bollard::errors::Error> for Error {
+    fn from(e: bollard::errors::Error) -> Self {
+        Error::Api(crate::error::one_line(&e.to_string()))
+    }
+}
+
 impl From<EngineError> for Error {
     fn from(e: EngineError) -> Self {
         let text = crate::error::one_line(&e.to_string());
