@@ -5,21 +5,38 @@
 //! `engine/fake.rs`.
 
 use std::collections::BTreeMap;
+use std::pin::Pin;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bytes::Bytes;
+use futures_util::Stream;
+
+use super::cleanup::Cleaned;
 use super::identity::EngineFacts;
 use super::removal::{Made, NotRemoved};
 use crate::cancel::CancelToken;
 use crate::error::Result;
 
 /// What a place that runs containers does for a target: start its container from its
-/// mount recipe, run the agent in it (to completion, or held open for a driven rep), say
-/// whether it still runs, remove what it made, and describe itself.
+/// mount recipe (with the image it runs), run the agent in it (to completion, or held open
+/// for a driven rep), say whether it still runs, remove what it made, and describe itself.
 pub(crate) trait ContainerEngine: Send + Sync {
     /// The engine's name in mountbench and what it is, as env.json records it.
     fn facts(&self) -> &EngineFacts;
+
+    /// Whether it has the image `name`.
+    fn has_image(&self, name: &str) -> bool;
+
+    /// Import the rootfs streamed by `body` as an image.
+    fn import_image(&self, image: ImageImport, body: Rootfs) -> Result<()>;
+
+    /// Build an image from a tar context holding its Dockerfile.
+    fn build_image(&self, image: ImageBuild) -> Result<()>;
+
+    /// Remove the images labelled with run `run_id`; those a container uses are kept.
+    fn remove_run_images(&self, run_id: &str) -> Result<Cleaned>;
 
     /// Create the named volume (a target's storage, or a baseline's).
     fn create_volume(&self, volume: &VolumeSpec) -> Result<()>;
@@ -40,6 +57,29 @@ pub(crate) trait ContainerEngine: Send + Sync {
 
     /// Remove an object it made and confirm it is gone.
     fn remove(&self, made: Made) -> Result<(), NotRemoved>;
+}
+
+/// A rootfs tar, streamed.
+pub(crate) type Rootfs = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// An image to import: its name (REPO:TAG), the `changes` to apply (the first a LABEL),
+/// and the label it must then carry.
+pub(crate) struct ImageImport<'a> {
+    pub name: &'a str,
+    pub changes: Vec<String>,
+    pub label: (&'a str, &'a str),
+    /// Cancelled: the import stops.
+    pub cancel: Option<&'a CancelToken>,
+}
+
+/// An image to build: its name, the Dockerfile's path in the `context` tar, its labels,
+/// and what it is called in errors.
+pub(crate) struct ImageBuild<'a> {
+    pub name: &'a str,
+    pub dockerfile: &'a str,
+    pub context: Vec<u8>,
+    pub labels: BTreeMap<String, String>,
+    pub what: &'a str,
 }
 
 /// A container as a target needs it: the image, the agent's command, the user, the

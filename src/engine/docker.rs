@@ -11,9 +11,10 @@ use bollard::models::{
 };
 use bollard::query_parameters::{CreateContainerOptionsBuilder, KillContainerOptions};
 
+use super::cleanup::Cleaned;
 use super::client::Engine;
-use super::containers::VolumeSpec;
 use super::containers::{ContainerEngine, ContainerSpec, Held, MountSpec, Output, Source};
+use super::containers::{ImageBuild, ImageImport, Rootfs, VolumeSpec};
 use super::identity::EngineFacts;
 use super::removal::{self, Made, NotRemoved};
 use crate::cancel::CancelToken;
@@ -22,6 +23,22 @@ use crate::error::{Error, Result};
 impl ContainerEngine for Engine {
     fn facts(&self) -> &EngineFacts {
         &self.facts
+    }
+
+    fn has_image(&self, name: &str) -> bool {
+        Engine::has_image(self, name)
+    }
+
+    fn import_image(&self, image: ImageImport, body: Rootfs) -> Result<()> {
+        Engine::import_image(self, image, body)
+    }
+
+    fn build_image(&self, image: ImageBuild) -> Result<()> {
+        Engine::build_image(self, image)
+    }
+
+    fn remove_run_images(&self, run_id: &str) -> Result<Cleaned> {
+        super::cleanup::remove_run_images(self, run_id)
     }
 
     fn create_volume(&self, volume: &VolumeSpec) -> Result<()> {

@@ -4,7 +4,10 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use super::containers::{ContainerEngine, ContainerSpec, Held, Output, VolumeSpec};
+use super::cleanup::Cleaned;
+use super::containers::{
+    ContainerEngine, ContainerSpec, Held, ImageBuild, ImageImport, Output, Rootfs, VolumeSpec,
+};
 use super::identity::EngineFacts;
 use super::removal::{Made, NotRemoved};
 use crate::cancel::CancelToken;
@@ -56,6 +59,28 @@ impl FakeEngine {
 impl ContainerEngine for FakeEngine {
     fn facts(&self) -> &EngineFacts {
         &self.facts
+    }
+
+    fn has_image(&self, _name: &str) -> bool {
+        true
+    }
+
+    fn import_image(&self, image: ImageImport, _body: Rootfs) -> Result<()> {
+        Err(Error::Docker(format!(
+            "the fake engine imports no image ({})",
+            image.name
+        )))
+    }
+
+    fn build_image(&self, image: ImageBuild) -> Result<()> {
+        Err(Error::Docker(format!(
+            "the fake engine builds no image ({})",
+            image.name
+        )))
+    }
+
+    fn remove_run_images(&self, _run_id: &str) -> Result<Cleaned> {
+        Ok(Cleaned::default())
     }
 
     fn create_volume(&self, volume: &VolumeSpec) -> Result<()> {

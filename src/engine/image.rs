@@ -5,16 +5,16 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use bollard::query_parameters::{BuildImageOptionsBuilder, CreateImageOptionsBuilder};
-use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 
 use super::client::Engine;
-use crate::cancel::CancelToken;
+use super::containers::{ImageBuild, ImageImport, Rootfs};
 use crate::error::{one_line, Error, Result};
 
 /// How long an image import may take: a data image carries whole datasets.
 const IMPORT_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
 
+/// The image half of the seam; `engine/docker.rs` forwards to it.
 impl Engine {
     /// Whether the engine has an image of this name.
     pub(crate) fn has_image(&self, name: &str) -> bool {
@@ -26,17 +26,13 @@ impl Engine {
     /// gets the first change alone (see `Dialect::import_changes`). The name and `label` are
     /// checked afterwards, so an engine that files the image under another name fails here and
     /// not at the first container.
-    pub(crate) fn import_image<S>(
-        &self,
-        name: &str,
-        body: S,
-        changes: Vec<String>,
-        label: (&str, &str),
-        cancel: Option<&CancelToken>,
-    ) -> Result<()>
-    where
-        S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
-    {
+    pub(crate) fn import_image(&self, image: ImageImport, body: Rootfs) -> Result<()> {
+        let ImageImport {
+            name,
+            changes,
+            label,
+            cancel,
+        } = image;
         let changes = self.facts.dialect().import_changes(changes);
         let options = CreateImageOptionsBuilder::default()
             .from_src("-")
@@ -92,18 +88,19 @@ impl Engine {
 
     /// Build `name` from a tar `context` with `dockerfile` in it, labelled; `what` names it
     /// in errors.
-    pub(crate) fn build_image(
-        &self,
-        name: &str,
-        dockerfile: &str,
-        context: Vec<u8>,
-        labels: &HashMap<String, String>,
-        what: &str,
-    ) -> Result<()> {
+    pub(crate) fn build_image(&self, image: ImageBuild) -> Result<()> {
+        let ImageBuild {
+            name,
+            dockerfile,
+            context,
+            labels,
+            what,
+        } = image;
+        let labels: HashMap<String, String> = labels.into_iter().collect();
         let options = BuildImageOptionsBuilder::default()
             .dockerfile(dockerfile)
             .t(name)
-            .labels(labels)
+            .labels(&labels)
             .rm(true)
             // A failed step leaves its container without this (Docker's legacy builder).
             .forcerm(true)

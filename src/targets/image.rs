@@ -3,7 +3,7 @@
 //! packed `FROM scratch`, tagged with a hash of the binary. Engines no binary fits (macOS,
 //! Windows, another architecture with no cross-built agent) build docker/agent.Dockerfile.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,6 +11,7 @@ use std::process::Command;
 use bytes::Bytes;
 
 use crate::engine::client::AGENT_LABEL;
+use crate::engine::containers::{ContainerEngine, ImageBuild, ImageImport};
 use crate::engine::Engine;
 use crate::error::{one_line, Error, IoContext, Result};
 use crate::targets::agent_binary::{AgentBinaries, AgentChoice, EngineKind};
@@ -35,7 +36,12 @@ pub const IMAGE_POINT: &str = "/mb-image";
 
 /// Make sure the agent image exists; returns its tag.
 pub fn ensure(engine: &Engine, agents: &AgentBinaries) -> Result<String> {
-    match agents.choose(EngineKind::of(&engine.facts)) {
+    agent_image(engine, agents)
+}
+
+/// The same on any engine.
+pub(crate) fn agent_image(engine: &dyn ContainerEngine, agents: &AgentBinaries) -> Result<String> {
+    match agents.choose(EngineKind::of(engine.facts())) {
         AgentChoice::Pack(agent_exe) => pack(engine, &agent_exe),
         AgentChoice::Build { why } => build_from_source(engine).map_err(|e| {
             let e = match e {
@@ -50,7 +56,7 @@ pub fn ensure(engine: &Engine, agents: &AgentBinaries) -> Result<String> {
 }
 
 /// The agent image of the Linux binary at `agent_exe`, packed `FROM scratch`.
-fn pack(engine: &Engine, agent_exe: &Path) -> Result<String> {
+fn pack(engine: &dyn ContainerEngine, agent_exe: &Path) -> Result<String> {
     let binary = std::fs::read(agent_exe).at(agent_exe)?;
     let tag = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&binary));
     let name = format!("{REPO}:{tag}");
@@ -60,12 +66,18 @@ fn pack(engine: &Engine, agent_exe: &Path) -> Result<String> {
     let mut tar = tar::Builder::new(Vec::new());
     append_rootfs(&mut tar, agent_exe, &binary)?;
     let rootfs = tar.into_inner().map_err(packing)?;
-    let body = futures_util::stream::iter([Ok(Bytes::from(rootfs))]);
+    let body = Box::pin(futures_util::stream::iter([Ok(Bytes::from(rootfs))]));
     let changes = vec![
         format!("LABEL {AGENT_LABEL}=agent"),
         format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
     ];
-    engine.import_image(&name, body, changes, (AGENT_LABEL, "agent"), None)?;
+    let image = ImageImport {
+        name: &name,
+        changes,
+        label: (AGENT_LABEL, "agent"),
+        cancel: None,
+    };
+    engine.import_image(image, body)?;
     Ok(name)
 }
 
@@ -180,14 +192,14 @@ fn agent_libraries(agent_exe: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Build the agent from this crate's source inside Linux with docker/agent.Dockerfile.
-fn build_from_source(engine: &Engine) -> Result<String> {
+fn build_from_source(engine: &dyn ContainerEngine) -> Result<String> {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dockerfile = source.join("docker/agent.Dockerfile");
     if !dockerfile.is_file() {
         return Err(Error::Docker(format!(
             "this engine ({} on {}) cannot run the host's binary, and the source tree with docker/agent.Dockerfile is not at {}: run mountbench from a checkout",
-            engine.facts.flavour,
-            engine.facts.arch,
+            engine.facts().flavour,
+            engine.facts().arch,
             source.display()
         )));
     }
@@ -197,9 +209,13 @@ fn build_from_source(engine: &Engine) -> Result<String> {
     if engine.has_image(&name) {
         return Ok(name);
     }
-    let labels = HashMap::from([(AGENT_LABEL.to_string(), "agent".to_string())]);
-    let what = "the agent image from docker/agent.Dockerfile";
-    engine.build_image(&name, "docker/agent.Dockerfile", context, &labels, what)?;
+    engine.build_image(ImageBuild {
+        name: &name,
+        dockerfile: "docker/agent.Dockerfile",
+        context,
+        labels: BTreeMap::from([(AGENT_LABEL.to_string(), "agent".to_string())]),
+        what: "the agent image from docker/agent.Dockerfile",
+    })?;
     Ok(name)
 }
 
