@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use super::context::{DockerConfig, DEFAULT_CONTEXT};
 use super::endpoint::{Endpoint, EngineArg, Location};
 use super::error::EngineError;
-pub use super::local_sockets::{LocalSockets, Machine};
+pub(crate) use super::local_sockets::{LocalSockets, Machine};
 pub use super::via::{MacEngine, Via};
 
 /// The name of the engine a command uses when none is named.
@@ -26,10 +26,10 @@ pub struct EngineAddress {
 /// What the Docker way reads from the environment, gathered once so tests can give their own.
 #[derive(Debug, Clone, Default)]
 pub struct DockerEnv {
-    pub docker_host: Option<String>,
-    pub docker_context: Option<String>,
-    pub config: Option<DockerConfig>,
-    pub sockets: LocalSockets,
+    pub(crate) docker_host: Option<String>,
+    pub(crate) docker_context: Option<String>,
+    pub(crate) config: Option<DockerConfig>,
+    pub(crate) sockets: LocalSockets,
 }
 
 impl DockerEnv {

@@ -18,9 +18,9 @@ use crate::error::{one_line, Error, Result};
 pub struct Cleaned {
     pub containers: Vec<String>,
     pub volumes: Vec<String>,
-    pub images: Vec<String>,
+    pub(crate) images: Vec<String>,
     /// Agent images left in place because a container uses them, with the engine's words.
-    pub kept_images: Vec<String>,
+    pub(crate) kept_images: Vec<String>,
 }
 
 impl Cleaned {
@@ -192,10 +192,7 @@ fn gone(e: &BollardError) -> bool {
 impl Engine {
     /// Remove every volume labelled `label` that no container uses: the removed, and those
     /// a container still uses (left alone).
-    pub(crate) fn remove_volumes_labelled(
-        &self,
-        label: &str,
-    ) -> Result<(Vec<String>, Vec<String>)> {
+    pub fn remove_volumes_labelled(&self, label: &str) -> Result<(Vec<String>, Vec<String>)> {
         let filters: HashMap<String, Vec<String>> =
             HashMap::from([("label".to_string(), vec![label.to_string()])]);
         let docker = &self.docker;

@@ -13,8 +13,8 @@ use super::identity::kind::HostView;
 use super::identity::EngineFacts;
 use crate::error::one_line;
 
-pub const RUN_LABEL: &str = "io.mountbench.run";
-pub const AGENT_LABEL: &str = "io.mountbench";
+pub(crate) const RUN_LABEL: &str = "io.mountbench.run";
+pub(crate) const AGENT_LABEL: &str = "io.mountbench";
 
 /// Read/write timeout of one API request (seconds): long builds and reps stream within it.
 const REQUEST_TIMEOUT: u64 = 120;
@@ -88,7 +88,7 @@ impl Engine {
     }
 
     /// Run `f` on this engine's runtime in the background.
-    pub fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,

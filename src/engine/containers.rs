@@ -65,21 +65,21 @@ pub(crate) type Rootfs = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Sen
 /// An image to import: its name (REPO:TAG), the `changes` to apply (the first a LABEL),
 /// and the label it must then carry.
 pub(crate) struct ImageImport<'a> {
-    pub name: &'a str,
-    pub changes: Vec<String>,
-    pub label: (&'a str, &'a str),
+    pub(crate) name: &'a str,
+    pub(crate) changes: Vec<String>,
+    pub(crate) label: (&'a str, &'a str),
     /// Cancelled: the import stops.
-    pub cancel: Option<&'a CancelToken>,
+    pub(crate) cancel: Option<&'a CancelToken>,
 }
 
 /// An image to build: its name, the Dockerfile's path in the `context` tar, its labels,
 /// and what it is called in errors.
 pub(crate) struct ImageBuild<'a> {
-    pub name: &'a str,
-    pub dockerfile: &'a str,
-    pub context: Vec<u8>,
-    pub labels: BTreeMap<String, String>,
-    pub what: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) dockerfile: &'a str,
+    pub(crate) context: Vec<u8>,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) what: &'a str,
 }
 
 /// A container as a target needs it: the image, the agent's command, the user, the
@@ -87,28 +87,28 @@ pub(crate) struct ImageBuild<'a> {
 /// network, no capabilities, no new privileges, limits).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ContainerSpec {
-    pub name: String,
-    pub image: String,
-    pub cmd: Vec<String>,
+    pub(crate) name: String,
+    pub(crate) image: String,
+    pub(crate) cmd: Vec<String>,
     /// `uid:gid` as the engine maps it.
-    pub user: String,
-    pub labels: BTreeMap<String, String>,
-    pub mounts: Vec<MountSpec>,
+    pub(crate) user: String,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) mounts: Vec<MountSpec>,
     /// A read-only root filesystem (all but the targets that write their writable layer).
-    pub read_only_root: bool,
-    pub memory_bytes: u64,
-    pub pids: i64,
+    pub(crate) read_only_root: bool,
+    pub(crate) memory_bytes: u64,
+    pub(crate) pids: i64,
     /// No seccomp profile (the default profile otherwise).
-    pub seccomp_unconfined: bool,
+    pub(crate) seccomp_unconfined: bool,
 }
 
 /// One mount of a container.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct MountSpec {
-    pub source: Source,
+    pub(crate) source: Source,
     /// Where it is mounted in the container.
-    pub target: String,
-    pub read_only: bool,
+    pub(crate) target: String,
+    pub(crate) read_only: bool,
 }
 
 /// What is mounted.
@@ -125,25 +125,25 @@ pub(crate) enum Source {
 /// A named volume to create, of the local driver with `driver_opts` if any.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct VolumeSpec {
-    pub name: String,
-    pub labels: BTreeMap<String, String>,
-    pub driver_opts: Option<BTreeMap<String, String>>,
+    pub(crate) name: String,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) driver_opts: Option<BTreeMap<String, String>>,
 }
 
 /// What a finished command said: stdout, stderr and its exit code (None if there was none).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Output {
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    pub exit_code: Option<i64>,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+    pub(crate) exit_code: Option<i64>,
 }
 
 /// A command held open: lines to its input, its stdout's lines as they come and its
 /// stderr so far.
 pub(crate) struct Held {
-    pub input: Box<dyn HeldInput>,
-    pub lines: Receiver<String>,
-    pub stderr: Arc<Mutex<Vec<u8>>>,
+    pub(crate) input: Box<dyn HeldInput>,
+    pub(crate) lines: Receiver<String>,
+    pub(crate) stderr: Arc<Mutex<Vec<u8>>>,
 }
 
 /// The input end of a command held open. Dropping it stops the command.

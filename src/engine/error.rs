@@ -42,7 +42,7 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    pub fn malformed(
+    pub(crate) fn malformed(
         what: impl Into<String>,
         value: impl Into<String>,
         reason: impl Into<String>,

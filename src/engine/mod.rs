@@ -7,16 +7,16 @@ pub mod cleanup;
 pub mod client;
 pub mod containers;
 pub mod context;
-pub(crate) mod docker;
+pub mod docker;
 pub mod endpoint;
 pub mod error;
 mod exec;
 #[cfg(test)]
-pub(crate) mod fake;
+pub mod fake;
 pub mod identity;
 pub mod image;
 pub mod local_sockets;
-pub(crate) mod removal;
+pub mod removal;
 pub mod via;
 
 pub use client::Engine;

@@ -19,7 +19,7 @@ use crate::engine::Engine;
 use crate::error::{Error, IoContext, Result};
 use crate::workload::dataset::DatasetSpec;
 
-pub const REPO: &str = "mountbench-data";
+pub(crate) const REPO: &str = "mountbench-data";
 
 /// A data image on one engine.
 #[derive(Debug, Clone, PartialEq)]

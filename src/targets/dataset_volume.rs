@@ -19,20 +19,20 @@ use crate::error::Result;
 use crate::targets::spec::{TargetKind, TargetSpec};
 
 /// Label of a persistent dataset volume; its value is the dataset's id.
-pub const DATASET_LABEL: &str = "io.mountbench.dataset";
+pub(crate) const DATASET_LABEL: &str = "io.mountbench.dataset";
 
 /// One dataset's persistent volume and the slot it is mounted at.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DatasetVolume {
-    pub id: String,
-    pub name: String,
-    pub slot: usize,
+pub(crate) struct DatasetVolume {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) slot: usize,
 }
 
 impl DatasetVolume {
     /// The volumes of a target's datasets (`ids` in the plan's order): only the `volume`
     /// target has them, one per slot.
-    pub fn of(spec: TargetSpec, ids: &[String]) -> Vec<DatasetVolume> {
+    pub(crate) fn of(spec: TargetSpec, ids: &[String]) -> Vec<DatasetVolume> {
         if spec.kind != TargetKind::Volume {
             return Vec::new();
         }
@@ -48,12 +48,12 @@ impl DatasetVolume {
     }
 
     /// Where the agent reads the dataset.
-    pub fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         PathBuf::from(format!("{DATA_POINT}/{}", self.slot))
     }
 
     /// Where the agent generates it: writable on `:ro` targets too.
-    pub fn prep_root(&self, ro: bool) -> PathBuf {
+    pub(crate) fn prep_root(&self, ro: bool) -> PathBuf {
         match ro {
             true => PathBuf::from(format!("{DATA_PREP_POINT}/{}", self.slot)),
             false => self.root(),
@@ -88,7 +88,7 @@ impl DatasetVolume {
 }
 
 /// The dataset's volume among `volumes`.
-pub fn find<'a>(volumes: &'a [DatasetVolume], id: &str) -> Option<&'a DatasetVolume> {
+pub(crate) fn find<'a>(volumes: &'a [DatasetVolume], id: &str) -> Option<&'a DatasetVolume> {
     volumes.iter().find(|v| v.id == id)
 }
 

@@ -20,7 +20,7 @@ use crate::targets::spec::{Place, TargetKind};
 use crate::workload::dataset::DatasetSpec;
 
 /// Starts the agent host of one target on one engine.
-pub trait HostFactory {
+pub(crate) trait HostFactory {
     /// A running host (a container created and started); on failure nothing is left behind.
     fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>>;
 
@@ -56,7 +56,7 @@ pub trait HostFactory {
 
 /// The real hosts: a child process for `native`, a hardened container on its engine for the
 /// others.
-pub struct Hosts {
+pub(crate) struct Hosts {
     agents: AgentBinaries,
     data: DataDir,
     /// The engines of the plan's container targets, by name.
@@ -75,7 +75,7 @@ pub struct Hosts {
 }
 
 impl Hosts {
-    pub fn new(
+    pub(crate) fn new(
         agents: AgentBinaries,
         data: DataDir,
         engines: Vec<Arc<Engine>>,
@@ -117,13 +117,13 @@ impl Hosts {
     }
 
     /// The same, with the ids of the datasets the plan reads.
-    pub fn with_datasets(mut self, datasets: Vec<String>) -> Hosts {
+    pub(crate) fn with_datasets(mut self, datasets: Vec<String>) -> Hosts {
         self.datasets = datasets;
         self
     }
 
     /// The same, with the datasets the image targets read.
-    pub fn with_image_datasets(mut self, image_datasets: Vec<DatasetSpec>) -> Hosts {
+    pub(crate) fn with_image_datasets(mut self, image_datasets: Vec<DatasetSpec>) -> Hosts {
         self.image_datasets = image_datasets;
         self
     }

@@ -17,22 +17,22 @@ use crate::error::{one_line, Error, IoContext, Result};
 use crate::targets::agent_binary::{AgentBinaries, AgentChoice, EngineKind};
 use crate::targets::elf;
 
-pub const REPO: &str = "mountbench-agent";
+pub(crate) const REPO: &str = "mountbench-agent";
 /// Mount point of the storage under test inside the agent container.
-pub const MOUNT_POINT: &str = "/mb";
+pub(crate) const MOUNT_POINT: &str = "/mb";
 /// Second, writable mount of the same storage for `:ro` targets, used only to prepare data.
-pub const PREP_POINT: &str = "/mb-prep";
+pub(crate) const PREP_POINT: &str = "/mb-prep";
 /// A host folder under the data dir, bind-mounted into every agent container for archives.
-pub const BACKUP_POINT: &str = "/mb-backup";
+pub(crate) const BACKUP_POINT: &str = "/mb-backup";
 /// Numbered mount points of the `volume` target's persistent dataset volumes
 /// (targets/dataset_volume.rs), and their writable twins for `:ro` targets.
-pub const DATA_POINT: &str = "/mb-data";
-pub const DATA_PREP_POINT: &str = "/mb-data-prep";
-pub const DATA_SLOTS: usize = 8;
+pub(crate) const DATA_POINT: &str = "/mb-data";
+pub(crate) const DATA_PREP_POINT: &str = "/mb-data-prep";
+pub(crate) const DATA_SLOTS: usize = 8;
 pub const AGENT_PATH: &str = "/mountbench";
 /// Where the data image holds its datasets (`datasets/<id>/`, as `Dataset::prepare` lays
 /// them out), and where the `volume-from-image` target mounts its volume over them.
-pub const IMAGE_POINT: &str = "/mb-image";
+pub(crate) const IMAGE_POINT: &str = "/mb-image";
 
 /// Make sure the agent image exists; returns its tag.
 pub fn ensure(engine: &Engine, agents: &AgentBinaries) -> Result<String> {

@@ -35,11 +35,11 @@ use exit::exit_error;
 
 /// What one agent invocation produced.
 pub struct ExecOutput {
-    pub stdout: Vec<u8>,
+    pub(crate) stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub exit_code: Option<i64>,
     /// Wall time of the whole invocation as seen from the host.
-    pub seconds: f64,
+    pub(crate) seconds: f64,
 }
 
 /// Runs agent commands where the storage under test is.
@@ -74,21 +74,21 @@ pub trait AgentHost: Send {
     }
 }
 
-pub struct Target {
-    pub spec: TargetSpec,
+pub(crate) struct Target {
+    pub(crate) spec: TargetSpec,
     host: Box<dyn AgentHost>,
     /// The second agent of two-party workloads, started on first use.
     peer: Option<Box<dyn AgentHost>>,
     /// The agent on the host over the same folder (native, and bind's source), if any.
     host_side: Option<Box<dyn AgentHost>>,
     prepared: BTreeSet<String>,
-    pub mount: Option<MountFacts>,
+    pub(crate) mount: Option<MountFacts>,
     /// The CPU kernel timed where the agent runs.
-    pub cpu: Option<CpuCalibration>,
+    pub(crate) cpu: Option<CpuCalibration>,
 }
 
 impl Target {
-    pub fn new(spec: TargetSpec, host: Box<dyn AgentHost>) -> Self {
+    pub(crate) fn new(spec: TargetSpec, host: Box<dyn AgentHost>) -> Self {
         Target {
             spec,
             host,
@@ -101,21 +101,21 @@ impl Target {
     }
 
     /// The same, with the agent on the host over the same folder.
-    pub fn with_host_side(self, host_side: Option<Box<dyn AgentHost>>) -> Self {
+    pub(crate) fn with_host_side(self, host_side: Option<Box<dyn AgentHost>>) -> Self {
         Target { host_side, ..self }
     }
 
-    pub fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.host.root()
     }
 
-    pub fn backup_root(&self) -> PathBuf {
+    pub(crate) fn backup_root(&self) -> PathBuf {
         self.host.backup_root()
     }
 
     /// Generate or reuse a dataset once per run on this target; on the image targets only
     /// check the copy the data image brought (its manifest and every file's size).
-    pub fn prepare_dataset(
+    pub(crate) fn prepare_dataset(
         &mut self,
         dataset: &DatasetSpec,
         threads: usize,
@@ -135,7 +135,7 @@ impl Target {
     }
 
     /// Run one rep; returns the agent's result and the overhead outside its own timing.
-    pub fn run_rep(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
+    pub(crate) fn run_rep(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
         let spec = &RepSpec {
             data_root: DatasetSpec::of(&spec.workload).map(|d| self.host.data_root(&d.id())),
             ..spec.clone()
@@ -186,7 +186,7 @@ impl Target {
     }
 
     /// The mount holding the root as the agent sees it.
-    pub fn mount_facts(&mut self) -> Result<MountFacts> {
+    pub(crate) fn mount_facts(&mut self) -> Result<MountFacts> {
         if let Some(m) = &self.mount {
             return Ok(m.clone());
         }
@@ -203,7 +203,7 @@ impl Target {
     }
 
     /// Time the CPU kernel where the agent runs, once.
-    pub fn calibrate(&mut self) -> Result<CpuCalibration> {
+    pub(crate) fn calibrate(&mut self) -> Result<CpuCalibration> {
         if let Some(c) = &self.cpu {
             return Ok(c.clone());
         }
@@ -214,7 +214,7 @@ impl Target {
     }
 
     /// Size and free space of the filesystem where datasets go, as the agent sees it.
-    pub fn space(&mut self) -> Result<FsSpace> {
+    pub(crate) fn space(&mut self) -> Result<FsSpace> {
         let args = vec![
             "agent".into(),
             "statfs".into(),
@@ -224,17 +224,17 @@ impl Target {
         parse_output(&self.host.exec(&args)?)
     }
 
-    pub fn facts(&self) -> TargetFacts {
+    pub(crate) fn facts(&self) -> TargetFacts {
         let mut f = self.host.facts();
         f.mount = self.mount.clone();
         f
     }
 
-    pub fn alive(&self) -> bool {
+    pub(crate) fn alive(&self) -> bool {
         self.host.alive()
     }
 
-    pub fn teardown(&mut self) -> Result<()> {
+    pub(crate) fn teardown(&mut self) -> Result<()> {
         let peer = match self.peer.take() {
             Some(mut p) => p.teardown(),
             None => Ok(()),

@@ -16,7 +16,7 @@ use crate::env::TargetFacts;
 use crate::error::{Error, IoContext, Result};
 
 #[derive(Clone)]
-pub struct NativeHost {
+pub(crate) struct NativeHost {
     agent_exe: PathBuf,
     root: PathBuf,
     backup: PathBuf,
@@ -25,7 +25,7 @@ pub struct NativeHost {
 }
 
 impl NativeHost {
-    pub fn new(agent_exe: &Path, root: &Path, backup: &Path, cancel: CancelToken) -> Self {
+    pub(crate) fn new(agent_exe: &Path, root: &Path, backup: &Path, cancel: CancelToken) -> Self {
         NativeHost {
             agent_exe: agent_exe.to_path_buf(),
             root: root.to_path_buf(),

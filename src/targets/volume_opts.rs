@@ -11,7 +11,7 @@ use crate::engine::identity::kind::EngineKind;
 use crate::engine::identity::EngineFacts;
 
 /// The volume-opts target's options for the engine of `facts`, or why it cannot make them.
-pub fn for_facts(
+pub(crate) fn for_facts(
     opts: &BTreeMap<String, String>,
     facts: &EngineFacts,
 ) -> Result<BTreeMap<String, String>, String> {
@@ -26,7 +26,7 @@ pub fn for_facts(
 
 /// The options to create the volume with on an engine speaking `dialect`, or why that engine
 /// cannot make this volume. `page_size` is the engine kernel's page size.
-pub fn for_engine(
+pub(crate) fn for_engine(
     opts: &BTreeMap<String, String>,
     dialect: Dialect,
     page_size: u64,
