@@ -21,6 +21,9 @@ pub mod measure;
 pub mod metric;
 pub mod workload;
 
+// The Docker-API engines containers run on.
+pub mod engine;
+
 // Where it runs, and the plan over both.
 pub mod cell;
 pub mod datadir;

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// (module, modules it must never use).
-const RULES: [(&str, &[&str]); 6] = [
+const RULES: [(&str, &[&str]); 7] = [
     (
         "platform",
         &[
@@ -28,6 +28,12 @@ const RULES: [(&str, &[&str]); 6] = [
     ),
     ("report", &["targets", "run", "commands", "agent"]),
     ("targets", &["run", "report", "commands"]),
+    (
+        "engine",
+        &[
+            "targets", "env", "run", "report", "plan", "workload", "agent", "commands",
+        ],
+    ),
 ];
 
 fn src() -> PathBuf {
@@ -150,6 +156,23 @@ fn only_the_platform_asks_which_os_it_runs_on() {
     assert!(
         scattered.is_empty(),
         "OS checks outside src/platform/: {scattered:?}"
+    );
+}
+
+/// The Engine API client is the engine layer's own: `bollard` is named in src/engine/ alone.
+#[test]
+fn only_the_engine_names_bollard() {
+    let engine = src().join("engine");
+    let mut outside = Vec::new();
+    for file in module_files("") {
+        let text = fs::read_to_string(&file).expect("source file readable");
+        if !file.starts_with(&engine) && text.contains("bollard") {
+            outside.push(file.display().to_string());
+        }
+    }
+    assert!(
+        outside.is_empty(),
+        "bollard named outside src/engine/: {outside:?}"
     );
 }
 

@@ -13,7 +13,7 @@ use common::{
     docker_available, finish, leftovers, mountbench, only_bind_failed, read_csv, rows_so_far,
     run_cli, run_id_of, spawn_run, wait_for, write_workload, TINY,
 };
-use mountbench::targets::engine::Engine;
+use mountbench::engine::Engine;
 use mountbench::targets::image;
 
 #[test]

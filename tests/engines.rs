@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use common::{docker_available, expect_input_error, leftovers, mountbench, write_workload, TINY};
 use mountbench::datadir::DataDir;
-use mountbench::targets::address::{EngineAddress, Via};
-use mountbench::targets::context::digest;
-use mountbench::targets::engine::Engine;
+use mountbench::engine::address::{EngineAddress, Via};
+use mountbench::engine::context::digest;
+use mountbench::engine::Engine;
 use mountbench::targets::folder_probe::{self, ContainerProbe};
 use mountbench::targets::image;
 use mountbench::targets::shared_folder::{FolderProbe, ProbeAnswer};

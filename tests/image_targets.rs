@@ -8,8 +8,8 @@ use std::process::Command;
 
 use common::{agent_exe, docker_available, leftovers, mountbench, read_csv, run_cli, run_id_of};
 use mountbench::cancel::CancelToken;
+use mountbench::engine::Engine;
 use mountbench::targets::data_image::{self, Recipe};
-use mountbench::targets::engine::Engine;
 use mountbench::workload::dataset::DatasetSpec;
 
 /// Large enough shards that the copy stands well above a container start's jitter.

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use common::{expect_input_error, report_cli, run_cli, write_workload, TINY};
 use mountbench::agent::MountFacts;
+use mountbench::engine::identity::EngineFacts;
 use mountbench::env::{Env, TargetFacts};
 use mountbench::measure::OpHistograms;
 use mountbench::results::Results;
-use mountbench::targets::flavour::EngineFacts;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/macos");
 

@@ -7,10 +7,10 @@ use super::fake::FakeHosts;
 use super::start::Start;
 use super::{RunOptions, Session};
 use crate::cancel::CancelToken;
+use crate::engine::endpoint::EngineArg;
 use crate::plan::{Overrides, Plan, WorkloadFile};
 use crate::results::Results;
 use crate::targets::agent_binary::AgentBinaries;
-use crate::targets::endpoint::EngineArg;
 use crate::targets::spec::{TargetKind, TargetSpec};
 
 /// seq on native, bind and volume; 1 warm-up and 2 reps each.

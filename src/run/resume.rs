@@ -11,12 +11,12 @@ use super::start::{
 };
 use super::RunOptions;
 use crate::datadir::DataDir;
+use crate::engine::address::{EngineAddress, Via};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::plan::WorkloadFile;
 use crate::plan::{Overrides, Plan, Step};
 use crate::results::{CellKey, RepRow, Results};
-use crate::targets::address::{EngineAddress, Via};
 use crate::targets::spec::TargetSpec;
 
 /// A step as result rows name it.

@@ -5,11 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
+use mountbench::engine::identity::EngineFacts;
 use mountbench::env::Env;
 use mountbench::measure::OpHistograms;
 use mountbench::metric::Metric;
 use mountbench::results::{RepRow, Results};
-use mountbench::targets::flavour::EngineFacts;
 
 /// 12 changes a rep, 2 measured reps and a warm-up: 24 changes a cell. The limits are long:
 /// nothing native is lost, however loaded the machine, and they cost nothing when seen.

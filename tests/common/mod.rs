@@ -18,7 +18,7 @@ pub fn mountbench() -> Command {
 /// Whether a Docker engine answers. Without one, Docker tests skip loudly, except when
 /// MOUNTBENCH_REQUIRE_DOCKER=1 (CI), where a missing engine fails them.
 pub fn docker_available(test: &str) -> bool {
-    match mountbench::targets::engine::Engine::connect_default() {
+    match mountbench::engine::Engine::connect_default() {
         Ok(_) => true,
         Err(e) => {
             if std::env::var("MOUNTBENCH_REQUIRE_DOCKER").as_deref() == Ok("1") {

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use mountbench::targets::address::{EngineAddress, Via};
-use mountbench::targets::engine::Engine;
+use mountbench::engine::address::{EngineAddress, Via};
+use mountbench::engine::Engine;
 
 /// The Podman endpoint and a connection to it, or None (after a loud note) when the tests
 /// are not asked for.

@@ -20,13 +20,13 @@ pub enum Dialect {
 /// A release number, "4.3.1" (suffixes such as "-dev" or "+ds1" dropped).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version {
-    pub major: u32,
-    pub minor: u32,
-    pub patch: u32,
+    pub(crate) major: u32,
+    pub(crate) minor: u32,
+    pub(crate) patch: u32,
 }
 
 impl Version {
-    pub const fn new(major: u32, minor: u32, patch: u32) -> Version {
+    pub(crate) const fn new(major: u32, minor: u32, patch: u32) -> Version {
         Version {
             major,
             minor,
@@ -35,7 +35,7 @@ impl Version {
     }
 
     /// "4.3.1", "5.2.5-dev", "4.9"; `None` when it does not start with a number.
-    pub fn parse(text: &str) -> Option<Version> {
+    pub(crate) fn parse(text: &str) -> Option<Version> {
         let core = text.trim().trim_start_matches('v');
         let core = core.split(['-', '+', ' ', '~']).next().unwrap_or_default();
         let mut parts = core.split('.').map(|p| p.parse::<u32>());
@@ -58,7 +58,7 @@ const TMPFS_VOLUME_SIZE: Version = Version::new(4, 8, 0);
 
 impl Dialect {
     /// From `/version`: Podman lists itself among the `Components` ("Podman Engine").
-    pub fn detect(version: &Value) -> Dialect {
+    pub(crate) fn detect(version: &Value) -> Dialect {
         match podman_component(version) {
             Some(component) => Dialect::Podman(Version::parse(&text(component, "Version"))),
             None => Dialect::Docker,
@@ -66,7 +66,7 @@ impl Dialect {
     }
 
     /// "Docker 20.10.24", "Podman 4.3.1": the engine software and its release.
-    pub fn software(self, server_version: &str) -> String {
+    pub(crate) fn software(self, server_version: &str) -> String {
         match self {
             Dialect::Docker => format!("Docker {server_version}"),
             Dialect::Podman(Some(v)) => format!("Podman {v}"),
@@ -83,7 +83,7 @@ impl Dialect {
     /// value swallows the rest). Podman gets the first change alone (the LABEL that
     /// `mountbench clean --images` finds); every container mountbench creates names its
     /// command, so the image's CMD is not needed there.
-    pub fn import_changes(self, changes: Vec<String>) -> Vec<String> {
+    pub(crate) fn import_changes(self, changes: Vec<String>) -> Vec<String> {
         match self {
             Dialect::Docker => changes,
             Dialect::Podman(_) => changes.into_iter().take(1).collect(),
@@ -93,7 +93,7 @@ impl Dialect {
     /// Whether `force` on removing a volume or an image is safe for objects that others'
     /// containers use. Docker's `force` only untags an image or ignores a missing volume;
     /// Podman's removes every container using it, labelled by mountbench or not.
-    pub fn force_spares_users(self) -> bool {
+    pub(crate) fn force_spares_users(self) -> bool {
         match self {
             Dialect::Docker => true,
             Dialect::Podman(_) => false,

@@ -8,24 +8,24 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::endpoint::Endpoint;
-use super::engine_error::EngineError;
+use super::error::EngineError;
 
 /// The name docker gives the engine of `DOCKER_HOST` or the local socket.
-pub const DEFAULT_CONTEXT: &str = "default";
+pub(crate) const DEFAULT_CONTEXT: &str = "default";
 
 /// A Docker config folder: `$DOCKER_CONFIG`, else `~/.docker`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DockerConfig {
-    pub dir: PathBuf,
+pub(crate) struct DockerConfig {
+    pub(crate) dir: PathBuf,
 }
 
 impl DockerConfig {
-    pub fn at(dir: impl Into<PathBuf>) -> DockerConfig {
+    pub(crate) fn at(dir: impl Into<PathBuf>) -> DockerConfig {
         DockerConfig { dir: dir.into() }
     }
 
     /// The folder the docker CLI would read, from the values of `DOCKER_CONFIG` and `HOME`.
-    pub fn locate(docker_config: Option<&str>, home: Option<&str>) -> Option<DockerConfig> {
+    pub(crate) fn locate(docker_config: Option<&str>, home: Option<&str>) -> Option<DockerConfig> {
         match (docker_config, home) {
             (Some(dir), _) if !dir.is_empty() => Some(DockerConfig::at(dir)),
             (_, Some(home)) if !home.is_empty() => {
@@ -36,7 +36,7 @@ impl DockerConfig {
     }
 
     /// The context chosen in `config.json`, unless it is the default one (or none is chosen).
-    pub fn current_context(&self) -> Result<Option<String>, EngineError> {
+    pub(crate) fn current_context(&self) -> Result<Option<String>, EngineError> {
         let path = self.dir.join("config.json");
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
@@ -52,7 +52,7 @@ impl DockerConfig {
     }
 
     /// The Docker endpoint of a context stored in this config.
-    pub fn endpoint(&self, name: &str) -> Result<Endpoint, EngineError> {
+    pub(crate) fn endpoint(&self, name: &str) -> Result<Endpoint, EngineError> {
         let meta = self.meta_dir().join(digest(name)).join("meta.json");
         let text = match std::fs::read_to_string(&meta) {
             Ok(text) => text,
@@ -88,7 +88,7 @@ impl DockerConfig {
     }
 
     /// Every context name this config holds, `default` first.
-    pub fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.meta_dir())
             .into_iter()
             .flatten()

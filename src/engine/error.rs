@@ -42,7 +42,7 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    pub fn malformed(
+    pub(crate) fn malformed(
         what: impl Into<String>,
         value: impl Into<String>,
         reason: impl Into<String>,
@@ -72,6 +72,13 @@ impl EngineError {
         } else {
             1
         }
+    }
+}
+
+/// What bollard says becomes ours here: an API failure on one line.
+impl From<bollard::errors::Error> for Error {
+    fn from(e: bollard::errors::Error) -> Self {
+        Error::Api(crate::error::one_line(&e.to_string()))
     }
 }
 

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use super::context::{DockerConfig, DEFAULT_CONTEXT};
 use super::endpoint::{Endpoint, EngineArg, Location};
-use super::engine_error::EngineError;
-pub use super::local_sockets::{LocalSockets, Machine};
+use super::error::EngineError;
+pub(crate) use super::local_sockets::{LocalSockets, Machine};
 pub use super::via::{MacEngine, Via};
 
 /// The name of the engine a command uses when none is named.
@@ -26,10 +26,10 @@ pub struct EngineAddress {
 /// What the Docker way reads from the environment, gathered once so tests can give their own.
 #[derive(Debug, Clone, Default)]
 pub struct DockerEnv {
-    pub docker_host: Option<String>,
-    pub docker_context: Option<String>,
-    pub config: Option<DockerConfig>,
-    pub sockets: LocalSockets,
+    pub(crate) docker_host: Option<String>,
+    pub(crate) docker_context: Option<String>,
+    pub(crate) config: Option<DockerConfig>,
+    pub(crate) sockets: LocalSockets,
 }
 
 impl DockerEnv {
@@ -146,8 +146,8 @@ impl EngineAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::context::tests::config_with;
-    use crate::targets::local_sockets::Candidate;
+    use crate::engine::context::tests::config_with;
+    use crate::engine::local_sockets::Candidate;
 
     const ORB: &str = "unix:///Users/me/.orbstack/run/docker.sock";
     const COLIMA: &str = "unix:///Users/me/.colima/default/docker.sock";

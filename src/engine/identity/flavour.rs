@@ -4,14 +4,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use super::facts::EngineFacts;
-
 /// The daemon label (`/info` `Labels`) of the project's own test VM (scripts/vm/engine.sh).
-pub const TEST_VM_LABEL: &str = "io.mountbench.engine=test-vm";
+pub(crate) const TEST_VM_LABEL: &str = "io.mountbench.engine=test-vm";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Flavour {
+pub(crate) enum Flavour {
     DockerDesktop,
     #[serde(rename = "orbstack")]
     OrbStack,
@@ -27,7 +25,7 @@ pub enum Flavour {
 
 impl Flavour {
     /// Detection, most specific first; an engine matching no rule is `Other`.
-    pub fn detect(info: &Value, version: &Value) -> Flavour {
+    pub(crate) fn detect(info: &Value, version: &Value) -> Flavour {
         let os = text(info, "OperatingSystem").to_lowercase();
         let name = text(info, "Name").to_lowercase();
         let kernel = text(info, "KernelVersion").to_lowercase();
@@ -69,7 +67,7 @@ impl Flavour {
     }
 
     /// The product's name, or the engine's operating system for `Other`.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Flavour::DockerDesktop => "Docker Desktop",
             Flavour::OrbStack => "OrbStack",
@@ -85,7 +83,7 @@ impl Flavour {
 
     /// Products whose engine always runs in a Linux VM, whatever the host. (Podman runs
     /// natively on Linux and in `podman machine` elsewhere: the kernel tells.)
-    pub fn always_in_a_vm(&self) -> bool {
+    pub(crate) fn always_in_a_vm(&self) -> bool {
         match self {
             Flavour::DockerDesktop
             | Flavour::OrbStack
@@ -98,7 +96,7 @@ impl Flavour {
     }
 
     /// Whether a product was recognised (not `Other`).
-    pub fn is_product(&self) -> bool {
+    pub(crate) fn is_product(&self) -> bool {
         !matches!(self, Flavour::Other(_))
     }
 }

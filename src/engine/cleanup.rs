@@ -7,10 +7,10 @@ use std::time::Duration;
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{
     ListContainersOptionsBuilder, ListImagesOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveImageOptionsBuilder,
+    RemoveImageOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
 
-use super::engine::{Engine, AGENT_LABEL, RUN_LABEL};
+use super::client::{Engine, AGENT_LABEL, RUN_LABEL};
 use super::removal::{remove_until_gone, unknown_state, Made};
 use crate::error::{one_line, Error, Result};
 
@@ -18,9 +18,9 @@ use crate::error::{one_line, Error, Result};
 pub struct Cleaned {
     pub containers: Vec<String>,
     pub volumes: Vec<String>,
-    pub images: Vec<String>,
+    pub(crate) images: Vec<String>,
     /// Agent images left in place because a container uses them, with the engine's words.
-    pub kept_images: Vec<String>,
+    pub(crate) kept_images: Vec<String>,
 }
 
 impl Cleaned {
@@ -112,7 +112,7 @@ async fn remove_volumes(
 
 /// Remove the data images of `run_id` that no container uses; those in use are kept and
 /// named.
-pub(super) fn remove_run_images(engine: &Engine, run_id: &str) -> Result<Cleaned> {
+pub(crate) fn remove_run_images(engine: &Engine, run_id: &str) -> Result<Cleaned> {
     let label = format!("{RUN_LABEL}={run_id}");
     let filters = HashMap::from([("label".to_string(), vec![label])]);
     let mut cleaned = Cleaned::default();
@@ -187,6 +187,37 @@ fn status(e: &BollardError) -> Option<u16> {
 /// Removed meanwhile (by a run tearing down, or the engine's own cleanup).
 fn gone(e: &BollardError) -> bool {
     status(e) == Some(404)
+}
+
+impl Engine {
+    /// Remove every volume labelled `label` that no container uses: the removed, and those
+    /// a container still uses (left alone).
+    pub fn remove_volumes_labelled(&self, label: &str) -> Result<(Vec<String>, Vec<String>)> {
+        let filters: HashMap<String, Vec<String>> =
+            HashMap::from([("label".to_string(), vec![label.to_string()])]);
+        let docker = &self.docker;
+        self.block_on(async {
+            let list = docker
+                .list_volumes(Some(
+                    ListVolumesOptionsBuilder::default()
+                        .filters(&filters)
+                        .build(),
+                ))
+                .await?;
+            let (mut removed, mut in_use) = (Vec::new(), Vec::new());
+            for v in list.volumes.unwrap_or_default() {
+                let options = RemoveVolumeOptionsBuilder::default().build();
+                match docker.remove_volume(&v.name, Some(options)).await {
+                    Ok(()) => removed.push(v.name),
+                    Err(BollardError::DockerResponseServerError {
+                        status_code: 409, ..
+                    }) => in_use.push(v.name),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok((removed, in_use))
+        })
+    }
 }
 
 #[cfg(test)]

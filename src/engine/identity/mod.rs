@@ -4,11 +4,15 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod dialect;
+pub mod flavour;
+pub mod kind;
+
 use super::address::{EngineAddress, Via};
-use super::dialect::Dialect;
 use super::endpoint::{Endpoint, Reach};
-use super::flavour::{text, Flavour};
-use super::identity::{EngineIdentity, EngineKind, EngineSide, HostView};
+use dialect::Dialect;
+use flavour::{text, Flavour};
+use kind::{EngineIdentity, EngineKind, EngineSide, HostView};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngineFacts {
@@ -23,11 +27,11 @@ pub struct EngineFacts {
     pub name: String,
     /// How the endpoint was found (absent in runs of mountbench 0.1).
     #[serde(default)]
-    pub via: Option<Via>,
+    pub(crate) via: Option<Via>,
     /// Kind and flavour; runs of mountbench 0.1 lack it and get it computed on load.
     #[serde(default)]
     pub identity: Option<EngineIdentity>,
-    pub server_version: String,
+    pub(crate) server_version: String,
     pub api_version: String,
     pub operating_system: String,
     pub os_type: String,
@@ -38,13 +42,18 @@ pub struct EngineFacts {
     pub cgroup_driver: String,
     pub ncpu: i64,
     pub mem_total: i64,
-    pub info: Value,
-    pub version: Value,
+    pub(crate) info: Value,
+    pub(crate) version: Value,
 }
 
 impl EngineFacts {
     /// The facts of the engine at `address`, from its answers, seen from `host`.
-    pub fn identify(info: Value, version: Value, address: &EngineAddress, host: &HostView) -> Self {
+    pub(crate) fn identify(
+        info: Value,
+        version: Value,
+        address: &EngineAddress,
+        host: &HostView,
+    ) -> Self {
         let mut facts = Self::answers(info, version, address.endpoint.to_string());
         facts.name = address.name.clone();
         facts.via = Some(address.via.clone());
@@ -67,7 +76,7 @@ impl EngineFacts {
 
     /// Give facts recorded without an identity (mountbench 0.1) one, from their own answers;
     /// the recorded `flavour` label stays as it was.
-    pub fn fill_identity(&mut self, host: &HostView) {
+    pub(crate) fn fill_identity(&mut self, host: &HostView) {
         if self.identity.is_none() {
             let label = self.flavour.clone();
             self.set_identity(self.reach(), host);
@@ -114,12 +123,12 @@ impl EngineFacts {
         self.docker_host.parse::<Endpoint>().ok().map(|e| e.reach())
     }
 
-    pub fn kind(&self) -> Option<EngineKind> {
+    pub(crate) fn kind(&self) -> Option<EngineKind> {
         self.identity.as_ref().map(|i| i.kind)
     }
 
     /// Whether its containers run in a VM, so that a bind mount crosses the VM boundary.
-    pub fn is_vm_backed(&self) -> bool {
+    pub(crate) fn is_vm_backed(&self) -> bool {
         self.kind() == Some(EngineKind::VmBacked)
     }
 
@@ -151,7 +160,7 @@ impl EngineFacts {
     /// security options; older Podman only in a `Rootless` field that bollard's model drops,
     /// so its storage under a home (`~/.local/share/containers`, rootless Podman's default)
     /// tells.
-    pub fn rootless(&self) -> bool {
+    pub(crate) fn rootless(&self) -> bool {
         let docker = self
             .info
             .get("SecurityOptions")
@@ -165,7 +174,7 @@ impl EngineFacts {
     /// The user the agent runs as in containers: the invoking user's uid:gid, which a rootless
     /// engine maps to a subordinate id that cannot write the invoking user's folders; there
     /// its root, which is the invoking user on the host (with no capability either way).
-    pub fn container_user(&self) -> String {
+    pub(crate) fn container_user(&self) -> String {
         if self.rootless() {
             return "0:0".to_string();
         }

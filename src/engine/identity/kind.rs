@@ -6,12 +6,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::endpoint::Reach;
 use super::flavour::Flavour;
+use crate::engine::endpoint::Reach;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum EngineKind {
+pub(crate) enum EngineKind {
     /// Containers share the host's kernel: a bind mount is the host's own filesystem.
     LocalNative,
     /// The engine runs in a VM on this machine: bind mounts cross the VM boundary.
@@ -32,15 +32,15 @@ impl fmt::Display for EngineKind {
 
 /// The machine mountbench runs on, as identification needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostView {
+pub(crate) struct HostView {
     /// `std::env::consts::OS` style: "linux", "macos", "windows".
-    pub os: String,
+    pub(crate) os: String,
     /// `uname -r`.
-    pub kernel: String,
+    pub(crate) kernel: String,
 }
 
 impl HostView {
-    pub fn current() -> HostView {
+    pub(crate) fn current() -> HostView {
         HostView {
             os: std::env::consts::OS.to_string(),
             kernel: rustix::system::uname()
@@ -53,17 +53,17 @@ impl HostView {
 
 /// What the engine answered that identification reads (besides the flavour).
 #[derive(Debug, Clone, Copy)]
-pub struct EngineSide<'a> {
-    pub os_type: &'a str,
-    pub kernel: &'a str,
+pub(crate) struct EngineSide<'a> {
+    pub(crate) os_type: &'a str,
+    pub(crate) kernel: &'a str,
     /// How far its endpoint is; `None` when the endpoint could not be read.
-    pub reach: Option<Reach>,
+    pub(crate) reach: Option<Reach>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineIdentity {
-    pub kind: EngineKind,
-    pub flavour: Flavour,
+    pub(crate) kind: EngineKind,
+    pub(crate) flavour: Flavour,
     /// Why this kind, in a few words ("kernel 6.1.0-26-amd64, not the host's 6.18.4").
     pub why: String,
 }
@@ -71,7 +71,11 @@ pub struct EngineIdentity {
 impl EngineIdentity {
     /// The endpoint first (another machine is remote whatever it runs), then the products
     /// that always run a VM, then the kernel: the host's own kernel on Linux is local native.
-    pub fn classify(flavour: Flavour, engine: EngineSide, host: &HostView) -> EngineIdentity {
+    pub(crate) fn classify(
+        flavour: Flavour,
+        engine: EngineSide,
+        host: &HostView,
+    ) -> EngineIdentity {
         let (kind, why) = if engine.reach == Some(Reach::Network) {
             (
                 EngineKind::Remote,
@@ -103,13 +107,13 @@ impl EngineIdentity {
     }
 
     /// "VM-backed: Colima", "local native: Debian GNU/Linux 12 (bookworm)".
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         format!("{}: {}", self.kind, self.flavour.name())
     }
 
     /// The short engine name result rows carry ("native Linux", "Docker Desktop", "test VM",
     /// "Linux VM", "remote Linux"): the product when known, else the kind.
-    pub fn short_label(&self, os_type: &str) -> String {
+    pub(crate) fn short_label(&self, os_type: &str) -> String {
         if self.flavour.is_product() {
             return self.flavour.name().to_string();
         }
@@ -130,8 +134,8 @@ impl EngineIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::flavour::tests::answers;
-    use crate::targets::flavour::text;
+    use crate::engine::identity::flavour::tests::answers;
+    use crate::engine::identity::flavour::text;
 
     fn host(os: &str, kernel: &str) -> HostView {
         HostView {

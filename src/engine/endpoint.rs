@@ -6,12 +6,12 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use super::engine_error::EngineError;
+use super::error::EngineError;
 
 /// The engine's socket when nothing else is said.
-pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
+pub(crate) const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 /// Docker's port for plain (non-TLS) TCP.
-pub const DEFAULT_TCP_PORT: u16 = 2375;
+pub(crate) const DEFAULT_TCP_PORT: u16 = 2375;
 
 const SCHEMES: &str = "unix://, tcp://, ssh://, npipe://";
 
@@ -33,7 +33,7 @@ pub enum Endpoint {
 
 /// How far away an endpoint is, as far as its address tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
+pub(crate) enum Reach {
     /// A Unix socket or named pipe on this machine.
     LocalSocket,
     /// TCP or ssh to this machine's own loopback address.
@@ -43,11 +43,11 @@ pub enum Reach {
 }
 
 impl Endpoint {
-    pub fn local_socket() -> Endpoint {
+    pub(crate) fn local_socket() -> Endpoint {
         Endpoint::Unix(PathBuf::from(DEFAULT_SOCKET))
     }
 
-    pub fn reach(&self) -> Reach {
+    pub(crate) fn reach(&self) -> Reach {
         match self {
             Endpoint::Unix(_) | Endpoint::Npipe(_) => Reach::LocalSocket,
             Endpoint::Tcp { host, .. } | Endpoint::Ssh { host, .. } if is_loopback(host) => {
@@ -59,7 +59,7 @@ impl Endpoint {
 }
 
 /// `localhost`, 127.0.0.0/8 or ::1.
-pub fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -167,11 +167,11 @@ fn host_port(text: &str) -> Result<(String, Option<u16>), String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineArg {
     pub name: String,
-    pub location: Location,
+    pub(crate) location: Location,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Location {
+pub(crate) enum Location {
     Endpoint(Endpoint),
     /// A Docker context, found in the Docker config when resolved.
     Context(String),

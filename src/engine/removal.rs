@@ -7,10 +7,11 @@
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
-use bollard::query_parameters::{InspectContainerOptions, RemoveContainerOptionsBuilder};
+use bollard::query_parameters::{
+    InspectContainerOptions, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+};
 
-use super::engine::Engine;
-use super::volume_removal::remove_volume_async;
+use super::client::Engine;
 use crate::error::{one_line, Error};
 
 /// Tries per object, and the pause after the first failed one (doubled after each).
@@ -135,6 +136,14 @@ impl Remover for Engine {
     async fn pause(&self, wait: Duration) {
         tokio::time::sleep(wait).await;
     }
+}
+
+/// Remove the volume `name`, forced only where the engine's force spares the containers
+/// using it (Podman's removes them, whoever made them).
+pub(crate) async fn remove_volume_async(engine: &Engine, name: &str) -> Result<(), BollardError> {
+    let force = engine.facts.dialect().force_spares_users();
+    let options = RemoveVolumeOptionsBuilder::default().force(force).build();
+    engine.docker.remove_volume(name, Some(options)).await
 }
 
 fn not_found(e: &BollardError) -> bool {

@@ -24,32 +24,32 @@ use super::via::{MacEngine, Via};
 
 /// A socket where an engine may listen, and how the engine is named when it is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
-    pub path: PathBuf,
-    pub via: Via,
+pub(crate) struct Candidate {
+    pub(crate) path: PathBuf,
+    pub(crate) via: Via,
 }
 
 /// What the probe reads from the process: the OS and the folders the sockets live under.
 #[derive(Debug, Clone, Default)]
-pub struct Machine {
+pub(crate) struct Machine {
     /// `std::env::consts::OS`: "linux", "macos", …
-    pub os: String,
-    pub home: Option<PathBuf>,
-    pub tmpdir: Option<PathBuf>,
-    pub xdg_runtime_dir: Option<PathBuf>,
-    pub uid: u32,
+    pub(crate) os: String,
+    pub(crate) home: Option<PathBuf>,
+    pub(crate) tmpdir: Option<PathBuf>,
+    pub(crate) xdg_runtime_dir: Option<PathBuf>,
+    pub(crate) uid: u32,
 }
 
 impl Machine {
-    pub fn is_macos(&self) -> bool {
+    pub(crate) fn is_macos(&self) -> bool {
         self.os == "macos"
     }
 }
 
 /// The sockets of this machine, in the order they are probed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalSockets {
-    pub candidates: Vec<Candidate>,
+pub(crate) struct LocalSockets {
+    pub(crate) candidates: Vec<Candidate>,
 }
 
 impl Default for LocalSockets {
@@ -67,7 +67,7 @@ impl Default for LocalSockets {
 impl LocalSockets {
     /// The candidates of `machine`; `names(dir)` lists a folder's entries (the Lima
     /// instances, the podman machines).
-    pub fn of(machine: &Machine, names: &dyn Fn(&Path) -> Vec<String>) -> LocalSockets {
+    pub(crate) fn of(machine: &Machine, names: &dyn Fn(&Path) -> Vec<String>) -> LocalSockets {
         let candidates = match machine.is_macos() {
             true => mac(machine, names),
             false => linux(machine),
@@ -76,13 +76,13 @@ impl LocalSockets {
     }
 
     /// The process's machine and file system.
-    pub fn of_process(machine: &Machine) -> LocalSockets {
+    pub(crate) fn of_process(machine: &Machine) -> LocalSockets {
         LocalSockets::of(machine, &list_dir)
     }
 
     /// The first candidate that `exists`; none existing, Docker's socket (where the docker
     /// CLI would look), named the local socket.
-    pub fn choose(&self, exists: &dyn Fn(&Path) -> bool) -> (Endpoint, Via) {
+    pub(crate) fn choose(&self, exists: &dyn Fn(&Path) -> bool) -> (Endpoint, Via) {
         match self.candidates.iter().find(|c| exists(&c.path)) {
             Some(c) => (Endpoint::Unix(c.path.clone()), c.via.clone()),
             None => (Endpoint::local_socket(), Via::LocalSocket),
@@ -90,7 +90,7 @@ impl LocalSockets {
     }
 
     /// The same on the real file system.
-    pub fn present(&self) -> (Endpoint, Via) {
+    pub(crate) fn present(&self) -> (Endpoint, Via) {
         self.choose(&|path| path.exists())
     }
 }

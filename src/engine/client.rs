@@ -8,19 +8,21 @@ use bollard::{Docker, API_DEFAULT_VERSION};
 
 use super::address::{DockerEnv, EngineAddress, MacEngine, Via};
 use super::endpoint::{Endpoint, Reach};
-use super::engine_error::EngineError;
-use super::identity::HostView;
+use super::error::EngineError;
+use super::identity::kind::HostView;
+use super::identity::EngineFacts;
 use crate::error::one_line;
-use crate::targets::flavour::EngineFacts;
 
-pub const RUN_LABEL: &str = "io.mountbench.run";
-pub const AGENT_LABEL: &str = "io.mountbench";
+pub(crate) const RUN_LABEL: &str = "io.mountbench.run";
+pub(crate) const AGENT_LABEL: &str = "io.mountbench";
 
 /// Read/write timeout of one API request (seconds): long builds and reps stream within it.
 const REQUEST_TIMEOUT: u64 = 120;
 
 pub struct Engine {
     runtime: tokio::runtime::Runtime,
+    /// The API client. Outside src/engine only the integration tests reach it, to look at
+    /// what mountbench made.
     pub docker: Docker,
     pub facts: EngineFacts,
     pub address: EngineAddress,
@@ -80,8 +82,13 @@ impl Engine {
         self.runtime.block_on(f)
     }
 
+    /// A handle on this engine's runtime, for what outlives one call.
+    pub(crate) fn handle(&self) -> tokio::runtime::Handle {
+        self.runtime.handle().clone()
+    }
+
     /// Run `f` on this engine's runtime in the background.
-    pub fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
