@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::measure::Op;
 use crate::workload::dataset::{self, Dataset, DatasetSpec, PrepareReport};
-use crate::workload::kinds::semantics::Observation;
 use crate::workload::party::{self, Party};
+use crate::workload::probe::Observation;
 use crate::workload::{MetricResult, Rep};
 
 pub use crate::measure::calibrate::{calibrate, CpuCalibration};

@@ -1,7 +1,7 @@
 //! `semantics`: what a mount does, not how fast. Each probe checks one behaviour users trip
 //! over (an O_DIRECT open, a hole, a hard link, an xattr, a 255-byte name…) in a folder of
 //! its own on the target and reports what it saw; the run judges that against what native
-//! saw on the same host ([`evidence::judge`]). Two timed probes also give rates: `fsync`
+//! saw on the same host ([`judge`], in [`crate::workload::probe`]). Two timed probes also give rates: `fsync`
 //! (many small write + fsync pairs, their latency histogram) and `delete-200`.
 //!
 //! One file per probe family: [`files`] (O_DIRECT, fallocate, holes, big files, long
@@ -9,7 +9,6 @@
 //! (xattrs, timestamps), [`timed`] (fsync latency, deleting tiny files).
 
 mod attrs;
-pub mod evidence;
 mod files;
 mod names;
 mod timed;
@@ -29,94 +28,7 @@ use crate::workload::dataset::DatasetSpec;
 use crate::workload::kinds::{Kind, Scale};
 use crate::workload::rep::{Measured, MetricResult, Rep};
 
-pub use evidence::{judge, Outcome, Verdict};
-
-/// The probes, a closed set; `probes = [...]` in a workload names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Probe {
-    ODirect,
-    Fallocate,
-    Sparse,
-    #[serde(rename = "sparse-4g")]
-    Sparse4G,
-    LongName,
-    Case,
-    Nfc,
-    HardLink,
-    Symlink,
-    #[serde(rename = "openat-0000")]
-    OpenatMode0,
-    Xattr,
-    Mtime,
-    Fsync,
-    #[serde(rename = "delete-200")]
-    Delete200,
-}
-
-impl Probe {
-    pub const ALL: [Probe; 14] = [
-        Probe::ODirect,
-        Probe::Fallocate,
-        Probe::Sparse,
-        Probe::Sparse4G,
-        Probe::LongName,
-        Probe::Case,
-        Probe::Nfc,
-        Probe::HardLink,
-        Probe::Symlink,
-        Probe::OpenatMode0,
-        Probe::Xattr,
-        Probe::Mtime,
-        Probe::Fsync,
-        Probe::Delete200,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Probe::ODirect => "o-direct",
-            Probe::Fallocate => "fallocate",
-            Probe::Sparse => "sparse",
-            Probe::Sparse4G => "sparse-4g",
-            Probe::LongName => "long-name",
-            Probe::Case => "case",
-            Probe::Nfc => "nfc",
-            Probe::HardLink => "hard-link",
-            Probe::Symlink => "symlink",
-            Probe::OpenatMode0 => "openat-0000",
-            Probe::Xattr => "xattr",
-            Probe::Mtime => "mtime",
-            Probe::Fsync => "fsync",
-            Probe::Delete200 => "delete-200",
-        }
-    }
-
-    /// Every probe's name, for messages.
-    pub fn known() -> String {
-        Probe::ALL.map(Probe::name).join(", ")
-    }
-}
-
-impl std::str::FromStr for Probe {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Probe, String> {
-        Probe::ALL
-            .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| format!("unknown probe '{s}' (known: {})", Probe::known()))
-    }
-}
-
-/// One probe's answer on one side: what a rep reports for each probe it ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Observation {
-    pub probe: Probe,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-    /// Wall time of the whole probe, µs.
-    pub micros: f64,
-}
+pub use crate::workload::probe::{evidence, judge, Observation, Outcome, Probe, Verdict};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
