@@ -11,6 +11,7 @@ pub mod data_pack;
 pub mod dataset_volume;
 pub mod dialect;
 mod driven;
+mod duet;
 pub mod elf;
 pub mod endpoint;
 pub mod engine;
@@ -158,6 +159,9 @@ impl Target {
         }
         if spec.workload.params.needs_peer() {
             return self.run_pair(spec);
+        }
+        if let Some(duet) = spec.workload.params.duet() {
+            return self.run_duet(spec, duet);
         }
         let (result, wall): (RepResult, f64) = self.call("run", spec)?;
         let overhead = (wall - result.agent_seconds).max(0.0);

@@ -30,10 +30,18 @@ pub enum Probe {
     Fsync,
     #[serde(rename = "delete-200")]
     Delete200,
+    Flock,
+    Fcntl,
+    MmapShared,
+    Phantom,
+    UnlinkHeld,
+    RenameHeld,
+    Owner,
+    Chown,
 }
 
 impl Probe {
-    pub const ALL: [Probe; 14] = [
+    pub const ALL: [Probe; 22] = [
         Probe::ODirect,
         Probe::Fallocate,
         Probe::Sparse,
@@ -48,6 +56,14 @@ impl Probe {
         Probe::Mtime,
         Probe::Fsync,
         Probe::Delete200,
+        Probe::Flock,
+        Probe::Fcntl,
+        Probe::MmapShared,
+        Probe::Phantom,
+        Probe::UnlinkHeld,
+        Probe::RenameHeld,
+        Probe::Owner,
+        Probe::Chown,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,7 +82,31 @@ impl Probe {
             Probe::Mtime => "mtime",
             Probe::Fsync => "fsync",
             Probe::Delete200 => "delete-200",
+            Probe::Flock => "flock",
+            Probe::Fcntl => "fcntl",
+            Probe::MmapShared => "mmap-shared",
+            Probe::Phantom => "phantom",
+            Probe::UnlinkHeld => "unlink-held",
+            Probe::RenameHeld => "rename-held",
+            Probe::Owner => "owner",
+            Probe::Chown => "chown",
         }
+    }
+
+    /// Whether it needs both sides of the storage at once (the target and another agent
+    /// on the same files: the host for bind and native, a second container for volumes).
+    pub fn two_sided(self) -> bool {
+        matches!(
+            self,
+            Probe::Flock
+                | Probe::Fcntl
+                | Probe::MmapShared
+                | Probe::Phantom
+                | Probe::UnlinkHeld
+                | Probe::RenameHeld
+                | Probe::Owner
+                | Probe::Chown
+        )
     }
 
     /// Every probe's name, for messages.

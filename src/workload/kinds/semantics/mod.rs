@@ -7,13 +7,28 @@
 //! One file per probe family: [`files`] (O_DIRECT, fallocate, holes, big files, long
 //! names), [`names`] (case, NFC, hard links, symlinks, tar's mode-0000 create), [`attrs`]
 //! (xattrs, timestamps), [`timed`] (fsync latency, deleting tiny files).
+//!
+//! Two-sided probes need the target and another agent on the same files at once (the host
+//! for bind and native, a second container for volumes): [`locks`] (flock, fcntl),
+//! [`mmap`] (a MAP_SHARED write seen across), [`phantom`] (lstat and readdir after the
+//! other side unlinks), [`held`] (unlink and rename over a file held open), [`owner`]
+//! (owner, chmod, chown). mountbench conducts them act by act ([`duo`]) between two agents
+//! that obey ([`sides`]); the run's single agent does the rest.
 
 mod attrs;
+mod duo;
 mod files;
+mod held;
+mod locks;
+mod mmap;
 mod names;
+mod owner;
+mod phantom;
+mod sides;
 mod timed;
 
 use std::fs;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -26,6 +41,7 @@ use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::kinds::{Kind, Scale};
+use crate::workload::party::{self, Duet, Line, There};
 use crate::workload::rep::{Measured, MetricResult, Rep};
 
 pub use crate::workload::probe::{evidence, judge, Observation, Outcome, Probe, Verdict};
@@ -104,7 +120,7 @@ impl Kind for Semantics {
         fs::create_dir_all(&root).at(&root)?;
         let mut sheet = Sheet::default();
         let started = Instant::now();
-        for probe in self.chosen() {
+        for probe in self.chosen().into_iter().filter(|p| !p.two_sided()) {
             let dir = root.join(probe.name());
             fs::create_dir(&dir).at(&dir)?;
             sheet.run(probe, &dir, self.fsyncs);
@@ -115,11 +131,34 @@ impl Kind for Semantics {
         Ok(sheet.measured(self.metrics(), seconds))
     }
 
+    fn duet(&self) -> Option<&dyn Duet> {
+        Some(self)
+    }
+
     fn scaled(&self, scale: Scale) -> Self {
         Semantics {
             fsyncs: scale.count(self.fsyncs),
             ..self.clone()
         }
+    }
+}
+
+impl Duet for Semantics {
+    fn two_sided(&self) -> bool {
+        self.chosen().iter().any(|p| p.two_sided())
+    }
+
+    fn one_sided(&self) -> bool {
+        self.chosen().iter().any(|p| !p.two_sided())
+    }
+
+    fn serve(&self, rep: &Rep, input: &mut dyn BufRead, output: &mut dyn Write) -> Result<()> {
+        let base = party::folder(rep)?;
+        sides::serve(&base, input, output)
+    }
+
+    fn conduct(&self, here: &mut dyn Line, there: There) -> Result<Vec<Observation>> {
+        duo::conduct(&self.chosen(), here, there)
     }
 }
 
@@ -149,6 +188,12 @@ impl Sheet {
             Probe::Mtime => attrs::mtime(dir),
             Probe::Fsync => self.timed(Metric::Fsync, timed::fsync(dir, fsyncs)),
             Probe::Delete200 => self.timed(Metric::Unlink, timed::delete_tiny(dir, 200)),
+            two_sided => Outcome::Skipped {
+                note: format!(
+                    "{} needs two sides; one agent alone cannot play it",
+                    two_sided.name()
+                ),
+            },
         };
         let elapsed = started.elapsed();
         self.histograms
@@ -211,3 +256,7 @@ fn at(dir: &Path, name: &str) -> PathBuf {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "duet_tests.rs"]
+mod duet_tests;
