@@ -20,6 +20,7 @@ mod duo;
 mod files;
 mod held;
 mod locks;
+mod looks;
 mod mmap;
 mod names;
 mod owner;

@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::duo::{took, Duo, Play, Who, BOUND_MS};
-use super::sides::{pause, Act, Done, Reply};
+use super::looks::pause;
+use super::sides::{Act, Done, Reply};
 use crate::workload::probe::evidence::errno_name;
 use crate::workload::probe::Outcome;
 

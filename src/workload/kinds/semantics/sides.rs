@@ -8,10 +8,11 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, ErrorKind, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use super::looks::{await_ok, look_until};
 use super::mmap::Map;
 use super::owner::owner_mode;
 use super::phantom::Presence;
@@ -222,6 +223,13 @@ impl Side {
 
     fn act(&mut self, act: Act) -> std::result::Result<Done, Fault> {
         let said: &str = match act {
+            Act::ReadHeld { .. }
+            | Act::AwaitText { .. }
+            | Act::AwaitListed { .. }
+            | Act::AwaitGone { .. }
+            | Act::AwaitStat { .. }
+            | Act::Stat { .. }
+            | Act::List { .. } => return self.look(act),
             Act::Mkdir { name } => fs::create_dir_all(self.path(&name)).map(|()| "made")?,
             Act::Clear { name } => match fs::remove_dir_all(self.path(&name)) {
                 Err(e) if e.kind() != ErrorKind::NotFound => Err(e)?,
@@ -237,13 +245,6 @@ impl Side {
                 let file = OpenOptions::new().read(true).write(true).open(path)?;
                 self.held.insert(name, Held { file, map: None });
                 "held"
-            }
-            Act::ReadHeld { name } => {
-                let mut text = String::new();
-                let mut file = &self.held(&name)?.file;
-                std::io::Seek::rewind(&mut file)?;
-                file.read_to_string(&mut text)?;
-                return Ok(Done::Said(text));
             }
             Act::Lock {
                 name,
@@ -274,45 +275,10 @@ impl Side {
                     .sync()
                     .map(|()| "synced")?
             }
-            Act::AwaitText {
-                name,
-                text,
-                bound_ms,
-            } => {
-                let path = self.path(&name);
-                return Ok(look_until(bound_ms, || {
-                    let now = fs::read(&path)?;
-                    let seen = now.starts_with(text.as_bytes());
-                    let prefix = &now[..now.len().min(text.len())];
-                    Ok((seen, String::from_utf8_lossy(prefix).into_owned()))
-                }));
-            }
-            Act::AwaitListed { name, bound_ms } => {
-                let path = self.path(&name);
-                return Ok(look_until(bound_ms, || {
-                    let seen = Presence::of(&path)?;
-                    Ok((seen.there && seen.listed, seen.words()))
-                }));
-            }
-            Act::AwaitGone { name, bound_ms } => {
-                return Ok(super::phantom::await_gone(&self.path(&name), bound_ms))
-            }
-            Act::AwaitStat {
-                name,
-                want,
-                bound_ms,
-            } => {
-                let path = self.path(&name);
-                return Ok(look_until(bound_ms, || {
-                    let now = owner_mode(&path)?;
-                    Ok((now == want, now))
-                }));
-            }
             Act::Unlink { name } => fs::remove_file(self.path(&name)).map(|()| "unlinked")?,
             Act::Rename { from, to } => {
                 fs::rename(self.path(&from), self.path(&to)).map(|()| "renamed")?
             }
-            Act::Stat { name } => return Ok(Done::Said(owner_mode(&self.path(&name))?)),
             Act::Chmod { name, mode } => {
                 let perms = fs::Permissions::from_mode(mode);
                 fs::set_permissions(self.path(&name), perms).map(|()| "changed")?
@@ -321,14 +287,63 @@ impl Side {
                 std::os::unix::fs::chown(self.path(&name), Some(uid), Some(gid))
                     .map(|()| "changed")?
             }
-            Act::List { name } => {
-                let mut names = super::files::listing(&self.path(&name))?;
-                names.sort();
-                return Ok(Done::Said(names.join(",")));
-            }
             Act::End => "ended",
         };
         Ok(Done::Said(said.to_string()))
+    }
+
+    /// An act that only looks: what it found.
+    fn look(&self, act: Act) -> std::result::Result<Done, Fault> {
+        match act {
+            Act::ReadHeld { name } => {
+                let mut text = String::new();
+                let mut file = &self.held(&name)?.file;
+                std::io::Seek::rewind(&mut file)?;
+                file.read_to_string(&mut text)?;
+                Ok(Done::Said(text))
+            }
+            Act::AwaitText {
+                name,
+                text,
+                bound_ms,
+            } => {
+                let path = self.path(&name);
+                Ok(look_until(bound_ms, || {
+                    let now = fs::read(&path)?;
+                    let seen = now.starts_with(text.as_bytes());
+                    let prefix = &now[..now.len().min(text.len())];
+                    Ok((seen, String::from_utf8_lossy(prefix).into_owned()))
+                }))
+            }
+            Act::AwaitListed { name, bound_ms } => {
+                let path = self.path(&name);
+                Ok(look_until(bound_ms, || {
+                    let seen = Presence::of(&path)?;
+                    Ok((seen.there && seen.listed, seen.words()))
+                }))
+            }
+            Act::AwaitGone { name, bound_ms } => {
+                Ok(super::phantom::await_gone(&self.path(&name), bound_ms))
+            }
+            Act::AwaitStat {
+                name,
+                want,
+                bound_ms,
+            } => {
+                let path = self.path(&name);
+                Ok(look_until(bound_ms, || {
+                    let now = owner_mode(&path)?;
+                    Ok((now == want, now))
+                }))
+            }
+            Act::Stat { name } => Ok(Done::Said(owner_mode(&self.path(&name))?)),
+            Act::List { name } => {
+                let mut names = super::files::listing(&self.path(&name))?;
+                names.sort();
+                Ok(Done::Said(names.join(",")))
+            }
+            other => Err(Fault::Broke(format!("{other:?} is not a look"))),
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -360,50 +375,4 @@ impl From<std::io::Error> for Fault {
 
 fn unknown(name: &str) -> Fault {
     Fault::Broke(format!("{name} is not held"))
-}
-
-/// Looks are back to back this long, then spaced by `PAUSE`.
-const EAGER: Duration = Duration::from_millis(20);
-const PAUSE: Duration = Duration::from_micros(500);
-
-/// Look until `look` says it saw what it wants or `bound_ms` passed. An error from a look
-/// is a look that did not see it (a file not there yet reads ENOENT), kept as the last.
-pub(super) fn look_until(
-    bound_ms: u64,
-    mut look: impl FnMut() -> std::io::Result<(bool, String)>,
-) -> Done {
-    let started = Instant::now();
-    let bound = Duration::from_millis(bound_ms);
-    loop {
-        let last = match look() {
-            Ok((true, said)) => return Done::Said(said),
-            Ok((false, said)) => said,
-            Err(e) => errno_name(&e),
-        };
-        if started.elapsed() >= bound {
-            return Done::Missed(last);
-        }
-        pause(started);
-    }
-}
-
-/// Retry `try_it` until it works or `wait_ms` passed; its last error otherwise.
-fn await_ok(wait_ms: u64, mut try_it: impl FnMut() -> std::io::Result<()>) -> std::io::Result<()> {
-    let started = Instant::now();
-    loop {
-        match try_it() {
-            Err(e) if started.elapsed() < Duration::from_millis(wait_ms) => {
-                let _ = e;
-                pause(started);
-            }
-            done => return done,
-        }
-    }
-}
-
-pub(super) fn pause(started: Instant) {
-    match started.elapsed() < EAGER {
-        true => std::thread::yield_now(),
-        false => std::thread::sleep(PAUSE),
-    }
 }
