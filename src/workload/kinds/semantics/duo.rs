@@ -211,7 +211,7 @@ fn ask(line: &mut dyn Line, act: &Act, who: &str) -> Result<Reply> {
     match serde_json::from_str::<Reply>(&reply) {
         Ok(Reply::Broke { message }) => Err(Error::Agent(format!("{who}: {message}"))),
         Ok(reply) => Ok(reply),
-        Err(e) => Err(Error::Agent(format!(
+        Err(e) => Err(Error::Protocol(format!(
             "{who}: unreadable reply ({e}): {}",
             reply.chars().take(200).collect::<String>()
         ))),
@@ -219,5 +219,5 @@ fn ask(line: &mut dyn Line, act: &Act, who: &str) -> Result<Reply> {
 }
 
 fn unexpected(who: &str, reply: &Reply) -> Error {
-    Error::Agent(format!("{who}: unexpected reply {reply:?}"))
+    Error::Protocol(format!("{who}: unexpected reply {reply:?}"))
 }
