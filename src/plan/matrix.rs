@@ -101,6 +101,13 @@ fn cannot_run(w: &Workload, target: &TargetSpec) -> Option<String> {
             target.kind.as_str()
         ));
     }
+    let two_sided_only = w.params.duet().is_some_and(|d| !d.one_sided());
+    if two_sided_only && !target.kind.has_host_side() && !target.kind.shareable() {
+        return Some(format!(
+            "{kind}: every probe chosen needs a second side (the host or a second container); the {} target's storage belongs to one container",
+            target.kind.as_str()
+        ));
+    }
     if target.ro && !w.params.reads_dataset() {
         return Some(format!("{kind} writes, {target} is read-only"));
     }

@@ -67,7 +67,11 @@ impl Target {
 }
 
 /// Start `role`'s agent on `host`, over its own root.
-fn open(host: &mut dyn AgentHost, spec: &RepSpec, role: Role) -> Result<Box<dyn Session>> {
+pub(super) fn open(
+    host: &mut dyn AgentHost,
+    spec: &RepSpec,
+    role: Role,
+) -> Result<Box<dyn Session>> {
     let spec = RepSpec {
         role,
         root: host.root(),

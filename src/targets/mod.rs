@@ -7,6 +7,7 @@ pub mod data_image;
 pub mod data_pack;
 pub mod dataset_volume;
 mod driven;
+mod duet;
 pub mod elf;
 mod exit;
 pub mod folder_probe;
@@ -145,6 +146,9 @@ impl Target {
         }
         if spec.workload.params.needs_peer() {
             return self.run_pair(spec);
+        }
+        if let Some(duet) = spec.workload.params.duet() {
+            return self.run_duet(spec, duet);
         }
         let (result, wall): (RepResult, f64) = self.call("run", spec)?;
         let overhead = (wall - result.agent_seconds).max(0.0);

@@ -118,6 +118,7 @@ pub fn errno_name(e: &io::Error) -> String {
         (libc::EPERM, "EPERM"),
         (libc::ENOENT, "ENOENT"),
         (libc::EIO, "EIO"),
+        (libc::EAGAIN, "EAGAIN"),
         (libc::ENXIO, "ENXIO"),
         (libc::EACCES, "EACCES"),
         (libc::EBUSY, "EBUSY"),
