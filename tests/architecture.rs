@@ -5,6 +5,13 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+trials!(
+    lower_stages_never_name_higher_ones,
+    only_the_platform_asks_which_os_it_runs_on,
+    crate_paths_are_read_as_written,
+    no_source_file_grows_past_400_lines
+);
+
 /// (module, modules it must never use).
 const RULES: [(&str, &[&str]); 6] = [
     (
@@ -105,7 +112,6 @@ fn ident(text: &str) -> String {
         .collect()
 }
 
-#[test]
 fn lower_stages_never_name_higher_ones() {
     let mut violations = Vec::new();
     for (module, forbidden) in RULES {
@@ -134,7 +140,6 @@ fn lower_stages_never_name_higher_ones() {
 
 /// Which OS the code runs on is asked in src/platform/ alone: Linux and macOS side by side
 /// there, no `cfg(target_os)` scattered through the workload engine or anywhere else.
-#[test]
 fn only_the_platform_asks_which_os_it_runs_on() {
     let platform = src().join("platform");
     let mut scattered = Vec::new();
@@ -153,7 +158,6 @@ fn only_the_platform_asks_which_os_it_runs_on() {
     );
 }
 
-#[test]
 fn crate_paths_are_read_as_written() {
     let table: [(&str, &[&str]); 5] = [
         ("use crate::run::Session;", &["run"]),
@@ -171,7 +175,6 @@ fn crate_paths_are_read_as_written() {
     }
 }
 
-#[test]
 fn no_source_file_grows_past_400_lines() {
     let mut dirs = vec![src()];
     let mut too_long = Vec::new();

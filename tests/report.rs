@@ -1,7 +1,7 @@
 //! Reports from result folders: charts decode, a Linux run merges with a macOS fixture into
 //! cross-host charts, and incompatible folders are refused with a clear message.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -11,6 +11,14 @@ use mountbench::env::{Env, TargetFacts};
 use mountbench::measure::OpHistograms;
 use mountbench::results::Results;
 use mountbench::targets::flavour::EngineFacts;
+
+trials!(
+    two_hosts_merge_into_cross_host_charts,
+    incompatible_folders_are_refused_by_name,
+    recorded_macos_samples_parse,
+    a_slow_engine_cpu_and_a_blind_bind_are_called_out,
+    boundary_workloads_get_a_section_and_a_chart_engine_by_engine
+);
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/macos");
 
@@ -120,7 +128,6 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
     out
 }
 
-#[test]
 fn two_hosts_merge_into_cross_host_charts() {
     let tmp = tempfile::tempdir().unwrap();
     let linux = linux_run(tmp.path());
@@ -164,7 +171,6 @@ fn two_hosts_merge_into_cross_host_charts() {
     assert!((ratio - 1.0 / 3.0).abs() < 0.01, "{ratio}");
 }
 
-#[test]
 fn incompatible_folders_are_refused_by_name() {
     let tmp = tempfile::tempdir().unwrap();
     let linux = linux_run(tmp.path());
@@ -199,7 +205,6 @@ fn incompatible_folders_are_refused_by_name() {
     expect_input_error(&out, &["schema 3"]);
 }
 
-#[test]
 fn recorded_macos_samples_parse() {
     let info: serde_json::Value =
         serde_json::from_str(&fixture("docker-desktop-info.json")).unwrap();
@@ -236,7 +241,6 @@ fn recorded_macos_samples_parse() {
     }
 }
 
-#[test]
 fn a_slow_engine_cpu_and_a_blind_bind_are_called_out() {
     let tmp = tempfile::tempdir().unwrap();
     let linux = linux_run(tmp.path());
@@ -288,7 +292,6 @@ fn is_duration(text: &str) -> bool {
     measured || text == "at once"
 }
 
-#[test]
 fn boundary_workloads_get_a_section_and_a_chart_engine_by_engine() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), common::boundary::WORKLOADS);
