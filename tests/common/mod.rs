@@ -2,7 +2,9 @@ pub mod api;
 pub mod boundary;
 pub mod hardening;
 pub mod harness;
+pub mod import_graph;
 pub mod podman;
+pub mod source;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Stdio};
