@@ -32,6 +32,7 @@ mod native_run;
 mod parsers_prop;
 mod podman;
 mod report;
+mod scripts;
 mod semantics;
 mod vm_engine;
 
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         parsers_prop::trials(),
         podman::trials(),
         report::trials(),
+        scripts::trials(),
         semantics::trials(),
         vm_engine::trials(),
     ];
