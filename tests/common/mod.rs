@@ -266,7 +266,7 @@ pub fn vm_engine() -> Result<(String, PathBuf), Skip> {
         (Some(host), Some(share)) => Ok((host, PathBuf::from(share))),
         _ => Err(missing(
             "MOUNTBENCH_REQUIRE_VM_ENGINE",
-            "no test VM engine: MOUNTBENCH_VM_DOCKER_HOST and MOUNTBENCH_VM_SHARE are not set (scripts/vm/engine.sh start --share DIR)",
+            "no test VM engine: MOUNTBENCH_VM_DOCKER_HOST and MOUNTBENCH_VM_SHARE are not set; scripts/vm/engine.sh start --share DIR starts one",
         )),
     }
 }

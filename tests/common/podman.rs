@@ -17,7 +17,7 @@ pub fn podman() -> Result<(String, Arc<Engine>), Skip> {
     if host.is_empty() {
         return Err(missing(
             "MOUNTBENCH_REQUIRE_PODMAN",
-            "no Podman: MOUNTBENCH_PODMAN_HOST is not set (scripts/podman/service.sh start)",
+            "no Podman: MOUNTBENCH_PODMAN_HOST is not set; scripts/podman/service.sh start gives one",
         ));
     }
     let address = EngineAddress {
