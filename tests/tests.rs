@@ -5,7 +5,8 @@
 
 use std::process::ExitCode;
 
-/// `trials!(a, b)`: the module's `trials()`, its tests named `module::a`, `module::b`.
+/// `trials!(a, b)`: the module's `trials()`, its tests named `module::a`, `module::b`. A test
+/// function left out of the list is dead code, which clippy's `-D warnings` refuses.
 macro_rules! trials {
     ($($test:ident),+ $(,)?) => {
         pub fn trials() -> Vec<libtest_mimic::Trial> {
