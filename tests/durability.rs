@@ -10,6 +10,10 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::common::{missing, Ran};
+
+trials!(what_fsync_promised_survives_a_killed_vm);
+
 /// Rows of the script's table: (fs, mode, place, result, bytes, kill_ms).
 fn rows(tsv: &str) -> Vec<Vec<String>> {
     tsv.lines()
@@ -18,16 +22,15 @@ fn rows(tsv: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-#[test]
-fn what_fsync_promised_survives_a_killed_vm() {
+fn what_fsync_promised_survives_a_killed_vm() -> Ran {
     let Some(fs) = std::env::var("MOUNTBENCH_VM_DURABILITY")
         .ok()
         .filter(|v| !v.is_empty())
     else {
-        eprintln!(
-            "\n!!!!!!!! durability: SKIPPED — set MOUNTBENCH_VM_DURABILITY=virtiofs (or 9p) to kill and reboot the test VM !!!!!!!!\n"
-        );
-        return;
+        return Err(missing(
+            "MOUNTBENCH_REQUIRE_DURABILITY",
+            "kills the test VM: set MOUNTBENCH_VM_DURABILITY=virtiofs or 9p",
+        ));
     };
     let port =
         std::env::var("MOUNTBENCH_VM_DURABILITY_PORT").unwrap_or_else(|_| "23791".to_string());
@@ -70,4 +73,5 @@ fn what_fsync_promised_survives_a_killed_vm() {
             ),
         }
     }
+    Ok(())
 }

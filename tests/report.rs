@@ -1,7 +1,7 @@
 //! Reports from result folders: charts decode, a Linux run merges with a macOS fixture into
 //! cross-host charts, and incompatible folders are refused with a clear message.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -11,6 +11,18 @@ use mountbench::engine::identity::EngineFacts;
 use mountbench::env::{Env, TargetFacts};
 use mountbench::measure::OpHistograms;
 use mountbench::results::Results;
+
+trials!(
+    two_hosts_merge_into_cross_host_charts,
+    incompatible_folders_are_refused_by_name,
+    recorded_macos_samples_parse,
+    a_slow_engine_cpu_and_a_blind_bind_are_called_out,
+    boundary_workloads_get_a_section_and_a_chart_engine_by_engine,
+    committed_result_folders_re_render_byte_identical,
+    committed_result_folders_re_export_byte_identical,
+    a_result_file_with_an_unknown_target_or_phase_is_refused_by_name,
+    every_target_kind_gets_its_own_column_colour_and_legend_entry
+);
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/macos");
 
@@ -120,7 +132,6 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
     out
 }
 
-#[test]
 fn two_hosts_merge_into_cross_host_charts() {
     let tmp = tempfile::tempdir().unwrap();
     let linux = linux_run(tmp.path());
@@ -164,7 +175,6 @@ fn two_hosts_merge_into_cross_host_charts() {
     assert!((ratio - 1.0 / 3.0).abs() < 0.01, "{ratio}");
 }
 
-#[test]
 fn incompatible_folders_are_refused_by_name() {
     let tmp = tempfile::tempdir().unwrap();
     let linux = linux_run(tmp.path());
@@ -199,7 +209,6 @@ fn incompatible_folders_are_refused_by_name() {
     expect_input_error(&out, &["schema 3"]);
 }
 
-#[test]
 fn recorded_macos_samples_parse() {
     let info: serde_json::Value =
         serde_json::from_str(&fixture("docker-desktop-info.json")).unwrap();
@@ -236,7 +245,6 @@ fn recorded_macos_samples_parse() {
     }
 }
 
-#[test]
 fn a_slow_engine_cpu_and_a_blind_bind_are_called_out() {
     let tmp = tempfile::tempdir().unwrap();
     let linux = linux_run(tmp.path());
@@ -288,7 +296,6 @@ fn is_duration(text: &str) -> bool {
     measured || text == "at once"
 }
 
-#[test]
 fn boundary_workloads_get_a_section_and_a_chart_engine_by_engine() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), common::boundary::WORKLOADS);
@@ -443,7 +450,6 @@ fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
-#[test]
 fn committed_result_folders_re_render_byte_identical() {
     for dir in committed_result_folders() {
         let tmp = tempfile::tempdir().unwrap();
@@ -467,7 +473,6 @@ fn committed_result_folders_re_render_byte_identical() {
     }
 }
 
-#[test]
 fn committed_result_folders_re_export_byte_identical() {
     let mut compared = 0;
     for dir in committed_result_folders() {
@@ -503,7 +508,6 @@ fn committed_result_folders_re_export_byte_identical() {
     assert!(compared >= 20, "only {compared} files compared");
 }
 
-#[test]
 fn a_result_file_with_an_unknown_target_or_phase_is_refused_by_name() {
     let source = Path::new("results/vm/20261125-023354-363c");
     for (from, to, want) in [
@@ -526,7 +530,6 @@ fn a_result_file_with_an_unknown_target_or_phase_is_refused_by_name() {
     }
 }
 
-#[test]
 fn every_target_kind_gets_its_own_column_colour_and_legend_entry() {
     use mountbench::cell::{EngineName, TargetKind, TargetSpec};
     let source = Path::new("results/vm/20261125-023354-363c");

@@ -3,7 +3,8 @@
 //! MOUNTBENCH_VM_DOCKER_HOST and MOUNTBENCH_VM_SHARE do) every probe answers on every
 //! target, semantics.csv judges each against native, and report.md shows the matrix.
 
-mod common;
+use crate::common;
+use common::Ran;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,6 +13,17 @@ use common::podman::{podman, run_on};
 use common::{
     check_png, check_svg, docker_available, read_csv, run_cli, vm_engine, write_workload,
 };
+
+trials!(
+    an_unknown_probe_is_refused_naming_the_known_ones,
+    a_probe_listed_twice_is_refused,
+    a_read_only_target_cannot_hold_the_probes,
+    on_local_docker_every_probe_is_judged_and_a_bind_mount_is_the_hosts_own,
+    on_podman_every_probe_is_judged,
+    on_the_test_vm_every_probe_is_judged,
+    two_sided_probes_on_a_private_target_are_noted_or_refused,
+    two_sided_probes_cross_the_sides_on_local_docker
+);
 
 const PROBES: [&str; 22] = [
     "o-direct",
@@ -72,7 +84,6 @@ fn refused(text: &str, targets: &str, want: &[&str]) {
     assert!(!out.exists(), "nothing written");
 }
 
-#[test]
 fn an_unknown_probe_is_refused_naming_the_known_ones() {
     let text = SEMANTICS.replace("fsyncs = 50", "probes = [\"case\", \"flok\"]");
     refused(
@@ -88,13 +99,11 @@ fn an_unknown_probe_is_refused_naming_the_known_ones() {
     );
 }
 
-#[test]
 fn a_probe_listed_twice_is_refused() {
     let text = SEMANTICS.replace("fsyncs = 50", "probes = [\"case\", \"case\"]");
     refused(&text, "native", &["field probes", "'case' is listed twice"]);
 }
 
-#[test]
 fn a_read_only_target_cannot_hold_the_probes() {
     refused(SEMANTICS, "bind:ro", &["leave no cell to run"]);
 }
@@ -170,11 +179,8 @@ fn check_run(out: &Path, places: &[&str]) -> HashMap<(String, String), HashMap<S
     rows
 }
 
-#[test]
-fn on_local_docker_every_probe_is_judged_and_a_bind_mount_is_the_hosts_own() {
-    if !docker_available("semantics on local docker") {
-        return;
-    }
+fn on_local_docker_every_probe_is_judged_and_a_bind_mount_is_the_hosts_own() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), SEMANTICS);
     let out = tmp.path().join("out");
@@ -198,13 +204,11 @@ fn on_local_docker_every_probe_is_judged_and_a_bind_mount_is_the_hosts_own() {
     }
     let fsync = &rows[&("tmpfs".to_string(), "fsync".to_string())];
     assert!(fsync["detail"].starts_with("fsync p50 "), "{fsync:?}");
+    Ok(())
 }
 
-#[test]
-fn on_podman_every_probe_is_judged() {
-    let Some((host, _)) = podman("semantics on podman") else {
-        return;
-    };
+fn on_podman_every_probe_is_judged() -> Ran {
+    let (host, _) = podman()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), SEMANTICS);
     let out = tmp.path().join("out");
@@ -222,16 +226,14 @@ fn on_podman_every_probe_is_judged() {
         String::from_utf8_lossy(&output.stderr)
     );
     check_run(&out, &places);
+    Ok(())
 }
 
 /// The test VM over virtiofs or 9p: every probe judged on a bind mount that crosses the VM
 /// boundary, a volume and a tmpfs on the guest. What differs depends on the share (9p has no
 /// fallocate), so only that each is judged with evidence is required.
-#[test]
-fn on_the_test_vm_every_probe_is_judged() {
-    let Some((vm, share)) = vm_engine("semantics on the test VM") else {
-        return;
-    };
+fn on_the_test_vm_every_probe_is_judged() -> Ran {
+    let (vm, share) = vm_engine()?;
     let tmp = tempfile::tempdir_in(&share).unwrap();
     let workload = write_workload(tmp.path(), SEMANTICS);
     let (data, out) = (tmp.path().join("data"), tmp.path().join("out"));
@@ -252,6 +254,7 @@ fn on_the_test_vm_every_probe_is_judged() {
             );
         }
     }
+    Ok(())
 }
 
 // ---- two-sided probes (#23): both sides of the storage at once ----
@@ -273,7 +276,6 @@ probes = ["flock", "fcntl", "mmap-shared", "phantom", "unlink-held", "rename-hel
 
 /// A workload of two-sided probes only on a target with no second side: noted and left out
 /// of a wider matrix, refused with one line when exactly that cell is asked for.
-#[test]
 fn two_sided_probes_on_a_private_target_are_noted_or_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TWO_SIDED);
@@ -292,11 +294,8 @@ fn two_sided_probes_on_a_private_target_are_noted_or_refused() {
     assert!(!out.exists(), "nothing written");
 }
 
-#[test]
-fn two_sided_probes_cross_the_sides_on_local_docker() {
-    if !docker_available("two-sided semantics on local docker") {
-        return;
-    }
+fn two_sided_probes_cross_the_sides_on_local_docker() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let text = TWO_SIDED.replace("probes = [", "probes = [\"case\", ");
     let workload = write_workload(tmp.path(), &text);
@@ -337,4 +336,5 @@ fn two_sided_probes_cross_the_sides_on_local_docker() {
     }
     // The one-sided probe still ran on tmpfs.
     assert_eq!(row("tmpfs", "case")["verdict"], "as-native");
+    Ok(())
 }

@@ -40,8 +40,7 @@ use out_dir::OutDir;
 use pool::Pool;
 use progress::{Done, Progress};
 pub use record::StepOutcome;
-use resume::StepKey;
-use start::{connect_all, Start};
+use start::{connect_all, Start, StepKey};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {

@@ -180,7 +180,9 @@ impl Target {
         let (read, wrote) = std::thread::scope(|s| {
             let r = s.spawn(|| call(peer.as_mut(), "run", &reader));
             let w = call(host.as_mut(), "run", &writer);
-            let r = r.join().unwrap_or(Err(Error::Panicked { thread: "reader" }));
+            let r = r
+                .join()
+                .unwrap_or(Err(Error::Panicked { thread: "reader" }));
             (r, w)
         });
         let (_, _): (RepResult, f64) = wrote.map_err(|e| party("writer", e))?;
