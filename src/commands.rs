@@ -24,7 +24,7 @@ use crate::summary_table;
 
 pub fn dispatch(command: Command) -> Result<i32> {
     match command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::Report(args) => {
             let written = mountbench::report::render_dirs(&args.dirs, &args.out)?;
             println!("report: {}", written.display());
@@ -64,6 +64,9 @@ fn run(args: RunArgs) -> Result<i32> {
             keep_free: args.keep_free,
         };
         return finish_run(run::resume(dir, options)?);
+    }
+    if let Some(swarm) = args.swarm.clone() {
+        return crate::fleet_commands::run(args, &swarm, agents, cancel);
     }
     let file = WorkloadFile::load(&args.workload)?;
     let names: Vec<String> = args.engines.iter().map(|e| e.name.clone()).collect();
@@ -326,6 +329,9 @@ fn clean_dataset_volumes(args: &CleanArgs) -> Result<()> {
 }
 
 fn clean(args: CleanArgs) -> Result<i32> {
+    if let Some(swarm) = &args.swarm {
+        return crate::fleet_commands::clean(swarm, args.run.as_deref());
+    }
     if args.datasets {
         let code = data_commands::clean_datasets(&args)?;
         clean_dataset_volumes(&args)?;
@@ -360,6 +366,14 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
         AgentCommand::Party { spec } => {
             let spec: RepSpec = serde_json::from_str(&spec).context("bad rep spec")?;
             agent::party(&spec)?;
+        }
+        AgentCommand::FleetTask { spec } => {
+            let task: mountbench::fleet::task::TaskPlan =
+                serde_json::from_str(&spec).context("bad fleet task plan")?;
+            let cancel = CancelToken::new();
+            let on_signal = cancel.clone();
+            let _ = ctrlc::set_handler(move || on_signal.cancel());
+            mountbench::fleet::task::run_task(&task, cancel)?;
         }
         AgentCommand::Prepare { spec } => {
             let spec: PrepareSpec = serde_json::from_str(&spec).context("bad prepare spec")?;

@@ -101,7 +101,7 @@ dockerd_up() { # K
     hostname "mb-node-$1"
     mount --bind "$2/data" "$3"
     exec dockerd --config-file "$4/daemon.json" --data-root "$2/docker" --exec-root "$4/exec" --pidfile "$4/dockerd.pid" \
-      -H "unix://$5" --storage-driver vfs --bridge none --iptables=false --ip-masq=false \
+      -H "unix://$5" --storage-driver "${MOUNTBENCH_SWARM_STORAGE_DRIVER:-fuse-overlayfs}" --bridge none --iptables=false --ip-masq=false \
       --cgroup-parent "/mountbench-swarm-node$1" --log-driver json-file
   ' sh "$k" "$state" "$DATA_POINT" "$dir" "$(sock "$k")" >"$dir/dockerd.log" 2>&1 &
   echo $! >"$dir/launcher.pid"

@@ -78,6 +78,26 @@ pub fn run(plan: Plan, options: RunOptions) -> Result<RunSummary> {
     Session::open(plan, options)?.run_all()
 }
 
+/// Run a plan under the run id `run_id` on the hosts `hosts` gives, with no engine to
+/// connect: a fleet node's task, where every target is a folder the task has mounted.
+pub fn run_on_hosts(
+    plan: Plan,
+    options: RunOptions,
+    run_id: &str,
+    hosts: Box<dyn HostFactory>,
+) -> Result<RunSummary> {
+    let start = Start::fresh_as(run_id.to_string(), &plan, &options, |_| Ok(Vec::new()))?;
+    let plan = start::skip_unserved(plan, hosts.as_ref())?;
+    let mut session = Session::new(plan, options, start, hosts);
+    session.preflight_targets()?;
+    session.run_all()
+}
+
+/// A new run id: the UTC time and a random suffix.
+pub fn new_run_id() -> String {
+    start::run_id()
+}
+
 /// Finish an interrupted run in `dir`: only the steps without a successful rep run.
 pub fn resume(dir: &Path, options: RunOptions) -> Result<RunSummary> {
     Session::resume(dir, options)?.run_all()

@@ -1,0 +1,174 @@
+//! The binary's edge of fleet runs: `run --swarm` and `clean --swarm`.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use mountbench::cancel::CancelToken;
+use mountbench::fleet::task::TaskPlan;
+use mountbench::fleet::{self, FleetOut, FleetRequest, FleetSummary};
+use mountbench::plan::WorkloadFile;
+use mountbench::report::fleet::FleetNode;
+use mountbench::targets::address::{DockerEnv, EngineAddress};
+use mountbench::targets::agent_binary::AgentBinaries;
+use mountbench::targets::endpoint::EngineArg;
+use mountbench::targets::spec::TargetKind;
+use mountbench::Error;
+
+use crate::cli::RunArgs;
+
+/// The manager named by `--swarm` (an endpoint or a Docker context).
+pub fn manager(text: &str) -> Result<EngineAddress> {
+    let arg: EngineArg = format!("swarm={text}").parse().map_err(
+        |e: mountbench::targets::engine_error::EngineError| Error::input("--swarm", e.to_string()),
+    )?;
+    let mut found = EngineAddress::resolve(&[arg], &DockerEnv::from_process())
+        .map_err(|e| Error::input("--swarm", e.to_string()))?;
+    Ok(found.remove(0))
+}
+
+pub fn run(args: RunArgs, swarm: &str, agents: AgentBinaries, cancel: CancelToken) -> Result<i32> {
+    let manager = manager(swarm)?;
+    let file = WorkloadFile::load(&args.workload)?;
+    let mut targets = args.targets.unwrap_or_else(|| file.run.targets.clone());
+    if targets.iter().any(|t| t.kind == TargetKind::Native) {
+        targets.retain(|t| t.kind != TargetKind::Native);
+        eprintln!("mountbench: native left out: a container cannot be native; bind is each node's baseline");
+    }
+    let Some(data_dir) = args.data_dir else {
+        return Err(Error::input(
+            "--data-dir",
+            "a fleet run needs the data dir on every node (an absolute path that exists on each; or MOUNTBENCH_DATA)",
+        )
+        .into());
+    };
+    let task = TaskPlan {
+        run_id: mountbench::run::new_run_id(),
+        workload_path: file.path.clone(),
+        workload_text: file.text.clone(),
+        targets,
+        reps: args.reps,
+        warmup: args.warmup,
+        seed: args.seed,
+        only: args.only,
+        scale: args.scale,
+        target_ci: args.target_ci,
+        max_reps: args.max_reps,
+        keep_free: args.keep_free,
+    };
+    let out = match args.out {
+        Some(dir) => FleetOut::Named(dir),
+        None => FleetOut::Results(PathBuf::from("results")),
+    };
+    let request = FleetRequest {
+        manager,
+        filters: args.nodes,
+        task,
+        node_data_dir: data_dir,
+        out,
+        image: args.swarm_image,
+        agents,
+        cancel,
+    };
+    let quiet = args.quiet;
+    let mut say = |line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let summary = fleet::run(request, &mut say)?;
+    finish(&summary)
+}
+
+/// Each node's report, the fleet's, what failed; the exit code.
+fn finish(summary: &FleetSummary) -> Result<i32> {
+    if summary.interrupted {
+        eprintln!(
+            "mountbench: interrupted; the fleet job {} and its tasks' volumes were removed",
+            summary.run_id
+        );
+        return Ok(130);
+    }
+    let nodes: Vec<FleetNode> = summary
+        .nodes
+        .iter()
+        .map(|n| FleetNode {
+            hostname: n.hostname.clone(),
+            dir: n.dir.clone(),
+            failure: n.failure.clone(),
+            failed_reps: n.failed_reps,
+        })
+        .collect();
+    for n in &nodes {
+        if let Some(dir) = &n.dir {
+            if let Err(e) = mountbench::report::render_dirs(std::slice::from_ref(dir), dir) {
+                eprintln!(
+                    "mountbench: {}: the report could not be rendered: {e}",
+                    n.hostname
+                );
+            }
+        }
+        match (&n.failure, &n.dir) {
+            (None, Some(dir)) => println!(
+                "{}: ok, {} failed rep(s), {}",
+                n.hostname,
+                n.failed_reps,
+                dir.display()
+            ),
+            (None, None) => println!("{}: ok, no results", n.hostname),
+            (Some(why), _) => println!("{}: FAILED: {why}", n.hostname),
+        }
+    }
+    for left in &summary.left_out {
+        println!("left out: {left}");
+    }
+    std::fs::create_dir_all(&summary.fleet_dir)?;
+    let report = mountbench::report::fleet::render(&nodes, &summary.fleet_dir)?;
+    write_fleet_json(summary)?;
+    println!("fleet report: {}", report.display());
+    println!("wall time: {:.1} s", summary.seconds);
+    for n in &summary.not_applied {
+        println!("hardening: {n}");
+    }
+    let failed = summary
+        .nodes
+        .iter()
+        .any(|n| n.failure.is_some() || n.failed_reps > 0);
+    Ok(i32::from(failed))
+}
+
+/// fleet.json beside the fleet's report: every node's fate, for scripts.
+fn write_fleet_json(summary: &FleetSummary) -> Result<()> {
+    let nodes: Vec<serde_json::Value> = summary
+        .nodes
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "hostname": n.hostname,
+                "node_id": n.node_id,
+                "status": if n.failure.is_some() { "failed" } else { "ok" },
+                "failure": n.failure,
+                "failed_reps": n.failed_reps,
+                "dir": n.dir,
+            })
+        })
+        .collect();
+    let json = serde_json::json!({
+        "run_id": summary.run_id,
+        "seconds": summary.seconds,
+        "nodes": nodes,
+        "left_out": summary.left_out,
+        "hardening_not_applied": summary.not_applied,
+    });
+    let path = summary.fleet_dir.join("fleet.json");
+    mountbench::atomic::write_atomic(&path, serde_json::to_string_pretty(&json)?.as_bytes())?;
+    Ok(())
+}
+
+pub fn clean(swarm: &str, run: Option<&str>) -> Result<i32> {
+    let removed = fleet::clean(&manager(swarm)?, run)?;
+    for name in &removed {
+        println!("removed fleet job {name}");
+    }
+    println!("{} fleet job(s) removed", removed.len());
+    Ok(0)
+}
