@@ -9,14 +9,15 @@
 #                                      namespaces, the bridge and all node state
 #   scripts/swarm/nodes.sh status      one line per node; exit 0 all answer, 1 some do not,
 #                                      3 none started
-#   scripts/swarm/nodes.sh load IMAGE  copies IMAGE from node 1 to every other node
-#                                      (docker save | docker load; no registry needed)
+#   scripts/swarm/nodes.sh load [IMAGE...]  copies IMAGE (default: every agent image
+#                                      mountbench packed on node 1) from node 1 to every other
+#                                      node (docker save | docker load; no registry needed)
 #   scripts/swarm/nodes.sh kill K      SIGKILLs every process of node K (its dockerd, containerd
 #                                      and containers): a machine that dies mid-run
 #
 # Node K: namespace mbswarmK, veth mbsK-h into bridge mbswarm0 (10.213.37.1/24 on the host),
 # address 10.213.37.(10+K), hostname mb-node-K, its own --data-root, --exec-root, --pidfile,
-# managed containerd, vfs storage driver, cgroup parent /mountbench-swarm-nodeK, socket
+# managed containerd, the fuse-overlayfs storage driver (MOUNTBENCH_SWARM_STORAGE_DRIVER), cgroup parent /mountbench-swarm-nodeK, socket
 # unix:///run/mountbench-swarm/nodeK.sock. In its mount namespace the folder
 # /var/lib/mountbench-swarm/data is its own (/var/lib/mountbench-swarm/nodeK/data), so a fleet
 # run with --data-dir /var/lib/mountbench-swarm/data gets a separate data dir on every node.
@@ -198,13 +199,19 @@ status() {
   exit "$bad"
 }
 
+# Copy images from node 1 to every other node: IMAGE, or (none given) every agent image
+# mountbench packed there (label io.mountbench=agent).
 load() {
-  local image=${1:-} k
-  [[ -n $image ]] || die "load needs an image name"
+  local images=("$@") k
+  if (( ${#images[@]} == 0 )); then
+    mapfile -t images < <(node_docker 1 images --filter label=io.mountbench=agent \
+      --format '{{.Repository}}:{{.Tag}}')
+  fi
+  (( ${#images[@]} > 0 )) || die "node 1 has no agent image (a fleet run packs one there)"
   for k in $(nodes); do
     [[ $k == 1 ]] && continue
-    node_docker 1 save "$image" | node_docker "$k" load >/dev/null
-    say "node $k: loaded $image"
+    node_docker 1 save "${images[@]}" | node_docker "$k" load >/dev/null
+    say "node $k: loaded ${images[*]}"
   done
 }
 
@@ -212,9 +219,9 @@ case ${1:-} in
   start) start "${2:-}" ;;
   stop) stop ;;
   status) status ;;
-  load) load "${2:-}" ;;
+  load) shift; load "$@" ;;
   kill)
     [[ ${2:-} =~ ^[0-9]+$ && -d $RUN_DIR/node${2:-x} ]] || die "kill needs a started node number"
     kill_node "$2" KILL ;;
-  *) die "usage: nodes.sh start N | stop | status | load IMAGE | kill K" ;;
+  *) die "usage: nodes.sh start N | stop | status | load [IMAGE...] | kill K" ;;
 esac

@@ -389,7 +389,7 @@ struct Removal<'a> {
 impl Removal<'_> {
     fn remove(mut self) -> Result<()> {
         match self.service.take() {
-            Some(id) => self.client.remove_service(&id),
+            Some(id) => remove_job(self.client, &id),
             None => Ok(()),
         }
     }
@@ -398,9 +398,35 @@ impl Removal<'_> {
 impl Drop for Removal<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.service.take() {
-            let _ = self.client.remove_service(&id);
+            let _ = remove_job(self.client, &id);
         }
     }
+}
+
+/// How long the nodes that answer may take to remove a retired job's containers.
+const RETIRE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Retire the job (its tasks' containers and volumes removed on every node that answers),
+/// wait until the manager lists no task of it on a ready node, then delete it. A node that
+/// is down keeps its container until it is back and hears the job is gone.
+fn remove_job(client: &SwarmClient, service: &str) -> Result<()> {
+    if client.retire_service(service)? {
+        let started = Instant::now();
+        while started.elapsed() < RETIRE_WAIT {
+            let ready: Vec<String> = client
+                .nodes()?
+                .into_iter()
+                .filter(|n| n.ready)
+                .map(|n| n.id)
+                .collect();
+            let tasks = client.tasks(service)?;
+            if !tasks.iter().any(|t| ready.contains(&t.node_id)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    }
+    client.remove_service(service)
 }
 
 /// `mountbench clean --swarm`: remove every fleet job (of `run`, or all) the manager has;
@@ -415,7 +441,7 @@ pub fn clean(manager: &EngineAddress, run: Option<&str>) -> Result<Vec<String>> 
     }
     let mut removed = Vec::new();
     for (id, name) in client.services_labelled(RUN_LABEL, run)? {
-        client.remove_service(&id)?;
+        remove_job(&client, &id)?;
         removed.push(name);
     }
     Ok(removed)

@@ -117,6 +117,7 @@ pub fn choose(
         }
         chosen.nodes.push(node.clone());
     }
+    chosen.nodes.sort_by(|a, b| a.hostname.cmp(&b.hostname));
     if chosen.nodes.is_empty() {
         return Err(Error::input(
             "--nodes",

@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use bollard::models::{
     Limit, Mount, MountTmpfsOptions, MountType, MountVolumeOptions, MountVolumeOptionsDriverConfig,
-    NetworkAttachmentConfig, ServiceSpec, ServiceSpecMode, TaskSpec, TaskSpecContainerSpec,
-    TaskSpecContainerSpecPrivileges, TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
+    ServiceSpec, ServiceSpecMode, TaskSpec, TaskSpecContainerSpec, TaskSpecContainerSpecPrivileges,
+    TaskSpecPlacement, TaskSpecResources, TaskSpecRestartPolicy,
     TaskSpecRestartPolicyConditionEnum,
 };
 use bollard::query_parameters::{
     ListNodesOptions, ListServicesOptionsBuilder, ListTasksOptionsBuilder, LogsOptionsBuilder,
+    UpdateServiceOptionsBuilder,
 };
 use futures_util::StreamExt;
 
@@ -23,6 +24,8 @@ use crate::error::{one_line, Error, Result};
 use crate::targets::address::EngineAddress;
 use crate::targets::engine::Engine;
 
+/// A placement constraint no node matches.
+const NO_NODE: &str = "node.labels.io.mountbench.retired==true";
 /// How long reading one task's logs may take.
 const LOGS_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -137,8 +140,39 @@ impl SwarmClient {
         }
     }
 
-    /// Remove the service; its tasks' containers go with their volumes on every node that
-    /// answers (a node that is down removes them when it is back).
+    /// Let no node run the service any more: a job's ended tasks keep their containers (and
+    /// those their volumes) after the service is deleted, but an update to a placement no
+    /// node matches removes the old tasks, and each node removes their containers and
+    /// volumes. False when the service is gone already.
+    pub fn retire_service(&self, service_id: &str) -> Result<bool> {
+        let docker = &self.engine.docker;
+        let service = match self.engine.block_on(docker.inspect_service(
+            service_id,
+            None::<bollard::query_parameters::InspectServiceOptions>,
+        )) {
+            Ok(service) => service,
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        let version = service.version.and_then(|v| v.index).unwrap_or(0);
+        let mut spec = service.spec.unwrap_or_default();
+        let task = spec.task_template.get_or_insert_with(Default::default);
+        let placement = task.placement.get_or_insert_with(Default::default);
+        placement
+            .constraints
+            .get_or_insert_with(Vec::new)
+            .push(NO_NODE.to_string());
+        let options = UpdateServiceOptionsBuilder::default()
+            .version(version as i32)
+            .build();
+        self.engine
+            .block_on(docker.update_service(service_id, spec, options, None))?;
+        Ok(true)
+    }
+
+    /// Delete the service (after [`Self::retire_service`]).
     pub fn remove_service(&self, service_id: &str) -> Result<()> {
         let docker = &self.engine.docker;
         match self.engine.block_on(docker.delete_service(service_id)) {

@@ -205,7 +205,8 @@ pub fn outliers(by_node: &Figures, median: f64) -> Vec<String> {
 
 /// Every metric of every cell, with each node's figure.
 fn rows(nodes: &[FleetNode]) -> Result<Vec<Row>> {
-    let mut rows: BTreeMap<(String, String, String, String), Row> = BTreeMap::new();
+    type Key = (String, String, String, usize, String);
+    let mut rows: BTreeMap<Key, Row> = BTreeMap::new();
     for node in nodes {
         let Some(dir) = &node.dir else { continue };
         for s in read_summary(&dir.join("summary.csv"))? {
@@ -217,10 +218,12 @@ fn rows(nodes: &[FleetNode]) -> Result<Vec<Row>> {
                 false => ("ops/s", s.median_ops_s, s.ci_low_ops_s, s.ci_high_ops_s),
             };
             let metric = s.metric.to_string();
+            let rank = super::palette::target_rank(&s.target);
             let key = (
                 s.workload.clone(),
                 s.phase.clone(),
                 metric.clone(),
+                rank,
                 s.target.clone(),
             );
             let row = rows.entry(key).or_insert_with(|| Row {
