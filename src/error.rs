@@ -2,6 +2,22 @@ use std::path::{Path, PathBuf};
 
 /// Errors of the mountbench library. `Input` errors are the user's to fix (exit code 2);
 /// everything else is an environment or engine failure (exit code 1).
+///
+/// The variants, by what failed:
+/// - `Input`: the user's input (a file, a flag, a folder).
+/// - `Io`: the OS, on a path.
+/// - `Docker`: the engine API.
+/// - `Agent`: an agent process that reported a failure (exit code, signal, last line).
+/// - `Protocol`: an order, spec or answer between the harness and an agent (or the two
+///   parties of a driven rep) that does not fit; a bug, not the user's.
+/// - `Panicked`: a thread of ours that panicked.
+/// - `Corrupt`: data read back that is not what was written or listed.
+/// - `Unfinished`: a rep whose work stopped short.
+/// - `TargetDown`: a target of the run that is not up (it failed to start).
+/// - `Watch`: the OS's folder watch, which stopped reporting.
+/// - `Dataset`: a dataset that is missing, malformed or could not be generated.
+/// - `Report`: drawing a report.
+/// - `CacheDrop`: dropping the host's page cache.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Bad input: a workload file, a CLI value, a data dir or result folder that cannot be used.
@@ -14,8 +30,27 @@ pub enum Error {
     },
     #[error("docker: {0}")]
     Docker(String),
+    /// The agent process failed: it exited non-zero, crashed or was killed.
     #[error("agent: {0}")]
     Agent(String),
+    #[error("protocol: {0}")]
+    Protocol(String),
+    #[error("the {thread} thread panicked")]
+    Panicked { thread: &'static str },
+    #[error("{path}: {fault}")]
+    Corrupt { path: PathBuf, fault: Corruption },
+    #[error("{work} stopped after {done} of {total} {unit}: {why}")]
+    Unfinished {
+        work: String,
+        done: u64,
+        total: u64,
+        unit: &'static str,
+        why: String,
+    },
+    #[error("target {place} could not start: {why}")]
+    TargetDown { place: String, why: String },
+    #[error("watching a folder: {0}")]
+    Watch(String),
     /// A dataset that could not be generated; every rep that reads it fails with this.
     #[error("dataset {0}")]
     Dataset(String),
@@ -26,20 +61,44 @@ pub enum Error {
     CacheDrop(std::io::Error),
 }
 
+/// How data read back differs from what was written or listed.
+#[derive(Debug, thiserror::Error)]
+pub enum Corruption {
+    #[error("shorter than its manifest says")]
+    Short,
+    #[error("longer than {0} bytes")]
+    Long(usize),
+    #[error("checksum mismatch")]
+    Checksum,
+    #[error("content is not sample {0}")]
+    NotSample(u32),
+    #[error("holds {found} files, the dataset {expected}")]
+    FileCount { found: u64, expected: usize },
+    #[error("restored checkpoint does not match what was written")]
+    Checkpoint,
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn input(place: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn input(place: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Input {
             place: place.into(),
             reason: reason.into(),
         }
     }
 
-    pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().to_path_buf(),
             source,
+        }
+    }
+
+    pub(crate) fn corrupt(path: impl AsRef<Path>, fault: Corruption) -> Self {
+        Error::Corrupt {
+            path: path.as_ref().to_path_buf(),
+            fault,
         }
     }
 
@@ -69,6 +128,6 @@ impl From<bollard::errors::Error> for Error {
 }
 
 /// Collapse a multi-line message into one line, as every error we print must be.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

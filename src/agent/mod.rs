@@ -18,7 +18,8 @@ use crate::workload::{MetricResult, Rep};
 
 pub use crate::measure::calibrate::{calibrate, CpuCalibration};
 pub use crate::workload::{MountFacts, RepSpec, Role};
-pub use statfs::{nearest_existing, FsSpace};
+pub(crate) use statfs::nearest_existing;
+pub use statfs::FsSpace;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepResult {
@@ -84,8 +85,8 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
 /// checker as the reader.
 pub fn party(spec: &RepSpec) -> Result<()> {
     let driven = spec.workload.params.driven().ok_or_else(|| {
-        Error::Agent(format!(
-            "{} is not a driven workload",
+        Error::Protocol(format!(
+            "party: {} is not a driven workload",
             spec.workload.params.kind()
         ))
     })?;

@@ -43,7 +43,7 @@ impl FsSpace {
     }
 
     /// "ext4 on /", or the path when mountinfo had no answer.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         if self.mount_point.is_empty() {
             return self.path.display().to_string();
         }
@@ -52,7 +52,7 @@ impl FsSpace {
 }
 
 /// `path` itself when it exists, else its closest existing ancestor (at worst "/" or ".").
-pub fn nearest_existing(path: &Path) -> PathBuf {
+pub(crate) fn nearest_existing(path: &Path) -> PathBuf {
     let mut at = path;
     loop {
         if std::fs::symlink_metadata(at).is_ok() {

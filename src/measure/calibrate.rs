@@ -10,10 +10,10 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 /// Times the kernel runs; the fastest counts (the others absorb page faults and frequency
 /// ramp-up).
-pub const RUNS: usize = 3;
+pub(crate) const RUNS: usize = 3;
 
 /// Below this speed relative to the host, a target's CPU is called emulated or throttled.
-pub const SLOW_CPU: f64 = 0.5;
+pub(crate) const SLOW_CPU: f64 = 0.5;
 
 /// The in-memory buffer the kernel hashes.
 const BUFFER_BYTES: usize = 1 << 20;
@@ -59,13 +59,13 @@ impl CpuFacts {
     }
 
     /// The CPU is so much slower than the host's that ratios to native measure it too.
-    pub fn slow(&self) -> bool {
+    pub(crate) fn slow(&self) -> bool {
         self.speed < SLOW_CPU
     }
 }
 
 /// Speed relative to the host: how many times the host's time fits into the target's.
-pub fn relative_speed(host_seconds: f64, seconds: f64) -> Option<f64> {
+pub(crate) fn relative_speed(host_seconds: f64, seconds: f64) -> Option<f64> {
     let valid = |s: f64| s.is_finite() && s > 0.0;
     (valid(host_seconds) && valid(seconds)).then(|| host_seconds / seconds)
 }

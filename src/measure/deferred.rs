@@ -20,7 +20,7 @@ impl Deferred {
     }
 
     #[inline]
-    pub fn push(&mut self, nanos: u64) {
+    pub(crate) fn push(&mut self, nanos: u64) {
         self.nanos.push(nanos);
     }
 

@@ -50,7 +50,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 20] = [
+    pub(crate) const ALL: [Op; 20] = [
         Op::Open,
         Op::Read,
         Op::Stat,
@@ -73,7 +73,7 @@ impl Op {
         Op::Probe,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Op::Open => "open",
             Op::Read => "read",
@@ -96,10 +96,6 @@ impl Op {
             Op::ClockSlack => "clock-slack",
             Op::Probe => "probe",
         }
-    }
-
-    pub fn parse(s: &str) -> Option<Op> {
-        Op::ALL.into_iter().find(|op| op.as_str() == s)
     }
 }
 
@@ -143,15 +139,9 @@ impl Lap {
         self.last = Instant::now();
     }
 
-    /// Record the whole chain (start to last split) under `op` and begin the next chain at
-    /// the last split, so consecutive chains cost no extra clock read.
-    #[inline]
-    pub fn end(&mut self, hist: &mut OpHistograms, op: Op) {
-        hist.record(op, (self.last - self.start).as_nanos() as u64);
-        self.start = self.last;
-    }
-
-    /// As `end`, into `out` (recorded after the timed section).
+    /// Keep the whole chain (start to last split) in `out`, recorded after the timed
+    /// section, and begin the next chain at the last split, so consecutive chains cost no
+    /// extra clock read.
     #[inline]
     pub fn end_deferred(&mut self, out: &mut super::Deferred) {
         out.push((self.last - self.start).as_nanos() as u64);
@@ -159,7 +149,7 @@ impl Lap {
     }
 
     /// From the start to the last split.
-    pub fn total(&self) -> std::time::Duration {
+    pub(crate) fn total(&self) -> std::time::Duration {
         self.last - self.start
     }
 }
@@ -204,14 +194,14 @@ impl OpHistograms {
 
     /// Time `f` and record its duration under `op`.
     #[inline]
-    pub fn time<T>(&mut self, op: Op, f: impl FnOnce() -> T) -> T {
+    pub(crate) fn time<T>(&mut self, op: Op, f: impl FnOnce() -> T) -> T {
         let start = Instant::now();
         let out = f();
         self.record(op, start.elapsed().as_nanos() as u64);
         out
     }
 
-    pub fn merge(&mut self, other: &OpHistograms) {
+    pub(crate) fn merge(&mut self, other: &OpHistograms) {
         for (mine, theirs) in self.hists.iter_mut().zip(&other.hists) {
             if let Some(theirs) = theirs {
                 match mine {
@@ -222,7 +212,7 @@ impl OpHistograms {
         }
     }
 
-    pub fn get(&self, op: Op) -> Option<&Histogram<u64>> {
+    pub(crate) fn get(&self, op: Op) -> Option<&Histogram<u64>> {
         self.hists[op as usize].as_ref().filter(|h| !h.is_empty())
     }
 
@@ -233,11 +223,11 @@ impl OpHistograms {
     }
 
     /// V2 + deflate serialization, base64, per op type.
-    pub fn encode(&self) -> BTreeMap<Op, String> {
+    pub(crate) fn encode(&self) -> BTreeMap<Op, String> {
         self.iter().map(|(op, h)| (op, encode(h))).collect()
     }
 
-    pub fn decode(map: &BTreeMap<Op, String>) -> Result<Self, String> {
+    pub(crate) fn decode(map: &BTreeMap<Op, String>) -> Result<Self, String> {
         let mut out = Self::default();
         for (op, text) in map {
             out.hists[*op as usize] = Some(decode(text)?);
@@ -246,7 +236,7 @@ impl OpHistograms {
     }
 }
 
-pub fn encode(h: &Histogram<u64>) -> String {
+pub(crate) fn encode(h: &Histogram<u64>) -> String {
     let mut buf = Vec::new();
     V2DeflateSerializer::new()
         .serialize(h, &mut buf)
@@ -254,7 +244,7 @@ pub fn encode(h: &Histogram<u64>) -> String {
     base64::engine::general_purpose::STANDARD.encode(buf)
 }
 
-pub fn decode(text: &str) -> Result<Histogram<u64>, String> {
+pub(crate) fn decode(text: &str) -> Result<Histogram<u64>, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .map_err(|e| format!("histogram is not base64: {e}"))?;
@@ -276,7 +266,7 @@ pub struct LatencySummary {
 }
 
 impl LatencySummary {
-    pub fn of(h: &Histogram<u64>) -> Self {
+    pub(crate) fn of(h: &Histogram<u64>) -> Self {
         let us = |ns: u64| ns as f64 / 1000.0;
         LatencySummary {
             count: h.len(),

@@ -6,7 +6,7 @@ const BOOTSTRAP_RESAMPLES: usize = 2000;
 
 /// Statistics of the reps of one cell.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct SampleStats {
+pub(crate) struct SampleStats {
     pub n: usize,
     pub median: f64,
     pub mean: f64,
@@ -18,7 +18,7 @@ pub struct SampleStats {
     pub ci_high: f64,
 }
 
-pub fn median(values: &[f64]) -> f64 {
+pub(crate) fn median(values: &[f64]) -> f64 {
     if values.is_empty() {
         return f64::NAN;
     }
@@ -47,7 +47,7 @@ fn resample_median(values: &[f64], rng: &mut ChaCha8Rng, scratch: &mut Vec<f64>)
 
 impl SampleStats {
     /// Statistics of `values`; the bootstrap is seeded so the same input gives the same CI.
-    pub fn of(values: &[f64], seed: u64) -> Self {
+    pub(crate) fn of(values: &[f64], seed: u64) -> Self {
         let n = values.len();
         if n == 0 {
             return SampleStats {
@@ -86,7 +86,11 @@ impl SampleStats {
 
 /// Ratio of medians `numerator / denominator` with a bootstrap 95% CI (both samples resampled
 /// independently). Returns (ratio, low, high).
-pub fn bootstrap_ratio(numerator: &[f64], denominator: &[f64], seed: u64) -> (f64, f64, f64) {
+pub(crate) fn bootstrap_ratio(
+    numerator: &[f64],
+    denominator: &[f64],
+    seed: u64,
+) -> (f64, f64, f64) {
     if numerator.is_empty() || denominator.is_empty() {
         return (f64::NAN, f64::NAN, f64::NAN);
     }

@@ -9,11 +9,10 @@ use crate::cell::{CellKey, DEFAULT_ENGINE};
 use crate::error::{Error, Result};
 use crate::percent::Percent;
 use crate::targets::spec::{Place, TargetSpec};
+use crate::workload::dataset::DatasetSpec;
 use crate::workload::{Phase, Workload};
 
-mod datasets;
-pub mod file;
-mod goal;
+pub(crate) mod file;
 mod matrix;
 
 pub use file::{RunSettings, WorkloadFile};
@@ -44,7 +43,7 @@ impl Cell {
     }
 
     /// Its target on its engine, as the run's pool knows it.
-    pub fn place(&self) -> Place {
+    pub(crate) fn place(&self) -> Place {
         Place {
             engine: self.engine.clone(),
             target: self.target,
@@ -54,7 +53,7 @@ impl Cell {
 
 /// One rep of one cell in the run order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Step {
+pub(crate) struct Step {
     pub cell: usize,
     /// 0-based among the cell's warm-ups, or among its measured reps.
     pub rep: u32,
@@ -130,7 +129,7 @@ impl Plan {
         let only = overrides.workloads.as_deref();
         let (cells, skipped) = matrix::cells(&file, &places, only, explicit)?;
         let target_ci = overrides.target_ci.or(file.run.target_ci);
-        let max_reps = goal::max_reps(&file, overrides, reps, target_ci.is_some())?;
+        let max_reps = max_reps(&file, overrides, reps, target_ci.is_some())?;
         Ok(Plan {
             cells,
             targets,
@@ -149,7 +148,7 @@ impl Plan {
 
     /// Warm-up rounds first, then measured rounds; each round runs every cell once, in an
     /// order shuffled with the run's seed so no cell always follows the same neighbour.
-    pub fn steps(&self) -> Vec<Step> {
+    pub(crate) fn steps(&self) -> Vec<Step> {
         let all: Vec<usize> = (0..self.cells.len()).collect();
         let warmups = (0..self.warmup).flat_map(|r| self.round(r, true, &all));
         warmups
@@ -159,7 +158,7 @@ impl Plan {
 
     /// Round `rep` of the warm-ups or of the measured reps, over `cells` (indices), in its
     /// shuffled order. Measured rounds past `reps` (added for the CI goal) keep the scheme.
-    pub fn round(&self, rep: u32, warmup: bool, cells: &[usize]) -> Vec<Step> {
+    pub(crate) fn round(&self, rep: u32, warmup: bool, cells: &[usize]) -> Vec<Step> {
         let index = if warmup { rep } else { self.warmup + rep };
         let mut order: Vec<usize> = (0..self.cells.len()).collect();
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(
@@ -173,7 +172,7 @@ impl Plan {
     }
 
     /// Leave out every cell of a target the engine cannot serve, noting why.
-    pub fn skip_place(&mut self, place: &Place, why: &str) -> Result<()> {
+    pub(crate) fn skip_place(&mut self, place: &Place, why: &str) -> Result<()> {
         let before = self.cells.len();
         self.cells
             .retain(|c| !(c.engine == place.engine && c.target == place.target));
@@ -193,9 +192,48 @@ impl Plan {
         Ok(())
     }
 
-    pub fn needs_docker(&self) -> bool {
+    pub(crate) fn needs_docker(&self) -> bool {
         self.targets.iter().any(|t| t.kind.in_container())
     }
+
+    /// The ids of the datasets the cells read, each once, in the plan's order.
+    pub(crate) fn dataset_ids(&self) -> Vec<String> {
+        self.datasets(|_| true).iter().map(|d| d.id()).collect()
+    }
+
+    /// The datasets the image targets read, each once: what their data image holds.
+    pub(crate) fn image_datasets(&self) -> Vec<DatasetSpec> {
+        self.datasets(|c| c.target.kind.from_image())
+    }
+
+    fn datasets(&self, of: impl Fn(&Cell) -> bool) -> Vec<DatasetSpec> {
+        let mut datasets: Vec<DatasetSpec> = Vec::new();
+        for dataset in self
+            .cells
+            .iter()
+            .filter(|c| of(c))
+            .filter_map(|c| DatasetSpec::of(&c.workload))
+        {
+            if !datasets.contains(&dataset) {
+                datasets.push(dataset);
+            }
+        }
+        datasets
+    }
+}
+
+/// Most measured reps per cell: the override's, the file's, else 3 × reps with a CI target
+/// and `reps` without; never fewer than `reps`.
+fn max_reps(file: &WorkloadFile, o: &Overrides, reps: u32, target: bool) -> Result<u32> {
+    let default = if target { reps.saturating_mul(3) } else { reps };
+    let max = o.max_reps.or(file.run.max_reps).unwrap_or(default);
+    if max < reps {
+        return Err(Error::input(
+            "--max-reps",
+            format!("{max} is fewer than the {reps} reps every cell runs"),
+        ));
+    }
+    Ok(max)
 }
 
 #[cfg(test)]
@@ -300,5 +338,24 @@ chunk_size = "1MiB"
             .unwrap();
             assert!(err.to_string().contains("--scale"), "{err}");
         }
+    }
+
+    #[test]
+    fn max_reps_defaults_to_three_times_reps_with_a_target_and_is_never_below_reps() {
+        let file = |run: &str| {
+            let text = format!("[run]\nreps = 4\n{run}\n[[workload]]\nkind = \"seq-read\"\n");
+            WorkloadFile::parse(Path::new("t.toml"), &text).unwrap()
+        };
+        let none = Overrides::default();
+        assert_eq!(max_reps(&file(""), &none, 4, false).unwrap(), 4);
+        assert_eq!(max_reps(&file(""), &none, 4, true).unwrap(), 12);
+        assert_eq!(max_reps(&file("max_reps = 9"), &none, 4, true).unwrap(), 9);
+        let cli = Overrides {
+            max_reps: Some(6),
+            ..Default::default()
+        };
+        assert_eq!(max_reps(&file("max_reps = 9"), &cli, 4, true).unwrap(), 6);
+        let err = max_reps(&file("max_reps = 3"), &none, 4, true).unwrap_err();
+        assert!(err.to_string().contains("fewer than the 4 reps"), "{err}");
     }
 }

@@ -158,7 +158,7 @@ impl FakeHost {
 impl AgentHost for FakeHost {
     fn exec(&mut self, args: &[String]) -> Result<ExecOutput> {
         let spec = args.get(3).map(String::as_str).unwrap_or("{}");
-        let bad = |e: serde_json::Error| Error::Agent(format!("fake: bad spec: {e}"));
+        let bad = |e: serde_json::Error| Error::Protocol(format!("fake: bad spec: {e}"));
         match args.get(1).map(String::as_str) {
             Some("mountinfo") => Ok(answer(json!({
                 "mount_point": "/", "fs_type": "fakefs", "source": "fake", "options": "rw",
@@ -191,7 +191,7 @@ impl AgentHost for FakeHost {
                 })))
             }
             Some("run") => Ok(self.rep(&serde_json::from_str(spec).map_err(bad)?)),
-            other => Err(Error::Agent(format!("fake: no command {other:?}"))),
+            other => Err(Error::Protocol(format!("fake: no command {other:?}"))),
         }
     }
 
@@ -233,7 +233,7 @@ impl AgentHost for FakeHost {
     }
 
     fn peer(&self) -> Result<Box<dyn AgentHost>> {
-        Err(Error::Agent("fake: no peer".into()))
+        Err(Error::Protocol("fake: no peer".into()))
     }
 }
 

@@ -109,7 +109,7 @@ struct Tally {
     total: usize,
 }
 
-pub struct Session {
+pub(crate) struct Session {
     pub plan: Plan,
     options: RunOptions,
     out: OutDir,
@@ -130,7 +130,7 @@ pub struct Session {
 impl Session {
     /// Check everything the user gave before creating anything, then connect the engine
     /// (when a container target is planned) and collect the environment.
-    pub fn open(plan: Plan, options: RunOptions) -> Result<Session> {
+    pub(crate) fn open(plan: Plan, options: RunOptions) -> Result<Session> {
         let keep = preflight::keep_free(&plan, options.keep_free);
         preflight::check_host(&plan, &options.data_dir, keep)?;
         let new_data_dir = !options.data_dir.exists();
@@ -152,7 +152,7 @@ impl Session {
     }
 
     /// Reopen an interrupted run's folder with the plan it was started with.
-    pub fn resume(dir: &Path, mut options: RunOptions) -> Result<Session> {
+    pub(crate) fn resume(dir: &Path, mut options: RunOptions) -> Result<Session> {
         let (plan, mut start) = Start::resume(dir, &mut options, connect_all)?;
         let keep = preflight::keep_free(&plan, options.keep_free);
         preflight::check_host(&plan, &options.data_dir, keep)?;
@@ -232,21 +232,17 @@ impl Session {
     }
 
     /// The steps of the plan not yet done, in the plan's order.
-    pub fn pending_steps(&self) -> Vec<Step> {
+    pub(crate) fn pending_steps(&self) -> Vec<Step> {
         resume::pending(&self.plan, &self.done)
     }
 
-    pub fn run_id(&self) -> &str {
+    pub(crate) fn run_id(&self) -> &str {
         &self.results.meta.run_id
-    }
-
-    pub fn out_dir(&self) -> &Path {
-        &self.out.path
     }
 
     /// Run one step, record it and rewrite the result files. A failure is recorded as a
     /// failed rep; only errors writing the results themselves are returned.
-    pub fn run_step(&mut self, step: Step) -> Result<StepOutcome> {
+    pub(crate) fn run_step(&mut self, step: Step) -> Result<StepOutcome> {
         if self.out.create()? {
             self.save_env()?;
         }
@@ -356,7 +352,7 @@ impl Session {
     }
 
     /// Tear every target down, remove scratch files on the host, write the final files.
-    pub fn finish(mut self) -> Result<RunSummary> {
+    pub(crate) fn finish(mut self) -> Result<RunSummary> {
         let teardown_errors = self.pool.teardown();
         self.remove_scratch()?;
         let analysis = self.analysis();

@@ -44,9 +44,10 @@ impl Pool {
     /// Start the target unless it runs; true when started now (its facts are new).
     pub(crate) fn start(&mut self, spec: &Place) -> Result<bool> {
         if let Some(why) = self.broken.get(spec) {
-            return Err(Error::Docker(format!(
-                "target {spec} could not start: {why}"
-            )));
+            return Err(Error::TargetDown {
+                place: spec.to_string(),
+                why: why.clone(),
+            });
         }
         if self.targets.contains_key(spec) {
             return Ok(false);
@@ -87,9 +88,10 @@ impl Pool {
 
     /// A started target.
     pub(crate) fn get(&mut self, spec: &Place) -> Result<&mut Target> {
-        self.targets
-            .get_mut(spec)
-            .ok_or_else(|| Error::Docker(format!("target {spec} is not started")))
+        self.targets.get_mut(spec).ok_or_else(|| Error::TargetDown {
+            place: spec.to_string(),
+            why: "it was never started".into(),
+        })
     }
 
     /// After a failed rep: a target whose container died (killed, out of memory) is torn

@@ -8,21 +8,21 @@ use std::path::Path;
 
 use crate::platform::{self, MountFacts};
 
-pub use crate::platform::residency;
+pub(crate) use crate::platform::residency;
 
 /// Drop a file's clean pages from the page cache (works unprivileged, also in a container).
-pub fn evict(path: &Path) -> io::Result<()> {
+pub(crate) fn evict(path: &Path) -> io::Result<()> {
     platform::evict(path)
 }
 
 /// Whether mincore can see the page cache of the filesystem holding `path`; false when that
 /// filesystem cannot be told (residency is then unknown, never 0%).
-pub fn page_cache_visible(path: &Path) -> bool {
+pub(crate) fn page_cache_visible(path: &Path) -> bool {
     MountFacts::of(path).is_ok_and(|m| m.page_cache_visible())
 }
 
 /// Read a whole file once to bring it into the page cache.
-pub fn warm(path: &Path, buf: &mut [u8]) -> io::Result<u64> {
+pub(crate) fn warm(path: &Path, buf: &mut [u8]) -> io::Result<u64> {
     let mut file = File::open(path)?;
     let mut total = 0u64;
     loop {
@@ -36,17 +36,17 @@ pub fn warm(path: &Path, buf: &mut [u8]) -> io::Result<u64> {
 
 /// Open for reading, uncached when asked. A filesystem that refuses O_DIRECT (tmpfs, some
 /// FUSE mounts) yields an error that says so instead of a silent buffered fallback.
-pub fn open_read(path: &Path, direct: bool) -> io::Result<File> {
+pub(crate) fn open_read(path: &Path, direct: bool) -> io::Result<File> {
     platform::open(path, OpenOptions::new().read(true), direct).map_err(|e| direct_error(e, direct))
 }
 
-pub fn open_write(path: &Path, direct: bool) -> io::Result<File> {
+pub(crate) fn open_write(path: &Path, direct: bool) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);
     platform::open(path, &mut options, direct).map_err(|e| direct_error(e, direct))
 }
 
-pub fn direct_error(e: io::Error, direct: bool) -> io::Error {
+pub(crate) fn direct_error(e: io::Error, direct: bool) -> io::Error {
     if direct && e.raw_os_error() == Some(libc::EINVAL) {
         io::Error::new(
             io::ErrorKind::Unsupported,

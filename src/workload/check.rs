@@ -14,7 +14,7 @@ pub(crate) struct Check<'a> {
 
 impl Check<'_> {
     /// `file: workload "name" (#n) field field`.
-    pub fn place(&self, field: &str) -> String {
+    pub(crate) fn place(&self, field: &str) -> String {
         format!(
             "{}: workload \"{}\" (#{}) field {field}",
             self.file,
@@ -23,11 +23,11 @@ impl Check<'_> {
         )
     }
 
-    pub fn error(&self, field: &str, reason: impl Into<String>) -> Error {
+    pub(crate) fn error(&self, field: &str, reason: impl Into<String>) -> Error {
         Error::input(self.place(field), reason)
     }
 
-    pub fn positive(&self, field: &str, value: u64) -> Result<()> {
+    pub(crate) fn positive(&self, field: &str, value: u64) -> Result<()> {
         if value == 0 {
             Err(self.error(field, "must be greater than 0"))
         } else {
@@ -36,7 +36,7 @@ impl Check<'_> {
     }
 
     /// Kinds that run one stream refuse more threads, saying why.
-    pub fn one_thread(&self, why: &str) -> Result<()> {
+    pub(crate) fn one_thread(&self, why: &str) -> Result<()> {
         if self.threads == 1 {
             Ok(())
         } else {
@@ -45,7 +45,7 @@ impl Check<'_> {
     }
 
     /// A read or write buffer: more than 0 bytes, at most 1GiB.
-    pub fn buffer(&self, field: &str, size: ByteSize) -> Result<()> {
+    pub(crate) fn buffer(&self, field: &str, size: ByteSize) -> Result<()> {
         self.positive(field, size.0)?;
         if size.0 > 1 << 30 {
             return Err(self.error(field, "must be at most 1GiB"));

@@ -8,10 +8,10 @@ use crate::workload::dataset::{set_phase, Dataset};
 use crate::workload::Phase;
 
 /// The most of the data a cold rep may find in the page cache.
-pub const COLD_MAX_RESIDENCY: f64 = 0.05;
+pub(crate) const COLD_MAX_RESIDENCY: f64 = 0.05;
 
 /// Evictions a cold rep tries before it measures with what is left.
-pub const EVICT_TRIES: u32 = 3;
+pub(crate) const EVICT_TRIES: u32 = 3;
 
 /// What the cache check of a cold rep found (warm reps have none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ pub enum CacheCheck {
 
 impl CacheCheck {
     /// The check of a rep in `phase` that measured `residency` (None: unknown).
-    pub fn of(phase: Phase, residency: Option<f64>) -> Option<CacheCheck> {
+    pub(crate) fn of(phase: Phase, residency: Option<f64>) -> Option<CacheCheck> {
         match (phase, residency) {
             (Phase::Warm, _) => None,
             (Phase::Cold, None) => Some(CacheCheck::Unverified),
@@ -37,20 +37,12 @@ impl CacheCheck {
             (Phase::Cold, Some(_)) => Some(CacheCheck::NotEvicted),
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CacheCheck::Evicted => "evicted",
-            CacheCheck::Unverified => "unverified",
-            CacheCheck::NotEvicted => "not-evicted",
-        }
-    }
 }
 
 /// Set the dataset's cache phase; a cold dataset that keeps more than 5% cached is flushed
 /// and evicted again, up to `EVICT_TRIES` times. Returns the residency the rep starts with,
 /// None where mincore cannot see the cache (nothing to retry on).
-pub fn set_phase_checked(dataset: &Dataset, phase: Phase) -> Result<Option<f64>> {
+pub(crate) fn set_phase_checked(dataset: &Dataset, phase: Phase) -> Result<Option<f64>> {
     let mut residency = set_phase(dataset, phase)?;
     for _ in 1..EVICT_TRIES {
         let evicted = residency.map_or(true, |r| r <= COLD_MAX_RESIDENCY);

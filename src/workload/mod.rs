@@ -3,19 +3,20 @@
 
 pub mod cache;
 pub(crate) mod check;
-pub mod cold;
+pub(crate) mod cold;
 pub mod dataset;
-pub mod kinds;
+pub(crate) mod kinds;
 pub(crate) mod parse;
 pub mod party;
-pub mod read;
-pub mod rep;
-pub mod spec;
-pub mod timed;
+pub(crate) mod read;
+pub(crate) mod rep;
+pub(crate) mod spec;
+pub(crate) mod timed;
 
-pub use crate::platform::{FsKind, MountFacts};
+pub use crate::platform::MountFacts;
 pub use kinds::Params;
-pub use read::{read_timed, read_to_len};
-pub use rep::{Measured, MetricResult, Rep, RepSpec, Role};
+pub(crate) use read::{read_timed, read_to_len};
+pub(crate) use rep::{MetricResult, Rep};
+pub use rep::{RepSpec, Role};
 pub use spec::{Phase, Workload};
-pub use timed::{run_threads, run_threads_then, Timed};
+pub(crate) use timed::{run_threads, run_threads_then, Timed};

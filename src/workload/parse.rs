@@ -23,13 +23,13 @@ pub(crate) struct Source<'a> {
 
 impl Source<'_> {
     /// A toml error as one line: `file:line:col: field: message`.
-    pub fn error(&self, e: &toml::de::Error) -> Error {
+    pub(crate) fn error(&self, e: &toml::de::Error) -> Error {
         self.error_at(e.span(), one_line(e.message()))
     }
 
     /// `message` at `span` of the text, naming the field the line sets unless the message
     /// already does.
-    pub fn error_at(&self, span: Option<Range<usize>>, message: String) -> Error {
+    pub(crate) fn error_at(&self, span: Option<Range<usize>>, message: String) -> Error {
         let (file, text) = (self.file, self.text);
         let Some(span) = span else {
             return Error::input(file, message);
@@ -55,7 +55,7 @@ impl Source<'_> {
 
 /// Every field of a workload table against its type (any kind's field, whatever the
 /// table's kind), in key order; then unknown fields and a missing kind.
-pub fn types(source: &Source, table: &Spanned<DeTable>) -> Result<()> {
+pub(crate) fn types(source: &Source, table: &Spanned<DeTable>) -> Result<()> {
     let span = table.span();
     let kind = table
         .get_ref()
@@ -109,7 +109,7 @@ fn expected(kind: Option<&str>) -> String {
 
 /// Parse and check workload `index` of the file, whose types [`types`] has checked;
 /// `run_seed` is its seed unless it sets one.
-pub fn workload(
+pub(crate) fn workload(
     source: &Source,
     index: usize,
     table: Spanned<DeTable>,

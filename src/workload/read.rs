@@ -4,14 +4,14 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Corruption, Error, Result};
 use crate::measure::{Lap, Op, OpHistograms};
 use crate::workload::cache::direct_error;
 
 /// Read exactly `size` bytes of `file` in `buf`-sized reads, each timed as `op` on `lap`;
 /// returns the number of reads. A file shorter than its manifest says is an error.
 #[allow(clippy::too_many_arguments)]
-pub fn read_timed(
+pub(crate) fn read_timed(
     op: Op,
     file: &mut File,
     path: &Path,
@@ -26,7 +26,7 @@ pub fn read_timed(
 
 /// Read exactly `size` bytes of `file` in `buf`-sized reads, calling `after_read` after
 /// each one; returns the number of reads.
-pub fn read_to_len(
+pub(crate) fn read_to_len(
     file: &mut File,
     path: &Path,
     size: u64,
@@ -41,10 +41,7 @@ pub fn read_to_len(
         after_read();
         let n = read.map_err(|e| Error::io(path, direct_error(e, direct)))?;
         if n == 0 {
-            return Err(Error::Agent(format!(
-                "{}: shorter than its manifest says",
-                path.display()
-            )));
+            return Err(Error::corrupt(path, Corruption::Short));
         }
         left -= n as u64;
         reads += 1;

@@ -19,7 +19,7 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Phase::Cold => "cold",
             Phase::Warm => "warm",
@@ -80,7 +80,7 @@ pub(crate) struct CommonFields {
 
 impl CommonFields {
     /// The fields, in declaration order.
-    pub fn names() -> &'static [&'static str] {
+    pub(crate) fn names() -> &'static [&'static str] {
         field_names::<CommonFields>()
     }
 }

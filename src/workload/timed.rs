@@ -17,7 +17,7 @@ pub struct Timed {
 
 impl Timed {
     /// Add a further pass over the same data: its bytes, ops, timed seconds and latencies.
-    pub fn absorb(&mut self, pass: Timed) {
+    pub(crate) fn absorb(&mut self, pass: Timed) {
         self.bytes += pass.bytes;
         self.ops += pass.ops;
         self.seconds += pass.seconds;
@@ -28,7 +28,7 @@ impl Timed {
 /// Run `work` on `threads` threads that start together. `setup` runs first on each thread,
 /// untimed (buffers, histograms); the wall time spans the earliest start to the latest end.
 /// `work` returns (bytes, ops) done by that thread.
-pub fn run_threads<S, Setup, Work>(
+pub(crate) fn run_threads<S, Setup, Work>(
     threads: usize,
     ops: &[Op],
     setup: Setup,
@@ -43,7 +43,7 @@ where
 
 /// As `run_threads`, and `finish` runs on each thread after its timed work, untimed (to
 /// record latencies kept aside during it).
-pub fn run_threads_then<S, Setup, Work, Finish>(
+pub(crate) fn run_threads_then<S, Setup, Work, Finish>(
     threads: usize,
     ops: &[Op],
     setup: Setup,
@@ -74,10 +74,7 @@ where
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| Error::Agent("worker thread panicked".into()))?
-            })
+            .map(|h| h.join().map_err(|_| Error::Panicked { thread: "worker" })?)
             .collect::<Result<Vec<_>>>()
     })?;
     let start = outcomes
@@ -103,4 +100,20 @@ where
         seconds: (end - start).as_secs_f64(),
         histograms,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_that_panics_fails_the_section_with_a_one_line_error() {
+        let work = |t: usize, _: &mut (), _: &mut OpHistograms| -> Result<(u64, u64)> {
+            assert!(t == 0, "worker {t} gives up");
+            Ok((1, 1))
+        };
+        let err = run_threads(2, &[Op::Read], |_| (), work).unwrap_err();
+        assert!(matches!(err, Error::Panicked { thread: "worker" }), "{err}");
+        assert_eq!(err.to_string(), "the worker thread panicked");
+    }
 }

@@ -8,10 +8,10 @@ use crate::plan::Plan;
 use crate::targets::spec::{TargetKind, TargetSpec};
 
 /// Memory the agent needs in its container besides tmpfs pages.
-pub const AGENT_HEADROOM: u64 = 256 << 20;
+pub(crate) const AGENT_HEADROOM: u64 = 256 << 20;
 
 /// Whether the volume-opts target's volume is a tmpfs (its own filesystem, in memory).
-pub fn tmpfs_volume(plan: &Plan) -> bool {
+pub(crate) fn tmpfs_volume(plan: &Plan) -> bool {
     let opts = &plan.file.targets.volume_opts.driver_opts;
     opts.get("type").is_some_and(|t| t == "tmpfs")
 }
@@ -19,11 +19,11 @@ pub fn tmpfs_volume(plan: &Plan) -> bool {
 /// What a tmpfs holds besides the bytes the run writes into it: a tenth more, at least
 /// 32 MiB, for small files rounded up to whole pages, directories and inodes, and the
 /// checkpoint file being replaced while its predecessor is still there.
-pub const TMPFS_MARGIN_MIN: u64 = 32 << 20;
-pub const TMPFS_MARGIN_DIVISOR: u64 = 10;
+pub(crate) const TMPFS_MARGIN_MIN: u64 = 32 << 20;
+pub(crate) const TMPFS_MARGIN_DIVISOR: u64 = 10;
 
 /// The margin on `bytes` written to a tmpfs.
-pub fn tmpfs_margin(bytes: u64) -> u64 {
+pub(crate) fn tmpfs_margin(bytes: u64) -> u64 {
     (bytes / TMPFS_MARGIN_DIVISOR).max(TMPFS_MARGIN_MIN)
 }
 
@@ -77,7 +77,7 @@ fn place(needs: &Needs, targets: &[TargetSpec]) -> String {
 }
 
 /// Each tmpfs and the agent within its container's memory limit.
-pub fn check_containers(plan: &Plan, needs: &Needs) -> Result<()> {
+pub(crate) fn check_containers(plan: &Plan, needs: &Needs) -> Result<()> {
     let limit = plan.file.targets.container.memory;
     for &target in &plan.targets {
         let Some((bytes, what)) = tmpfs_memory(plan, needs, target) else {
@@ -102,7 +102,7 @@ pub fn check_containers(plan: &Plan, needs: &Needs) -> Result<()> {
 /// dataset a warm rep reads elsewhere, within `memory` (the engine's, or the host's) less
 /// what stays free. A dataset larger than half the memory cannot be kept warm anyway (see
 /// `dataset::settle`) and needs no page cache here.
-pub fn check_machine(plan: &Plan, needs: &Needs, memory: u64, what: &str) -> Result<()> {
+pub(crate) fn check_machine(plan: &Plan, needs: &Needs, memory: u64, what: &str) -> Result<()> {
     let mut tmpfs = 0u64;
     let mut in_memory = Vec::new();
     let mut whats = Vec::new();

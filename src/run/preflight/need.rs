@@ -21,7 +21,7 @@ pub enum Storage {
 }
 
 impl Storage {
-    pub fn of(target: TargetSpec) -> Storage {
+    pub(crate) fn of(target: TargetSpec) -> Storage {
         match target.kind {
             TargetKind::Native | TargetKind::Bind => Storage::HostRoot,
             TargetKind::Volume
@@ -36,7 +36,7 @@ impl Storage {
 
 /// Bytes one workload puts on one storage for one target.
 #[derive(Debug, Clone)]
-pub struct Item {
+pub(crate) struct Item {
     pub workload: String,
     pub target: TargetSpec,
     pub bytes: u64,
@@ -55,7 +55,7 @@ pub struct Total {
 }
 
 #[derive(Debug, Default)]
-pub struct Needs {
+pub(crate) struct Needs {
     pub by_storage: BTreeMap<Storage, Vec<Item>>,
 }
 
@@ -63,7 +63,7 @@ impl Needs {
     /// Every (workload, target) pair of the plan's cells, once. The image targets' datasets
     /// are generated in the data dir, then packed into the data image; volume-from-image
     /// copies them into its volume too, while image reads them in the image.
-    pub fn of(plan: &Plan) -> Needs {
+    pub(crate) fn of(plan: &Plan) -> Needs {
         let mut needs = Needs::default();
         let mut seen = BTreeSet::new();
         for cell in &plan.cells {
@@ -105,7 +105,7 @@ impl Needs {
 
     /// What `storage` must hold: each dataset once, none of those already `present`; the
     /// backup folder holds one rep's archive at a time (removed after it), the largest.
-    pub fn total(&self, storage: Storage, present: &dyn Fn(&DatasetSpec) -> bool) -> Total {
+    pub(crate) fn total(&self, storage: Storage, present: &dyn Fn(&DatasetSpec) -> bool) -> Total {
         let mut by_workload: BTreeMap<&str, u64> = BTreeMap::new();
         let mut datasets = BTreeSet::new();
         let mut total = Total::default();
@@ -136,12 +136,12 @@ impl Needs {
     }
 
     /// The storages the plan writes to, in order.
-    pub fn storages(&self) -> impl Iterator<Item = Storage> + '_ {
+    pub(crate) fn storages(&self) -> impl Iterator<Item = Storage> + '_ {
         self.by_storage.keys().copied()
     }
 
     /// The largest dataset a warm cell reads on `storage` (what its page cache must hold).
-    pub fn warm_dataset(plan: &Plan, storage: Storage) -> u64 {
+    pub(crate) fn warm_dataset(plan: &Plan, storage: Storage) -> u64 {
         plan.cells
             .iter()
             .filter(|c| c.phase == crate::workload::Phase::Warm && Storage::of(c.target) == storage)

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// What stays free on a filesystem the run shares (not on a tmpfs of its own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeepFree {
+pub(crate) enum KeepFree {
     /// 5% of the filesystem, at least 1 GiB.
     Default,
     /// Exactly this many bytes (`--keep-free`, `[run] keep_free`).
@@ -17,7 +17,7 @@ pub enum KeepFree {
 }
 
 impl KeepFree {
-    pub fn of(self, fs_size: u64) -> u64 {
+    pub(crate) fn of(self, fs_size: u64) -> u64 {
         match self {
             KeepFree::Default => (fs_size / 20).max(1 << 30),
             KeepFree::Bytes(bytes) => bytes,
@@ -27,7 +27,7 @@ impl KeepFree {
 
 /// One storage's need on one filesystem.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub total: Total,
     pub space: FsSpace,
     /// A filesystem the run made for itself alone (a tmpfs): nothing else lives there, so
@@ -39,7 +39,7 @@ pub struct Entry {
 
 /// Refuse, naming the first filesystem that cannot hold what the plan puts on it.
 /// Storages on one filesystem (the data dir and Docker's volumes on one disk) add up.
-pub fn check(entries: Vec<Entry>, keep: KeepFree) -> Result<()> {
+pub(crate) fn check(entries: Vec<Entry>, keep: KeepFree) -> Result<()> {
     let mut groups: BTreeMap<(u64, u64, u64, usize), Vec<Entry>> = BTreeMap::new();
     for (index, entry) in entries.into_iter().enumerate() {
         let key = if entry.dedicated {

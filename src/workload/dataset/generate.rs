@@ -18,7 +18,7 @@ use crate::workload::dataset::{
 };
 
 /// Deterministic content of file `index`: a ChaCha8 stream keyed by the seed and the index.
-pub fn file_rng(seed: u64, index: usize) -> ChaCha8Rng {
+pub(crate) fn file_rng(seed: u64, index: usize) -> ChaCha8Rng {
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
     key[8..16].copy_from_slice(&(index as u64).to_le_bytes());
@@ -79,8 +79,9 @@ fn write_files(spec: &DatasetSpec, dir: &Path, sizes: &[u64], threads: usize) ->
             })
             .collect();
         for w in workers {
-            w.join()
-                .map_err(|_| Error::Agent("dataset generator thread panicked".into()))??;
+            w.join().map_err(|_| Error::Panicked {
+                thread: "dataset generator",
+            })??;
         }
         Ok(())
     })?;

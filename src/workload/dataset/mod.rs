@@ -8,12 +8,11 @@ mod partial;
 mod phase;
 mod spec;
 mod store;
-mod verify;
 
-pub use generate::file_rng;
-pub use manifest_tsv::{manifest_files, ManifestFile, MANIFEST_TSV};
-pub use partial::remove_stale_partials;
-pub use phase::{residency, set_phase, settle};
+#[cfg(test)]
+pub(crate) use manifest_tsv::verify;
+pub(crate) use manifest_tsv::{manifest_files, verify_copy, MANIFEST_TSV};
+pub(crate) use partial::remove_stale_partials;
+pub(crate) use phase::{set_phase, settle};
 pub use spec::DatasetSpec;
-pub use store::{datasets_dir, Dataset, Manifest, PrepareReport, LAST_USE, MANIFEST_SCHEMA};
-pub use verify::{verify, verify_copy};
+pub(crate) use store::{datasets_dir, Dataset, Manifest, PrepareReport, MANIFEST_SCHEMA};

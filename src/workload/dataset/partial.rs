@@ -58,7 +58,7 @@ pub(crate) fn try_lock(base: &Path, id: &str) -> Result<Option<File>> {
 
 /// Remove the partial folders under `base` that no generation is writing (their lock is
 /// free), except `skip`'s, whose lock the caller holds. Returns the folders removed.
-pub fn remove_stale_partials(base: &Path, skip: Option<&str>) -> Result<Vec<PathBuf>> {
+pub(crate) fn remove_stale_partials(base: &Path, skip: Option<&str>) -> Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
     let entries = match fs::read_dir(base) {
         Ok(entries) => entries,

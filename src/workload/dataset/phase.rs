@@ -13,7 +13,7 @@ const RESIDENCY_SAMPLE: usize = 4096;
 /// Evict (cold) or read once (warm), then measure what fraction is cached: None where
 /// mincore cannot see the filesystem's cache (FUSE, virtiofs, 9p), so neither the eviction
 /// nor the warming is verified there.
-pub fn set_phase(dataset: &Dataset, phase: Phase) -> Result<Option<f64>> {
+pub(crate) fn set_phase(dataset: &Dataset, phase: Phase) -> Result<Option<f64>> {
     let mut buf = cache::AlignedBuffer::new(1 << 20);
     for i in 0..dataset.sizes.len() {
         let path = dataset.path(i);
@@ -28,7 +28,7 @@ pub fn set_phase(dataset: &Dataset, phase: Phase) -> Result<Option<f64>> {
 
 /// The fraction of the dataset's pages in the page cache (of a sample of its files); None
 /// where mincore cannot see that cache.
-pub fn residency(dataset: &Dataset) -> Result<Option<f64>> {
+pub(crate) fn residency(dataset: &Dataset) -> Result<Option<f64>> {
     if !cache::page_cache_visible(&dataset.dir) {
         return Ok(None);
     }
@@ -53,7 +53,7 @@ pub fn residency(dataset: &Dataset) -> Result<Option<f64>> {
 /// just read back differ by up to 20% here (the folios and physical pages the cache holds),
 /// which would otherwise show up as a difference between targets. A dataset larger than
 /// half the memory is left alone: its warm reps cannot be warm anyway.
-pub fn settle(dataset: &Dataset) -> Result<()> {
+pub(crate) fn settle(dataset: &Dataset) -> Result<()> {
     if dataset.total_bytes() > crate::platform::memory_bytes() / 2 {
         return Ok(());
     }

@@ -35,7 +35,7 @@ impl DatasetSpec {
 
     /// Bytes the dataset takes, estimated without drawing its sizes: a log-normal set's
     /// mean is median * exp(sigma^2 / 2), plus 10% for tail luck.
-    pub fn estimated_bytes(&self) -> u64 {
+    pub(crate) fn estimated_bytes(&self) -> u64 {
         match self {
             DatasetSpec::Shards { count, size, .. } => (*count as u64).saturating_mul(*size),
             DatasetSpec::SmallFiles {
@@ -52,7 +52,7 @@ impl DatasetSpec {
     }
 
     /// A stable folder name: layout plus a hash of the spec.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         let json = serde_json::to_string(self).expect("dataset spec serializes");
         let layout = match self {
             DatasetSpec::Shards { .. } => "shards",
@@ -64,7 +64,7 @@ impl DatasetSpec {
         )
     }
 
-    pub fn file_count(&self) -> usize {
+    pub(crate) fn file_count(&self) -> usize {
         match self {
             DatasetSpec::Shards { count, .. } => *count as usize,
             DatasetSpec::SmallFiles {
@@ -98,14 +98,14 @@ impl DatasetSpec {
     }
 
     /// Path of file `index` relative to the dataset folder.
-    pub fn rel_path(&self, index: usize) -> String {
+    pub(crate) fn rel_path(&self, index: usize) -> String {
         let mut out = String::new();
         self.write_rel_path(index, &mut out);
         out
     }
 
     /// Append the relative path of file `index` to `out` (no allocation once `out` is large).
-    pub fn write_rel_path(&self, index: usize, out: &mut String) {
+    pub(crate) fn write_rel_path(&self, index: usize, out: &mut String) {
         use std::fmt::Write as _;
         let _ = match self {
             DatasetSpec::Shards { .. } => write!(out, "shard-{index:05}.bin"),

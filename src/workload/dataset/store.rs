@@ -11,13 +11,13 @@ use crate::workload::dataset::generate::generate;
 use crate::workload::dataset::partial;
 use crate::workload::dataset::DatasetSpec;
 
-pub const MANIFEST_SCHEMA: u32 = 1;
+pub(crate) const MANIFEST_SCHEMA: u32 = 1;
 
 /// The file in a dataset's folder whose modification time is its last use.
-pub const LAST_USE: &str = "last-used";
+pub(crate) const LAST_USE: &str = "last-used";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     pub schema: u32,
     pub id: String,
     pub spec: DatasetSpec,
@@ -48,31 +48,31 @@ pub struct Dataset {
     pub sizes: Vec<u64>,
 }
 
-pub fn datasets_dir(root: &Path) -> PathBuf {
+pub(crate) fn datasets_dir(root: &Path) -> PathBuf {
     root.join("datasets")
 }
 
 impl Dataset {
-    pub fn path(&self, index: usize) -> PathBuf {
+    pub(crate) fn path(&self, index: usize) -> PathBuf {
         self.dir.join(self.spec.rel_path(index))
     }
 
-    pub fn total_bytes(&self) -> u64 {
+    pub(crate) fn total_bytes(&self) -> u64 {
         self.sizes.iter().sum()
     }
 
     /// Open a prepared dataset; fails if it is missing or its manifest does not match.
-    pub fn open(root: &Path, spec: &DatasetSpec) -> Result<Self> {
+    pub(crate) fn open(root: &Path, spec: &DatasetSpec) -> Result<Self> {
         let dir = datasets_dir(root).join(spec.id());
         let manifest = read_manifest(&dir)?.ok_or_else(|| {
-            Error::Agent(format!(
-                "dataset {} is not prepared (no valid manifest.json)",
+            Error::Dataset(format!(
+                "{} is not prepared (no valid manifest.json)",
                 dir.display()
             ))
         })?;
         if manifest.spec != *spec {
-            return Err(Error::Agent(format!(
-                "dataset {} has a manifest for another spec",
+            return Err(Error::Dataset(format!(
+                "{} has a manifest for another spec",
                 dir.display()
             )));
         }
@@ -85,19 +85,19 @@ impl Dataset {
 
     /// Whether the dataset is on disk with a manifest for `spec` (its files are checked only
     /// when it is prepared).
-    pub fn is_present(root: &Path, spec: &DatasetSpec) -> bool {
+    pub(crate) fn is_present(root: &Path, spec: &DatasetSpec) -> bool {
         let dir = datasets_dir(root).join(spec.id());
         matches!(read_manifest(&dir), Ok(Some(m)) if m.spec == *spec)
     }
 
     /// A dataset that must already be there (baked into an image): its manifest matches
     /// `spec` and every file has its size. Never generates and never writes.
-    pub fn existing(root: &Path, spec: &DatasetSpec) -> Result<PrepareReport> {
+    pub(crate) fn existing(root: &Path, spec: &DatasetSpec) -> Result<PrepareReport> {
         let dir = datasets_dir(root).join(spec.id());
         let manifest = read_manifest(&dir)?.filter(|m| m.spec == *spec);
         let Some(m) = manifest.filter(|_| files_match(spec, &dir, &spec.sizes())) else {
             return Err(Error::Dataset(format!(
-                "dataset {} is not there complete with a manifest for its spec",
+                "{} is not there complete with a manifest for its spec",
                 dir.display()
             )));
         };
@@ -115,7 +115,11 @@ impl Dataset {
     /// every file has its size. Holds an exclusive lock so concurrent runs do not collide.
     /// A new dataset is generated into a partial folder renamed into place when complete;
     /// on failure the partial folder is removed.
-    pub fn prepare(root: &Path, spec: &DatasetSpec, threads: usize) -> Result<PrepareReport> {
+    pub(crate) fn prepare(
+        root: &Path,
+        spec: &DatasetSpec,
+        threads: usize,
+    ) -> Result<PrepareReport> {
         let base = datasets_dir(root);
         fs::create_dir_all(&base).at(&base)?;
         let id = spec.id();
@@ -197,7 +201,7 @@ pub(super) mod tests {
     use super::*;
     use crate::workload::dataset::verify;
 
-    pub fn small() -> DatasetSpec {
+    pub(crate) fn small() -> DatasetSpec {
         DatasetSpec::SmallFiles {
             dirs: 3,
             files_per_dir: 10,
@@ -249,7 +253,13 @@ pub(super) mod tests {
             fs::write(partial.join("manifest.json"), b"{}").unwrap();
         }
         assert!(!Dataset::is_present(root.path(), &spec));
-        assert!(Dataset::open(root.path(), &spec).is_err());
+        let err = Dataset::open(root.path(), &spec).unwrap_err().to_string();
+        let dir = base.join(spec.id());
+        let shown = format!(
+            "dataset {} is not prepared (no valid manifest.json)",
+            dir.display()
+        );
+        assert_eq!(err, shown);
         let report = Dataset::prepare(root.path(), &spec, 2).unwrap();
         assert!(!report.reused);
         assert!(Dataset::is_present(root.path(), &spec));

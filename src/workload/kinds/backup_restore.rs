@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Corruption, Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 use crate::platform::{self, SyncMode};
@@ -120,7 +120,7 @@ impl Kind for BackupRestore {
     }
 }
 
-pub struct RoundTrip {
+pub(crate) struct RoundTrip {
     pub bytes: u64,
     pub files: u64,
     pub backup_seconds: f64,
@@ -131,7 +131,7 @@ pub struct RoundTrip {
 /// Archive `dataset` to `archive`, extract it under `restore`, verify, remove both.
 /// With `fsync`, both the archive and every extracted file are on stable storage before
 /// their clock stops, as a backup tool must make them.
-pub fn round_trip(
+pub(crate) fn round_trip(
     dataset: &Dataset,
     archive: &Path,
     restore: &Path,
@@ -155,11 +155,13 @@ pub fn round_trip(
     }
     let extract_seconds = start.elapsed().as_secs_f64();
     if files != names.len() as u64 {
-        return Err(Error::Agent(format!(
-            "{}: holds {files} files, the dataset {}",
-            archive.display(),
-            names.len()
-        )));
+        return Err(Error::corrupt(
+            archive,
+            Corruption::FileCount {
+                found: files,
+                expected: names.len(),
+            },
+        ));
     }
     verify_copy(dataset, restore)?;
     fs::remove_file(archive).at(archive)?;
@@ -281,6 +283,10 @@ mod tests {
         let mut bytes = fs::read(&victim).unwrap();
         bytes[0] ^= 0xff;
         fs::write(&victim, bytes).unwrap();
-        assert!(verify_copy(&dataset, &restore).is_err());
+        let err = verify_copy(&dataset, &restore).unwrap_err();
+        assert!(
+            matches!(&err, Error::Corrupt { path, fault: Corruption::Checksum } if *path == victim),
+            "{err}"
+        );
     }
 }

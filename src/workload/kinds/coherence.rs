@@ -212,7 +212,7 @@ impl Checker for FileChecker {
         let poller = self
             .poller
             .take()
-            .ok_or_else(|| Error::Agent("judged a change that was not armed".into()))?;
+            .ok_or_else(|| Error::Protocol("judged a change that was not armed".into()))?;
         poller.settle(window, self.limit)
     }
 }

@@ -18,14 +18,14 @@ pub(crate) struct FileSet {
 }
 
 impl FileSet {
-    pub const DEFAULT: FileSet = FileSet {
+    pub(crate) const DEFAULT: FileSet = FileSet {
         dirs: 16,
         files_per_dir: 256,
         median_size: ByteSize(110 << 10),
         sigma: 0.6,
     };
 
-    pub fn check(&self, c: &Check) -> Result<()> {
+    pub(crate) fn check(&self, c: &Check) -> Result<()> {
         c.positive("dirs", self.dirs as u64)?;
         c.positive("files_per_dir", self.files_per_dir as u64)?;
         c.positive("median_size", self.median_size.0)?;
@@ -35,7 +35,7 @@ impl FileSet {
         Ok(())
     }
 
-    pub fn dataset(&self, seed: u64) -> DatasetSpec {
+    pub(crate) fn dataset(&self, seed: u64) -> DatasetSpec {
         DatasetSpec::SmallFiles {
             dirs: self.dirs,
             files_per_dir: self.files_per_dir,
@@ -46,12 +46,12 @@ impl FileSet {
     }
 
     /// Bytes the set takes, estimated (see [`DatasetSpec::estimated_bytes`]).
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.dataset(0).estimated_bytes()
     }
 
     /// (dirs, files_per_dir) under `--scale`.
-    pub fn scaled_tree(&self, scale: Scale) -> (u32, u32) {
+    pub(crate) fn scaled_tree(&self, scale: Scale) -> (u32, u32) {
         scale.tree(self.dirs, self.files_per_dir)
     }
 }

@@ -92,7 +92,7 @@ impl Kind for Metadata {
     }
 }
 
-pub struct Storms {
+pub(crate) struct Storms {
     pub create: Timed,
     pub stat: Timed,
     pub rename: Timed,
@@ -101,7 +101,12 @@ pub struct Storms {
 
 /// Thread `t` owns directories t, t+threads, …; the folders are made before and removed
 /// after the timed storms.
-pub fn storms(dir: &Path, dirs: usize, files_per_dir: usize, threads: usize) -> Result<Storms> {
+pub(crate) fn storms(
+    dir: &Path,
+    dirs: usize,
+    files_per_dir: usize,
+    threads: usize,
+) -> Result<Storms> {
     let threads = threads.min(dirs).max(1);
     for d in 0..dirs {
         let sub = dir.join(format!("d{d:04}"));

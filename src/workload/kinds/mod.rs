@@ -6,17 +6,17 @@
 mod file_set;
 pub(crate) mod registry;
 
-pub mod backup_restore;
-pub mod checkpoint;
-pub mod coherence;
-pub mod metadata;
-pub mod random_read;
-pub mod semantics;
-pub mod seq_read;
-pub mod shared_volume;
-pub mod small_files;
-pub mod train_epoch;
-pub mod watch;
+pub(crate) mod backup_restore;
+pub(crate) mod checkpoint;
+pub(crate) mod coherence;
+pub(crate) mod metadata;
+pub(crate) mod random_read;
+pub(crate) mod semantics;
+pub(crate) mod seq_read;
+pub(crate) mod shared_volume;
+pub(crate) mod small_files;
+pub(crate) mod train_epoch;
+pub(crate) mod watch;
 
 use crate::error::Result;
 use crate::metric::Metric;
@@ -102,13 +102,13 @@ pub(crate) struct Scale(pub f64);
 
 impl Scale {
     /// A count, at least 1.
-    pub fn count(self, n: u32) -> u32 {
+    pub(crate) fn count(self, n: u32) -> u32 {
         ((n as f64 * self.0).round() as u32).max(1)
     }
 
     /// A folder tree: fewer folders first, keeping their fan-out; below one folder, fewer
     /// files in it.
-    pub fn tree(self, dirs: u32, files_per_dir: u32) -> (u32, u32) {
+    pub(crate) fn tree(self, dirs: u32, files_per_dir: u32) -> (u32, u32) {
         let d = dirs as f64 * self.0;
         if d >= 1.0 {
             (d.round() as u32, files_per_dir)
@@ -121,17 +121,17 @@ impl Scale {
 
 impl Params {
     /// Whether the workload needs a second agent on the same storage.
-    pub fn needs_peer(&self) -> bool {
+    pub(crate) fn needs_peer(&self) -> bool {
         self.as_kind().needs_peer()
     }
 
     /// The changer and checker of a driven kind (coherence, watch).
-    pub fn driven(&self) -> Option<&dyn Driven> {
+    pub(crate) fn driven(&self) -> Option<&dyn Driven> {
         self.as_kind().driven()
     }
 
     /// Whether the workload reads a pre-generated dataset (and so can run on a `:ro` target).
-    pub fn reads_dataset(&self) -> bool {
+    pub(crate) fn reads_dataset(&self) -> bool {
         self.as_kind().read_only()
     }
 
@@ -141,17 +141,17 @@ impl Params {
     }
 
     /// Bytes one rep writes to the host's backup folder (0 for kinds that write none).
-    pub fn backup_footprint(&self) -> u64 {
+    pub(crate) fn backup_footprint(&self) -> u64 {
         self.as_kind().backup_footprint()
     }
 
     /// Bytes of the pre-generated dataset alone (0 for kinds without one).
-    pub fn dataset_footprint(&self) -> u64 {
+    pub(crate) fn dataset_footprint(&self) -> u64 {
         self.as_kind().dataset(0).map_or(0, |d| d.estimated_bytes())
     }
 
     /// The generated dataset the workload reads, if any.
-    pub fn dataset(&self, seed: u64) -> Option<DatasetSpec> {
+    pub(crate) fn dataset(&self, seed: u64) -> Option<DatasetSpec> {
         self.as_kind().dataset(seed)
     }
 
@@ -161,7 +161,7 @@ impl Params {
     }
 
     /// Measure one rep.
-    pub fn run(&self, rep: &Rep) -> Result<Measured> {
+    pub(crate) fn run(&self, rep: &Rep) -> Result<Measured> {
         self.as_kind().run(rep)
     }
 }

@@ -123,7 +123,7 @@ impl Kind for RandomRead {
 /// O_DIRECT offsets and lengths are multiples of this.
 const DIRECT_ALIGN: u64 = 4096;
 
-pub struct RandomReadConfig {
+pub(crate) struct RandomReadConfig {
     pub threads: usize,
     pub record_min: u64,
     pub record_max: u64,
@@ -151,7 +151,7 @@ fn draws(dataset: &Dataset, config: &RandomReadConfig, thread: usize) -> Vec<(us
 }
 
 /// `reads` records in all, split over the threads; ops count records.
-pub fn read_records(dataset: &Dataset, config: &RandomReadConfig) -> Result<Timed> {
+pub(crate) fn read_records(dataset: &Dataset, config: &RandomReadConfig) -> Result<Timed> {
     let max = config.record_max as usize;
     // pread needs no file position, so the threads share one handle per shard.
     let files = (0..dataset.sizes.len())

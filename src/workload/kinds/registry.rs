@@ -48,11 +48,11 @@ macro_rules! kinds {
         }
 
         /// Every kind's name, in the order messages list them.
-        pub const NAMES: &[&str] = &[$($name),+];
+        pub(crate) const NAMES: &[&str] = &[$($name),+];
 
         impl Params {
             /// The kind's name in workload files and result rows.
-            pub fn kind(&self) -> &'static str {
+            pub(crate) fn kind(&self) -> &'static str {
                 match self {
                     $(Params::$variant(_) => $name,)+
                 }
@@ -65,7 +65,7 @@ macro_rules! kinds {
             }
 
             /// A faithful miniature (or enlargement), see [`Scale`].
-            pub fn scaled(&self, factor: f64) -> Params {
+            pub(crate) fn scaled(&self, factor: f64) -> Params {
                 let scale = Scale(factor);
                 match self {
                     $(Params::$variant(k) => Params::$variant(k.scaled(scale)),)+

@@ -82,7 +82,12 @@ impl Kind for SeqRead {
 }
 
 /// Thread `t` of `threads` reads shards t, t+threads, …; ops count the reads.
-pub fn read_shards(dataset: &Dataset, threads: usize, block: usize, direct: bool) -> Result<Timed> {
+pub(crate) fn read_shards(
+    dataset: &Dataset,
+    threads: usize,
+    block: usize,
+    direct: bool,
+) -> Result<Timed> {
     let threads = threads.min(dataset.sizes.len()).max(1);
     run_threads(
         threads,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Corruption, Error, IoContext, Result};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 use crate::platform::{self, SyncMode};
@@ -115,13 +115,7 @@ impl Kind for SharedVolume {
 /// A reader that sees nothing new for this long gives up.
 const STALL: Duration = Duration::from_secs(30);
 
-pub struct Published {
-    pub bytes: u64,
-    pub samples: u64,
-    pub seconds: f64,
-}
-
-pub struct Seen {
+pub(crate) struct Seen {
     pub bytes: u64,
     /// Distinct samples read, each checked against its name and content.
     pub samples: u64,
@@ -149,10 +143,9 @@ fn fill(id: u32, body: &mut [u8]) {
 
 /// Publish `samples` samples of `size` bytes into `dir`; the header carries the id and the
 /// wall-clock time publishing began (the clock both containers share: the kernel's).
-pub fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<Published> {
+pub(crate) fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<()> {
     fs::create_dir_all(dir).at(dir)?;
     let mut buf = vec![0u8; size as usize];
-    let start = Instant::now();
     for id in 0..samples {
         fill(id, &mut buf[16..]);
         let tmp = dir.join(format!(".tmp-{id}"));
@@ -167,18 +160,14 @@ pub fn write(dir: &Path, samples: u32, size: u64, fsync: bool) -> Result<Publish
         drop(file);
         fs::rename(&tmp, &fin).at(&fin)?;
     }
-    Ok(Published {
-        bytes: samples as u64 * size,
-        samples: samples as u64,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    Ok(())
 }
 
 /// Poll `dir` until all `samples` have been seen once each; every sample is read whole and
 /// checked. A name seen again is not read again; a sample with the wrong id, size or bytes
 /// is an error. The seconds run from the first sample's publishing to the last one read,
 /// so the time the reader waited for the writer's exec to start is not in them.
-pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
+pub(crate) fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
     let mut hist = OpHistograms::with_ops(&[Op::Visible, Op::Read]);
     let mut seen = BTreeSet::new();
     let mut bufs = (vec![0u8; size as usize], vec![0u8; size as usize]);
@@ -192,12 +181,13 @@ pub fn read(dir: &Path, samples: u32, size: u64) -> Result<Seen> {
         };
         if fresh.is_empty() {
             if last_new.elapsed() > STALL {
-                return Err(Error::Agent(format!(
-                    "{}: the reader saw {} of {samples} samples, then nothing for {} s",
-                    dir.display(),
-                    seen.len(),
-                    STALL.as_secs()
-                )));
+                return Err(Error::Unfinished {
+                    work: format!("the reader of {}", dir.display()),
+                    done: seen.len() as u64,
+                    total: samples.into(),
+                    unit: "samples",
+                    why: format!("nothing new for {} s", STALL.as_secs()),
+                });
             }
             std::thread::sleep(Duration::from_micros(200));
             continue;
@@ -261,20 +251,13 @@ fn read_sample(
     hist.time(Op::Read, || file.read_exact(buf)).at(path)?;
     let mut extra = [0u8; 1];
     if file.read(&mut extra).at(path)? != 0 {
-        return Err(Error::Agent(format!(
-            "{}: longer than {} bytes",
-            path.display(),
-            buf.len()
-        )));
+        return Err(Error::corrupt(path, Corruption::Long(buf.len())));
     }
     let got_id = u32::from_le_bytes(buf[..4].try_into().expect("4 bytes"));
     let written = u64::from_le_bytes(buf[8..16].try_into().expect("8 bytes"));
     fill(id, &mut want[16..]);
     if got_id != id || buf[16..] != want[16..] {
-        return Err(Error::Agent(format!(
-            "{}: content is not sample {id}",
-            path.display()
-        )));
+        return Err(Error::corrupt(path, Corruption::NotSample(id)));
     }
     Ok(written)
 }
@@ -294,9 +277,8 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("shared");
         let reader = spawn_reader(&dir, 300);
-        let published = write(&dir, 300, 4096, false).unwrap();
+        write(&dir, 300, 4096, false).unwrap();
         let seen = reader.join().unwrap().unwrap();
-        assert_eq!(published.samples, 300);
         assert_eq!(seen.samples, 300);
         assert_eq!(seen.bytes, 300 * 4096);
         assert_eq!(seen.histograms.get(Op::Visible).unwrap().len(), 300);
@@ -322,7 +304,21 @@ mod tests {
         let mut bytes = fs::read(root.path().join(name(1))).unwrap();
         bytes[40] ^= 1;
         fs::write(root.path().join(name(1)), bytes).unwrap();
-        let err = read(root.path(), 3, 64).err().unwrap().to_string();
-        assert!(err.contains("is not sample 1"), "{err}");
+        let err = read(root.path(), 3, 64).err().unwrap();
+        assert!(
+            matches!(
+                err,
+                Error::Corrupt {
+                    fault: Corruption::NotSample(1),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let shown = format!(
+            "{}: content is not sample 1",
+            root.path().join(name(1)).display()
+        );
+        assert_eq!(err.to_string(), shown);
     }
 }

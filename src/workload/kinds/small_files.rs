@@ -33,7 +33,7 @@ use crate::workload::{read_timed, read_to_len, run_threads_then, Timed};
 
 /// small-files times the parts of one file in 16 by default: recording stays under 1% of
 /// a cached file op (see benches/recording.rs).
-pub const DEFAULT_BREAKDOWN_EVERY: u32 = 16;
+pub(crate) const DEFAULT_BREAKDOWN_EVERY: u32 = 16;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -139,7 +139,7 @@ const BATCH: usize = 16;
 
 /// How the scan is done and timed.
 #[derive(Debug, Clone, Copy)]
-pub struct Scan {
+pub(crate) struct Scan {
     pub threads: usize,
     pub block: usize,
     pub stat: bool,
@@ -150,7 +150,7 @@ pub struct Scan {
 }
 
 /// Scan every file once in an order shuffled by `shuffle_seed`; ops count files.
-pub fn scan(dataset: &Dataset, scan: Scan) -> Result<Timed> {
+pub(crate) fn scan(dataset: &Dataset, scan: Scan) -> Result<Timed> {
     let every = scan.breakdown_every.max(1) as u64;
     let mut order: Vec<u32> = (0..dataset.sizes.len() as u32).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(scan.shuffle_seed));

@@ -27,7 +27,7 @@ use crate::workload::read_timed;
 use crate::workload::rep::{Measured, MetricResult, Rep};
 
 /// MLPerf Storage counts a run as passing when AU stays at or above this.
-pub const AU_PASS: f64 = 0.90;
+pub(crate) const AU_PASS: f64 = 0.90;
 
 /// Reader threads (`threads`) fill a prefetch queue of batches; the trainer takes one per
 /// step and "computes" for `compute_time`.
@@ -144,21 +144,21 @@ impl Kind for TrainEpoch {
 /// What the trainer saw, step by step: how long it waited for data and how long it
 /// computed. AU is compute over the steps' wall time.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct StepClock {
+pub(crate) struct StepClock {
     pub steps: u64,
     pub wait: Duration,
     pub compute: Duration,
 }
 
 impl StepClock {
-    pub fn record(&mut self, wait: Duration, compute: Duration) {
+    pub(crate) fn record(&mut self, wait: Duration, compute: Duration) {
         self.steps += 1;
         self.wait += wait;
         self.compute += compute;
     }
 
     /// Accelerator utilisation in 0..=1: the share of the steps' time spent computing.
-    pub fn au(&self) -> f64 {
+    pub(crate) fn au(&self) -> f64 {
         let total = (self.wait + self.compute).as_secs_f64();
         if total == 0.0 {
             0.0
@@ -168,7 +168,7 @@ impl StepClock {
     }
 }
 
-pub struct EpochConfig {
+pub(crate) struct EpochConfig {
     pub readers: usize,
     pub block: usize,
     pub batch_size: usize,
@@ -178,7 +178,7 @@ pub struct EpochConfig {
     pub shuffle_seed: u64,
 }
 
-pub struct Epoch {
+pub(crate) struct Epoch {
     pub bytes: u64,
     pub samples: u64,
     /// From the first step's wait to the last step's compute.
@@ -188,7 +188,7 @@ pub struct Epoch {
 }
 
 /// One epoch: every sample once, in batches, in an order shuffled by `shuffle_seed`.
-pub fn epoch(dataset: &Dataset, config: &EpochConfig) -> Result<Epoch> {
+pub(crate) fn epoch(dataset: &Dataset, config: &EpochConfig) -> Result<Epoch> {
     let mut order: Vec<u32> = (0..dataset.sizes.len() as u32).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(config.shuffle_seed));
     let batches: Vec<&[u32]> = order.chunks(config.batch_size.max(1)).collect();
@@ -212,14 +212,17 @@ pub fn epoch(dataset: &Dataset, config: &EpochConfig) -> Result<Epoch> {
         for w in workers {
             let reader = w
                 .join()
-                .map_err(|_| Error::Agent("reader thread panicked".into()))??;
+                .map_err(|_| Error::Panicked { thread: "reader" })??;
             epoch.histograms.merge(&reader);
         }
         if steps < batches.len() {
-            return Err(Error::Agent(format!(
-                "the readers stopped after {steps} of {} batches",
-                batches.len()
-            )));
+            return Err(Error::Unfinished {
+                work: "the epoch's readers".into(),
+                done: steps as u64,
+                total: batches.len() as u64,
+                unit: "batches",
+                why: "the batch queue closed early".into(),
+            });
         }
         epoch.samples = order.len() as u64;
         Ok(epoch)

@@ -204,9 +204,9 @@ impl Checker for Watcher {
                 let heard = self
                     .heard
                     .lock()
-                    .map_err(|_| Error::Agent("the watching thread panicked".into()))?;
+                    .map_err(|_| Error::Panicked { thread: "watching" })?;
                 if let Some(failed) = &heard.failed {
-                    return Err(Error::Agent(failed.clone()));
+                    return Err(Error::Watch(failed.clone()));
                 }
                 heard
                     .times

@@ -4,7 +4,7 @@
 mod payload;
 mod save;
 
-pub use save::{save_and_restore, CheckpointOutcome, CheckpointSpec};
+pub(crate) use save::{save_and_restore, CheckpointSpec};
 
 use serde::{Deserialize, Serialize};
 

@@ -17,7 +17,7 @@ pub(crate) struct Payload {
 }
 
 impl Payload {
-    pub fn new(size: u64, chunk: usize, seed: u64) -> Self {
+    pub(crate) fn new(size: u64, chunk: usize, seed: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let patterns = (0..PATTERNS)
             .map(|_| {
@@ -33,7 +33,7 @@ impl Payload {
     }
 
     /// Stamp chunk `k` and return its bytes (the last chunk may be short).
-    pub fn chunk(&mut self, k: u64, size: u64) -> &[u8] {
+    pub(crate) fn chunk(&mut self, k: u64, size: u64) -> &[u8] {
         let len = self.patterns[0].len();
         let buf = &mut self.patterns[k as usize % PATTERNS];
         buf[..8.min(len)].copy_from_slice(&k.to_le_bytes()[..8.min(len)]);
@@ -41,7 +41,7 @@ impl Payload {
         &buf[..this]
     }
 
-    pub fn checksum(&mut self, size: u64) -> u64 {
+    pub(crate) fn checksum(&mut self, size: u64) -> u64 {
         let mut h = Xxh3::new();
         for k in 0..self.chunks {
             h.update(self.chunk(k, size));

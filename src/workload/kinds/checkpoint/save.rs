@@ -9,14 +9,14 @@ use std::time::Instant;
 use xxhash_rust::xxh3::Xxh3;
 
 use super::payload::Payload;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Corruption, Error, IoContext, Result};
 use crate::measure::{Lap, Op, OpHistograms};
 use crate::platform::{self, SyncMode};
 use crate::workload::cache::{self, AlignedBuffer};
 use crate::workload::read_timed;
 use crate::workload::Phase;
 
-pub struct CheckpointSpec<'a> {
+pub(crate) struct CheckpointSpec<'a> {
     pub dir: &'a Path,
     pub size: u64,
     pub chunk: usize,
@@ -31,7 +31,7 @@ pub struct CheckpointSpec<'a> {
     pub seq: u64,
 }
 
-pub struct CheckpointOutcome {
+pub(crate) struct CheckpointOutcome {
     /// Open to close of the temp file, its fsync included when on: the data written (durable
     /// with fsync), before the rename publishes it.
     pub file_seconds: f64,
@@ -64,7 +64,7 @@ fn extra_syncs(fsync: bool, sync: SyncMode) -> &'static [SyncMode] {
     }
 }
 
-pub fn save_and_restore(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
+pub(crate) fn save_and_restore(spec: &CheckpointSpec) -> Result<CheckpointOutcome> {
     fs::create_dir_all(spec.dir).at(spec.dir)?;
     let mut payload = Payload::new(spec.size, spec.chunk, spec.seed);
     let expected = payload.checksum(spec.size);
@@ -219,10 +219,7 @@ fn verify(path: &Path, expected: u64, buf: &mut [u8]) -> Result<()> {
         h.update(&buf[..n]);
     }
     if h.digest() != expected {
-        return Err(Error::Agent(format!(
-            "{}: restored checkpoint does not match what was written",
-            path.display()
-        )));
+        return Err(Error::corrupt(path, Corruption::Checkpoint));
     }
     Ok(())
 }
