@@ -367,14 +367,7 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
             let spec: RepSpec = serde_json::from_str(&spec).context("bad rep spec")?;
             agent::party(&spec)?;
         }
-        AgentCommand::FleetTask { spec } => {
-            let task: mountbench::fleet::task::TaskPlan =
-                serde_json::from_str(&spec).context("bad fleet task plan")?;
-            let cancel = CancelToken::new();
-            let on_signal = cancel.clone();
-            let _ = ctrlc::set_handler(move || on_signal.cancel());
-            mountbench::fleet::task::run_task(&task, cancel)?;
-        }
+        AgentCommand::FleetTask { spec } => crate::fleet_commands::task(&spec)?,
         AgentCommand::Prepare { spec } => {
             let spec: PrepareSpec = serde_json::from_str(&spec).context("bad prepare spec")?;
             println!("{}", serde_json::to_string(&agent::prepare(&spec)?)?);

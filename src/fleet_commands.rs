@@ -2,32 +2,20 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use mountbench::cancel::CancelToken;
 use mountbench::fleet::task::TaskPlan;
 use mountbench::fleet::{self, FleetOut, FleetRequest, FleetSummary};
 use mountbench::plan::WorkloadFile;
 use mountbench::report::fleet::FleetNode;
-use mountbench::targets::address::{DockerEnv, EngineAddress};
 use mountbench::targets::agent_binary::AgentBinaries;
-use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::spec::TargetKind;
 use mountbench::Error;
 
 use crate::cli::RunArgs;
 
-/// The manager named by `--swarm` (an endpoint or a Docker context).
-pub fn manager(text: &str) -> Result<EngineAddress> {
-    let arg: EngineArg = format!("swarm={text}").parse().map_err(
-        |e: mountbench::targets::engine_error::EngineError| Error::input("--swarm", e.to_string()),
-    )?;
-    let mut found = EngineAddress::resolve(&[arg], &DockerEnv::from_process())
-        .map_err(|e| Error::input("--swarm", e.to_string()))?;
-    Ok(found.remove(0))
-}
-
 pub fn run(args: RunArgs, swarm: &str, agents: AgentBinaries, cancel: CancelToken) -> Result<i32> {
-    let manager = manager(swarm)?;
+    let manager = fleet::manager_address(swarm)?;
     let file = WorkloadFile::load(&args.workload)?;
     let mut targets = args.targets.unwrap_or_else(|| file.run.targets.clone());
     if targets.iter().any(|t| t.kind == TargetKind::Native) {
@@ -35,10 +23,10 @@ pub fn run(args: RunArgs, swarm: &str, agents: AgentBinaries, cancel: CancelToke
         eprintln!("mountbench: native left out: a container cannot be native; bind is each node's baseline");
     }
     let Some(data_dir) = args.data_dir else {
-        return Err(Error::input(
-            "--data-dir",
-            "a fleet run needs the data dir on every node (an absolute path that exists on each; or MOUNTBENCH_DATA)",
-        )
+        return Err(Error::Input {
+            place: "--data-dir".into(),
+            reason: "a fleet run needs the data dir on every node (an absolute path that exists on each; or MOUNTBENCH_DATA)".into(),
+        }
         .into());
     };
     let task = TaskPlan {
@@ -165,10 +153,20 @@ fn write_fleet_json(summary: &FleetSummary) -> Result<()> {
 }
 
 pub fn clean(swarm: &str, run: Option<&str>) -> Result<i32> {
-    let removed = fleet::clean(&manager(swarm)?, run)?;
+    let removed = fleet::clean(&fleet::manager_address(swarm)?, run)?;
     for name in &removed {
         println!("removed fleet job {name}");
     }
     println!("{} fleet job(s) removed", removed.len());
     Ok(0)
+}
+
+/// `agent fleet-task`: a node's whole matrix inside its task, results framed on stdout.
+pub fn task(spec: &str) -> Result<()> {
+    let task: TaskPlan = serde_json::from_str(spec).context("bad fleet task plan")?;
+    let cancel = CancelToken::new();
+    let on_signal = cancel.clone();
+    let _ = ctrlc::set_handler(move || on_signal.cancel());
+    mountbench::fleet::task::run_task(&task, cancel)?;
+    Ok(())
 }

@@ -7,20 +7,21 @@
 //! the job → watch the tasks (fleet/watch.rs) → read each task's logs → remove the job (its
 //! tasks' containers and volumes go with it) → write the folders.
 
+mod collect;
 pub mod frame;
 pub mod job;
 pub mod nodes;
+mod removal;
 pub mod swarm_client;
 pub mod task;
 pub mod watch;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::atomic::write_atomic;
 use crate::cancel::CancelToken;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::targets::address::EngineAddress;
 use crate::targets::agent_binary::AgentBinaries;
 use crate::targets::engine::{AGENT_LABEL, RUN_LABEL};
@@ -29,8 +30,7 @@ use crate::targets::spec::TargetKind;
 use job::{JobMount, JobSpec, NodeInfo, TaskInfo};
 use nodes::NodeFilter;
 use swarm_client::SwarmClient;
-use task::{TaskPlan, TaskStatus};
-use watch::Fate;
+use task::TaskPlan;
 
 /// Size of the task's tmpfs for its results folder.
 const WORK_SIZE: u64 = 256 << 20;
@@ -129,7 +129,7 @@ pub fn run(request: FleetRequest, say: Say) -> Result<FleetSummary> {
         names.join(", ")
     ));
     let service = client.create_job(&job, abilities)?;
-    let guard = Removal {
+    let guard = removal::Removal {
         client: &client,
         service: Some(service.clone()),
     };
@@ -156,7 +156,7 @@ pub fn run(request: FleetRequest, say: Say) -> Result<FleetSummary> {
         }
         Err(e) => return Err(e),
     };
-    let outcomes = collect(&client, &request, &chosen.nodes, &fates)?;
+    let outcomes = collect::collect(&client, &request, &chosen.nodes, &fates)?;
     guard.remove()?;
     Ok(summary(
         &request,
@@ -283,88 +283,6 @@ fn job_spec(
     })
 }
 
-/// Read each node's results from its task's logs into its folder.
-fn collect(
-    client: &SwarmClient,
-    request: &FleetRequest,
-    chosen: &[NodeInfo],
-    fates: &BTreeMap<String, Fate>,
-) -> Result<Vec<NodeOutcome>> {
-    let mut outcomes = Vec::new();
-    for node in chosen {
-        let mut outcome = NodeOutcome {
-            hostname: node.hostname.clone(),
-            node_id: node.id.clone(),
-            dir: None,
-            failure: None,
-            failed_reps: 0,
-        };
-        let (task, ended) = match fates.get(&node.id) {
-            Some(Fate::Complete { task }) => (task, None),
-            Some(Fate::Ended { task, why }) => (task, Some(why.clone())),
-            Some(Fate::Lost { why }) => {
-                outcome.failure = Some(why.clone());
-                outcomes.push(outcome);
-                continue;
-            }
-            None => {
-                outcome.failure = Some("no fate was decided".into());
-                outcomes.push(outcome);
-                continue;
-            }
-        };
-        let dir = request.out.node_dir(&node.hostname, &request.task.run_id);
-        match read_back(client, task, &dir) {
-            Ok((status, wrote)) => {
-                outcome.dir = wrote.then_some(dir);
-                outcome.failed_reps = status.failed_reps;
-                outcome.failure = status.error.or(ended);
-            }
-            Err(e) => {
-                let why = ended.unwrap_or_else(|| e.to_string());
-                outcome.failure = Some(with_last_words(client, task, why));
-            }
-        }
-        outcomes.push(outcome);
-    }
-    Ok(outcomes)
-}
-
-/// `why`, and the last line the task wrote on stderr, if any.
-fn with_last_words(client: &SwarmClient, task: &str, why: String) -> String {
-    let tail = client.task_stderr_tail(task, 3).unwrap_or_default();
-    match tail.lines().rev().find(|l| !l.trim().is_empty()) {
-        Some(last) => format!("{why}; it said: {}", last.trim()),
-        None => why,
-    }
-}
-
-/// One task's records: its result files written to `dir`; its status. True when files
-/// were written.
-fn read_back(client: &SwarmClient, task: &str, dir: &Path) -> Result<(TaskStatus, bool)> {
-    let text = client.task_stdout(task)?;
-    let records = frame::Records::read(&text)?;
-    let status = records.get(frame::STATUS).ok_or_else(|| {
-        Error::Agent("its output ended before its status (the task was cut short)".into())
-    })??;
-    let status: TaskStatus =
-        serde_json::from_slice(&status).map_err(|e| Error::Agent(format!("its status: {e}")))?;
-    if status.files.is_empty() {
-        return Ok((status, false));
-    }
-    std::fs::create_dir_all(dir).at(dir)?;
-    for name in &status.files {
-        if name.contains('/') || name.starts_with('.') {
-            return Err(Error::Agent(format!("a result file named {name:?}")));
-        }
-        let bytes = records
-            .get(name)
-            .ok_or_else(|| Error::Agent(format!("result file {name} did not arrive")))??;
-        write_atomic(&dir.join(name), &bytes)?;
-    }
-    Ok((status, true))
-}
-
 /// The manager's view of one job, for the watch.
 struct Live<'a> {
     client: &'a SwarmClient,
@@ -380,53 +298,13 @@ impl watch::Manager for Live<'_> {
     }
 }
 
-/// Removes the job when the run ends, whichever way (an error, Ctrl-C, a panic).
-struct Removal<'a> {
-    client: &'a SwarmClient,
-    service: Option<String>,
-}
-
-impl Removal<'_> {
-    fn remove(mut self) -> Result<()> {
-        match self.service.take() {
-            Some(id) => remove_job(self.client, &id),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for Removal<'_> {
-    fn drop(&mut self) {
-        if let Some(id) = self.service.take() {
-            let _ = remove_job(self.client, &id);
-        }
-    }
-}
-
-/// How long the nodes that answer may take to remove a retired job's containers.
-const RETIRE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Retire the job (its tasks' containers and volumes removed on every node that answers),
-/// wait until the manager lists no task of it on a ready node, then delete it. A node that
-/// is down keeps its container until it is back and hears the job is gone.
-fn remove_job(client: &SwarmClient, service: &str) -> Result<()> {
-    if client.retire_service(service)? {
-        let started = Instant::now();
-        while started.elapsed() < RETIRE_WAIT {
-            let ready: Vec<String> = client
-                .nodes()?
-                .into_iter()
-                .filter(|n| n.ready)
-                .map(|n| n.id)
-                .collect();
-            let tasks = client.tasks(service)?;
-            if !tasks.iter().any(|t| ready.contains(&t.node_id)) {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(500));
-        }
-    }
-    client.remove_service(service)
+/// The manager `--swarm` names: an endpoint or a Docker context, as `--engine` takes them.
+pub fn manager_address(text: &str) -> Result<EngineAddress> {
+    let bad = |e: crate::targets::engine_error::EngineError| Error::input("--swarm", e.to_string());
+    let arg: crate::targets::endpoint::EngineArg = format!("swarm={text}").parse().map_err(bad)?;
+    let env = crate::targets::address::DockerEnv::from_process();
+    let mut found = EngineAddress::resolve(&[arg], &env).map_err(bad)?;
+    Ok(found.remove(0))
 }
 
 /// `mountbench clean --swarm`: remove every fleet job (of `run`, or all) the manager has;
@@ -441,7 +319,7 @@ pub fn clean(manager: &EngineAddress, run: Option<&str>) -> Result<Vec<String>> 
     }
     let mut removed = Vec::new();
     for (id, name) in client.services_labelled(RUN_LABEL, run)? {
-        remove_job(&client, &id)?;
+        removal::remove_job(&client, &id)?;
         removed.push(name);
     }
     Ok(removed)

@@ -5,6 +5,7 @@
 mod engine_tests;
 #[cfg(test)]
 mod fake;
+mod hosted;
 mod out_dir;
 mod pool;
 pub mod preflight;
@@ -36,6 +37,7 @@ use crate::targets::hosts::{HostFactory, Hosts};
 use crate::targets::spec::{Place, TargetKind};
 use crate::workload::dataset::{self, DatasetSpec};
 use crate::workload::Phase;
+pub use hosted::{new_run_id, run_on_hosts};
 use out_dir::OutDir;
 use pool::Pool;
 use progress::{Done, Progress};
@@ -76,26 +78,6 @@ pub struct RunSummary {
 /// Run a whole plan in its interleaved order with progress, then finish.
 pub fn run(plan: Plan, options: RunOptions) -> Result<RunSummary> {
     Session::open(plan, options)?.run_all()
-}
-
-/// Run a plan under the run id `run_id` on the hosts `hosts` gives, with no engine to
-/// connect: a fleet node's task, where every target is a folder the task has mounted.
-pub fn run_on_hosts(
-    plan: Plan,
-    options: RunOptions,
-    run_id: &str,
-    hosts: Box<dyn HostFactory>,
-) -> Result<RunSummary> {
-    let start = Start::fresh_as(run_id.to_string(), &plan, &options, |_| Ok(Vec::new()))?;
-    let plan = start::skip_unserved(plan, hosts.as_ref())?;
-    let mut session = Session::new(plan, options, start, hosts);
-    session.preflight_targets()?;
-    session.run_all()
-}
-
-/// A new run id: the UTC time and a random suffix.
-pub fn new_run_id() -> String {
-    start::run_id()
 }
 
 /// Finish an interrupted run in `dir`: only the steps without a successful rep run.
