@@ -48,6 +48,7 @@ pub enum Command {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("fleet").args(["swarm", "k8s_manifests"])))]
 pub struct RunArgs {
     /// Workload file (TOML).
     #[arg(short, long, default_value = "workloads/quick.toml")]
@@ -121,14 +122,19 @@ pub struct RunArgs {
     /// --data-dir is then the data dir on every node (an absolute path that exists there).
     #[arg(long, value_name = "ENDPOINT", conflicts_with_all = ["engines", "resume", "drop_caches"])]
     pub swarm: Option<String>,
-    /// With --swarm: only the nodes with this label, LABEL=VALUE; repeatable (all must match).
-    #[arg(long = "nodes", value_name = "LABEL=VALUE", requires = "swarm")]
+    /// Print the Kubernetes manifests of this fleet run (a DaemonSet; docs/fleet.md) as JSON
+    /// instead of running anything; needs --agent-image. Untested against a cluster.
+    #[arg(long, conflicts_with_all = ["swarm", "engines", "resume", "drop_caches"])]
+    pub k8s_manifests: bool,
+    /// With --swarm or --k8s-manifests: only the nodes with this label, LABEL=VALUE;
+    /// repeatable (all must match).
+    #[arg(long = "nodes", value_name = "LABEL=VALUE", requires = "fleet")]
     pub nodes: Vec<mountbench::fleet::nodes::NodeFilter>,
-    /// With --swarm: the agent image every node has or can pull (e.g. from a registry you
-    /// name); default: the agent image packed on the manager, which the other nodes must have
-    /// been given (docker save | docker load; docs/fleet.md).
-    #[arg(long, value_name = "IMAGE", requires = "swarm")]
-    pub swarm_image: Option<String>,
+    /// With --swarm or --k8s-manifests: the agent image every node has or can pull (e.g. from
+    /// a registry you name); with --swarm the default is the agent image packed on the
+    /// manager, which the other nodes must have been given (docker save | docker load).
+    #[arg(long, value_name = "IMAGE", requires = "fleet")]
+    pub agent_image: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

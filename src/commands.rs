@@ -65,8 +65,8 @@ fn run(args: RunArgs) -> Result<i32> {
         };
         return finish_run(run::resume(dir, options)?);
     }
-    if let Some(swarm) = args.swarm.clone() {
-        return crate::fleet_commands::run(args, &swarm, agents, cancel);
+    if args.swarm.is_some() || args.k8s_manifests {
+        return crate::fleet_commands::run(args, agents, cancel);
     }
     let file = WorkloadFile::load(&args.workload)?;
     let names: Vec<String> = args.engines.iter().map(|e| e.name.clone()).collect();

@@ -1,5 +1,6 @@
 //! The binary's edge of fleet runs: `run --swarm` and `clean --swarm`.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -14,8 +15,8 @@ use mountbench::Error;
 
 use crate::cli::RunArgs;
 
-pub fn run(args: RunArgs, swarm: &str, agents: AgentBinaries, cancel: CancelToken) -> Result<i32> {
-    let manager = fleet::manager_address(swarm)?;
+/// `run --swarm` (a fleet run) or `run --k8s-manifests` (its manifests printed).
+pub fn run(args: RunArgs, agents: AgentBinaries, cancel: CancelToken) -> Result<i32> {
     let file = WorkloadFile::load(&args.workload)?;
     let mut targets = args.targets.unwrap_or_else(|| file.run.targets.clone());
     if targets.iter().any(|t| t.kind == TargetKind::Native) {
@@ -43,6 +44,16 @@ pub fn run(args: RunArgs, swarm: &str, agents: AgentBinaries, cancel: CancelToke
         max_reps: args.max_reps,
         keep_free: args.keep_free,
     };
+    if args.k8s_manifests {
+        return k8s(
+            &task,
+            &file,
+            &args.nodes,
+            &data_dir,
+            args.agent_image.as_deref(),
+        );
+    }
+    let manager = fleet::manager_address(args.swarm.as_deref().unwrap_or_default())?;
     let out = match args.out {
         Some(dir) => FleetOut::Named(dir),
         None => FleetOut::Results(PathBuf::from("results")),
@@ -53,7 +64,7 @@ pub fn run(args: RunArgs, swarm: &str, agents: AgentBinaries, cancel: CancelToke
         task,
         node_data_dir: data_dir,
         out,
-        image: args.swarm_image,
+        image: args.agent_image,
         agents,
         cancel,
     };
@@ -169,4 +180,46 @@ pub fn task(spec: &str) -> Result<()> {
     let _ = ctrlc::set_handler(move || on_signal.cancel());
     mountbench::fleet::task::run_task(&task, cancel)?;
     Ok(())
+}
+
+/// The Kubernetes manifests of the fleet run, as JSON on stdout; nothing is contacted.
+fn k8s(
+    task: &TaskPlan,
+    file: &WorkloadFile,
+    filters: &[mountbench::fleet::nodes::NodeFilter],
+    data_dir: &std::path::Path,
+    image: Option<&str>,
+) -> Result<i32> {
+    let input = |place: &str, reason: &str| Error::Input {
+        place: place.into(),
+        reason: reason.into(),
+    };
+    let image = image.ok_or_else(|| {
+        input(
+            "--k8s-manifests",
+            "needs --agent-image, an image of the agent every node can pull",
+        )
+    })?;
+    let dir = data_dir
+        .to_str()
+        .filter(|d| d.starts_with('/'))
+        .ok_or_else(|| {
+            input(
+                "--data-dir",
+                "a fleet run needs an absolute path that exists on every node",
+            )
+        })?;
+    let request = mountbench::fleet::kubernetes::K8sRequest {
+        task,
+        settings: &file.targets,
+        filters,
+        node_data_dir: dir,
+        image,
+    };
+    let manifests = mountbench::fleet::kubernetes::manifests(&request)?;
+    let text = serde_json::to_string_pretty(&manifests)?;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(0),
+    }
 }

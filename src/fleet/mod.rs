@@ -10,6 +10,7 @@
 mod collect;
 pub mod frame;
 pub mod job;
+pub mod kubernetes;
 pub mod nodes;
 mod removal;
 pub mod swarm_client;

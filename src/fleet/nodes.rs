@@ -109,7 +109,7 @@ pub fn choose(
                 return Err(Error::input(
                     format!("node {}", node.hostname),
                     format!(
-                        "is {}, but the agent image holds an {arch} binary; leave it out with --nodes or name an image for it with --swarm-image",
+                        "is {}, but the agent image holds an {arch} binary; leave it out with --nodes or name an image for it with --agent-image",
                         node.arch
                     ),
                 ));

@@ -135,7 +135,7 @@ fn ended_why(task: &TaskInfo, code: Option<i64>) -> String {
         why.push_str(&format!(": {}", task.message));
     }
     if task.message.contains("No such image") {
-        why.push_str(" (give the node the agent image: docker save IMAGE | docker load there, or name an image every node can pull with --swarm-image; docs/fleet.md)");
+        why.push_str(" (give the node the agent image: docker save IMAGE | docker load there, or name an image every node can pull with --agent-image; docs/fleet.md)");
     }
     why
 }
