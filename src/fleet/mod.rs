@@ -116,6 +116,7 @@ pub fn run(request: FleetRequest, say: Say) -> Result<FleetSummary> {
     }
     let agent_arch = request.image.is_none().then_some(std::env::consts::ARCH);
     let chosen = nodes::choose(&client.nodes()?, &request.filters, agent_arch)?;
+    node_data_dir(&request.node_data_dir)?;
     let image = match &request.image {
         Some(image) => image.clone(),
         None => image::ensure(client.engine(), &request.agents)?,
@@ -212,6 +213,17 @@ fn check_targets(targets: &[crate::targets::spec::TargetSpec]) -> Result<()> {
     Ok(())
 }
 
+/// The data dir on every node: an absolute path (whether it exists there, only the node
+/// can say).
+fn node_data_dir(dir: &std::path::Path) -> Result<&str> {
+    dir.to_str().filter(|d| d.starts_with('/')).ok_or_else(|| {
+        Error::input(
+            format!("--data-dir {}", dir.display()),
+            "a fleet run needs an absolute path that exists on every node",
+        )
+    })
+}
+
 /// The job: the task's mounts (the node's data dir, the targets', a work tmpfs), hardened.
 fn job_spec(
     request: &FleetRequest,
@@ -220,16 +232,7 @@ fn job_spec(
     chosen: &[NodeInfo],
 ) -> Result<JobSpec> {
     let settings = &plan.file.targets;
-    let dir = request
-        .node_data_dir
-        .to_str()
-        .filter(|d| d.starts_with('/'));
-    let dir = dir.ok_or_else(|| {
-        Error::input(
-            format!("--data-dir {}", request.node_data_dir.display()),
-            "a fleet run needs an absolute path that exists on every node",
-        )
-    })?;
+    let dir = node_data_dir(&request.node_data_dir)?;
     let mut mounts = vec![
         JobMount::Bind {
             source: dir.to_string(),
