@@ -19,11 +19,11 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use mountbench::datadir::DataDir;
+use mountbench::engine::Engine;
 use mountbench::plan::{Cell, Overrides, Plan, WorkloadFile};
 use mountbench::results::Results;
 use mountbench::run::{self, RunOptions, RunSummary};
 use mountbench::targets::agent_binary::AgentBinaries;
-use mountbench::targets::engine::Engine;
 use mountbench::targets::spec::TargetSpec;
 use mountbench::workload::Phase;
 

@@ -25,9 +25,10 @@
 # other offset), so fio 3.33 would read the page cache at ~1.3 GB/s instead of ~6 GB/s.
 # mountbench's buffers are page-aligned.
 # Usage: scripts/fio-compare.sh [seq-read] [small-files] [checkpoint] [tmpfs]   (default: all)
+# env: MOUNTBENCH_BIN, the mountbench to compare (default target/release/mountbench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mb=$PWD/target/release/mountbench
+mb=${MOUNTBENCH_BIN:-$PWD/target/release/mountbench}
 work=$(mktemp -d)
 data=$work/data
 trap 'umount "$work/tmpfs" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -142,7 +143,8 @@ PY
 fi
 
 if want tmpfs; then
-if mkdir -p "$work/tmpfs" && mount -t tmpfs -o size=1g tmpfs "$work/tmpfs" 2>/dev/null; then
+# 2 GiB: the 512 MiB of shards and their margin, and the 1 GiB the space preflight keeps free.
+if mkdir -p "$work/tmpfs" && mount -t tmpfs -o size=2g tmpfs "$work/tmpfs" 2>/dev/null; then
   $mb run -q -w "$wl" --only seq-read --targets native --reps $reps --data-dir "$work/tmpfs/data" --out "$work/mb-tmpfs-native" >/dev/null
   theirs=$(fio_median $(shard_jobs "$(dataset "$work/tmpfs/data" shards)"))
   ours=$(mb_median "$work/mb-tmpfs-native" seq-read read native)

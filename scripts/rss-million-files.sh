@@ -4,6 +4,7 @@
 # runs one native rep, and prints the peak RSS of mountbench and of its agent (the largest
 # of the processes it waited for). Needs a release build.
 # Usage: scripts/rss-million-files.sh [files]   (default 1000000)
+# env: MOUNTBENCH_BIN, the mountbench to run (default target/release/mountbench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=${1:-1000000}
@@ -25,7 +26,7 @@ median_size = "1KiB"
 sigma = 0.6
 threads = 2
 TOML
-python3 - "$PWD/target/release/mountbench" "$work" "$files" <<'PY'
+python3 - "${MOUNTBENCH_BIN:-$PWD/target/release/mountbench}" "$work" "$files" <<'PY'
 import resource, subprocess, sys, time
 mb, work, files = sys.argv[1], sys.argv[2], int(sys.argv[3])
 start = time.time()

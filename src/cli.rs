@@ -2,9 +2,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use mountbench::duration::HumanDuration;
+use mountbench::engine::endpoint::EngineArg;
 use mountbench::percent::Percent;
 use mountbench::size::ByteSize;
-use mountbench::targets::endpoint::EngineArg;
 use mountbench::targets::spec::TargetSpec;
 
 #[derive(Parser, Debug)]

@@ -6,11 +6,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::MountFacts;
+use crate::engine::identity::kind::HostView;
+use crate::engine::identity::EngineFacts;
 use crate::measure::CpuFacts;
 use crate::platform;
 use crate::results::{READS, SCHEMA};
-use crate::targets::flavour::EngineFacts;
-use crate::targets::identity::HostView;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct HostFacts {

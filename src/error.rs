@@ -30,6 +30,9 @@ pub enum Error {
     },
     #[error("docker: {0}")]
     Docker(String),
+    /// An Engine API request the engine refused or did not answer, in its words on one line.
+    #[error("docker: {0}")]
+    Api(String),
     /// The agent process failed: it exited non-zero, crashed or was killed.
     #[error("agent: {0}")]
     Agent(String),
@@ -51,11 +54,29 @@ pub enum Error {
     TargetDown { place: String, why: String },
     #[error("watching a folder: {0}")]
     Watch(String),
+    /// An agent that did not exit 0: how it ended, and the last line it wrote to stderr.
+    #[error("agent: {0}")]
+    AgentExit(String),
+    /// An agent held open for a driven rep that did not answer, ended or took no input.
+    #[error("agent: {0}")]
+    Session(String),
+    /// One party of a two-party rep failed.
+    #[error("agent: {party}: {source}")]
+    Party {
+        party: &'static str,
+        source: Box<Error>,
+    },
     /// A dataset that could not be generated; every rep that reads it fails with this.
     #[error("dataset {0}")]
     Dataset(String),
     #[error("report: {0}")]
     Report(String),
+    /// A result file that could not be written as CSV.
+    #[error("writing {file}: {source}")]
+    Csv {
+        file: &'static str,
+        source: csv::Error,
+    },
     /// `--drop-caches` asked for it, and the OS refused or failed.
     #[error("dropping the host's page cache: {0}")]
     CacheDrop(std::io::Error),
@@ -118,12 +139,6 @@ pub trait IoContext<T> {
 impl<T> IoContext<T> for std::io::Result<T> {
     fn at(self, path: impl AsRef<Path>) -> Result<T> {
         self.map_err(|e| Error::io(path, e))
-    }
-}
-
-impl From<bollard::errors::Error> for Error {
-    fn from(e: bollard::errors::Error) -> Self {
-        Error::Docker(one_line(&e.to_string()))
     }
 }
 

@@ -21,6 +21,9 @@ pub mod measure;
 pub mod metric;
 pub mod workload;
 
+// The Docker-API engines containers run on.
+pub mod engine;
+
 // Where it runs, and the plan over both.
 pub mod cell;
 pub mod datadir;
@@ -38,6 +41,5 @@ pub mod analysis;
 pub mod export;
 pub mod report;
 pub mod results;
-pub mod verdicts;
 
 pub use error::{Error, Result};

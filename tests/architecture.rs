@@ -1,144 +1,132 @@
-//! The layering of src/, read off the `crate::` paths each module uses: data flows one way
-//! (workload → plan → run → results → report), so a lower stage never names a higher one.
+//! The layering of src/, read off the paths each file names (`crate::`, `super::`,
+//! `self::`, and `mountbench::` from the binary): every top-level module uses only what
+//! the table below allows, no import cycle between modules or between files, the OS asked
+//! in src/platform/ alone, and no file past 400 lines of code.
 
-use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
 
-/// (module, modules it must never use).
-const RULES: [(&str, &[&str]); 6] = [
-    (
-        "platform",
-        &[
-            "workload", "measure", "metric", "targets", "run", "report", "plan", "agent", "env",
-            "commands",
-        ],
-    ),
-    (
-        "workload",
-        &["targets", "run", "report", "plan", "commands"],
-    ),
-    (
-        "measure",
-        &["targets", "run", "report", "plan", "workload", "commands"],
-    ),
-    (
-        "metric",
-        &["targets", "run", "report", "plan", "workload", "commands"],
-    ),
-    ("report", &["targets", "run", "commands", "agent"]),
-    ("targets", &["run", "report", "commands"]),
+use crate::common::import_graph::{cycles, file_graph, module_graph, top_module, Graph};
+use crate::common::source::{
+    blank_comments_and_literals, code_lines, named_paths, rs_files, source_files, src,
+    without_test_modules,
+};
+
+trials!(
+    every_module_uses_only_what_the_table_allows,
+    no_import_cycle_between_modules,
+    no_import_cycle_between_files,
+    only_the_platform_asks_which_os_it_runs_on,
+    only_the_engine_names_bollard,
+    crate_paths_are_read_as_written,
+    comments_literals_and_test_modules_are_not_code,
+    no_source_file_grows_past_400_lines_of_code
+);
+
+/// The shared vocabulary: any module may use these.
+const VOCABULARY: &[&str] = &["error", "size", "duration", "percent", "cancel", "atomic"];
+
+/// Each top-level module of src/ and the modules it may use besides the vocabulary, in
+/// data-flow order: what to run → where it runs → the plan → the run → what it measured →
+/// what a person reads; the binary's modules last. A module not written yet may be listed.
+#[rustfmt::skip]
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("error", &[]),
+    ("size", &[]),
+    ("duration", &[]),
+    ("percent", &[]),
+    ("cancel", &[]),
+    ("atomic", &[]),
+    ("platform", &[]),
+    ("measure", &[]),
+    ("metric", &["measure"]),
+    ("cell", &["measure", "metric"]),
+    ("workload", &["platform", "measure", "metric"]),
+    ("agent", &["platform", "measure", "metric", "workload"]),
+    ("datadir", &["platform"]),
+    ("engine", &["platform", "measure", "metric", "cell", "workload", "agent", "datadir"]),
+    ("targets", &["platform", "measure", "metric", "cell", "workload", "agent", "datadir", "engine"]),
+    ("plan", &["platform", "measure", "metric", "cell", "workload", "datadir", "targets", "engine"]),
+    ("verdicts", &["measure", "metric", "cell", "workload"]),
+    ("results", &["platform", "measure", "metric", "cell", "workload", "verdicts"]),
+    ("env", &["platform", "measure", "metric", "cell", "workload", "agent", "datadir", "engine",
+              "targets", "plan", "results"]),
+    ("run", &["platform", "measure", "metric", "cell", "workload", "agent", "datadir", "engine",
+              "targets", "plan", "env", "results", "verdicts", "export", "analysis"]),
+    ("analysis", &["measure", "metric", "cell", "workload", "results", "verdicts"]),
+    ("export", &["measure", "metric", "cell", "workload", "results", "verdicts", "analysis"]),
+    ("report", &["measure", "metric", "cell", "workload", "plan", "env", "results", "verdicts",
+                 "analysis"]),
+    // A fleet run: the run on every node of a swarm, through the engine's Swarm seam.
+    ("fleet", &["platform", "measure", "metric", "cell", "workload", "agent", "datadir", "engine",
+                "targets", "plan", "env", "run", "results"]),
+    // The binary: src/main.rs and the modules it declares.
+    ("main", &["cli", "commands", "data_commands", "fleet_commands", "summary_table"]),
+    ("cli", &["workload", "datadir", "engine", "targets", "plan", "fleet"]),
+    ("fleet_commands", &["engine", "targets", "plan", "run", "fleet", "report", "cli"]),
+    ("summary_table", &["cell", "env", "results", "analysis", "report"]),
+    ("data_commands", &["workload", "datadir", "engine", "targets", "plan", "run", "cli"]),
+    ("commands", &["platform", "measure", "metric", "cell", "workload", "agent", "datadir",
+                   "engine", "targets", "plan", "env", "run", "results", "verdicts", "analysis",
+                   "export", "report", "cli", "data_commands", "fleet_commands",
+                   "summary_table"]),
 ];
 
-fn src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+fn graphs() -> (Graph, Graph) {
+    let files = file_graph(&source_files());
+    let modules = module_graph(&files);
+    (files, modules)
 }
 
-/// The .rs files of a top-level module: `src/NAME.rs` and everything under `src/NAME/`.
-fn module_files(name: &str) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let single = src().join(format!("{name}.rs"));
-    if single.is_file() {
-        files.push(single);
-    }
-    let mut dirs = vec![src().join(name)];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
+fn every_module_uses_only_what_the_table_allows() {
+    let (files, modules) = graphs();
+    let mut broken = Vec::new();
+    for module in modules.keys().filter(|m| *m != "lib") {
+        let Some((_, allowed)) = ALLOWED.iter().find(|(name, _)| name == module) else {
+            broken.push(format!("{module} has no row in ALLOWED"));
             continue;
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
-
-/// The top-level modules a source text names through `crate::`, including grouped
-/// imports such as `use crate::{a::b, c};`.
-fn crate_modules(text: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    for (at, _) in text.match_indices("crate::") {
-        if at > 0 && text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
-            continue;
-        }
-        let rest = &text[at + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            found.extend(group_heads(group));
-        } else {
-            found.insert(ident(rest));
-        }
-    }
-    found.retain(|m| !m.is_empty());
-    found
-}
-
-/// The first segment of each comma-separated path at the top level of a `{...}` group,
-/// given the text after its opening brace.
-fn group_heads(group: &str) -> Vec<String> {
-    let mut heads = Vec::new();
-    let mut depth = 0;
-    let mut start = true;
-    for (i, c) in group.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' if depth == 0 => break,
-            '}' => depth -= 1,
-            ',' if depth == 0 => start = true,
-            c if start && !c.is_whitespace() => {
-                heads.push(ident(&group[i..]));
-                start = false;
-            }
-            _ => {}
-        }
-    }
-    heads
-}
-
-fn ident(text: &str) -> String {
-    text.chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect()
-}
-
-#[test]
-fn lower_stages_never_name_higher_ones() {
-    let mut violations = Vec::new();
-    for (module, forbidden) in RULES {
-        let files = module_files(module);
-        assert!(!files.is_empty(), "module {module} has no files under src/");
-        for file in files {
-            let text = fs::read_to_string(&file).expect("source file readable");
-            for used in crate_modules(&text) {
-                if forbidden.contains(&used.as_str()) {
-                    let shown = file
-                        .strip_prefix(src())
-                        .unwrap_or(&file)
-                        .display()
-                        .to_string();
-                    violations.push(format!("src/{shown} ({module}) uses crate::{used}"));
+        for (file, used) in files.iter().filter(|(f, _)| top_module(f) == *module) {
+            for target in used {
+                let to = top_module(target);
+                if to != *module && !VOCABULARY.contains(&to.as_str()) && !allowed.contains(&&*to) {
+                    broken.push(format!("src/{file} ({module}) uses src/{target} ({to})"));
                 }
             }
         }
     }
+    assert!(broken.is_empty(), "layering broken:\n{}", broken.join("\n"));
+}
+
+fn report_cycles(graph: &Graph, what: &str) {
+    let found: Vec<String> = cycles(graph)
+        .iter()
+        .map(|(group, cycle)| {
+            let group: Vec<&str> = group.iter().map(String::as_str).collect();
+            format!("{} (in {{{}}})", cycle.join(" → "), group.join(", "))
+        })
+        .collect();
     assert!(
-        violations.is_empty(),
-        "layering broken:\n{}",
-        violations.join("\n")
+        found.is_empty(),
+        "{} groups of {what} use each other; a cycle of each:\n{}",
+        found.len(),
+        found.join("\n")
     );
+}
+
+fn no_import_cycle_between_modules() {
+    report_cycles(&graphs().1, "top-level modules");
+}
+
+fn no_import_cycle_between_files() {
+    report_cycles(&graphs().0, "files");
 }
 
 /// Which OS the code runs on is asked in src/platform/ alone: Linux and macOS side by side
 /// there, no `cfg(target_os)` scattered through the workload engine or anywhere else.
-#[test]
 fn only_the_platform_asks_which_os_it_runs_on() {
     let platform = src().join("platform");
     let mut scattered = Vec::new();
-    for file in module_files("") {
+    for file in rs_files() {
         if file.starts_with(&platform) {
             continue;
         }
@@ -153,47 +141,86 @@ fn only_the_platform_asks_which_os_it_runs_on() {
     );
 }
 
-#[test]
-fn crate_paths_are_read_as_written() {
-    let table: [(&str, &[&str]); 5] = [
-        ("use crate::run::Session;", &["run"]),
-        (
-            "use crate::{measure::Op, metric::{Metric, Unit}, size};",
-            &["measure", "metric", "size"],
-        ),
-        ("if crate::run::interrupted() {}", &["run"]),
-        ("use mountbench::run; // not crate::", &[]),
-        ("let x = foocrate::targets::y;", &[]),
-    ];
-    for (text, expected) in table {
-        let got: Vec<String> = crate_modules(text).into_iter().collect();
-        assert_eq!(got, expected.to_vec(), "{text}");
-    }
-}
-
-#[test]
-fn no_source_file_grows_past_400_lines() {
-    let mut dirs = vec![src()];
-    let mut too_long = Vec::new();
-    while let Some(dir) = dirs.pop() {
-        for entry in fs::read_dir(&dir).expect("src/ readable").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let lines = fs::read_to_string(&path)
-                    .expect("source readable")
-                    .lines()
-                    .count();
-                if lines > 400 {
-                    too_long.push(format!("{} has {lines} lines", path.display()));
-                }
-            }
+/// The Engine API client is the engine layer's own: `bollard` is named in src/engine/ alone.
+fn only_the_engine_names_bollard() {
+    let engine = src().join("engine");
+    let mut outside = Vec::new();
+    for file in rs_files() {
+        let text = fs::read_to_string(&file).expect("source file readable");
+        if !file.starts_with(&engine) && text.contains("bollard") {
+            outside.push(file.display().to_string());
         }
     }
     assert!(
+        outside.is_empty(),
+        "bollard named outside src/engine/: {outside:?}"
+    );
+}
+
+fn crate_paths_are_read_as_written() {
+    let table: [(&str, &[&str]); 7] = [
+        ("use crate::run::Session;", &["crate::run::Session"]),
+        (
+            "use crate::{measure::Op, metric::{Metric, Unit}, size};",
+            &[
+                "crate::measure::Op",
+                "crate::metric::Metric",
+                "crate::metric::Unit",
+                "crate::size",
+            ],
+        ),
+        (
+            "if crate::run::interrupted() {}",
+            &["crate::run::interrupted"],
+        ),
+        (
+            "use super::{self, super::plan::Cell as C};",
+            &["super", "super::super::plan::Cell"],
+        ),
+        (
+            "use mountbench::run; let x = foocrate::targets::y;",
+            &["mountbench::run"],
+        ),
+        (
+            "crate::a::f::<T>(); self::b::*;",
+            &["crate::a::f", "self::b"],
+        ),
+        (
+            "use crate::x::{\n    a,\n    b,\n};",
+            &["crate::x::a", "crate::x::b"],
+        ),
+    ];
+    for (text, expected) in table {
+        let got: Vec<String> = named_paths(text).iter().map(|p| p.join("::")).collect();
+        let mut expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(got, expected, "{text}");
+    }
+}
+
+fn comments_literals_and_test_modules_are_not_code() {
+    let text = "use crate::a; // crate::b\n/* crate::c\n */ let s = \"crate::d\"; let c = '{';\n\
+                #[cfg(test)]\nmod tests {\n    use crate::e;\n    fn f() { let _ = \"}\"; }\n}\n\
+                fn g<'a>() {}\n";
+    let code = without_test_modules(&blank_comments_and_literals(text));
+    assert_eq!(code.lines().count(), text.lines().count(), "{code}");
+    let got: Vec<String> = named_paths(&code).iter().map(|p| p.join("::")).collect();
+    assert_eq!(got, ["crate::a"], "{code}");
+    assert_eq!(code_lines(&code), 3, "{code}");
+}
+
+/// One concept a file: at most 400 lines of code, not counting blank lines, comments, a
+/// `#[cfg(test)]` module or the `*_tests.rs` files tests live in.
+fn no_source_file_grows_past_400_lines_of_code() {
+    let too_long: Vec<String> = source_files()
+        .iter()
+        .map(|f| (f, code_lines(&f.code)))
+        .filter(|(_, lines)| *lines > 400)
+        .map(|(f, lines)| format!("src/{} has {lines} lines of code", f.path))
+        .collect();
+    assert!(
         too_long.is_empty(),
-        "one concept per file, 400 lines at most:\n{}",
+        "one concept per file, 400 lines of code at most:\n{}",
         too_long.join("\n")
     );
 }

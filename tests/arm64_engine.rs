@@ -3,7 +3,8 @@
 //! scripts/agent/cross.sh, packed FROM scratch; and the bad agent binaries that must stop a
 //! run before anything is created.
 
-mod common;
+use crate::common;
+use common::{Ran, Skip};
 
 use std::path::Path;
 
@@ -11,6 +12,12 @@ use common::{
     arm64_engine, docker_available, expect_input_error, leftovers_on, read_csv, run_cli, run_id_of,
     write_workload,
 };
+
+trials!(
+    an_arm64_engine_runs_the_cross_built_static_agent,
+    bad_agent_binaries_stop_the_run_before_anything_is_created,
+    an_agent_binary_no_engine_can_run_stops_the_run
+);
 
 /// One small cell of the core kinds, small enough for an emulated arm64 CPU.
 const SMALL: &str = r#"
@@ -55,12 +62,9 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-#[test]
-fn an_arm64_engine_runs_the_cross_built_static_agent() {
+fn an_arm64_engine_runs_the_cross_built_static_agent() -> Ran {
     let test = "an_arm64_engine_runs_the_cross_built_static_agent";
-    let Some((host, share, agent)) = arm64_engine(test) else {
-        return;
-    };
+    let (host, share, agent) = arm64_engine()?;
     let tmp = tempfile::tempdir_in(&share).unwrap();
     let workload = write_workload(tmp.path(), SMALL);
     let (data, out) = (tmp.path().join("data"), tmp.path().join("out"));
@@ -135,6 +139,7 @@ fn an_arm64_engine_runs_the_cross_built_static_agent() {
         "nothing left"
     );
     eprintln!("{test}: run took {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 /// A header-only aarch64 ELF with no dynamic loader: enough for mountbench to judge it static,
@@ -148,7 +153,6 @@ fn fake_static_aarch64(path: &Path) {
     std::fs::write(path, elf).unwrap();
 }
 
-#[test]
 fn bad_agent_binaries_stop_the_run_before_anything_is_created() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), SMALL);
@@ -186,16 +190,13 @@ fn bad_agent_binaries_stop_the_run_before_anything_is_created() {
     );
 }
 
-#[test]
-fn an_agent_binary_no_engine_can_run_stops_the_run() {
-    let test = "an_agent_binary_no_engine_can_run_stops_the_run";
-    if !docker_available(test) {
-        return;
-    }
+fn an_agent_binary_no_engine_can_run_stops_the_run() -> Ran {
+    docker_available()?;
     let host_arch = std::env::consts::ARCH;
     if host_arch != "x86_64" {
-        eprintln!("{test}: SKIPPED — the local engine is {host_arch}, the fake agent aarch64");
-        return;
+        return Err(Skip(format!(
+            "the local engine is {host_arch}, the fake agent aarch64"
+        )));
     }
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), SMALL);
@@ -221,4 +222,5 @@ fn an_agent_binary_no_engine_can_run_stops_the_run() {
     );
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     assert!(!out.exists() && !data.exists(), "nothing created");
+    Ok(())
 }

@@ -1,10 +1,19 @@
 //! Bad input: one clear line naming file, field and reason; exit code 2; nothing created.
 
-mod common;
+use crate::common;
+use common::{Ran, Skip};
 
 use std::path::Path;
 
 use common::{expect_input_error, mountbench, report_cli, run_cli, write_workload, TINY};
+
+trials!(
+    drop_caches_without_root_is_refused,
+    bad_inputs_fail_with_one_clear_line_and_exit_2,
+    symlinked_or_foreign_data_dirs_are_refused,
+    report_refuses_a_folder_that_is_not_a_result_folder,
+    resume_refuses_what_it_cannot_finish
+);
 
 struct Case {
     name: &'static str,
@@ -75,15 +84,11 @@ fn not_on_a_mac() -> Option<Case> {
 
 /// `--drop-caches` needs root (Linux's drop_caches, macOS's purge): without it one line, exit
 /// 2, nothing created. As root the command runs as nobody (setpriv), its files readable.
-#[test]
-fn drop_caches_without_root_is_refused() {
+fn drop_caches_without_root_is_refused() -> Ran {
     let tmp = tempfile::tempdir().unwrap();
     let root = rustix::process::geteuid().is_root();
     if root && !Path::new("/usr/bin/setpriv").exists() {
-        eprintln!(
-            "SKIPPED drop_caches_without_root_is_refused: root, and no setpriv to drop to nobody"
-        );
-        return;
+        return Err(Skip("root, and no setpriv to drop to nobody".into()));
     }
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -116,9 +121,9 @@ fn drop_caches_without_root_is_refused() {
         "{stderr}"
     );
     assert!(!out.exists() && !data.exists(), "nothing is created");
+    Ok(())
 }
 
-#[test]
 fn bad_inputs_fail_with_one_clear_line_and_exit_2() {
     let mut tried = 0;
     for case in cases() {
@@ -181,7 +186,6 @@ fn run_with_data_dir(tmp: &Path, data: &Path) -> std::process::Output {
     )
 }
 
-#[test]
 fn symlinked_or_foreign_data_dirs_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let real = tmp.path().join("real");
@@ -206,7 +210,6 @@ fn symlinked_or_foreign_data_dirs_are_refused() {
     assert!(!tmp.path().join("out").exists());
 }
 
-#[test]
 fn report_refuses_a_folder_that_is_not_a_result_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let out = report_cli(&[tmp.path()], &tmp.path().join("r"));
@@ -214,7 +217,6 @@ fn report_refuses_a_folder_that_is_not_a_result_folder() {
     assert!(!tmp.path().join("r").exists());
 }
 
-#[test]
 fn resume_refuses_what_it_cannot_finish() {
     let tmp = tempfile::tempdir().unwrap();
     let resume = |args: &[&str]| mountbench().arg("run").args(args).output().unwrap();

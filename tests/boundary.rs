@@ -3,7 +3,8 @@
 //! inode and nothing may be stale, lost or missed; on the test VM engine, where the share
 //! crosses a VM and whatever it loses is counted, not failed; and the cells they cannot run.
 
-mod common;
+use crate::common;
+use common::Ran;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,6 +13,14 @@ use common::{
     docker_available, expect_input_error, leftovers, leftovers_on, read_csv, run_cli, run_id_of,
     vm_engine, write_workload,
 };
+
+trials!(
+    on_the_local_engine_every_change_is_seen_and_every_event_delivered,
+    a_boundary_cell_asked_for_exactly_is_refused_before_anything_is_made,
+    across_the_vm_share_changes_are_counted_whatever_is_lost,
+    on_podman_every_change_is_seen_and_every_event_delivered,
+    the_sample_boundary_file_parses_and_plans
+);
 
 const CHANGES: u64 = 24;
 
@@ -72,12 +81,8 @@ fn total(reps: &[Row], workload: &str, engine: &str, target: &str, metric: &str)
         .sum()
 }
 
-#[test]
-fn on_the_local_engine_every_change_is_seen_and_every_event_delivered() {
-    let test = "on_the_local_engine_every_change_is_seen_and_every_event_delivered";
-    if !docker_available(test) {
-        return;
-    }
+fn on_the_local_engine_every_change_is_seen_and_every_event_delivered() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), BOUNDARY);
     let (data, out) = (tmp.path().join("data"), tmp.path().join("out"));
@@ -153,9 +158,9 @@ fn on_the_local_engine_every_change_is_seen_and_every_event_delivered() {
         visible["p50_us"], visible["p99_us"]
     );
     assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
+    Ok(())
 }
 
-#[test]
 fn a_boundary_cell_asked_for_exactly_is_refused_before_anything_is_made() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), BOUNDARY);
@@ -219,12 +224,8 @@ fn a_boundary_cell_asked_for_exactly_is_refused_before_anything_is_made() {
     }
 }
 
-#[test]
-fn across_the_vm_share_changes_are_counted_whatever_is_lost() {
-    let test = "across_the_vm_share_changes_are_counted_whatever_is_lost";
-    let Some((vm, share)) = vm_engine(test) else {
-        return;
-    };
+fn across_the_vm_share_changes_are_counted_whatever_is_lost() -> Ran {
+    let (vm, share) = vm_engine()?;
     let tmp = tempfile::tempdir_in(&share).unwrap();
     // Every host event is missed on bind@vm, each after the limit: 2 s, still some hundred
     // times the emulated guest's p99.
@@ -278,14 +279,11 @@ fn across_the_vm_share_changes_are_counted_whatever_is_lost() {
         );
     }
     assert_eq!(leftovers_on(&vm, &run_id_of(&out)), (0, 0));
+    Ok(())
 }
 
-#[test]
-fn on_podman_every_change_is_seen_and_every_event_delivered() {
-    let test = "on_podman_every_change_is_seen_and_every_event_delivered";
-    let Some((host, _engine)) = common::podman::podman(test) else {
-        return;
-    };
+fn on_podman_every_change_is_seen_and_every_event_delivered() -> Ran {
+    let (host, _engine) = common::podman::podman()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), &BOUNDARY.replace("changes = 24", "changes = 8"));
     let (data, out) = (tmp.path().join("data"), tmp.path().join("out"));
@@ -313,9 +311,9 @@ fn on_podman_every_change_is_seen_and_every_event_delivered() {
         let heard = [count(w, t, "delivered"), count(w, t, "missed")];
         assert_eq!(heard, [8, 0], "{w} on {t}@podman");
     }
+    Ok(())
 }
 
-#[test]
 fn the_sample_boundary_file_parses_and_plans() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads/boundary.toml");
     let output = common::mountbench()

@@ -2,12 +2,18 @@
 //! host's (env.json, report.md), and the page-cache residency of its data where mincore can
 //! see it — empty (unknown, never 0) where it cannot, with the phase marked unverified.
 
-mod common;
+use crate::common;
+use common::Ran;
 
 use std::path::Path;
 
 use common::{docker_available, leftovers, read_csv, run_cli, run_id_of, write_workload, TINY};
 use mountbench::env::Env;
+
+trials!(
+    native_tmpfs_and_bind_record_cpu_speed_and_residency,
+    a_native_run_calibrates_its_cpu_against_itself
+);
 
 /// Every target's CPU facts: positive times, the host's shared by all, speed their ratio,
 /// native exactly 1.
@@ -60,11 +66,8 @@ fn check_residency(out: &Path, env: &Env) -> Vec<String> {
     blind
 }
 
-#[test]
-fn native_tmpfs_and_bind_record_cpu_speed_and_residency() {
-    if !docker_available("native_tmpfs_and_bind_record_cpu_speed_and_residency") {
-        return;
-    }
+fn native_tmpfs_and_bind_record_cpu_speed_and_residency() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
@@ -100,9 +103,9 @@ fn native_tmpfs_and_bind_record_cpu_speed_and_residency() {
         );
     }
     assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
+    Ok(())
 }
 
-#[test]
 fn a_native_run_calibrates_its_cpu_against_itself() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);

@@ -3,10 +3,12 @@
 //! two pieces of text overlap (boxes from font size and text length), when a ratio axis is
 //! linear, or when it shows no data.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+trials!(sample_charts_have_no_overlapping_text_log_ratio_axes_and_data);
 
 /// The result folders rendered together into one report: every sample alone, and the two
 /// real hosts the cross-host sample merges.
@@ -240,7 +242,6 @@ fn has_data(doc: &roxmltree::Document) -> bool {
         })
 }
 
-#[test]
 fn sample_charts_have_no_overlapping_text_log_ratio_axes_and_data() {
     let tmp = tempfile::tempdir().unwrap();
     let mut problems = Vec::new();

@@ -3,13 +3,22 @@
 //! volume too small on the engine is refused before generating; datasets can be listed and
 //! removed (only ours).
 
-mod common;
+use crate::common;
+use common::{missing, Ran};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{docker_available, leftovers, mountbench, read_csv, run_cli, write_workload};
+
+trials!(
+    runs_that_cannot_fit_exit_2_at_once_and_write_nothing,
+    a_dataset_meeting_a_full_disk_leaves_nothing_and_fails_its_cell_once,
+    a_volume_too_small_on_the_engine_is_refused_before_generating,
+    a_run_refused_on_the_engine_leaves_nothing_with_its_label,
+    info_lists_datasets_and_clean_removes_only_ours
+);
 
 fn seq(name: &str, shards: u64, shard_size: &str) -> String {
     format!(
@@ -46,7 +55,6 @@ fn refusals(tmp: &Path) -> Vec<Refusal> {
     ]
 }
 
-#[test]
 fn runs_that_cannot_fit_exit_2_at_once_and_write_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     for case in refusals(tmp.path()) {
@@ -107,15 +115,13 @@ impl Drop for SmallDisk {
     }
 }
 
-#[test]
-fn a_dataset_meeting_a_full_disk_leaves_nothing_and_fails_its_cell_once() {
+fn a_dataset_meeting_a_full_disk_leaves_nothing_and_fails_its_cell_once() -> Ran {
     let tmp = tempfile::tempdir().unwrap();
     let Some(disk) = SmallDisk::mount(&tmp.path().join("disk"), "64m") else {
-        if std::env::var("MOUNTBENCH_REQUIRE_DOCKER").as_deref() == Ok("1") {
-            panic!("cannot mount a tmpfs as a small disk (CI runs as root)");
-        }
-        eprintln!("\n!!!!!!!! a_dataset_meeting_a_full_disk: SKIPPED — cannot mount a tmpfs (not root) !!!!!!!!\n");
-        return;
+        return Err(missing(
+            "MOUNTBENCH_REQUIRE_DOCKER",
+            "cannot mount a tmpfs as a small disk (not root; CI runs as root)",
+        ));
     };
     // The two datasets take the whole 64 MiB, which the preflight allows with nothing kept
     // free; the data dir's marker and the manifests then make one of big's writes fail.
@@ -160,13 +166,11 @@ fn a_dataset_meeting_a_full_disk_leaves_nothing_and_fails_its_cell_once() {
         "big's bytes are gone"
     );
     eprintln!("full disk: {error}");
+    Ok(())
 }
 
-#[test]
-fn a_volume_too_small_on_the_engine_is_refused_before_generating() {
-    if !docker_available("a_volume_too_small_on_the_engine_is_refused_before_generating") {
-        return;
-    }
+fn a_volume_too_small_on_the_engine_is_refused_before_generating() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let text = format!(
         "[run]\ntargets = [\"volume-opts\"]\n[targets.volume-opts]\ndriver_opts = {{ type = \"tmpfs\", device = \"tmpfs\", o = \"size=16m\" }}\n{}",
@@ -198,19 +202,17 @@ fn a_volume_too_small_on_the_engine_is_refused_before_generating() {
         !data.exists(),
         "the data dir made for the run is gone again"
     );
+    Ok(())
 }
 
-#[test]
-fn a_run_refused_on_the_engine_leaves_nothing_with_its_label() {
-    if !docker_available("a_run_refused_on_the_engine_leaves_nothing_with_its_label") {
-        return;
-    }
+fn a_run_refused_on_the_engine_leaves_nothing_with_its_label() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let run_id = common::refused_on_the_engine(tmp.path(), &[]);
     assert_eq!(leftovers(&run_id), (0, 0), "nothing of run {run_id} left");
+    Ok(())
 }
 
-#[test]
 fn info_lists_datasets_and_clean_removes_only_ours() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(

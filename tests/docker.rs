@@ -1,7 +1,8 @@
 //! Against the real engine: every target runs, containers are hardened, a killed container
 //! leaves a failed rep and nothing behind, and `clean` touches only labelled objects.
 
-mod common;
+use crate::common;
+use common::Ran;
 
 use common::agents;
 
@@ -13,14 +14,19 @@ use common::{
     docker_available, finish, leftovers, mountbench, only_bind_failed, read_csv, rows_so_far,
     run_cli, run_id_of, spawn_run, wait_for, write_workload, TINY,
 };
-use mountbench::targets::engine::Engine;
+use mountbench::engine::Engine;
 use mountbench::targets::image;
 
-#[test]
-fn every_target_runs_and_nothing_is_left_behind() {
-    if !docker_available("every_target_runs_and_nothing_is_left_behind") {
-        return;
-    }
+trials!(
+    every_target_runs_and_nothing_is_left_behind,
+    containers_are_hardened,
+    a_killed_container_fails_its_reps_and_the_rest_goes_on,
+    clean_removes_only_labelled_objects,
+    the_volume_target_keeps_its_dataset_in_a_persistent_labelled_volume
+);
+
+fn every_target_runs_and_nothing_is_left_behind() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
@@ -109,24 +115,20 @@ fn every_target_runs_and_nothing_is_left_behind() {
         (0, 0),
         "no labelled container or volume is left"
     );
+    Ok(())
 }
 
-#[test]
-fn containers_are_hardened() {
-    if !docker_available("containers_are_hardened") {
-        return;
-    }
+fn containers_are_hardened() -> Ran {
+    docker_available()?;
     let engine = Arc::new(Engine::connect_default().unwrap());
     let run_id = format!("test-harden-{}", std::process::id());
     assert_every_target_hardened(&engine, &run_id);
     assert_eq!(leftovers(&run_id), (0, 0));
+    Ok(())
 }
 
-#[test]
-fn a_killed_container_fails_its_reps_and_the_rest_goes_on() {
-    if !docker_available("a_killed_container_fails_its_reps_and_the_rest_goes_on") {
-        return;
-    }
+fn a_killed_container_fails_its_reps_and_the_rest_goes_on() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
@@ -168,13 +170,11 @@ fn a_killed_container_fails_its_reps_and_the_rest_goes_on() {
     assert!(stderr.contains("rep(s) failed"), "{stderr}");
     only_bind_failed(&out, 13);
     assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
+    Ok(())
 }
 
-#[test]
-fn clean_removes_only_labelled_objects() {
-    if !docker_available("clean_removes_only_labelled_objects") {
-        return;
-    }
+fn clean_removes_only_labelled_objects() -> Ran {
+    docker_available()?;
     let engine = Engine::connect_default().unwrap();
     let image = image::ensure(&engine, &agents()).unwrap();
     let pid = std::process::id();
@@ -237,6 +237,7 @@ fn clean_removes_only_labelled_objects() {
     );
     docker(&["rm", &mine_container]);
     docker(&["volume", "rm", &mine_volume]);
+    Ok(())
 }
 
 /// `docker ARGS`' stdout, trimmed.
@@ -250,11 +251,8 @@ fn docker_out(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-#[test]
-fn the_volume_target_keeps_its_dataset_in_a_persistent_labelled_volume() {
-    if !docker_available("the_volume_target_keeps_its_dataset_in_a_persistent_labelled_volume") {
-        return;
-    }
+fn the_volume_target_keeps_its_dataset_in_a_persistent_labelled_volume() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     // A seed of its own: a dataset (and so a volume) no other test uses.
     let seed = 1_000_000 + std::process::id() as u64;
@@ -303,4 +301,5 @@ fn the_volume_target_keeps_its_dataset_in_a_persistent_labelled_volume() {
     let labels = docker_out(&["volume", "inspect", "-f", "{{json .Labels}}", &name]);
     assert!(!labels.contains("io.mountbench.run"), "{labels}");
     docker_out(&["volume", "rm", &name]);
+    Ok(())
 }

@@ -3,7 +3,8 @@
 //! run when MOUNTBENCH_VM_DOCKER_HOST names its endpoint (e.g. tcp://127.0.0.1:23750), and
 //! MOUNTBENCH_VM_SHARE the host folder it shares (scripts/vm/engine.sh start --share DIR).
 
-mod common;
+use crate::common;
+use common::{vm_engine, Ran, Skip};
 
 use common::{agent_exe, agents};
 
@@ -13,12 +14,25 @@ use std::time::{Duration, Instant};
 
 use common::{docker_available, expect_input_error, leftovers, mountbench, write_workload, TINY};
 use mountbench::datadir::DataDir;
-use mountbench::targets::address::{EngineAddress, Via};
-use mountbench::targets::context::digest;
-use mountbench::targets::engine::Engine;
+use mountbench::engine::address::{EngineAddress, Via};
+use mountbench::engine::context::digest;
+use mountbench::engine::Engine;
 use mountbench::targets::folder_probe::{self, ContainerProbe};
 use mountbench::targets::image;
 use mountbench::targets::shared_folder::{FolderProbe, ProbeAnswer};
+
+trials!(
+    bad_engine_arguments_are_input_errors,
+    contexts_and_endpoints_are_resolved_the_docker_way,
+    an_engine_that_does_not_answer_is_reported_within_seconds,
+    info_tells_the_local_engine_s_kind,
+    the_shared_folder_check_passes_on_the_local_engine_and_leaves_nothing,
+    the_engine_s_refusal_of_a_missing_bind_source_is_recognised,
+    a_data_dir_the_engine_cannot_see_stops_the_run_before_measuring,
+    the_test_vm_is_a_vm_backed_engine,
+    the_test_vm_refuses_a_data_dir_outside_its_share,
+    the_test_vm_sees_a_data_dir_in_its_share
+);
 
 /// A Docker config folder holding these contexts, as the docker CLI writes them.
 fn docker_config(dir: &Path, contexts: &[(&str, &str)], current: Option<&str>) -> PathBuf {
@@ -46,7 +60,6 @@ fn info_json(cmd: &mut assert_cmd::Command, args: &[&str]) -> serde_json::Value 
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-#[test]
 fn bad_engine_arguments_are_input_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let config = docker_config(
@@ -85,7 +98,6 @@ fn bad_engine_arguments_are_input_errors() {
     }
 }
 
-#[test]
 fn contexts_and_endpoints_are_resolved_the_docker_way() {
     let tmp = tempfile::tempdir().unwrap();
     let orb = "unix:///nowhere/orb.sock";
@@ -139,7 +151,6 @@ fn contexts_and_endpoints_are_resolved_the_docker_way() {
         .contains("Start the engine of context orbstack"));
 }
 
-#[test]
 fn an_engine_that_does_not_answer_is_reported_within_seconds() {
     let started = Instant::now();
     let output = mountbench()
@@ -181,11 +192,8 @@ fn an_engine_that_does_not_answer_is_reported_within_seconds() {
     );
 }
 
-#[test]
-fn info_tells_the_local_engine_s_kind() {
-    if !docker_available("info_tells_the_local_engine_s_kind") {
-        return;
-    }
+fn info_tells_the_local_engine_s_kind() -> Ran {
+    docker_available()?;
     let json = info_json(&mut mountbench(), &[]);
     let engine = &json["engine"];
     let host_kernel = json["host"]["kernel"].as_str().unwrap();
@@ -206,13 +214,11 @@ fn info_tells_the_local_engine_s_kind() {
         }),
         "{label}"
     );
+    Ok(())
 }
 
-#[test]
-fn the_shared_folder_check_passes_on_the_local_engine_and_leaves_nothing() {
-    if !docker_available("the_shared_folder_check_passes") {
-        return;
-    }
+fn the_shared_folder_check_passes_on_the_local_engine_and_leaves_nothing() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let data = DataDir::open(&tmp.path().join("data")).unwrap();
     let engine = Engine::connect_default().unwrap();
@@ -229,13 +235,11 @@ fn the_shared_folder_check_passes_on_the_local_engine_and_leaves_nothing() {
             .all(|n| !n.to_string_lossy().starts_with("probe-")),
         "{left:?}"
     );
+    Ok(())
 }
 
-#[test]
-fn the_engine_s_refusal_of_a_missing_bind_source_is_recognised() {
-    if !docker_available("the_engine_s_refusal") {
-        return;
-    }
+fn the_engine_s_refusal_of_a_missing_bind_source_is_recognised() -> Ran {
+    docker_available()?;
     let engine = Engine::connect_default().unwrap();
     let run_id = "probe-test-refused";
     let mut probe = ContainerProbe {
@@ -258,19 +262,16 @@ fn the_engine_s_refusal_of_a_missing_bind_source_is_recognised() {
         "{answer:?}"
     );
     assert_eq!(leftovers(run_id), (0, 0));
+    Ok(())
 }
 
 /// A data dir on a tmpfs mounted in a private mount namespace: the host process sees it, the
 /// engine (in the first namespace) does not, as a VM engine does not see an unshared folder.
-#[test]
-fn a_data_dir_the_engine_cannot_see_stops_the_run_before_measuring() {
-    if !docker_available("a_data_dir_the_engine_cannot_see") {
-        return;
-    }
+fn a_data_dir_the_engine_cannot_see_stops_the_run_before_measuring() -> Ran {
+    docker_available()?;
     if unsafe { libc::geteuid() } != 0 || Command::new("unshare").arg("--version").output().is_err()
     {
-        eprintln!("\n!!!!!!!! a_data_dir_the_engine_cannot_see: SKIPPED — needs root and unshare !!!!!!!!\n");
-        return;
+        return Err(Skip("needs root and unshare".into()));
     }
     let tmp = tempfile::tempdir().unwrap();
     let private = tmp.path().join("private");
@@ -310,43 +311,27 @@ fn a_data_dir_the_engine_cannot_see_stops_the_run_before_measuring() {
         probes.lines().all(|run| run.starts_with("probe-test-")),
         "the probe container is gone: {probes}"
     );
+    Ok(())
 }
 
-/// The test VM's endpoint, or a loud skip.
-fn test_vm(test: &str) -> Option<String> {
-    match std::env::var("MOUNTBENCH_VM_DOCKER_HOST") {
-        Ok(host) if !host.is_empty() => Some(host),
-        _ => {
-            eprintln!("\n!!!!!!!! {test}: SKIPPED — MOUNTBENCH_VM_DOCKER_HOST is not set (scripts/vm/engine.sh) !!!!!!!!\n");
-            None
-        }
-    }
-}
-
-#[test]
-fn the_test_vm_is_a_vm_backed_engine() {
-    let Some(host) = test_vm("the_test_vm_is_a_vm_backed_engine") else {
-        return;
-    };
+fn the_test_vm_is_a_vm_backed_engine() -> Ran {
+    let (host, _share) = vm_engine()?;
     let json = info_json(&mut mountbench(), &["--engine", &format!("vm={host}")]);
     let facts = &json["engines"][0]["facts"];
     assert_eq!(facts["identity"]["kind"], "vm-backed", "{json:#}");
     assert_eq!(facts["identity"]["flavour"], "test-vm", "{json:#}");
     assert_eq!(facts["flavour"], "test VM");
+    Ok(())
 }
 
-#[test]
-fn the_test_vm_refuses_a_data_dir_outside_its_share() {
-    let Some(host) = test_vm("the_test_vm_refuses_a_data_dir_outside_its_share") else {
-        return;
-    };
+fn the_test_vm_refuses_a_data_dir_outside_its_share() -> Ran {
+    let (host, share) = vm_engine()?;
     let tmp = tempfile::tempdir().unwrap();
-    if let Ok(share) = std::env::var("MOUNTBENCH_VM_SHARE") {
-        assert!(
-            !tmp.path().starts_with(&share),
-            "the temp dir must lie outside {share}"
-        );
-    }
+    assert!(
+        !tmp.path().starts_with(&share),
+        "the temp dir must lie outside {}",
+        share.display()
+    );
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
     let data = tmp.path().join("data");
@@ -357,17 +342,11 @@ fn the_test_vm_refuses_a_data_dir_outside_its_share() {
         &["not visible inside the containers", "test VM", "--share"],
     );
     assert!(!out.exists());
+    Ok(())
 }
 
-#[test]
-fn the_test_vm_sees_a_data_dir_in_its_share() {
-    let Some(host) = test_vm("the_test_vm_sees_a_data_dir_in_its_share") else {
-        return;
-    };
-    let Ok(share) = std::env::var("MOUNTBENCH_VM_SHARE") else {
-        eprintln!("\n!!!!!!!! the_test_vm_sees_a_data_dir_in_its_share: SKIPPED — MOUNTBENCH_VM_SHARE is not set !!!!!!!!\n");
-        return;
-    };
+fn the_test_vm_sees_a_data_dir_in_its_share() -> Ran {
+    let (host, share) = vm_engine()?;
     let tmp = tempfile::tempdir_in(&share).unwrap();
     let data = DataDir::open(&tmp.path().join("data")).unwrap();
     let address = EngineAddress {
@@ -389,4 +368,5 @@ fn the_test_vm_sees_a_data_dir_in_its_share() {
         .output()
         .unwrap();
     assert!(left.stdout.is_empty(), "the probe container is gone");
+    Ok(())
 }

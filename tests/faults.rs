@@ -2,7 +2,8 @@
 //! tmpfs, a full results disk, two runs at once. Each must leave failed reps recorded with
 //! their error, completed reps intact on disk, no labelled object behind and a non-zero exit.
 
-mod common;
+use crate::common;
+use common::{missing, Ran};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
@@ -18,6 +19,15 @@ use common::{
     spawn_run, wait_for, write_workload, TINY,
 };
 
+trials!(
+    sigint_and_sigterm_stop_cleanly_and_resume_finishes_without_redoing_reps,
+    an_agent_crash_fails_one_rep_and_the_run_goes_on,
+    the_engine_going_away_fails_container_reps_and_native_goes_on,
+    a_full_tmpfs_volume_fails_its_rep_with_enospc,
+    a_full_results_disk_stops_the_run_and_keeps_what_was_written,
+    two_runs_at_once_share_datasets_and_never_collide
+);
+
 type Row = std::collections::HashMap<String, String>;
 
 fn step_key(r: &Row) -> (String, String, String, String, String) {
@@ -30,17 +40,8 @@ fn step_key(r: &Row) -> (String, String, String, String, String) {
     )
 }
 
-fn targets_for_docker(test: &str) -> &'static str {
-    if docker_available(test) {
-        "native,bind"
-    } else {
-        "native"
-    }
-}
-
-#[test]
-fn sigint_and_sigterm_stop_cleanly_and_resume_finishes_without_redoing_reps() {
-    let targets = targets_for_docker("sigint_and_sigterm_stop_cleanly");
+fn sigint_and_sigterm_stop_cleanly_and_resume_finishes_without_redoing_reps() -> Ran {
+    docker_available()?;
     for (signal, name) in [(libc::SIGINT, "SIGINT"), (libc::SIGTERM, "SIGTERM")] {
         let tmp = tempfile::tempdir().unwrap();
         let workload = write_workload(tmp.path(), TINY);
@@ -50,7 +51,7 @@ fn sigint_and_sigterm_stop_cleanly_and_resume_finishes_without_redoing_reps() {
             &workload,
             &data,
             &out,
-            &["--reps", "6", "--targets", targets],
+            &["--reps", "6", "--targets", "native,bind"],
         );
         wait_for("a few reps", 120, || rows_so_far(&out, ",") >= 6);
         unsafe { libc::kill(child.id() as i32, signal) };
@@ -58,9 +59,7 @@ fn sigint_and_sigterm_stop_cleanly_and_resume_finishes_without_redoing_reps() {
         assert_eq!(code, Some(130), "{name}: {stderr}");
         assert!(stderr.contains("--resume"), "{name}: {stderr}");
         let run_id = run_id_of(&out);
-        if targets.contains("bind") {
-            assert_eq!(leftovers(&run_id), (0, 0), "{name}: objects left");
-        }
+        assert_eq!(leftovers(&run_id), (0, 0), "{name}: objects left");
         let before = read_csv(&out.join("reps.csv"));
         let kept: BTreeMap<_, String> = before
             .iter()
@@ -86,9 +85,8 @@ fn sigint_and_sigterm_stop_cleanly_and_resume_finishes_without_redoing_reps() {
                 "{name}: {r:?} twice"
             );
         }
-        let cells = if targets.contains("bind") { 8 } else { 4 };
         let steps: BTreeSet<_> = after.iter().map(step_key).collect();
-        assert_eq!(steps.len(), cells * (6 + 1), "{name}: every step done");
+        assert_eq!(steps.len(), 8 * (6 + 1), "{name}: every step done");
         for (key, seconds) in &kept {
             let now = after
                 .iter()
@@ -101,10 +99,9 @@ fn sigint_and_sigterm_stop_cleanly_and_resume_finishes_without_redoing_reps() {
             serde_json::from_str(&std::fs::read_to_string(out.join("env.json")).unwrap()).unwrap();
         assert_eq!(env["resumed"].as_array().unwrap().len(), 1, "{name}");
         assert!(env["finished"].is_string(), "{name}");
-        if targets.contains("bind") {
-            assert_eq!(leftovers(&run_id), (0, 0), "{name}: objects left");
-        }
+        assert_eq!(leftovers(&run_id), (0, 0), "{name}: objects left");
     }
+    Ok(())
 }
 
 /// PIDs of `mountbench agent run` processes (native or in a container: the host sees both).
@@ -127,7 +124,6 @@ fn agent_pids() -> Vec<i32> {
         .collect()
 }
 
-#[test]
 fn an_agent_crash_fails_one_rep_and_the_run_goes_on() {
     let tmp = tempfile::tempdir().unwrap();
     // Long checkpoint reps (write + fsync of 64 MiB) so the crash lands inside one.
@@ -249,11 +245,8 @@ impl EngineProxy {
     }
 }
 
-#[test]
-fn the_engine_going_away_fails_container_reps_and_native_goes_on() {
-    if !docker_available("the_engine_going_away") {
-        return;
-    }
+fn the_engine_going_away_fails_container_reps_and_native_goes_on() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
@@ -296,13 +289,11 @@ fn the_engine_going_away_fails_container_reps_and_native_goes_on() {
         .unwrap();
     assert!(clean.status.success());
     assert_eq!(leftovers(&run_id), (0, 0));
+    Ok(())
 }
 
-#[test]
-fn a_full_tmpfs_volume_fails_its_rep_with_enospc() {
-    if !docker_available("a_full_tmpfs_volume_fails_its_rep_with_enospc") {
-        return;
-    }
+fn a_full_tmpfs_volume_fails_its_rep_with_enospc() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     // The preflight counts bytes: a 2 MiB tmpfs volume holds the metadata storm's 400 KiB,
     // but with 16 inodes it cannot take its 100 files, so the agent meets ENOSPC for real.
@@ -338,6 +329,7 @@ fn a_full_tmpfs_volume_fails_its_rep_with_enospc() {
         .filter(|r| r["target"] == "native")
         .all(|r| r["ok"] == "true"));
     assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
+    Ok(())
 }
 
 /// A small tmpfs mounted for the test, unmounted on drop.
@@ -362,26 +354,22 @@ impl Drop for SmallFs {
     }
 }
 
-#[test]
-fn a_full_results_disk_stops_the_run_and_keeps_what_was_written() {
+fn a_full_results_disk_stops_the_run_and_keeps_what_was_written() -> Ran {
     let tmp = tempfile::tempdir().unwrap();
     let Some(fs) = SmallFs::mount(&tmp.path().join("results-fs"), "2m") else {
-        if std::env::var("MOUNTBENCH_REQUIRE_DOCKER").as_deref() == Ok("1") {
-            panic!("cannot mount a tmpfs for the results (CI runs as root)");
-        }
-        eprintln!(
-            "\n!!!!!!!! a_full_results_disk: SKIPPED — cannot mount a tmpfs (not root) !!!!!!!!\n"
-        );
-        return;
+        return Err(missing(
+            "MOUNTBENCH_REQUIRE_DOCKER",
+            "cannot mount a tmpfs for the results (not root; CI runs as root)",
+        ));
     };
-    let targets = targets_for_docker("a_full_results_disk");
+    docker_available()?;
     let workload = write_workload(tmp.path(), TINY);
     let out = fs.0.join("out");
     let child = spawn_run(
         &workload,
         &tmp.path().join("data"),
         &out,
-        &["--reps", "20", "--targets", targets],
+        &["--reps", "20", "--targets", "native,bind"],
     );
     wait_for("a few reps", 120, || rows_so_far(&out, ",") >= 6);
     let before = read_csv(&out.join("reps.csv")).len();
@@ -399,12 +387,10 @@ fn a_full_results_disk_stops_the_run_and_keeps_what_was_written() {
     let reps = read_csv(&out.join("reps.csv"));
     assert!(reps.len() >= before, "{} < {before}", reps.len());
     assert!(mountbench::results::Results::load(&out).is_ok());
-    if targets.contains("bind") {
-        assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
-    }
+    assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
+    Ok(())
 }
 
-#[test]
 fn two_runs_at_once_share_datasets_and_never_collide() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);

@@ -2,15 +2,22 @@
 //! run's data image next to bind and volume, the engine's copy into the fresh volume is
 //! timed on its own, and the run leaves no container, volume or image of its own.
 
-mod common;
+use crate::common;
+use common::Ran;
 
 use std::process::Command;
 
 use common::{agent_exe, docker_available, leftovers, mountbench, read_csv, run_cli, run_id_of};
 use mountbench::cancel::CancelToken;
+use mountbench::engine::Engine;
 use mountbench::targets::data_image::{self, Recipe};
-use mountbench::targets::engine::Engine;
 use mountbench::workload::dataset::DatasetSpec;
+
+trials!(
+    image_targets_read_their_data_image_and_time_the_copy,
+    clean_removes_a_runs_data_image,
+    an_interrupted_data_image_import_stops_and_leaves_no_image
+);
 
 /// Large enough shards that the copy stands well above a container start's jitter.
 const WORKLOADS: &str = r#"
@@ -52,11 +59,8 @@ fn images_of(run_id: &str) -> usize {
     String::from_utf8_lossy(&out.stdout).lines().count()
 }
 
-#[test]
-fn image_targets_read_their_data_image_and_time_the_copy() {
-    if !docker_available("image_targets_read_their_data_image_and_time_the_copy") {
-        return;
-    }
+fn image_targets_read_their_data_image_and_time_the_copy() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = common::write_workload(tmp.path(), WORKLOADS);
     let out = tmp.path().join("out");
@@ -139,13 +143,11 @@ fn image_targets_read_their_data_image_and_time_the_copy() {
             .status();
         assert!(status.unwrap().success(), "{name}");
     }
+    Ok(())
 }
 
-#[test]
-fn clean_removes_a_runs_data_image() {
-    if !docker_available("clean_removes_a_runs_data_image") {
-        return;
-    }
+fn clean_removes_a_runs_data_image() -> Ran {
+    docker_available()?;
     let engine = Engine::connect_default().unwrap();
     let data = tempfile::tempdir().unwrap();
     let run_id = format!("test-data-image-{}", std::process::id());
@@ -176,13 +178,11 @@ fn clean_removes_a_runs_data_image() {
         "{stdout}"
     );
     assert_eq!(images_of(&run_id), 0);
+    Ok(())
 }
 
-#[test]
-fn an_interrupted_data_image_import_stops_and_leaves_no_image() {
-    if !docker_available("an_interrupted_data_image_import_stops_and_leaves_no_image") {
-        return;
-    }
+fn an_interrupted_data_image_import_stops_and_leaves_no_image() -> Ran {
+    docker_available()?;
     let engine = Engine::connect_default().unwrap();
     let data = tempfile::tempdir().unwrap();
     let run_id = format!("test-data-image-cut-{}", std::process::id());
@@ -199,4 +199,5 @@ fn an_interrupted_data_image_import_stops_and_leaves_no_image() {
     assert!(err.contains("interrupted"), "{err}");
     let _ = data_image::remove(&engine, &run_id);
     assert_eq!(images_of(&run_id), 0);
+    Ok(())
 }

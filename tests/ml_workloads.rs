@@ -3,11 +3,14 @@
 //! inside the agent, and two containers sharing a volume where the reader sees every
 //! sample exactly once. Charts for AU and data wait decode.
 
-mod common;
+use crate::common;
+use common::Ran;
 
 use common::{
     check_png, docker_available, leftovers, read_csv, run_cli, run_id_of, write_workload,
 };
+
+trials!(ml_workloads_run_on_every_target_with_au_and_verified_round_trips);
 
 const ML: &str = r#"
 [run]
@@ -61,14 +64,9 @@ samples = 150
 sample_size = "16KiB"
 "#;
 
-#[test]
-fn ml_workloads_run_on_every_target_with_au_and_verified_round_trips() {
-    let docker = docker_available("ml_workloads_run_on_every_target");
-    let targets = if docker {
-        "native,bind,volume,tmpfs"
-    } else {
-        "native"
-    };
+fn ml_workloads_run_on_every_target_with_au_and_verified_round_trips() -> Ran {
+    docker_available()?;
+    let targets = "native,bind,volume,tmpfs";
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), ML);
     let out = tmp.path().join("out");
@@ -80,13 +78,11 @@ fn ml_workloads_run_on_every_target_with_au_and_verified_round_trips() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    if docker {
-        assert!(
-            stderr.contains("shared/tmpfs/warm: shared-volume needs two containers"),
-            "{stderr}"
-        );
-        assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
-    }
+    assert!(
+        stderr.contains("shared/tmpfs/warm: shared-volume needs two containers"),
+        "{stderr}"
+    );
+    assert_eq!(leftovers(&run_id_of(&out)), (0, 0));
 
     let reps = read_csv(&out.join("reps.csv"));
     assert!(reps.iter().all(|r| r["ok"] == "true"), "{reps:?}");
@@ -176,4 +172,5 @@ fn ml_workloads_run_on_every_target_with_au_and_verified_round_trips() {
     }
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("AU"), "report.md names AU");
+    Ok(())
 }

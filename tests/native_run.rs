@@ -1,11 +1,12 @@
 //! A real run on the native target: result files present and plausible, charts decode,
 //! datasets reused on the next run.
 
-mod common;
+use crate::common;
 
 use common::{check_png, check_svg, read_csv, run_cli, write_workload, TINY};
 
-#[test]
+trials!(native_run_writes_plausible_results_and_charts);
+
 fn native_run_writes_plausible_results_and_charts() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);

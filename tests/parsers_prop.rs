@@ -8,6 +8,13 @@ use mountbench::size::ByteSize;
 use mountbench::Error;
 use proptest::prelude::*;
 
+trials!(
+    any_bytes_as_a_workload_file_never_panic,
+    workload_files_of_mixed_fields_parse_or_name_what_is_wrong,
+    sizes_round_trip_through_their_display,
+    damaged_result_files_are_refused_cleanly
+);
+
 fn assert_clean_error(e: &Error, file: &str) {
     let text = e.to_string();
     assert!(!text.contains('\n'), "one line: {text:?}");
@@ -84,14 +91,12 @@ fn workload_file() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
-    #[test]
     fn any_bytes_as_a_workload_file_never_panic(text in "\\PC{0,400}") {
         if let Err(e) = WorkloadFile::parse(Path::new("fuzz.toml"), &text) {
             assert_clean_error(&e, "fuzz.toml");
         }
     }
 
-    #[test]
     fn workload_files_of_mixed_fields_parse_or_name_what_is_wrong(text in workload_file()) {
         match WorkloadFile::parse(Path::new("gen.toml"), &text) {
             Ok(file) => {
@@ -104,7 +109,6 @@ proptest! {
         }
     }
 
-    #[test]
     fn sizes_round_trip_through_their_display(n in 1u64..1024, unit in 0u32..5, odd in 0u64..1024) {
         // Whole units print exactly; other sizes print rounded to one decimal.
         let exact = n << (10 * unit);
@@ -159,7 +163,6 @@ median_size = "4KiB"
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
-    #[test]
     fn damaged_result_files_are_refused_cleanly(
         which in prop::sample::select(vec!["reps.csv", "histograms.json"]),
         cut in 0.0f64..1.0,

@@ -5,7 +5,8 @@
 //! this Podman cannot make is skipped with a note. Without the variable the tests skip
 //! loudly, or fail with MOUNTBENCH_REQUIRE_PODMAN=1 (CI).
 
-mod common;
+use crate::common;
+use common::{Ran, Skip};
 
 use common::agents;
 
@@ -25,6 +26,17 @@ use mountbench::targets::folder_probe::{self, ContainerProbe};
 use mountbench::targets::image;
 use mountbench::targets::shared_folder::{FolderProbe, ProbeAnswer};
 
+trials!(
+    every_target_runs_on_podman_and_nothing_is_left_behind,
+    the_agent_image_is_imported_under_its_name,
+    podman_containers_are_hardened_as_on_docker,
+    a_killed_podman_container_fails_its_reps_and_the_rest_goes_on,
+    clean_on_podman_removes_only_labelled_objects,
+    a_volume_this_podman_cannot_make_is_skipped_with_a_note,
+    info_names_podman_and_its_version,
+    the_shared_folder_probe_works_on_podman
+);
+
 fn env_json(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("env.json")).unwrap()).unwrap()
 }
@@ -41,11 +53,8 @@ fn mount_of(env: &serde_json::Value, target: &str) -> (String, String) {
     (text("fs_type"), text("options"))
 }
 
-#[test]
-fn every_target_runs_on_podman_and_nothing_is_left_behind() {
-    let Some((host, engine)) = podman("every_target_runs_on_podman") else {
-        return;
-    };
+fn every_target_runs_on_podman_and_nothing_is_left_behind() -> Ran {
+    let (host, engine) = podman()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
@@ -91,13 +100,11 @@ fn every_target_runs_on_podman_and_nothing_is_left_behind() {
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains(&format!("— {version} (API")), "{report}");
     assert_eq!(api_leftovers(&engine, &run_id_of(&out)), (0, 0));
+    Ok(())
 }
 
-#[test]
-fn the_agent_image_is_imported_under_its_name() {
-    let Some((_, engine)) = podman("the_agent_image_is_imported_under_its_name") else {
-        return;
-    };
+fn the_agent_image_is_imported_under_its_name() -> Ran {
+    let (_, engine) = podman()?;
     let name = image::ensure(&engine, &agents()).unwrap();
     let inspect = engine.block_on(engine.docker.inspect_image(&name)).unwrap();
     let tags = inspect.repo_tags.unwrap_or_default();
@@ -115,23 +122,19 @@ fn the_agent_image_is_imported_under_its_name() {
         name,
         "found again"
     );
+    Ok(())
 }
 
-#[test]
-fn podman_containers_are_hardened_as_on_docker() {
-    let Some((_, engine)) = podman("podman_containers_are_hardened_as_on_docker") else {
-        return;
-    };
+fn podman_containers_are_hardened_as_on_docker() -> Ran {
+    let (_, engine) = podman()?;
     let run_id = format!("test-podman-harden-{}", std::process::id());
     assert_every_target_hardened(&engine, &run_id);
     assert_eq!(api_leftovers(&engine, &run_id), (0, 0));
+    Ok(())
 }
 
-#[test]
-fn a_killed_podman_container_fails_its_reps_and_the_rest_goes_on() {
-    let Some((host, engine)) = podman("a_killed_podman_container_fails_its_reps") else {
-        return;
-    };
+fn a_killed_podman_container_fails_its_reps_and_the_rest_goes_on() -> Ran {
+    let (host, engine) = podman()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), TINY);
     let out = tmp.path().join("out");
@@ -157,6 +160,7 @@ fn a_killed_podman_container_fails_its_reps_and_the_rest_goes_on() {
     assert!(stderr.contains("rep(s) failed"), "{stderr}");
     only_bind_failed(&out, 13);
     assert_eq!(api_leftovers(&engine, &run_id_of(&out)), (0, 0));
+    Ok(())
 }
 
 fn clean_on(host: &str, args: &[&str]) -> String {
@@ -168,11 +172,8 @@ fn clean_on(host: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[test]
-fn clean_on_podman_removes_only_labelled_objects() {
-    let Some((host, engine)) = podman("clean_on_podman_removes_only_labelled_objects") else {
-        return;
-    };
+fn clean_on_podman_removes_only_labelled_objects() -> Ran {
+    let (host, engine) = podman()?;
     let image = image::ensure(&engine, &agents()).unwrap();
     let pid = std::process::id();
     let run_id = format!("test-podman-clean-{pid}");
@@ -220,19 +221,16 @@ fn clean_on_podman_removes_only_labelled_objects() {
             None::<bollard::query_parameters::RemoveVolumeOptions>,
         ))
         .unwrap();
+    Ok(())
 }
 
-#[test]
-fn a_volume_this_podman_cannot_make_is_skipped_with_a_note() {
-    let Some((host, engine)) = podman("a_volume_this_podman_cannot_make_is_skipped") else {
-        return;
-    };
+fn a_volume_this_podman_cannot_make_is_skipped_with_a_note() -> Ran {
+    let (host, engine) = podman()?;
     if engine.facts.dialect().tmpfs_volume_takes_size() {
-        eprintln!(
+        return Err(Skip(format!(
             "{} takes any tmpfs size: nothing to skip",
             engine.facts.software()
-        );
-        return;
+        )));
     }
     let tmp = tempfile::tempdir().unwrap();
     let text = TINY.replace(
@@ -255,13 +253,11 @@ fn a_volume_this_podman_cannot_make_is_skipped_with_a_note() {
         .iter()
         .all(|r| r["target"] == "native" && r["ok"] == "true"));
     assert_eq!(api_leftovers(&engine, &run_id_of(&out)), (0, 0));
+    Ok(())
 }
 
-#[test]
-fn info_names_podman_and_its_version() {
-    let Some((host, engine)) = podman("info_names_podman_and_its_version") else {
-        return;
-    };
+fn info_names_podman_and_its_version() -> Ran {
+    let (host, engine) = podman()?;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mountbench"));
     cmd.args(["info", "--engine", &format!("podman={host}")]);
     let out = cmd.output().unwrap();
@@ -277,13 +273,11 @@ fn info_names_podman_and_its_version() {
     );
     let version = format!("version   {} (API", engine.facts.software());
     assert!(stdout.contains(&version), "{stdout}");
+    Ok(())
 }
 
-#[test]
-fn the_shared_folder_probe_works_on_podman() {
-    let Some((_, engine)) = podman("the_shared_folder_probe_works_on_podman") else {
-        return;
-    };
+fn the_shared_folder_probe_works_on_podman() -> Ran {
+    let (_, engine) = podman()?;
     let run_id = format!("test-podman-probe-{}", std::process::id());
     let mut probe = ContainerProbe {
         engine: &engine,
@@ -310,4 +304,5 @@ fn the_shared_folder_probe_works_on_podman() {
     let data = DataDir::open(&tmp.path().join("data")).unwrap();
     folder_probe::check_engine(&engine, &data, &run_id, &agents()).unwrap();
     assert_eq!(api_leftovers(&engine, &run_id), (0, 0));
+    Ok(())
 }

@@ -1,16 +1,28 @@
 //! Reports from result folders: charts decode, a Linux run merges with a macOS fixture into
 //! cross-host charts, and incompatible folders are refused with a clear message.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
 use common::{expect_input_error, report_cli, run_cli, write_workload, TINY};
 use mountbench::agent::MountFacts;
+use mountbench::engine::identity::EngineFacts;
 use mountbench::env::{Env, TargetFacts};
 use mountbench::measure::OpHistograms;
 use mountbench::results::Results;
-use mountbench::targets::flavour::EngineFacts;
+
+trials!(
+    two_hosts_merge_into_cross_host_charts,
+    incompatible_folders_are_refused_by_name,
+    recorded_macos_samples_parse,
+    a_slow_engine_cpu_and_a_blind_bind_are_called_out,
+    boundary_workloads_get_a_section_and_a_chart_engine_by_engine,
+    committed_result_folders_re_render_byte_identical,
+    committed_result_folders_re_export_byte_identical,
+    a_result_file_with_an_unknown_target_or_phase_is_refused_by_name,
+    every_target_kind_gets_its_own_column_colour_and_legend_entry
+);
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/macos");
 
@@ -77,7 +89,7 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
     for (target, slowdown) in [("bind", 3.0), ("volume", 1.1), ("tmpfs", 1.0)] {
         for row in &native_rows {
             let mut r = row.clone();
-            r.target = target.into();
+            r.target = target.parse().unwrap();
             r.engine = "default".into();
             r.seconds *= slowdown;
             r.mib_s /= slowdown;
@@ -87,11 +99,11 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
         let cells: Vec<_> = results
             .histograms
             .iter()
-            .filter(|(k, _)| k.target == "native")
+            .filter(|(k, _)| k.target.is_native())
             .map(|(k, h)| (k.clone(), h.clone()))
             .collect();
         for (mut key, hist) in cells {
-            key.target = target.into();
+            key.target = target.parse().unwrap();
             key.engine = "default".into();
             let mut slowed = OpHistograms::default();
             for (op, h) in hist.iter() {
@@ -120,7 +132,6 @@ fn macos_fixture(linux: &Path, dir: &Path) -> std::path::PathBuf {
     out
 }
 
-#[test]
 fn two_hosts_merge_into_cross_host_charts() {
     let tmp = tempfile::tempdir().unwrap();
     let linux = linux_run(tmp.path());
@@ -164,7 +175,6 @@ fn two_hosts_merge_into_cross_host_charts() {
     assert!((ratio - 1.0 / 3.0).abs() < 0.01, "{ratio}");
 }
 
-#[test]
 fn incompatible_folders_are_refused_by_name() {
     let tmp = tempfile::tempdir().unwrap();
     let linux = linux_run(tmp.path());
@@ -199,7 +209,6 @@ fn incompatible_folders_are_refused_by_name() {
     expect_input_error(&out, &["schema 3"]);
 }
 
-#[test]
 fn recorded_macos_samples_parse() {
     let info: serde_json::Value =
         serde_json::from_str(&fixture("docker-desktop-info.json")).unwrap();
@@ -236,7 +245,6 @@ fn recorded_macos_samples_parse() {
     }
 }
 
-#[test]
 fn a_slow_engine_cpu_and_a_blind_bind_are_called_out() {
     let tmp = tempfile::tempdir().unwrap();
     let linux = linux_run(tmp.path());
@@ -288,7 +296,6 @@ fn is_duration(text: &str) -> bool {
     measured || text == "at once"
 }
 
-#[test]
 fn boundary_workloads_get_a_section_and_a_chart_engine_by_engine() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), common::boundary::WORKLOADS);
@@ -400,4 +407,186 @@ fn boundary_workloads_get_a_section_and_a_chart_engine_by_engine() {
     let boundary_charts =
         host_charts.filter(|e| e.file_name().to_string_lossy().ends_with("-boundary.png"));
     assert_eq!(boundary_charts.count(), 2, "one boundary chart per host");
+}
+
+/// The committed single-run result folders under results/ (those with a reps.csv), as paths
+/// relative to the crate root, where tests run.
+fn committed_result_folders() -> Vec<std::path::PathBuf> {
+    let mut dirs = Vec::new();
+    let mut todo = vec![std::path::PathBuf::from("results")];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.file_name().is_some_and(|n| n == "reps.csv") {
+                dirs.push(dir.clone());
+            }
+        }
+    }
+    dirs.sort();
+    assert!(
+        dirs.len() >= 10,
+        "results/ holds the sample folders: {dirs:?}"
+    );
+    dirs
+}
+
+/// Every file of `dir` (one level, and its charts/), by name.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    for sub in [dir.to_path_buf(), dir.join("charts")] {
+        let Ok(entries) = std::fs::read_dir(&sub) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn committed_result_folders_re_render_byte_identical() {
+    for dir in committed_result_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        mountbench::report::render_dirs(std::slice::from_ref(&dir), tmp.path()).unwrap();
+        let rendered = files(tmp.path());
+        let committed = files(&dir);
+        let shown = |f: &std::collections::BTreeMap<String, Vec<u8>>| -> Vec<String> {
+            f.keys()
+                .filter(|n| n.starts_with("charts/") || *n == "report.md")
+                .cloned()
+                .collect()
+        };
+        assert_eq!(shown(&rendered), shown(&committed), "{}", dir.display());
+        for (name, bytes) in &rendered {
+            assert!(
+                committed[name] == *bytes,
+                "{}/{name} re-renders differently",
+                dir.display()
+            );
+        }
+    }
+}
+
+fn committed_result_folders_re_export_byte_identical() {
+    let mut compared = 0;
+    for dir in committed_result_folders() {
+        let results = Results::load(&dir).unwrap();
+        let histograms = std::fs::read_to_string(dir.join("histograms.json")).unwrap();
+        if histograms.contains("\"schema\": 1,") {
+            // Upgraded to schema 2 on load: written back, it is schema 2 by design.
+            continue;
+        }
+        let env = Env::load(&dir).unwrap();
+        let goal = env.target_ci.map(|target| mountbench::analysis::CiGoal {
+            target,
+            max_reps: env.max_reps.unwrap_or(env.reps),
+        });
+        let analysis = mountbench::analysis::analyze_with_goal(&results, goal);
+        let tmp = tempfile::tempdir().unwrap();
+        mountbench::export::write_all(tmp.path(), &results, &analysis).unwrap();
+        let committed = files(&dir);
+        for (name, bytes) in files(tmp.path()) {
+            let header = |b: &[u8]| b.split(|c| *c == b'\n').next().map(<[u8]>::to_vec);
+            if header(&committed[&name]) != header(&bytes) {
+                // Written before a column was added (schema 2 grew `cache_check`).
+                continue;
+            }
+            assert!(
+                committed[&name] == bytes,
+                "{}/{name} re-exports differently",
+                dir.display()
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 20, "only {compared} files compared");
+}
+
+fn a_result_file_with_an_unknown_target_or_phase_is_refused_by_name() {
+    let source = Path::new("results/vm/20261125-023354-363c");
+    for (from, to, want) in [
+        (",bind,", ",nfs,", "unknown target \"nfs\""),
+        (",warm,", ",hot,", "hot"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        std::fs::create_dir(&dir).unwrap();
+        for name in ["reps.csv", "summary.csv", "histograms.json", "env.json"] {
+            std::fs::copy(source.join(name), dir.join(name)).unwrap();
+        }
+        let reps = std::fs::read_to_string(dir.join("reps.csv")).unwrap();
+        assert!(reps.contains(from));
+        std::fs::write(dir.join("reps.csv"), reps.replacen(from, to, 1)).unwrap();
+        let out = tmp.path().join("report");
+        let stderr = expect_input_error(&report_cli(&[&dir], &out), &["reps.csv:", want]);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(!out.exists(), "nothing created");
+    }
+}
+
+fn every_target_kind_gets_its_own_column_colour_and_legend_entry() {
+    use mountbench::cell::{EngineName, TargetKind, TargetSpec};
+    let source = Path::new("results/vm/20261125-023354-363c");
+    let mut results = Results::load(source).unwrap();
+    let bind = TargetSpec::new(TargetKind::Bind);
+    let engine = EngineName::default_engine();
+    let missing: Vec<TargetSpec> = TargetSpec::all()
+        .filter(|t| !results.reps.iter().any(|r| r.target == *t))
+        .collect();
+    let bind_reps: Vec<_> = results
+        .reps
+        .iter()
+        .filter(|r| r.target == bind)
+        .cloned()
+        .collect();
+    let bind_cells: Vec<_> = results
+        .histograms
+        .iter()
+        .filter(|(k, _)| k.target == bind)
+        .map(|(k, h)| (k.clone(), h.clone()))
+        .collect();
+    for target in &missing {
+        for r in &bind_reps {
+            let mut r = r.clone();
+            (r.engine, r.target) = (engine.clone(), *target);
+            results.reps.push(r);
+        }
+        for (key, h) in &bind_cells {
+            results.histograms.insert(key.on(*target), h.clone());
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(source.join("env.json"), dir.join("env.json")).unwrap();
+    let analysis = mountbench::analysis::analyze(&results);
+    mountbench::export::write_all(&dir, &results, &analysis).unwrap();
+    let out = tmp.path().join("report");
+    mountbench::report::render_dirs(&[dir], &out).unwrap();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let svg = std::fs::read_to_string(out.join("charts/vm-throughput.svg")).unwrap();
+    let mut colours = std::collections::BTreeSet::new();
+    for target in TargetSpec::all() {
+        assert!(
+            md.contains(&format!("| {target} |")),
+            "{target} has no table row"
+        );
+        if !target.is_native() {
+            let column = format!(" {target} warm |");
+            assert!(md.contains(&column), "{target} has no ratio column");
+        }
+        let entry = format!("\n{target}\n</text>");
+        assert!(svg.contains(&entry), "{target} is not in the legend");
+        let before = svg.split(&entry).next().unwrap();
+        let swatch = before.rsplit("<rect").next().unwrap();
+        let fill = swatch.split("fill=\"").nth(1).unwrap();
+        colours.insert(fill[..7].to_string());
+    }
+    assert_eq!(colours.len(), TargetSpec::all().count(), "{colours:?}");
 }

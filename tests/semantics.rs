@@ -3,7 +3,8 @@
 //! MOUNTBENCH_VM_DOCKER_HOST and MOUNTBENCH_VM_SHARE do) every probe answers on every
 //! target, semantics.csv judges each against native, and report.md shows the matrix.
 
-mod common;
+use crate::common;
+use common::Ran;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,7 +14,18 @@ use common::{
     check_png, check_svg, docker_available, read_csv, run_cli, vm_engine, write_workload,
 };
 
-const PROBES: [&str; 14] = [
+trials!(
+    an_unknown_probe_is_refused_naming_the_known_ones,
+    a_probe_listed_twice_is_refused,
+    a_read_only_target_cannot_hold_the_probes,
+    on_local_docker_every_probe_is_judged_and_a_bind_mount_is_the_hosts_own,
+    on_podman_every_probe_is_judged,
+    on_the_test_vm_every_probe_is_judged,
+    two_sided_probes_on_a_private_target_are_noted_or_refused,
+    two_sided_probes_cross_the_sides_on_local_docker
+);
+
+const PROBES: [&str; 22] = [
     "o-direct",
     "fallocate",
     "sparse",
@@ -28,6 +40,14 @@ const PROBES: [&str; 14] = [
     "mtime",
     "fsync",
     "delete-200",
+    "flock",
+    "fcntl",
+    "mmap-shared",
+    "phantom",
+    "unlink-held",
+    "rename-held",
+    "owner",
+    "chown",
 ];
 
 const SEMANTICS: &str = r#"
@@ -64,23 +84,26 @@ fn refused(text: &str, targets: &str, want: &[&str]) {
     assert!(!out.exists(), "nothing written");
 }
 
-#[test]
 fn an_unknown_probe_is_refused_naming_the_known_ones() {
-    let text = SEMANTICS.replace("fsyncs = 50", "probes = [\"case\", \"flock\"]");
+    let text = SEMANTICS.replace("fsyncs = 50", "probes = [\"case\", \"flok\"]");
     refused(
         &text,
         "native",
-        &["field probes", "`flock`", "`o-direct`", "`delete-200`"],
+        &[
+            "field probes",
+            "`flok`",
+            "`o-direct`",
+            "`delete-200`",
+            "`chown`",
+        ],
     );
 }
 
-#[test]
 fn a_probe_listed_twice_is_refused() {
     let text = SEMANTICS.replace("fsyncs = 50", "probes = [\"case\", \"case\"]");
     refused(&text, "native", &["field probes", "'case' is listed twice"]);
 }
 
-#[test]
 fn a_read_only_target_cannot_hold_the_probes() {
     refused(SEMANTICS, "bind:ro", &["leave no cell to run"]);
 }
@@ -112,7 +135,9 @@ fn check_run(out: &Path, places: &[&str]) -> HashMap<(String, String), HashMap<S
                 "{r:?}"
             );
             assert!(!r["evidence"].is_empty(), "{r:?}");
-            if *place == "native" {
+            // Native may chown only as root; as another user neither side may.
+            let unprivileged_chown = probe == "chown" && r["outcome"] == "skipped";
+            if *place == "native" && !unprivileged_chown {
                 assert_eq!(
                     (verdict, r["outcome"].as_str()),
                     ("as-native", "saw"),
@@ -154,11 +179,8 @@ fn check_run(out: &Path, places: &[&str]) -> HashMap<(String, String), HashMap<S
     rows
 }
 
-#[test]
-fn on_local_docker_every_probe_is_judged_and_a_bind_mount_is_the_hosts_own() {
-    if !docker_available("semantics on local docker") {
-        return;
-    }
+fn on_local_docker_every_probe_is_judged_and_a_bind_mount_is_the_hosts_own() -> Ran {
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), SEMANTICS);
     let out = tmp.path().join("out");
@@ -182,13 +204,11 @@ fn on_local_docker_every_probe_is_judged_and_a_bind_mount_is_the_hosts_own() {
     }
     let fsync = &rows[&("tmpfs".to_string(), "fsync".to_string())];
     assert!(fsync["detail"].starts_with("fsync p50 "), "{fsync:?}");
+    Ok(())
 }
 
-#[test]
-fn on_podman_every_probe_is_judged() {
-    let Some((host, _)) = podman("semantics on podman") else {
-        return;
-    };
+fn on_podman_every_probe_is_judged() -> Ran {
+    let (host, _) = podman()?;
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), SEMANTICS);
     let out = tmp.path().join("out");
@@ -206,16 +226,14 @@ fn on_podman_every_probe_is_judged() {
         String::from_utf8_lossy(&output.stderr)
     );
     check_run(&out, &places);
+    Ok(())
 }
 
 /// The test VM over virtiofs or 9p: every probe judged on a bind mount that crosses the VM
 /// boundary, a volume and a tmpfs on the guest. What differs depends on the share (9p has no
 /// fallocate), so only that each is judged with evidence is required.
-#[test]
-fn on_the_test_vm_every_probe_is_judged() {
-    let Some((vm, share)) = vm_engine("semantics on the test VM") else {
-        return;
-    };
+fn on_the_test_vm_every_probe_is_judged() -> Ran {
+    let (vm, share) = vm_engine()?;
     let tmp = tempfile::tempdir_in(&share).unwrap();
     let workload = write_workload(tmp.path(), SEMANTICS);
     let (data, out) = (tmp.path().join("data"), tmp.path().join("out"));
@@ -236,4 +254,87 @@ fn on_the_test_vm_every_probe_is_judged() {
             );
         }
     }
+    Ok(())
+}
+
+// ---- two-sided probes (#23): both sides of the storage at once ----
+
+const TWO_SIDED: &str = r#"
+[run]
+reps = 1
+warmup = 0
+
+[targets.tmpfs]
+size = "64MiB"
+
+[[workload]]
+kind = "semantics"
+name = "duet"
+phases = ["warm"]
+probes = ["flock", "fcntl", "mmap-shared", "phantom", "unlink-held", "rename-held", "owner", "chown"]
+"#;
+
+/// A workload of two-sided probes only on a target with no second side: noted and left out
+/// of a wider matrix, refused with one line when exactly that cell is asked for.
+fn two_sided_probes_on_a_private_target_are_noted_or_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let workload = write_workload(tmp.path(), TWO_SIDED);
+    let out = tmp.path().join("out");
+    let args = ["--only", "duet", "--targets", "tmpfs"];
+    let output = run_cli(&workload, &tmp.path().join("data"), &out, &args);
+    let stderr = common::expect_input_error(
+        &output,
+        &[
+            "--targets tmpfs",
+            "needs a second side",
+            "belongs to one container",
+        ],
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!out.exists(), "nothing written");
+}
+
+fn two_sided_probes_cross_the_sides_on_local_docker() -> Ran {
+    docker_available()?;
+    let tmp = tempfile::tempdir().unwrap();
+    let text = TWO_SIDED.replace("probes = [", "probes = [\"case\", ");
+    let workload = write_workload(tmp.path(), &text);
+    let out = tmp.path().join("out");
+    let places = ["native", "bind", "volume", "tmpfs"];
+    let args = ["--targets", "native,bind,volume,tmpfs"];
+    let output = run_cli(&workload, &tmp.path().join("data"), &out, &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let rows = by_cell(&out);
+    assert_eq!(rows.len(), places.len() * 9, "{:?}", rows.keys());
+    let row = |place: &str, probe: &str| &rows[&(place.to_string(), probe.to_string())];
+    // Two host processes: POSIX record locks and flock both exclude the other side.
+    let exclusive = "exclusive: the other side was refused, then got it once released";
+    for lock in ["flock", "fcntl"] {
+        assert_eq!(row("native", lock)["facts"], exclusive);
+        for place in ["bind", "volume"] {
+            assert_eq!(row(place, lock)["verdict"], "as-native", "{place} {lock}");
+        }
+    }
+    for probe in [
+        "mmap-shared",
+        "phantom",
+        "unlink-held",
+        "rename-held",
+        "owner",
+    ] {
+        for place in ["bind", "volume"] {
+            let r = row(place, probe);
+            assert_eq!(r["verdict"], "as-native", "{place} {probe}: {r:?}");
+        }
+        let r = row("tmpfs", probe);
+        assert_eq!(r["verdict"], "skipped", "{r:?}");
+        assert_eq!(
+            r["facts"],
+            "no second side: tmpfs storage belongs to one container"
+        );
+    }
+    // The one-sided probe still ran on tmpfs.
+    assert_eq!(row("tmpfs", "case")["verdict"], "as-native");
+    Ok(())
 }

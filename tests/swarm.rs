@@ -4,16 +4,19 @@
 //! One test, in order: the steps share the swarm and the last one kills node 2.
 //!
 //! Needs MOUNTBENCH_SWARM_NODES (every node's endpoint, the manager first, as nodes.sh
-//! prints it) and root (nodes.sh load and kill). Without it the test skips loudly, or fails
-//! when MOUNTBENCH_REQUIRE_SWARM=1 (CI).
+//! prints it) and root (nodes.sh load and kill). Without it the test is ignored with the
+//! reason, or fails when MOUNTBENCH_REQUIRE_SWARM=1 (CI).
 
-mod common;
+use crate::common;
+use common::{Ran, Skip};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::mountbench;
+
+trials!(a_fleet_run_on_a_three_node_swarm);
 
 const WORKLOAD: &str = r#"
 [run]
@@ -55,22 +58,21 @@ struct Swarm {
     data_dir: String,
 }
 
-fn swarm(test: &str) -> Option<Swarm> {
+fn swarm() -> Result<Swarm, Skip> {
     let nodes: Vec<String> = std::env::var("MOUNTBENCH_SWARM_NODES")
         .unwrap_or_default()
         .split_whitespace()
         .map(String::from)
         .collect();
     if nodes.len() < 3 {
-        if std::env::var("MOUNTBENCH_REQUIRE_SWARM").as_deref() == Ok("1") {
-            panic!("{test}: MOUNTBENCH_REQUIRE_SWARM=1 but MOUNTBENCH_SWARM_NODES does not name 3 nodes");
-        }
-        eprintln!("\n!!!!!!!! {test}: SKIPPED — MOUNTBENCH_SWARM_NODES is not set (scripts/swarm/nodes.sh start 3) !!!!!!!!\n");
-        return None;
+        return Err(common::harness::missing(
+            "MOUNTBENCH_REQUIRE_SWARM",
+            "MOUNTBENCH_SWARM_NODES does not name 3 nodes (scripts/swarm/nodes.sh start 3)",
+        ));
     }
     let data_dir = std::env::var("MOUNTBENCH_SWARM_DATA")
         .unwrap_or_else(|_| "/var/lib/mountbench-swarm/data".into());
-    Some(Swarm { nodes, data_dir })
+    Ok(Swarm { nodes, data_dir })
 }
 
 impl Swarm {
@@ -185,11 +187,8 @@ fn wait_running(swarm: &Swarm, node: usize, limit: Duration) {
     }
 }
 
-#[test]
-fn a_fleet_run_on_a_three_node_swarm() {
-    let Some(swarm) = swarm("a_fleet_run_on_a_three_node_swarm") else {
-        return;
-    };
+fn a_fleet_run_on_a_three_node_swarm() -> Ran {
+    let swarm = swarm()?;
     let dir = tempfile::tempdir().unwrap();
     let workload = dir.path().join("fleet.toml");
     std::fs::write(&workload, WORKLOAD).unwrap();
@@ -221,6 +220,7 @@ fn a_fleet_run_on_a_three_node_swarm() {
     all_nodes(&swarm, &workload, dir.path());
     interrupted(&swarm, &workload, dir.path());
     node_dies(&swarm, &workload, dir.path());
+    Ok(())
 }
 
 fn bad_input_makes_nothing(swarm: &Swarm, workload: &Path, dir: &Path) {

@@ -2,7 +2,8 @@
 //! (MOUNTBENCH_VM_DOCKER_HOST, sharing MOUNTBENCH_VM_SHARE), bind, volume and tmpfs on each;
 //! and the bad input that must stop such a run before anything is created on any engine.
 
-mod common;
+use crate::common;
+use common::Ran;
 
 use std::path::Path;
 
@@ -10,6 +11,13 @@ use common::{
     check_png, docker_available, expect_input_error, leftovers_on, read_csv, refused_on_the_engine,
     run_cli, run_id_of, vm_engine, write_workload,
 };
+
+trials!(
+    one_run_covers_native_the_local_engine_and_the_vm_engine,
+    a_vm_engine_that_cannot_see_the_data_dir_stops_the_run_on_every_engine,
+    bad_engines_stop_a_run_before_anything_is_created,
+    a_run_the_vm_engine_refuses_leaves_nothing_with_its_label
+);
 
 /// A quick-like matrix small enough for an emulated CPU: a few MiB per target.
 const SMALL: &str = r#"
@@ -56,15 +64,9 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-#[test]
-fn one_run_covers_native_the_local_engine_and_the_vm_engine() {
-    let test = "one_run_covers_native_the_local_engine_and_the_vm_engine";
-    let Some((vm, share)) = vm_engine(test) else {
-        return;
-    };
-    if !docker_available(test) {
-        return;
-    }
+fn one_run_covers_native_the_local_engine_and_the_vm_engine() -> Ran {
+    let (vm, share) = vm_engine()?;
+    docker_available()?;
     let tmp = tempfile::tempdir_in(&share).unwrap();
     let workload = write_workload(tmp.path(), SMALL);
     let (data, out) = (tmp.path().join("data"), tmp.path().join("out"));
@@ -161,17 +163,12 @@ fn one_run_covers_native_the_local_engine_and_the_vm_engine() {
         (0, 0),
         "nothing left on the local engine"
     );
+    Ok(())
 }
 
-#[test]
-fn a_vm_engine_that_cannot_see_the_data_dir_stops_the_run_on_every_engine() {
-    let test = "a_vm_engine_that_cannot_see_the_data_dir_stops_the_run_on_every_engine";
-    let Some((vm, share)) = vm_engine(test) else {
-        return;
-    };
-    if !docker_available(test) {
-        return;
-    }
+fn a_vm_engine_that_cannot_see_the_data_dir_stops_the_run_on_every_engine() -> Ran {
+    let (vm, share) = vm_engine()?;
+    docker_available()?;
     let tmp = tempfile::tempdir().unwrap();
     assert!(
         !tmp.path().starts_with(&share),
@@ -199,9 +196,9 @@ fn a_vm_engine_that_cannot_see_the_data_dir_stops_the_run_on_every_engine() {
     );
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     assert!(!out.exists(), "no results folder");
+    Ok(())
 }
 
-#[test]
 fn bad_engines_stop_a_run_before_anything_is_created() {
     let tmp = tempfile::tempdir().unwrap();
     let workload = write_workload(tmp.path(), SMALL);
@@ -254,12 +251,8 @@ fn bad_engines_stop_a_run_before_anything_is_created() {
 
 /// The VM engine refuses a run its memory cannot hold, after its shared-folder probe ran:
 /// the probe container (once left `Dead` there) is confirmed gone like every other object.
-#[test]
-fn a_run_the_vm_engine_refuses_leaves_nothing_with_its_label() {
-    let test = "a_run_the_vm_engine_refuses_leaves_nothing_with_its_label";
-    let Some((vm, share)) = vm_engine(test) else {
-        return;
-    };
+fn a_run_the_vm_engine_refuses_leaves_nothing_with_its_label() -> Ran {
+    let (vm, share) = vm_engine()?;
     let tmp = tempfile::tempdir_in(&share).unwrap();
     let engine = format!("vm={vm}");
     let run_id = refused_on_the_engine(tmp.path(), &["--engine", &engine]);
@@ -268,4 +261,5 @@ fn a_run_the_vm_engine_refuses_leaves_nothing_with_its_label() {
         (0, 0),
         "nothing of run {run_id} left"
     );
+    Ok(())
 }

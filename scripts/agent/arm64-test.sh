@@ -32,5 +32,5 @@ log "arm64 VM engine up in $((SECONDS - t0)) s"
 t0=$SECONDS
 MOUNTBENCH_ARM64_DOCKER_HOST=tcp://127.0.0.1:$port MOUNTBENCH_ARM64_SHARE=$share \
   MOUNTBENCH_ARM64_AGENT=$agent MOUNTBENCH_REQUIRE_ARM64_ENGINE=1 \
-  flock /tmp/mountbench-cargo.lock cargo test --test arm64_engine -- --nocapture
-log "cargo test --test arm64_engine took $((SECONDS - t0)) s"
+  flock /tmp/mountbench-cargo.lock cargo test --test tests arm64_engine -- --nocapture
+log "cargo test --test tests arm64_engine took $((SECONDS - t0)) s"

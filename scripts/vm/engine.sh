@@ -609,7 +609,7 @@ start_qemu() { # accel fs share port mem cpus
   local -a args=(-name "$VM_NAME" -smp "$cpus" -m "$mem"
     -kernel "$VM_DIR/kernel/vmlinuz" -initrd "$VM_DIR/initrd.img"
     -append "console=$CONSOLE root=/dev/vda panic=1 quiet mb.fs=$fs mb.tag=$SHARE_TAG mb.share=$share"
-    -drive "file=$STATE_DIR/overlay.qcow2,format=qcow2,if=virtio,discard=unmap"
+    -drive "file=$(<"$STATE_DIR/disk"),format=qcow2,if=virtio,discard=unmap"
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:$GUEST_API_PORT"
     -device virtio-net-pci,netdev=n0
     -display none -monitor none -serial "file:$STATE_DIR/console.log" -no-reboot)
@@ -634,11 +634,39 @@ start_qemu() { # accel fs share port mem cpus
   pid_record $! > "$STATE_DIR/qemu.pid"
 }
 
+# The guest's disk: a fresh overlay in the state dir that stop removes, or with --persist DIR
+# DIR/overlay.qcow2, made on first use and kept across stops (and hard kills), so the guest's
+# volumes and engine state outlive a boot. An overlay made over an image since rebuilt would
+# read garbage: refused. Prints the disk's path.
+guest_disk() { # persist-dir or ""
+  local dir=$1 disk base_id
+  if [[ -z $dir ]]; then
+    qemu-img create -q -f qcow2 -b "$VM_DIR/base.img" -F raw "$STATE_DIR/overlay.qcow2"
+    echo "$STATE_DIR/overlay.qcow2"
+    return
+  fi
+  mkdir -p "$dir"
+  disk=$(realpath -e "$dir")/overlay.qcow2
+  base_id=$(stat -c '%Y %s' "$VM_DIR/base.img")
+  if [[ -f $disk ]]; then
+    [[ $(<"$dir/base.id") == "$base_id" ]] 2>/dev/null \
+      || die "--persist $dir: its disk was made over an image since rebuilt; remove $disk"
+    say "guest disk kept from an earlier boot: $disk"
+  else
+    qemu-img create -q -f qcow2 -b "$VM_DIR/base.img" -F raw "$disk"
+    echo "$base_id" > "$dir/base.id"
+    say "guest disk made to persist: $disk"
+  fi
+  echo "$disk"
+}
+
 cmd_start() {
   local share="" fs=virtiofs port=23750 mem=2G cpus=2 accel=auto timeout=$BOOT_TIMEOUT unix_socket=""
+  local persist=""
   while (($#)); do
     case $1 in
       --share) share=${2:?--share needs a folder}; shift 2 ;;
+      --persist) persist=${2:?--persist needs a folder}; shift 2 ;;
       --fs) fs=${2:?}; shift 2 ;;
       --port) port=${2:?}; shift 2 ;;
       --mem) mem=${2:?}; shift 2 ;;
@@ -675,7 +703,7 @@ cmd_start() {
   local t0=${EPOCHREALTIME/./}
   [[ -f $STATE_DIR/console.log ]] && mv -f "$STATE_DIR/console.log" "$STATE_DIR/console.prev.log"
   rm -f "$STATE_DIR"/{qemu.log,virtiofsd.log,socat.log,overlay.qcow2}
-  qemu-img create -q -f qcow2 -b "$VM_DIR/base.img" -F raw "$STATE_DIR/overlay.qcow2"
+  guest_disk "$persist" > "$STATE_DIR/disk"
   echo "$share" > "$STATE_DIR/share"
   echo "$fs" > "$STATE_DIR/fs"
   echo "$port" > "$STATE_DIR/port"
@@ -773,21 +801,23 @@ stop_processes() { # [quiet]
   stop_one qemu "$mode"
   stop_one virtiofsd "$mode"
   [[ -f $STATE_DIR/unix_socket ]] && rm -f "$(<"$STATE_DIR/unix_socket")" "$STATE_DIR/unix_socket"
-  rm -f "$STATE_DIR"/{overlay.qcow2,virtiofsd.sock,endpoint}
+  rm -f "$STATE_DIR"/{overlay.qcow2,virtiofsd.sock,endpoint,disk}
 }
 
 cmd_stop() {
   need_root stop
   [[ -d $STATE_DIR ]] || { say "not running"; return 0; }
   take_lock
-  local was=no
+  local was=no disk="" kept="overlay disk removed"
   recorded_alive "$STATE_DIR/qemu.pid" && was=yes
+  [[ -f $STATE_DIR/disk ]] && disk=$(<"$STATE_DIR/disk")
+  [[ -n $disk && $disk != "$STATE_DIR/overlay.qcow2" ]] && kept="guest disk kept: $disk"
   stop_processes
   local f
   for f in qemu virtiofsd socat; do
     [[ ! -f $STATE_DIR/$f.pid ]] || die "$f still recorded in $STATE_DIR"
   done
-  if [[ $was == yes ]]; then say "stopped; overlay disk removed"; else say "not running (state cleaned)"; fi
+  if [[ $was == yes ]]; then say "stopped; $kept"; else say "not running (state cleaned)"; fi
 }
 
 # ------------------------------------------------------------------------------ status / env
@@ -835,10 +865,12 @@ usage: scripts/vm/engine.sh COMMAND [--arch amd64|arm64] [options]
   build      build or refresh the cached kernel, initramfs and guest disk (idempotent; only
              rebuilds what this script's build inputs changed); installs missing host packages
   start      --share DIR [--fs virtiofs|9p] [--port P] [--mem 2G] [--cpus 2]
-             [--accel auto|tcg|kvm] [--timeout 180] [--unix-socket PATH]
+             [--accel auto|tcg|kvm] [--timeout 180] [--unix-socket PATH] [--persist PDIR]
              boot a fresh guest (copy-on-write disk over the cached image), share DIR at the
              same absolute path, forward its Docker API to 127.0.0.1:P (default 23750), wait
-             until it answers and print DOCKER_HOST=tcp://127.0.0.1:P
+             until it answers and print DOCKER_HOST=tcp://127.0.0.1:P; --persist keeps the
+             guest's disk in PDIR across stops and hard kills (volumes, engine state), made
+             on first use and booted again by the next start with the same PDIR
   stop       end qemu, virtiofsd and socat by their recorded pids, drop the overlay disk
   status     running or not, pids, endpoint, fs, shared folder (exit 0 running, 3 not)
   env        print 'export DOCKER_HOST=...' for eval (exit 3 when not running)

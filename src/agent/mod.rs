@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::measure::Op;
 use crate::workload::dataset::{self, Dataset, DatasetSpec, PrepareReport};
-use crate::workload::kinds::semantics::Observation;
 use crate::workload::party::{self, Party};
+use crate::workload::probe::Observation;
 use crate::workload::{MetricResult, Rep};
 
 pub use crate::measure::calibrate::{calibrate, CpuCalibration};
@@ -81,9 +81,14 @@ pub fn run_rep(spec: &RepSpec, started: Instant) -> Result<RepResult> {
     })
 }
 
-/// Play one side of a driven rep over stdin and stdout: the changer as the writer, the
-/// checker as the reader.
+/// Play one side of a driven rep over stdin and stdout (the changer as the writer, the
+/// checker as the reader), or one side of a two-sided probe.
 pub fn party(spec: &RepSpec) -> Result<()> {
+    if let Some(duet) = spec.workload.params.duet() {
+        let rep = Rep::new(spec, None);
+        let mut stdin = std::io::stdin().lock();
+        return duet.serve(&rep, &mut stdin, &mut std::io::stdout().lock());
+    }
     let driven = spec.workload.params.driven().ok_or_else(|| {
         Error::Protocol(format!(
             "party: {} is not a driven workload",

@@ -4,7 +4,7 @@
 //! `max_reps`.
 
 use crate::percent::Percent;
-pub use crate::results::CiStatus;
+pub(crate) use crate::results::CiStatus;
 use crate::results::SummaryRow;
 
 /// Rounds go on until every row's CI half-width is at most `target` of its figure, up to
@@ -17,7 +17,7 @@ pub struct CiGoal {
 
 /// What a row's precision is judged on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Judged {
+pub(crate) enum Judged {
     /// The ratio to native (a target with a native baseline).
     Ratio,
     /// The row's own median (native itself when nothing is compared with it is not judged;
@@ -29,7 +29,7 @@ pub enum Judged {
 
 /// The half-width of the row's 95% CI relative to the figure it judges; None when it has
 /// no finite CI.
-pub fn half_width(row: &SummaryRow, judged: Judged) -> Option<f64> {
+pub(crate) fn half_width(row: &SummaryRow, judged: Judged) -> Option<f64> {
     let (value, lo, hi) = match judged {
         Judged::Ratio => (row.ratio_to_native?, row.ratio_ci_low?, row.ratio_ci_high?),
         Judged::Median if row.moves_bytes() => {
@@ -44,7 +44,7 @@ pub fn half_width(row: &SummaryRow, judged: Judged) -> Option<f64> {
 
 impl CiGoal {
     /// Where a row stands after `rounds` measured reps (successful or failed) of its cell.
-    pub fn status(&self, half_width: Option<f64>, rounds: usize) -> CiStatus {
+    pub(crate) fn status(&self, half_width: Option<f64>, rounds: usize) -> CiStatus {
         match half_width {
             Some(w) if w <= self.target.fraction() => CiStatus::Reached,
             _ if rounds >= self.max_reps as usize => CiStatus::Capped,

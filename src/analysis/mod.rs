@@ -8,10 +8,11 @@ pub(crate) mod test_rows;
 
 use std::collections::BTreeMap;
 
-pub use goal::{half_width, CiGoal, CiStatus, Judged};
-pub use paired::{ratio, ByRound, RatioEstimate, RatioMethod};
+pub use goal::CiGoal;
+pub(crate) use goal::{half_width, CiStatus, Judged};
+pub(crate) use paired::{ratio, ByRound, RatioEstimate};
 
-use crate::cell::MetricKey;
+use crate::cell::{MetricKey, TargetKind, TargetSpec};
 use crate::measure::stats::median;
 use crate::measure::{LatencySummary, SampleStats};
 use crate::results::{LatencyRow, RepRow, Results, SummaryRow, SCHEMA};
@@ -19,7 +20,7 @@ use crate::workload::cold::CacheCheck;
 use crate::workload::kinds::train_epoch::AU_PASS;
 
 /// A cell whose coefficient of variation exceeds this is flagged noisy.
-pub const NOISY_CV: f64 = 0.05;
+pub(crate) const NOISY_CV: f64 = 0.05;
 
 pub struct Analysis {
     pub summary: Vec<SummaryRow>,
@@ -66,8 +67,6 @@ fn ok_some(rows: &[&RepRow], f: impl Fn(&RepRow) -> Option<f64>) -> Vec<f64> {
 }
 
 /// The baseline every other target is compared with.
-const NATIVE: &str = "native";
-
 /// The rows' values by round (rep), None where the rep failed; ratios follow the metric's
 /// own unit (ops/s where no bytes move).
 fn by_round(key: &MetricKey, rows: &[&RepRow]) -> ByRound {
@@ -99,8 +98,8 @@ fn judged(groups: &Groups, key: &MetricKey) -> Judged {
     let baseline = key.native();
     let compared = groups
         .keys()
-        .any(|k| k.cell.target != NATIVE && k.native() == baseline);
-    let is_native = key.cell.target == NATIVE;
+        .any(|k| !k.cell.target.is_native() && k.native() == baseline);
+    let is_native = key.cell.target.is_native();
     match (is_native, compared, groups.contains_key(&baseline)) {
         (true, true, _) => Judged::Baseline,
         (true, false, _) | (false, _, false) => Judged::Median,
@@ -114,7 +113,7 @@ fn ratio_to_volume(groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> Option
     if key.metric.is_boundary() {
         return None;
     }
-    let volume = groups.get(&key.on(volume_of(&key.cell.target)?))?;
+    let volume = groups.get(&key.on(volume_of(key.cell.target)?))?;
     ratio(&by_round(key, rows), &by_round(key, volume), key.seed() ^ 4)
 }
 
@@ -128,12 +127,11 @@ fn judge(row: &mut SummaryRow, goal: Option<CiGoal>, judged: Judged, rounds: usi
 
 /// The volume a bind target is compared with on its own engine: does the dataset belong in a
 /// volume rather than a bind mount?
-fn volume_of(target: &str) -> Option<&'static str> {
-    match target {
-        "bind" => Some("volume"),
-        "bind:ro" => Some("volume:ro"),
-        _ => None,
-    }
+fn volume_of(target: TargetSpec) -> Option<TargetSpec> {
+    (target.kind == TargetKind::Bind).then_some(TargetSpec {
+        kind: TargetKind::Volume,
+        ..target
+    })
 }
 
 fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRow]) -> SummaryRow {
@@ -163,8 +161,8 @@ fn summarize(results: &Results, groups: &Groups, key: &MetricKey, rows: &[&RepRo
         engine_label: first.engine_label.clone(),
         workload: key.cell.workload.clone(),
         kind: first.kind.clone(),
-        target: key.cell.target.clone(),
-        phase: key.cell.phase.clone(),
+        target: key.cell.target,
+        phase: key.cell.phase,
         metric: key.metric,
         reps: mib.len(),
         failed: rows.len() - mib.len(),
@@ -244,8 +242,8 @@ fn latency_rows(results: &Results) -> Vec<LatencyRow> {
                 engine: cell.engine.clone(),
                 engine_label: engine_label.clone(),
                 workload: cell.workload.clone(),
-                target: cell.target.clone(),
-                phase: cell.phase.clone(),
+                target: cell.target,
+                phase: cell.phase,
                 op,
                 count: l.count,
                 p50_us: l.p50_us,
@@ -261,7 +259,7 @@ fn latency_rows(results: &Results) -> Vec<LatencyRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::RunMeta;
+    use crate::results::{RatioMethod, RunMeta};
 
     fn row(target: &str, rep: u32, mib_s: f64, ok: bool) -> RepRow {
         RepRow {
@@ -287,11 +285,15 @@ mod tests {
             row("bind", 3, 50.0, true),
         ];
         let a = analyze(&results);
-        let bind = a.summary.iter().find(|s| s.target == "bind").unwrap();
+        let bind = a
+            .summary
+            .iter()
+            .find(|s| s.target.kind == TargetKind::Bind)
+            .unwrap();
         assert_eq!((bind.reps, bind.failed), (2, 1));
         assert_eq!(bind.median_mib_s, 50.0);
         assert!((bind.ratio_to_native.unwrap() - 0.5).abs() < 1e-9);
-        let native = a.summary.iter().find(|s| s.target == "native").unwrap();
+        let native = a.summary.iter().find(|s| s.target.is_native()).unwrap();
         assert_eq!(native.median_mib_s, 100.0);
         assert!(!native.noisy);
         assert_eq!(native.ratio_to_native, Some(1.0));
@@ -313,7 +315,12 @@ mod tests {
             max_reps: 4,
         };
         let a = analyze_with_goal(&results, Some(goal));
-        let get = |t: &str| a.summary.iter().find(|s| s.target == t).unwrap();
+        let get = |t: &str| {
+            a.summary
+                .iter()
+                .find(|s| s.target.to_string() == t)
+                .unwrap()
+        };
         let bind = get("bind");
         assert_eq!(bind.ratio_method, Some(RatioMethod::Paired));
         assert_eq!(

@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 
 use crate::measure::{bootstrap_ratio, SampleStats};
-pub use crate::results::RatioMethod;
+pub(crate) use crate::results::RatioMethod;
 
 /// A ratio to native with its bootstrap 95% CI.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RatioEstimate {
+pub(crate) struct RatioEstimate {
     pub ratio: f64,
     pub lo: f64,
     pub hi: f64,
@@ -20,11 +20,11 @@ pub struct RatioEstimate {
 }
 
 /// One cell's measured reps by round: the value of a successful rep, None for a failed one.
-pub type ByRound = BTreeMap<u32, Option<f64>>;
+pub(crate) type ByRound = BTreeMap<u32, Option<f64>>;
 
 /// The ratio `target / native` over the rounds the target ran; None without a successful
 /// rep on either side.
-pub fn ratio(target: &ByRound, native: &ByRound, seed: u64) -> Option<RatioEstimate> {
+pub(crate) fn ratio(target: &ByRound, native: &ByRound, seed: u64) -> Option<RatioEstimate> {
     let pairs: Option<Vec<f64>> = target
         .iter()
         .map(|(round, t)| Some(t.as_ref()? / native.get(round)?.as_ref()?))

@@ -1,63 +1,49 @@
-use serde::Serialize;
-
 use super::Exporter;
 use crate::analysis::Analysis;
-use crate::error::{Error, Result};
-use crate::results::Results;
+use crate::error::Result;
+use crate::results::{to_csv, Results};
 
-fn to_csv<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in rows {
-        writer
-            .serialize(row)
-            .map_err(|e| Error::Agent(format!("csv: {e}")))?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| Error::Agent(format!("csv: {e}")))
-}
-
-pub struct RepsCsv;
+pub(crate) struct RepsCsv;
 
 impl Exporter for RepsCsv {
     fn file_name(&self) -> &'static str {
         "reps.csv"
     }
     fn serialize(&self, results: &Results, _: &Analysis) -> Result<Vec<u8>> {
-        to_csv(&results.reps)
+        to_csv(self.file_name(), &results.reps)
     }
 }
 
-pub struct SummaryCsv;
+pub(crate) struct SummaryCsv;
 
 impl Exporter for SummaryCsv {
     fn file_name(&self) -> &'static str {
         "summary.csv"
     }
     fn serialize(&self, _: &Results, analysis: &Analysis) -> Result<Vec<u8>> {
-        to_csv(&analysis.summary)
+        to_csv(self.file_name(), &analysis.summary)
     }
 }
 
-pub struct LatencyCsv;
+pub(crate) struct LatencyCsv;
 
 impl Exporter for LatencyCsv {
     fn file_name(&self) -> &'static str {
         "latency.csv"
     }
     fn serialize(&self, _: &Results, analysis: &Analysis) -> Result<Vec<u8>> {
-        to_csv(&analysis.latency)
+        to_csv(self.file_name(), &analysis.latency)
     }
 }
 
-pub struct SemanticsCsv;
+pub(crate) struct SemanticsCsv;
 
 impl Exporter for SemanticsCsv {
     fn file_name(&self) -> &'static str {
-        crate::verdicts::FILE
+        crate::results::verdicts::FILE
     }
     fn serialize(&self, results: &Results, _: &Analysis) -> Result<Vec<u8>> {
-        crate::verdicts::to_csv(&results.probes)
+        crate::results::verdicts::to_csv(&results.probes)
     }
     fn wanted(&self, results: &Results) -> bool {
         !results.probes.is_empty()

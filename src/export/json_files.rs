@@ -3,7 +3,7 @@ use crate::analysis::Analysis;
 use crate::error::Result;
 use crate::results::Results;
 
-pub struct HistogramsJson;
+pub(crate) struct HistogramsJson;
 
 impl Exporter for HistogramsJson {
     fn file_name(&self) -> &'static str {

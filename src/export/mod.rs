@@ -9,10 +9,10 @@ use crate::analysis::Analysis;
 use crate::error::Result;
 use crate::results::{write_atomic, Results};
 
-pub use csv_files::{LatencyCsv, RepsCsv, SemanticsCsv, SummaryCsv};
-pub use json_files::HistogramsJson;
+pub(crate) use csv_files::{LatencyCsv, RepsCsv, SemanticsCsv, SummaryCsv};
+pub(crate) use json_files::HistogramsJson;
 
-pub trait Exporter {
+pub(crate) trait Exporter {
     fn file_name(&self) -> &'static str;
     fn serialize(&self, results: &Results, analysis: &Analysis) -> Result<Vec<u8>>;
     /// Whether the run has anything for this file (semantics.csv only with probes).
@@ -22,7 +22,7 @@ pub trait Exporter {
 }
 
 /// The exporters that run after every rep.
-pub fn standard() -> Vec<Box<dyn Exporter>> {
+pub(crate) fn standard() -> Vec<Box<dyn Exporter>> {
     vec![
         Box::new(RepsCsv),
         Box::new(SummaryCsv),

@@ -4,17 +4,17 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::frame;
-use super::job::NodeInfo;
-use super::swarm_client::SwarmClient;
 use super::task::TaskStatus;
 use super::watch::Fate;
 use super::{FleetRequest, NodeOutcome};
 use crate::atomic::write_atomic;
+use crate::engine::swarm::job::NodeInfo;
+use crate::engine::swarm::SwarmEngine;
 use crate::error::{Error, IoContext, Result};
 
 /// Read each node's results from its task's logs into its folder.
 pub(super) fn collect(
-    client: &SwarmClient,
+    client: &dyn SwarmEngine,
     request: &FleetRequest,
     chosen: &[NodeInfo],
     fates: &BTreeMap<String, Fate>,
@@ -60,7 +60,7 @@ pub(super) fn collect(
 }
 
 /// `why`, and the last line the task wrote on stderr, if any.
-fn with_last_words(client: &SwarmClient, task: &str, why: String) -> String {
+fn with_last_words(client: &dyn SwarmEngine, task: &str, why: String) -> String {
     let tail = client.task_stderr_tail(task, 3).unwrap_or_default();
     match tail.lines().rev().find(|l| !l.trim().is_empty()) {
         Some(last) => format!("{why}; it said: {}", last.trim()),
@@ -70,7 +70,7 @@ fn with_last_words(client: &SwarmClient, task: &str, why: String) -> String {
 
 /// One task's records: its result files written to `dir`; its status. True when files
 /// were written.
-fn read_back(client: &SwarmClient, task: &str, dir: &Path) -> Result<(TaskStatus, bool)> {
+fn read_back(client: &dyn SwarmEngine, task: &str, dir: &Path) -> Result<(TaskStatus, bool)> {
     let text = client.task_stdout(task)?;
     let records = frame::Records::read(&text)?;
     let status = records.get(frame::STATUS).ok_or_else(|| {

@@ -16,8 +16,8 @@ use serde_json::{json, Value};
 
 use super::nodes::NodeFilter;
 use super::task::{self, TaskPlan};
+use crate::engine::client::{AGENT_LABEL, RUN_LABEL};
 use crate::error::{Error, Result};
-use crate::targets::engine::{AGENT_LABEL, RUN_LABEL};
 use crate::targets::image::AGENT_PATH;
 use crate::targets::settings::TargetSettings;
 use crate::targets::spec::TargetKind;

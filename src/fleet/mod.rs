@@ -9,11 +9,9 @@
 
 mod collect;
 pub mod frame;
-pub mod job;
 pub mod kubernetes;
 pub mod nodes;
 mod removal;
-pub mod swarm_client;
 pub mod task;
 pub mod watch;
 
@@ -22,15 +20,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::cancel::CancelToken;
+use crate::engine::address::EngineAddress;
+use crate::engine::client::{AGENT_LABEL, RUN_LABEL};
+use crate::engine::swarm::job::{JobMount, JobSpec, NodeInfo, TaskInfo};
+use crate::engine::swarm::{self, ApiAbilities, SwarmEngine};
 use crate::error::{Error, Result};
-use crate::targets::address::EngineAddress;
 use crate::targets::agent_binary::AgentBinaries;
-use crate::targets::engine::{AGENT_LABEL, RUN_LABEL};
 use crate::targets::image::{self, AGENT_PATH};
 use crate::targets::spec::TargetKind;
-use job::{JobMount, JobSpec, NodeInfo, TaskInfo};
 use nodes::NodeFilter;
-use swarm_client::SwarmClient;
 use task::TaskPlan;
 
 /// Size of the task's tmpfs for its results folder.
@@ -107,7 +105,8 @@ pub fn run(request: FleetRequest, say: Say) -> Result<FleetSummary> {
     let started = Instant::now();
     let plan = request.task.plan()?;
     check_targets(&plan.targets)?;
-    let client = SwarmClient::connect(&request.manager)?;
+    let client = swarm::connect(&request.manager)?;
+    let client = client.as_ref();
     if let Some(why) = client.not_a_manager() {
         return Err(Error::input(
             format!("--swarm {}", request.manager.endpoint),
@@ -132,12 +131,12 @@ pub fn run(request: FleetRequest, say: Say) -> Result<FleetSummary> {
     ));
     let service = client.create_job(&job, abilities)?;
     let guard = removal::Removal {
-        client: &client,
+        client,
         service: Some(service.clone()),
     };
     let watched = {
         let mut manager = Live {
-            client: &client,
+            client,
             service: &service,
         };
         let mut note = |n: &NodeInfo, s: &str| say(&format!("  {}: {s}", n.hostname));
@@ -158,7 +157,7 @@ pub fn run(request: FleetRequest, say: Say) -> Result<FleetSummary> {
         }
         Err(e) => return Err(e),
     };
-    let outcomes = collect::collect(&client, &request, &chosen.nodes, &fates)?;
+    let outcomes = collect::collect(client, &request, &chosen.nodes, &fates)?;
     guard.remove()?;
     Ok(summary(
         &request,
@@ -176,7 +175,7 @@ fn summary(
     left_out: Vec<String>,
     interrupted: bool,
     started: Instant,
-    abilities: swarm_client::ApiAbilities,
+    abilities: ApiAbilities,
 ) -> FleetSummary {
     let mut not_applied = Vec::new();
     if !abilities.cap_drop {
@@ -289,7 +288,7 @@ fn job_spec(
 
 /// The manager's view of one job, for the watch.
 struct Live<'a> {
-    client: &'a SwarmClient,
+    client: &'a dyn SwarmEngine,
     service: &'a str,
 }
 
@@ -304,9 +303,9 @@ impl watch::Manager for Live<'_> {
 
 /// The manager `--swarm` names: an endpoint or a Docker context, as `--engine` takes them.
 pub fn manager_address(text: &str) -> Result<EngineAddress> {
-    let bad = |e: crate::targets::engine_error::EngineError| Error::input("--swarm", e.to_string());
-    let arg: crate::targets::endpoint::EngineArg = format!("swarm={text}").parse().map_err(bad)?;
-    let env = crate::targets::address::DockerEnv::from_process();
+    let bad = |e: crate::engine::error::EngineError| Error::input("--swarm", e.to_string());
+    let arg: crate::engine::endpoint::EngineArg = format!("swarm={text}").parse().map_err(bad)?;
+    let env = crate::engine::address::DockerEnv::from_process();
     let mut found = EngineAddress::resolve(&[arg], &env).map_err(bad)?;
     Ok(found.remove(0))
 }
@@ -314,7 +313,8 @@ pub fn manager_address(text: &str) -> Result<EngineAddress> {
 /// `mountbench clean --swarm`: remove every fleet job (of `run`, or all) the manager has;
 /// their tasks' containers and volumes go with them. Returns the services removed.
 pub fn clean(manager: &EngineAddress, run: Option<&str>) -> Result<Vec<String>> {
-    let client = SwarmClient::connect(manager)?;
+    let client = swarm::connect(manager)?;
+    let client = client.as_ref();
     if let Some(why) = client.not_a_manager() {
         return Err(Error::input(
             format!("--swarm {}", manager.endpoint),
@@ -323,7 +323,7 @@ pub fn clean(manager: &EngineAddress, run: Option<&str>) -> Result<Vec<String>> 
     }
     let mut removed = Vec::new();
     for (id, name) in client.services_labelled(RUN_LABEL, run)? {
-        removal::remove_job(&client, &id)?;
+        removal::remove_job(client, &id)?;
         removed.push(name);
     }
     Ok(removed)

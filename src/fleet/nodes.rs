@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use super::job::NodeInfo;
+use crate::engine::swarm::job::NodeInfo;
 use crate::error::{Error, Result};
 
 /// `--nodes LABEL=VALUE`: a node label and the value it must have.

@@ -2,12 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use super::swarm_client::SwarmClient;
+use crate::engine::swarm::SwarmEngine;
 use crate::error::Result;
 
 /// Removes the job when the run ends, whichever way (an error, Ctrl-C, a panic).
 pub(super) struct Removal<'a> {
-    pub(super) client: &'a SwarmClient,
+    pub(super) client: &'a dyn SwarmEngine,
     pub(super) service: Option<String>,
 }
 
@@ -34,7 +34,7 @@ const RETIRE_WAIT: std::time::Duration = Duration::from_secs(60);
 /// Retire the job (its tasks' containers and volumes removed on every node that answers),
 /// wait until the manager lists no task of it on a ready node, then delete it. A node that
 /// is down keeps its container until it is back and hears the job is gone.
-pub(super) fn remove_job(client: &SwarmClient, service: &str) -> Result<()> {
+pub(super) fn remove_job(client: &dyn SwarmEngine, service: &str) -> Result<()> {
     if client.retire_service(service)? {
         let started = Instant::now();
         while started.elapsed() < RETIRE_WAIT {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use super::job::{NodeInfo, TaskInfo, TaskState};
 use crate::cancel::CancelToken;
+use crate::engine::swarm::job::{NodeInfo, TaskInfo, TaskState};
 use crate::error::{Error, Result};
 
 /// How often the manager is asked.

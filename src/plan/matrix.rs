@@ -1,7 +1,7 @@
 //! The matrix: every chosen workload on every place in each of its phases, less the cells
 //! that cannot run there (noted, or refused when the command line asked for exactly them).
 
-use crate::cell::NO_ENGINE;
+use crate::cell::EngineName;
 use crate::error::{Error, Result};
 use crate::plan::file::WorkloadFile;
 use crate::plan::Cell;
@@ -75,18 +75,12 @@ pub(super) fn places(targets: &[TargetSpec], engines: &[String]) -> Result<Vec<P
     let native = targets
         .iter()
         .filter(|t| !t.kind.in_container())
-        .map(|t| Place {
-            engine: NO_ENGINE.to_string(),
-            target: *t,
-        });
+        .map(|t| Place::new(EngineName::NONE, *t));
     let on_engines = engines.iter().flat_map(|engine| {
         targets
             .iter()
             .filter(|t| t.kind.in_container())
-            .map(|t| Place {
-                engine: engine.clone(),
-                target: *t,
-            })
+            .map(|t| Place::new(engine.as_str(), *t))
     });
     Ok(native.chain(on_engines).collect())
 }
@@ -104,6 +98,13 @@ fn cannot_run(w: &Workload, target: &TargetSpec) -> Option<String> {
     if w.params.needs_peer() && !target.kind.shareable() {
         return Some(format!(
             "{kind} needs two containers on one storage; the {} target's storage belongs to one container",
+            target.kind.as_str()
+        ));
+    }
+    let two_sided_only = w.params.duet().is_some_and(|d| !d.one_sided());
+    if two_sided_only && !target.kind.has_host_side() && !target.kind.shareable() {
+        return Some(format!(
+            "{kind}: every probe chosen needs a second side (the host or a second container); the {} target's storage belongs to one container",
             target.kind.as_str()
         ));
     }

@@ -5,7 +5,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::cell::{CellKey, DEFAULT_ENGINE};
+use crate::cell::{CellKey, EngineName, DEFAULT_ENGINE};
 use crate::error::{Error, Result};
 use crate::percent::Percent;
 use crate::targets::spec::{Place, TargetSpec};
@@ -20,8 +20,8 @@ pub use file::{RunSettings, WorkloadFile};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     pub workload: Workload,
-    /// The engine's name; empty for native, which runs on the host.
-    pub engine: String,
+    /// The engine's name; none for native, which runs on the host.
+    pub engine: EngineName,
     pub target: TargetSpec,
     pub phase: Phase,
 }
@@ -37,17 +37,14 @@ impl Cell {
         CellKey {
             workload: self.workload.name.clone(),
             engine: self.engine.clone(),
-            target: self.target.to_string(),
-            phase: self.phase.to_string(),
+            target: self.target,
+            phase: self.phase,
         }
     }
 
     /// Its target on its engine, as the run's pool knows it.
     pub(crate) fn place(&self) -> Place {
-        Place {
-            engine: self.engine.clone(),
-            target: self.target,
-        }
+        Place::new(self.engine.clone(), self.target)
     }
 }
 

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use super::palette::sort_targets;
-use super::select::{self, has_host_side};
+use super::palette::sort_places;
+use super::select;
 use super::HostRun;
-use crate::cell::{CellKey, DEFAULT_ENGINE, NO_ENGINE};
+use crate::cell::{CellKey, EngineName, Phase, Place};
 use crate::measure::{Op, OpHistograms};
 use crate::metric::Metric;
 use crate::results::RepRow;
@@ -52,11 +52,9 @@ impl Look {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Cell {
     pub workload: String,
-    pub phase: String,
-    /// The engine's name; empty for native.
-    pub engine: String,
-    /// The target as names show it (`bind`, `bind@vm`).
-    pub place: String,
+    pub phase: Phase,
+    /// The target and its engine (`bind`, `bind@vm`).
+    pub place: Place,
     pub look: Look,
     /// Who changes and who looks, from the workload's definition; None if unknown.
     pub sides: Option<Sides>,
@@ -83,15 +81,19 @@ impl Cell {
         self.seen + self.lost
     }
 
+    /// The engine it ran on; none for native.
+    pub(crate) fn engine(&self) -> &EngineName {
+        &self.place.engine
+    }
+
     /// "host → container": who made the changes and who looked for them.
     pub(crate) fn path(&self) -> String {
-        let (changer, checker) = match (select::is_native_place(&self.place), self.sides) {
+        let host_side = self.place.target.kind.has_host_side();
+        let (changer, checker) = match (self.place.is_native(), self.sides) {
             (true, _) => ("host", "host"),
             (false, Some(Sides::HostToTarget)) => ("host", "container"),
             (false, Some(Sides::TargetToHost)) => ("container", "host"),
-            (false, Some(Sides::OtherToTarget)) if has_host_side(&self.place) => {
-                ("host", "container")
-            }
+            (false, Some(Sides::OtherToTarget)) if host_side => ("host", "container"),
             (false, Some(Sides::OtherToTarget)) => ("2nd container", "container"),
             (false, None) => ("?", "?"),
         };
@@ -144,8 +146,7 @@ fn driven_workloads(run: &HostRun) -> Vec<(String, Sides, u32)> {
         .collect()
 }
 
-/// The cells of the boundary rows among `reps` (targets already named by place), with the
-/// latency of each from `histograms` (keyed by place, no engine).
+/// The cells of the boundary rows among `reps`, with the latency of each from `histograms`.
 pub(crate) fn cells(
     reps: &[RepRow],
     histograms: &BTreeMap<CellKey, OpHistograms>,
@@ -163,14 +164,14 @@ pub(crate) fn cells(
             .copied()
             .filter(|r| r.workload == workload)
             .collect();
-        let mut places = select::ordered(rows.iter().map(|r| r.target.clone()));
-        sort_targets(&mut places);
-        for phase in select::ordered(rows.iter().map(|r| r.phase.clone())) {
+        let mut places = select::ordered(rows.iter().map(|r| r.place()));
+        sort_places(&mut places);
+        for phase in select::ordered(rows.iter().map(|r| r.phase)) {
             for place in &places {
                 let of_cell: Vec<&RepRow> = rows
                     .iter()
                     .copied()
-                    .filter(|r| &r.target == place && r.phase == phase)
+                    .filter(|r| r.is_at(place) && r.phase == phase)
                     .collect();
                 out.extend(cell(&of_cell, histograms, sides));
             }
@@ -201,19 +202,13 @@ fn cell(
         sum(&[Metric::Seen, Metric::Delivered]),
         sum(&[Metric::Lost, Metric::Missed]),
     );
-    let key = CellKey {
-        workload: first.workload.clone(),
-        engine: String::new(),
-        target: first.target.clone(),
-        phase: first.phase.clone(),
-    };
+    let key: CellKey = first.cell();
     let latency = histograms.get(&key).and_then(|h| h.get(look.op()));
     let at = |q: f64| latency.map(|h| h.value_at_quantile(q) as f64 / 1000.0);
     Some(Cell {
         workload: first.workload.clone(),
-        phase: first.phase.clone(),
-        engine: first.engine.clone(),
-        place: first.target.clone(),
+        phase: first.phase,
+        place: first.place(),
         look,
         sides: sides(&first.workload),
         burst: 1,
@@ -231,14 +226,175 @@ fn cell(
     })
 }
 
-/// The engines of these cells as charts order them: native's (none) first, then the
-/// default engine, then the others by name.
-pub(crate) fn engines(cells: &[Cell]) -> Vec<String> {
-    let mut engines = select::ordered(cells.iter().map(|c| c.engine.clone()));
-    engines.sort_by_key(|e| (e != NO_ENGINE, e != DEFAULT_ENGINE, e.clone()));
-    engines
-}
-
 #[cfg(test)]
-#[path = "boundary_tests.rs"]
-mod tests;
+mod tests {
+    use super::*;
+    use crate::cell::TargetSpec;
+
+    /// A reps.csv row of `metric` with `ops` at `place` (`bind@vm`).
+    fn rep(workload: &str, place: &str, m: Metric, rep: u32, ops: u64) -> RepRow {
+        let place: Place = place.parse().unwrap();
+        serde_json::from_value(serde_json::json!({
+            "schema": 2, "run_id": "r", "host": "h", "os": "Linux", "engine": place.engine,
+            "workload": workload, "kind": "k", "target": place.target, "phase": "warm",
+            "metric": m.name(), "rep": rep, "warmup": false, "bytes": 0, "ops": ops,
+            "seconds": 0.1, "mib_s": 0.0, "ops_s": 0.0, "p50_us": null, "p99_us": null,
+            "residency": null, "overhead_s": null, "ok": true, "error": "",
+        }))
+        .unwrap()
+    }
+
+    /// Rows of one coherence rep: (seen, stale, lost).
+    fn coherence(place: &str, r: u32, counts: (u64, u64, u64)) -> Vec<RepRow> {
+        let w = "coherence-in";
+        vec![
+            rep(w, place, Metric::Seen, r, counts.0),
+            rep(w, place, Metric::Stale, r, counts.1),
+            rep(w, place, Metric::Lost, r, counts.2),
+        ]
+    }
+
+    fn watch(place: &str, r: u32, delivered: u64, missed: u64) -> Vec<RepRow> {
+        vec![
+            rep("watch", place, Metric::Delivered, r, delivered),
+            rep("watch", place, Metric::Missed, r, missed),
+        ]
+    }
+
+    fn sides(workload: &str) -> Option<Sides> {
+        match workload {
+            "coherence-in" => Some(Sides::HostToTarget),
+            "watch" => Some(Sides::OtherToTarget),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn counts_sum_the_measured_reps_that_succeeded() {
+        let mut warmup = coherence("native", 0, (40, 9, 9));
+        warmup.iter_mut().for_each(|r| r.warmup = true);
+        let mut failed = coherence("bind@vm", 3, (0, 0, 0));
+        failed.iter_mut().for_each(|r| r.ok = false);
+        let rows: Vec<RepRow> = [
+            warmup,
+            coherence("native", 1, (40, 0, 0)),
+            coherence("native", 2, (40, 0, 0)),
+            coherence("bind@vm", 1, (38, 1, 2)),
+            coherence("bind@vm", 2, (39, 2, 1)),
+            failed,
+            watch("volume", 1, 20, 0),
+            watch("bind", 1, 19, 1),
+            vec![rep("seq", "native", Metric::Read, 1, 5)],
+        ]
+        .concat();
+        let found = cells(&rows, &BTreeMap::new(), &sides);
+        let got: Vec<_> = found
+            .iter()
+            .map(|c| {
+                let counts = (c.changes(), c.seen, c.stale, c.lost, c.reps, c.failed);
+                (c.workload.as_str(), c.place.to_string(), c.look, counts)
+            })
+            .collect();
+        let want = [
+            (
+                "coherence-in",
+                "native".to_string(),
+                Look::Reads,
+                (80, 80, Some(0), 0, 2, 0),
+            ),
+            (
+                "coherence-in",
+                "bind@vm".to_string(),
+                Look::Reads,
+                (80, 77, Some(3), 3, 2, 1),
+            ),
+            (
+                "watch",
+                "bind".into(),
+                Look::Inotify,
+                (20, 19, None, 1, 1, 0),
+            ),
+            (
+                "watch",
+                "volume".into(),
+                Look::Inotify,
+                (20, 20, None, 0, 1, 0),
+            ),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn latency_comes_from_the_cells_histogram_of_its_op() {
+        let rows = [coherence("native", 1, (3, 0, 0)), watch("native", 1, 2, 1)].concat();
+        let key = |workload: &str| CellKey {
+            workload: workload.into(),
+            engine: EngineName::NONE,
+            target: TargetSpec::NATIVE,
+            phase: Phase::Warm,
+        };
+        let mut seen = OpHistograms::default();
+        for ns in [10_000, 20_000, 2_000_000] {
+            seen.record(Op::Visible, ns);
+        }
+        let mut events = OpHistograms::default();
+        events.record(Op::Visible, 1);
+        let histograms = BTreeMap::from([(key("coherence-in"), seen), (key("watch"), events)]);
+        let got: Vec<_> = cells(&rows, &histograms, &sides)
+            .iter()
+            .map(|c| {
+                (
+                    c.p50_us.map(|v| v.round()),
+                    c.p99_us.map(|v| (v / 1000.0).round()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [(Some(20.0), Some(2.0)), (None, None)],
+            "watch has no event op"
+        );
+    }
+
+    #[test]
+    fn paths_name_who_changes_and_who_looks() {
+        let cases = [
+            ("native", Some(Sides::TargetToHost), "host → host"),
+            ("bind", Some(Sides::HostToTarget), "host → container"),
+            ("bind:ro@vm", Some(Sides::TargetToHost), "container → host"),
+            ("bind@vm", Some(Sides::OtherToTarget), "host → container"),
+            (
+                "volume",
+                Some(Sides::OtherToTarget),
+                "2nd container → container",
+            ),
+            ("volume", None, "? → ?"),
+        ];
+        let base = &cells(&coherence("native", 1, (1, 0, 0)), &BTreeMap::new(), &sides)[0];
+        for (place, sides, want) in cases {
+            let c = Cell {
+                place: place.parse().unwrap(),
+                sides,
+                ..base.clone()
+            };
+            assert_eq!(c.path(), want, "{place} {sides:?}");
+        }
+    }
+
+    #[test]
+    fn engines_come_native_first_then_default_then_by_name() {
+        let rows = [
+            watch("bind@vm", 1, 1, 0),
+            watch("bind", 1, 1, 0),
+            watch("native", 1, 1, 0),
+            watch("bind@alpha", 1, 1, 0),
+        ]
+        .concat();
+        let cells = cells(&rows, &BTreeMap::new(), &sides);
+        let places: Vec<String> = cells.iter().map(|c| c.place.to_string()).collect();
+        assert_eq!(places, ["native", "bind", "bind@alpha", "bind@vm"]);
+        let engines = crate::report::boundary_table::engines(&cells);
+        let engines: Vec<String> = engines.iter().map(|e| e.to_string()).collect();
+        assert_eq!(engines, ["", "default", "alpha", "vm"]);
+    }
+}

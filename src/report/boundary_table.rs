@@ -4,11 +4,11 @@
 
 use std::fmt::Write as _;
 
-use super::boundary::{engines, Cell};
+use super::boundary::Cell;
 use super::human::duration_us;
 use super::select;
 use super::HostRun;
-use crate::cell::NO_ENGINE;
+use crate::cell::{EngineName, DEFAULT_ENGINE};
 
 const INTRO: &str = "How soon one side of the storage sees what the other changed. *coherence*: one side creates, overwrites, renames and deletes files and the other reads each change back byte for byte; *watch*: the target watches its folder with inotify while the host (without a host side, a second container on the same volume) changes files in it (*bursts of N*: N changes made back to back before any event is waited for). Counts are totals over the measured reps that succeeded (warm-ups left out): *changes* made, *seen* (watch: events delivered), *stale* (the first look after the change still found the old state; seen later), *lost* (watch: *missed*; never seen within the workload's limit). p50 / p99: time from each change to its being seen, merged over those reps. Counts and latencies, not rates: no ratio to native. Native has both sides on the host: the baseline.";
 
@@ -23,14 +23,22 @@ pub(crate) fn render(md: &mut String, run: &HostRun, cells: &[Cell]) {
     let phased = select::ordered(cells.iter().map(|c| &c.phase)).len() > 1;
     for engine in engines(cells) {
         let _ = writeln!(md, "#### {}\n\n{HEADER}", engine_heading(run, &engine));
-        for c in cells.iter().filter(|c| c.engine == engine) {
+        for c in cells.iter().filter(|c| *c.engine() == engine) {
             let _ = writeln!(md, "{}", line(c, phased));
         }
-        if let Some(note) = clock_note(cells.iter().filter(|c| c.engine == engine)) {
+        if let Some(note) = clock_note(cells.iter().filter(|c| *c.engine() == engine)) {
             let _ = writeln!(md, "\n{note}");
         }
         md.push('\n');
     }
+}
+
+/// The engines of these cells as the section orders them: native's (none) first, then the
+/// default engine, then the others by name.
+pub(super) fn engines(cells: &[Cell]) -> Vec<EngineName> {
+    let mut engines = select::ordered(cells.iter().map(|c| c.engine().clone()));
+    engines.sort_by_key(|e| (!e.is_none(), *e != DEFAULT_ENGINE, e.clone()));
+    engines
 }
 
 /// Where the two sides ran on different kernels (a VM): how far their latencies may be off.
@@ -45,11 +53,11 @@ fn clock_note<'a>(cells: impl Iterator<Item = &'a Cell>) -> Option<String> {
 }
 
 /// "native — …" or "engine `default` — its identity and software".
-fn engine_heading(run: &HostRun, engine: &str) -> String {
-    if engine == NO_ENGINE {
+fn engine_heading(run: &HostRun, engine: &EngineName) -> String {
+    if engine.is_none() {
         return "native — both sides on the host (baseline)".into();
     }
-    match run.env.engines.get(engine) {
+    match run.env.engines.get(engine.as_str()) {
         Some(e) => format!(
             "engine `{engine}` — {} — {}",
             e.identity_label(),
@@ -123,9 +131,8 @@ mod tests {
         let (seen, stale, lost) = counts;
         Cell {
             workload: "w".into(),
-            phase: "warm".into(),
-            engine: "vm".into(),
-            place: place.into(),
+            phase: crate::cell::Phase::Warm,
+            place: place.parse().unwrap(),
             look,
             sides: Some(Sides::OtherToTarget),
             burst: 1,

@@ -5,12 +5,13 @@
 
 use std::fmt::Write as _;
 
+use crate::cell::{Phase, Place};
 use crate::env::{Env, TargetFacts};
 use crate::measure::calibrate::{RUNS, SLOW_CPU};
 
 /// Whether mincore could not see the page cache of the mount at `place` (`bind@vm`: that
 /// engine's bind, not another's): its cache phases are unverified and its residency unknown.
-pub fn residency_unverified(targets: &[TargetFacts], place: &str) -> bool {
+pub(crate) fn residency_unverified(targets: &[TargetFacts], place: &str) -> bool {
     targets
         .iter()
         .find(|t| t.place() == place)
@@ -19,7 +20,7 @@ pub fn residency_unverified(targets: &[TargetFacts], place: &str) -> bool {
 }
 
 /// The targets whose CPU ran below `SLOW_CPU`× the host's, with their speed.
-pub fn slow_cpus(targets: &[TargetFacts]) -> Vec<(String, f64)> {
+pub(crate) fn slow_cpus(targets: &[TargetFacts]) -> Vec<(String, f64)> {
     targets
         .iter()
         .filter_map(|t| {
@@ -30,7 +31,7 @@ pub fn slow_cpus(targets: &[TargetFacts]) -> Vec<(String, f64)> {
 }
 
 /// The targets whose residency is unknown, with their filesystem type.
-pub fn blind_mounts(targets: &[TargetFacts]) -> Vec<(String, &str)> {
+pub(crate) fn blind_mounts(targets: &[TargetFacts]) -> Vec<(String, &str)> {
     targets
         .iter()
         .filter_map(|t| {
@@ -132,8 +133,8 @@ pub(crate) fn cache_cell(t: &TargetFacts) -> &'static str {
 }
 
 /// A summary row's phase, marked where the cache state could not be verified.
-pub(crate) fn phase_label(env: &Env, target_name: &str, phase: &str) -> String {
-    if residency_unverified(&env.targets, target_name) {
+pub(crate) fn phase_label(env: &Env, place: &Place, phase: Phase) -> String {
+    if residency_unverified(&env.targets, &place.to_string()) {
         format!("{phase} (unverified)")
     } else {
         phase.to_string()
@@ -141,8 +142,8 @@ pub(crate) fn phase_label(env: &Env, target_name: &str, phase: &str) -> String {
 }
 
 /// A summary row's cached share: unknown where mincore is blind, never 0%.
-pub(crate) fn cached_label(env: &Env, target_name: &str, residency: Option<f64>) -> String {
-    if residency_unverified(&env.targets, target_name) {
+pub(crate) fn cached_label(env: &Env, place: &Place, residency: Option<f64>) -> String {
+    if residency_unverified(&env.targets, &place.to_string()) {
         return "unknown".into();
     }
     residency

@@ -1,38 +1,12 @@
-//! The engines of a run in the report: cells named by their place (`bind@vm`) so every chart
-//! and table shows engine × target as its own column, each engine's identity in the
-//! environment table, and "should my dataset live in a volume?" per engine.
+//! The engines of a run in the report: each engine's identity in the environment table, and
+//! "should my dataset live in a volume?" per engine. Charts and tables show engine × target
+//! as its own column by the rows' place (`bind@vm`).
 
 use std::fmt::Write as _;
 
 use super::HostRun;
-use crate::analysis::Analysis;
-use crate::cell::{self, CellKey, NO_ENGINE};
 use crate::env::Env;
-use crate::results::{Results, SummaryRow};
-
-/// Name every row and histogram by its place: the report's columns are engine × target
-/// (`bind@vm`; the default engine's targets keep their plain names). Done once, on load,
-/// after the analysis that needs the engines apart.
-pub(crate) fn place_targets(results: &mut Results, analysis: &mut Analysis) {
-    for row in &mut results.reps {
-        row.target = cell::place(&row.engine, &row.target);
-    }
-    for row in &mut analysis.summary {
-        row.target = row.place();
-    }
-    let histograms = std::mem::take(&mut results.histograms);
-    results.histograms = histograms
-        .into_iter()
-        .map(|(key, h)| {
-            let placed = CellKey {
-                target: key.place(),
-                engine: NO_ENGINE.to_string(),
-                ..key
-            };
-            (placed, h)
-        })
-        .collect();
-}
+use crate::results::SummaryRow;
 
 /// "native Linux", "native Linux + test VM", "no engine": the flavours of a run's engines.
 pub(crate) fn flavours(env: &Env) -> String {
@@ -87,7 +61,7 @@ pub(crate) fn volume_table(md: &mut String, run: &HostRun) {
         let kind = run
             .env
             .engines
-            .get(&r.engine)
+            .get(r.engine.as_str())
             .and_then(|e| e.kind())
             .map_or_else(|| "?".to_string(), |k| k.to_string());
         let ci = match (r.ratio_to_volume, r.volume_ci_low, r.volume_ci_high) {

@@ -6,7 +6,7 @@ use crate::workload::cold::CacheCheck;
 
 /// One warning about a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Flag {
+pub(crate) enum Flag {
     /// CV above 5%.
     Noisy,
     /// Reps that failed.
@@ -24,7 +24,7 @@ pub enum Flag {
 }
 
 impl Flag {
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             Flag::Noisy => "noisy".into(),
             Flag::Failed(n) => format!("{n} failed"),
@@ -37,12 +37,12 @@ impl Flag {
     }
 
     /// Whether the flag says the figure may be wrong, not just imprecise.
-    pub fn grave(&self) -> bool {
+    pub(crate) fn grave(&self) -> bool {
         matches!(self, Flag::Failed(_) | Flag::NotEvicted(_) | Flag::Capped)
     }
 }
 
-pub fn flags(row: &SummaryRow) -> Vec<Flag> {
+pub(crate) fn flags(row: &SummaryRow) -> Vec<Flag> {
     let mut flags = Vec::new();
     if row.noisy {
         flags.push(Flag::Noisy);
@@ -69,7 +69,7 @@ pub fn flags(row: &SummaryRow) -> Vec<Flag> {
 }
 
 /// The flags as words, comma separated ("" when none).
-pub fn flag_text(row: &SummaryRow) -> String {
+pub(crate) fn flag_text(row: &SummaryRow) -> String {
     flags(row)
         .iter()
         .map(Flag::text)

@@ -218,18 +218,19 @@ fn rows(nodes: &[FleetNode]) -> Result<Vec<Row>> {
                 false => ("ops/s", s.median_ops_s, s.ci_low_ops_s, s.ci_high_ops_s),
             };
             let metric = s.metric.to_string();
-            let rank = super::palette::target_rank(&s.target);
+            let rank = super::palette::target_rank(s.target);
+            let (target, phase) = (s.target.to_string(), s.phase.to_string());
             let key = (
                 s.workload.clone(),
-                s.phase.clone(),
+                phase.clone(),
                 metric.clone(),
                 rank,
-                s.target.clone(),
+                target.clone(),
             );
             let row = rows.entry(key).or_insert_with(|| Row {
                 workload: s.workload.clone(),
-                target: s.target.clone(),
-                phase: s.phase.clone(),
+                target,
+                phase,
                 metric,
                 unit,
                 by_node: Figures::new(),

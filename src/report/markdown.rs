@@ -234,15 +234,16 @@ fn summary_line(md: &mut String, s: &SummaryRow, env: &Env) {
         })
         .collect();
     let metric = s.metric.name();
+    let place = s.place();
     let _ = writeln!(
         md,
         "| {} | {} | {} | {metric} | {mib_s} | {ci} | {} | {:.1}% | {ratio} | {} | {} | {} |",
         s.workload,
-        s.target,
-        context::phase_label(env, &s.target, &s.phase),
+        place,
+        context::phase_label(env, &place, s.phase),
         num(s.median_ops_s),
         s.cv * 100.0,
-        context::cached_label(env, &s.target, s.residency),
+        context::cached_label(env, &place, s.residency),
         s.reps,
         flags.join(" ")
     );
@@ -273,7 +274,7 @@ fn au_table(md: &mut String, run: &HostRun) {
             md,
             "| {} | {} | {} | {} | {}–{} | {} | {wait} | {pass} |",
             s.workload,
-            s.target,
+            s.place(),
             s.phase,
             pct(s.au),
             pct(s.au_ci_low),
@@ -294,7 +295,11 @@ fn failed_reps(md: &mut String, run: &HostRun) {
         let _ = writeln!(
             md,
             "- {}/{}/{} rep {}: {}",
-            f.workload, f.target, f.phase, f.rep, f.error
+            f.workload,
+            f.place(),
+            f.phase,
+            f.rep,
+            f.error
         );
     }
 }

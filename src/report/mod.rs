@@ -13,7 +13,7 @@ mod durability;
 mod engines;
 mod figure;
 mod figures;
-pub mod flags;
+pub(crate) mod flags;
 pub mod fleet;
 mod human;
 mod markdown;
@@ -50,14 +50,13 @@ impl HostRun {
         if !dir.is_dir() {
             return Err(Error::input(dir.display().to_string(), "is not a folder"));
         }
-        let mut results = Results::load(dir)?;
+        let results = Results::load(dir)?;
         let env = Env::load(dir)?;
         let goal = env.target_ci.map(|target| CiGoal {
             target,
             max_reps: env.max_reps.unwrap_or(env.reps),
         });
-        let mut analysis = analyze_with_goal(&results, goal);
-        engines::place_targets(&mut results, &mut analysis);
+        let analysis = analyze_with_goal(&results, goal);
         let mut run = HostRun {
             dir: dir.to_path_buf(),
             env,

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use super::flags::{flags, Flag};
 use super::select;
 use super::HostRun;
+use crate::cell::{Phase, Place};
 use crate::results::SummaryRow;
 
 /// One line per (workload, metric), a column per target and phase.
@@ -14,11 +15,11 @@ pub(crate) fn render(md: &mut String, run: &HostRun) {
     if rows.is_empty() {
         return;
     }
-    let targets = select::targets(rows.iter().copied());
+    let places = select::places(rows.iter().copied());
     let phases = select::phases(rows.iter().copied());
-    let columns: Vec<(String, String)> = targets
+    let columns: Vec<(Place, Phase)> = places
         .iter()
-        .flat_map(|t| phases.iter().map(move |p| (t.clone(), p.clone())))
+        .flat_map(|t| phases.iter().map(move |p| (t.clone(), *p)))
         .collect();
     let _ = writeln!(
         md,
@@ -42,8 +43,8 @@ pub(crate) fn render(md: &mut String, run: &HostRun) {
                     .find(|r| {
                         r.workload == workload
                             && r.metric.to_string() == metric
-                            && &r.target == t
-                            && &r.phase == p
+                            && r.is_at(t)
+                            && r.phase == *p
                     })
                     .map_or_else(|| "".into(), |r| cell(r))
             })

@@ -1,40 +1,24 @@
-//! Which rows, comparisons and histograms a chart or table shows: the one place that matches
-//! target names.
+//! Which rows, comparisons and histograms a chart or table shows, by workload, place and
+//! phase.
 
 use hdrhistogram::Histogram;
 
-use super::palette::sort_targets;
+use super::palette::sort_places;
 use super::HostRun;
+use crate::cell::{Phase, Place};
 use crate::measure::Op;
 use crate::metric::{Metric, Unit};
 use crate::results::{CellKey, SummaryRow};
 
-/// The baseline every container target is compared with.
-const NATIVE: &str = "native";
-
+/// Whether the row is native's, the baseline every container target is compared with.
 pub(crate) fn is_native(row: &SummaryRow) -> bool {
-    is_native_place(&row.target)
-}
-
-pub(crate) fn is_native_place(place: &str) -> bool {
-    place == NATIVE
+    row.target.is_native()
 }
 
 /// Whether a row's rate and ratio compare with native's: every metric but a boundary
 /// workload's (coherence, watch), whose counts and latencies the boundary section shows.
 pub(crate) fn compares(row: &SummaryRow) -> bool {
     !row.metric.is_boundary()
-}
-
-/// Whether the host sees this place's folder as a folder of its own (native, a bind mount's
-/// source): where boundary workloads change or look from the host.
-pub(crate) fn has_host_side(place: &str) -> bool {
-    matches!(target_of(place).trim_end_matches(":ro"), NATIVE | "bind")
-}
-
-/// A place's target without its engine: `bind:ro@vm` → `bind:ro`.
-pub(crate) fn target_of(place: &str) -> &str {
-    place.split_once('@').map_or(place, |(t, _)| t)
 }
 
 /// Rows of the metric `m`.
@@ -74,7 +58,7 @@ pub(crate) fn of_workload_metric<'a>(
 pub(crate) fn of_workload_phase<'a>(
     rows: &[&'a SummaryRow],
     workload: &str,
-    phase: &str,
+    phase: Phase,
 ) -> Vec<&'a SummaryRow> {
     rows.iter()
         .copied()
@@ -82,15 +66,15 @@ pub(crate) fn of_workload_phase<'a>(
         .collect()
 }
 
-/// The row of `target` in `phase` among rows of one workload and metric.
+/// The row of `place` in `phase` among rows of one workload and metric.
 pub(crate) fn row_in<'a>(
     rows: &[&'a SummaryRow],
-    target: &str,
-    phase: &str,
+    place: &Place,
+    phase: Phase,
 ) -> Option<&'a SummaryRow> {
     rows.iter()
         .copied()
-        .find(|r| r.target == target && r.phase == phase)
+        .find(|r| r.is_at(place) && r.phase == phase)
 }
 
 /// A median with its 95% CI.
@@ -152,11 +136,11 @@ pub(crate) fn ordered<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
     out
 }
 
-/// The targets of these rows, each once, in chart order.
-pub(crate) fn targets<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<String> {
-    let mut t = ordered(rows.map(|r| r.target.clone()));
-    sort_targets(&mut t);
-    t
+/// The places of these rows, each once, in chart order.
+pub(crate) fn places<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<Place> {
+    let mut p = ordered(rows.map(SummaryRow::place));
+    sort_places(&mut p);
+    p
 }
 
 pub(crate) fn workloads<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<String> {
@@ -174,12 +158,12 @@ pub(crate) fn workload_metrics(rows: &[SummaryRow]) -> Vec<(String, Metric)> {
 }
 
 /// The (workload, phase) pairs of these rows in the order they first appear.
-pub(crate) fn workload_phases(rows: &[&SummaryRow]) -> Vec<(String, String)> {
-    ordered(rows.iter().map(|r| (r.workload.clone(), r.phase.clone())))
+pub(crate) fn workload_phases(rows: &[&SummaryRow]) -> Vec<(String, Phase)> {
+    ordered(rows.iter().map(|r| (r.workload.clone(), r.phase)))
 }
 
-pub(crate) fn phases<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<String> {
-    ordered(rows.map(|r| r.phase.clone()))
+pub(crate) fn phases<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<Phase> {
+    ordered(rows.map(|r| r.phase))
 }
 
 /// One metric of one workload in one cache phase, across targets.
@@ -187,7 +171,7 @@ pub(crate) fn phases<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec<Stri
 pub(crate) struct Comparison {
     pub workload: String,
     pub metric: Metric,
-    pub phase: String,
+    pub phase: Phase,
 }
 
 impl Comparison {
@@ -195,7 +179,7 @@ impl Comparison {
         Comparison {
             workload: row.workload.clone(),
             metric: row.metric,
-            phase: row.phase.clone(),
+            phase: row.phase,
         }
     }
 
@@ -203,14 +187,13 @@ impl Comparison {
         row.workload == self.workload && row.metric == self.metric && row.phase == self.phase
     }
 
-    /// Its row of `target` among `rows`.
+    /// Its row of `place` among `rows`.
     pub(crate) fn row<'a>(
         &self,
         rows: impl IntoIterator<Item = &'a SummaryRow>,
-        target: &str,
+        place: &Place,
     ) -> Option<&'a SummaryRow> {
-        rows.into_iter()
-            .find(|r| r.target == target && self.holds(r))
+        rows.into_iter().find(|r| r.is_at(place) && self.holds(r))
     }
 }
 
@@ -219,45 +202,48 @@ pub(crate) fn comparisons<'a>(rows: impl Iterator<Item = &'a SummaryRow>) -> Vec
     ordered(rows.map(Comparison::of))
 }
 
-/// The histogram of `op` in one cell (workload, target, phase) of a run, if it recorded any.
+/// The histogram of `op` in one cell (workload, place, phase) of a run, if it recorded any.
 pub(crate) fn histogram<'a>(
     run: &'a HostRun,
     workload: &str,
-    target: &str,
-    phase: &str,
+    place: &Place,
+    phase: Phase,
     op: Op,
 ) -> Option<&'a Histogram<u64>> {
     let key = CellKey {
         workload: workload.to_string(),
-        engine: String::new(),
-        target: target.to_string(),
-        phase: phase.to_string(),
+        engine: place.engine.clone(),
+        target: place.target,
+        phase,
     };
     run.results.histograms.get(&key)?.get(op)
 }
 
-/// The targets with histograms for a workload and phase of a run, in chart order.
-pub(crate) fn histogram_targets(run: &HostRun, workload: &str, phase: &str) -> Vec<String> {
-    let mut targets = ordered(
+/// The places with histograms for a workload and phase of a run, in chart order.
+pub(crate) fn histogram_places(run: &HostRun, workload: &str, phase: Phase) -> Vec<Place> {
+    let mut places = ordered(
         run.results
             .histograms
             .keys()
             .filter(|k| k.workload == workload && k.phase == phase)
-            .map(|k| k.target.clone()),
+            .map(CellKey::place),
     );
-    sort_targets(&mut targets);
-    targets
+    sort_places(&mut places);
+    places
 }
 
-/// The (workload, phase) pairs of a run with a histogram of `op`, in key order.
-pub(crate) fn histogram_workload_phases(run: &HostRun, op: Op) -> Vec<(String, String)> {
-    ordered(
-        run.results
-            .histograms
-            .iter()
-            .filter(|(_, h)| h.get(op).is_some())
-            .map(|(k, _)| (k.workload.clone(), k.phase.clone())),
-    )
+/// The (workload, phase) pairs of a run with a histogram of `op`, in the order of their
+/// cells' names (workload, place, phase).
+pub(crate) fn histogram_workload_phases(run: &HostRun, op: Op) -> Vec<(String, Phase)> {
+    let mut cells: Vec<&CellKey> = run
+        .results
+        .histograms
+        .iter()
+        .filter(|(_, h)| h.get(op).is_some())
+        .map(|(k, _)| k)
+        .collect();
+    cells.sort_by_cached_key(|k| (k.workload.clone(), k.place().to_string(), k.phase));
+    ordered(cells.into_iter().map(|k| (k.workload.clone(), k.phase)))
 }
 
 #[cfg(test)]
@@ -266,9 +252,10 @@ pub(crate) mod tests {
 
     /// A summary row of `metric` for `target` with `reps` reps, 10 MiB/s and 40 ops/s.
     pub(crate) fn row(target: &str, metric: &str, reps: usize) -> SummaryRow {
+        let place: Place = target.parse().unwrap();
         serde_json::from_value(serde_json::json!({
-            "schema": 1, "run_id": "r", "host": "h", "os": "Linux", "engine": "none",
-            "workload": "w", "kind": "k", "target": target, "phase": "warm",
+            "schema": 1, "run_id": "r", "host": "h", "os": "Linux", "engine": place.engine,
+            "workload": "w", "kind": "k", "target": place.target, "phase": "warm",
             "metric": metric, "reps": reps, "failed": 0,
             "median_mib_s": 10.0, "mean_mib_s": 10.0, "stdev_mib_s": 0.0,
             "ci_low_mib_s": 9.0, "ci_high_mib_s": 11.0,
@@ -348,7 +335,8 @@ pub(crate) mod tests {
             ("tmpfs@vm", false),
         ];
         for (place, host_side) in places {
-            assert_eq!(has_host_side(place), host_side, "{place}");
+            let place: Place = place.parse().unwrap();
+            assert_eq!(place.target.kind.has_host_side(), host_side, "{place}");
         }
     }
 
@@ -362,10 +350,8 @@ pub(crate) mod tests {
         ];
         let metrics: Vec<Metric> = comparisons(rows.iter()).iter().map(|c| c.metric).collect();
         assert_eq!(metrics, [Metric::Read, Metric::Stat]);
-        assert_eq!(
-            targets(rows.iter()),
-            ["native", "bind", "bind:ro", "volume"]
-        );
+        let places: Vec<String> = places(rows.iter()).iter().map(Place::to_string).collect();
+        assert_eq!(places, ["native", "bind", "bind:ro", "volume"]);
         assert_eq!(ratios(&rows).len(), 0, "no row has a ratio");
         assert!(is_native(&rows[1]) && !is_native(&rows[0]));
     }

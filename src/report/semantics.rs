@@ -7,19 +7,20 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::human::duration_us;
-use super::palette::sort_targets;
+use super::palette::sort_places;
 use super::select;
 use super::HostRun;
+use crate::cell::Place;
 use crate::metric::Metric;
-use crate::verdicts::{judged, ProbeRow};
+use crate::results::verdicts::{judged, ProbeRow};
 use crate::workload::kinds::semantics::{Probe, Verdict};
 
 /// One workload's matrix.
 pub(crate) struct Matrix {
     pub workload: String,
     pub probes: Vec<Probe>,
-    pub places: Vec<String>,
-    pub cells: BTreeMap<(Probe, String), Cell>,
+    pub places: Vec<Place>,
+    pub cells: BTreeMap<(Probe, Place), Cell>,
 }
 
 /// One probe on one place over the measured reps.
@@ -50,7 +51,7 @@ pub(crate) fn matrices(run: &HostRun) -> Vec<Matrix> {
 
 fn matrix(workload: String, rows: Vec<&ProbeRow>) -> Matrix {
     let mut places = select::ordered(rows.iter().map(|r| r.place()));
-    sort_targets(&mut places);
+    sort_places(&mut places);
     let mut probes = select::ordered(rows.iter().map(|r| r.probe));
     probes.sort();
     let mut cells = BTreeMap::new();
@@ -58,7 +59,7 @@ fn matrix(workload: String, rows: Vec<&ProbeRow>) -> Matrix {
         for place in &places {
             let of: Vec<&&ProbeRow> = rows
                 .iter()
-                .filter(|r| r.probe == *p && r.place() == *place)
+                .filter(|r| r.probe == *p && r.is_at(place))
                 .collect();
             if let Some(cell) = cell(&of) {
                 cells.insert((*p, place.clone()), cell);
@@ -112,7 +113,15 @@ pub(crate) fn render(md: &mut String, run: &HostRun) {
 }
 
 fn table(md: &mut String, m: &Matrix) {
-    let _ = writeln!(md, "| probe | {} |", m.places.join(" | "));
+    let _ = writeln!(
+        md,
+        "| probe | {} |",
+        m.places
+            .iter()
+            .map(Place::to_string)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
     let _ = writeln!(md, "|---|{}", "---|".repeat(m.places.len()));
     for p in &m.probes {
         let cells: Vec<String> = m
@@ -139,15 +148,14 @@ fn timings(md: &mut String, run: &HostRun, workload: &str) {
         .iter()
         .filter(|r| r.workload == workload && r.kind == "semantics")
         .collect();
-    // Summary rows are named by place on load (engines::place_targets).
-    let mut places = select::ordered(rows.iter().map(|r| r.target.clone()));
-    sort_targets(&mut places);
+    let mut places = select::ordered(rows.iter().map(|r| r.place()));
+    sort_places(&mut places);
     let _ = writeln!(
         md,
         "| place | all probes | fsync p50 | fsync p99 | delete 200 tiny files |\n|---|---:|---:|---:|---:|"
     );
     for place in &places {
-        let of = |m: Metric| rows.iter().find(|r| r.target == *place && r.metric == m);
+        let of = |m: Metric| rows.iter().find(|r| r.is_at(place) && r.metric == m);
         let per_op = |m: Metric| of(m).map(|r| 1e6 / r.median_ops_s);
         let probes = per_op(Metric::Probes).map(|us| us * probe_count(run, workload, place) as f64);
         let fsync = of(Metric::Fsync);
@@ -164,12 +172,12 @@ fn timings(md: &mut String, run: &HostRun, workload: &str) {
 }
 
 /// Probes one rep of `workload` ran on `place`.
-fn probe_count(run: &HostRun, workload: &str, place: &str) -> usize {
+fn probe_count(run: &HostRun, workload: &str, place: &Place) -> usize {
     let reps = run
         .results
         .probes
         .iter()
-        .filter(|r| r.workload == workload && r.place() == place);
+        .filter(|r| r.workload == workload && r.is_at(place));
     let rep0 = reps.clone().map(|r| r.rep).min();
     reps.filter(|r| Some(r.rep) == rep0).count()
 }
@@ -183,5 +191,93 @@ fn escape(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "semantics_tests.rs"]
-mod tests;
+mod tests {
+    use std::io;
+
+    use super::*;
+    use crate::cell::EngineName;
+    use crate::results::verdicts::RowPlace;
+    use crate::results::RunMeta;
+    use crate::workload::kinds::semantics::{Observation, Outcome};
+
+    fn row(engine: &str, target: &str, rep: u32, probe: Probe, outcome: Outcome) -> ProbeRow {
+        let meta = RunMeta {
+            host: "h".into(),
+            ..RunMeta::default()
+        };
+        let engine = EngineName::from(engine);
+        let at = RowPlace {
+            meta: &meta,
+            engine: &engine,
+            workload: "sem",
+            target: target.parse().unwrap(),
+            rep,
+        };
+        ProbeRow::of(
+            &at,
+            &Observation {
+                probe,
+                outcome,
+                micros: 1.0,
+            },
+        )
+    }
+
+    fn at(place: &str) -> Place {
+        place.parse().unwrap()
+    }
+
+    fn judged_matrix(rows: Vec<ProbeRow>) -> Matrix {
+        let rows = judged(&rows);
+        matrix("sem".into(), rows.iter().collect())
+    }
+
+    #[test]
+    fn places_are_ordered_native_first_then_engine_by_engine_and_probes_in_their_order() {
+        let saw = || Outcome::saw("2 files", "");
+        let m = judged_matrix(vec![
+            row("vm", "tmpfs", 0, Probe::Case, saw()),
+            row("vm", "bind", 0, Probe::Xattr, saw()),
+            row("", "native", 0, Probe::Xattr, saw()),
+            row("", "native", 0, Probe::Case, saw()),
+            row("default", "bind", 0, Probe::Case, saw()),
+        ]);
+        let places: Vec<String> = m.places.iter().map(Place::to_string).collect();
+        assert_eq!(places, ["native", "bind", "bind@vm", "tmpfs@vm"]);
+        assert_eq!(m.probes, [Probe::Case, Probe::Xattr]);
+        let native = &m.cells[&(Probe::Case, at("native"))];
+        assert_eq!(
+            (native.verdict, native.text.as_str()),
+            (Verdict::AsNative, "2 files")
+        );
+        let bind = &m.cells[&(Probe::Case, at("bind"))];
+        assert_eq!(bind.text, "as native");
+        assert!(!m.cells.contains_key(&(Probe::Xattr, at("tmpfs@vm"))));
+    }
+
+    #[test]
+    fn reps_that_disagree_show_the_worst_verdict_and_how_many_gave_it() {
+        let einval = Outcome::failed("open O_DIRECT", &io::Error::from_raw_os_error(libc::EINVAL));
+        let ok = || Outcome::saw("4 KiB read back", "");
+        let m = judged_matrix(vec![
+            row("", "native", 0, Probe::ODirect, ok()),
+            row("", "native", 1, Probe::ODirect, ok()),
+            row("vm", "tmpfs", 0, Probe::ODirect, einval),
+            row("vm", "tmpfs", 1, Probe::ODirect, ok()),
+        ]);
+        let c = &m.cells[&(Probe::ODirect, at("tmpfs@vm"))];
+        assert_eq!((c.verdict, c.worst, c.reps), (Verdict::Fails, 1, 2));
+        assert_eq!(
+            c.text,
+            format!("fails: open O_DIRECT: EINVAL ({})", libc::EINVAL)
+        );
+        assert_eq!(c.errno.as_deref(), Some("EINVAL"));
+        let mut md = String::new();
+        table(&mut md, &m);
+        assert!(
+            md.contains("| o-direct | 4 KiB read back | fails: open O_DIRECT: EINVAL"),
+            "{md}"
+        );
+        assert!(md.contains(" (1 of 2 reps) |"), "{md}");
+    }
+}

@@ -63,7 +63,7 @@ fn line(s: &SummaryRow) -> String {
     format!(
         "{:<14} {:<12} {:<5} {:<11} {:>10} {:>21} {:>11.0} {:>5.1}% {:>19} {:>6} {:<7}{}{}",
         s.workload,
-        crate::cell::place(&s.engine, &s.target),
+        s.place(),
         s.phase,
         s.metric.name(),
         mib_s,

@@ -7,10 +7,11 @@ use super::fake::FakeHosts;
 use super::start::Start;
 use super::{RunOptions, Session};
 use crate::cancel::CancelToken;
+use crate::engine::endpoint::EngineArg;
 use crate::plan::{Overrides, Plan, WorkloadFile};
 use crate::results::Results;
 use crate::targets::agent_binary::AgentBinaries;
-use crate::targets::endpoint::EngineArg;
+use crate::targets::spec::{TargetKind, TargetSpec};
 
 /// seq on native, bind and volume; 1 warm-up and 2 reps each.
 const FILE: &str = r#"
@@ -121,12 +122,12 @@ fn each_engine_gets_its_own_targets_and_rows_name_their_engine() {
     }
     let out = tmp.path().join("out");
     let rows = Results::load(&out).unwrap().reps;
-    let engines: std::collections::BTreeSet<(&str, &str)> = rows
+    let engines: std::collections::BTreeSet<(&str, String)> = rows
         .iter()
-        .map(|r| (r.engine.as_str(), r.target.as_str()))
+        .map(|r| (r.engine.as_str(), r.target.to_string()))
         .collect();
     assert_eq!(engines.len(), 5);
-    assert!(engines.contains(&("", "native")) && engines.contains(&("vm", "bind")));
+    assert!(engines.contains(&("", "native".into())) && engines.contains(&("vm", "bind".into())));
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     assert!(summary
         .lines()
@@ -156,8 +157,9 @@ fn bind_is_compared_with_the_same_engines_volume() {
         .unwrap();
     for row in &summary.analysis.summary {
         let has = row.ratio_to_volume.is_some();
-        assert_eq!(has, row.target == "bind", "{} {}", row.engine, row.target);
-        if row.target != "native" {
+        let bind = row.target == TargetSpec::new(TargetKind::Bind);
+        assert_eq!(has, bind, "{} {}", row.engine, row.target);
+        if !row.target.is_native() {
             assert!(row.ratio_to_native.is_some(), "against the one native");
         }
     }

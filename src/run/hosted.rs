@@ -9,7 +9,7 @@ use crate::targets::hosts::HostFactory;
 
 /// Run `plan` under the run id `run_id` (the fleet run's, shared by every node) on the hosts
 /// `hosts` gives.
-pub fn run_on_hosts(
+pub(crate) fn run_on_hosts(
     plan: Plan,
     options: RunOptions,
     run_id: &str,

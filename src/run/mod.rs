@@ -26,24 +26,24 @@ use crate::agent::{RepSpec, Role};
 use crate::analysis::{analyze_with_goal, Analysis};
 use crate::cancel::CancelToken;
 use crate::datadir::DataDir;
+use crate::engine::endpoint::EngineArg;
 use crate::env::{DatasetFacts, Env};
 use crate::error::{Error, IoContext, Result};
 use crate::export;
 use crate::plan::{Plan, Step};
 use crate::results::Results;
 use crate::size::ByteSize;
-use crate::targets::endpoint::EngineArg;
 use crate::targets::hosts::{HostFactory, Hosts};
 use crate::targets::spec::{Place, TargetKind};
 use crate::workload::dataset::{self, DatasetSpec};
 use crate::workload::Phase;
-pub use hosted::{new_run_id, run_on_hosts};
+pub use hosted::new_run_id;
+pub(crate) use hosted::run_on_hosts;
 use out_dir::OutDir;
 use pool::Pool;
 use progress::{Done, Progress};
 pub use record::StepOutcome;
-use resume::StepKey;
-use start::{connect_all, Start};
+use start::{connect_all, Start, StepKey};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {

@@ -121,7 +121,7 @@ impl Pool {
     pub(crate) fn facts(&self) -> Vec<TargetFacts> {
         let facts = |(place, t): (&Place, &Target)| {
             let mut f = t.facts();
-            f.engine = place.engine.clone();
+            f.engine = place.engine.to_string();
             f.cpu = t
                 .cpu
                 .as_ref()

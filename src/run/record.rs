@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::measure::{LatencySummary, OpHistograms};
 use crate::metric::Metric;
 use crate::plan::{Cell, Step};
+use crate::results::verdicts::{ProbeRow, RowPlace};
 use crate::results::{RepRow, RunMeta, SCHEMA};
-use crate::verdicts::{ProbeRow, RowPlace};
 use crate::workload::cold::CacheCheck;
 use crate::workload::MetricResult;
 
@@ -138,12 +138,11 @@ fn probe_rows(meta: &RunMeta, cell: &Cell, step: Step, result: &RepResult) -> Ve
     if step.warmup {
         return Vec::new();
     }
-    let target = cell.target.to_string();
     let at = RowPlace {
         meta,
         engine: &cell.engine,
         workload: &cell.workload.name,
-        target: &target,
+        target: cell.target,
         rep: step.rep,
     };
     result.probes.iter().map(|o| ProbeRow::of(&at, o)).collect()
@@ -171,8 +170,8 @@ fn base_row(meta: &RunMeta, cell: &Cell, step: Step, metric: Metric) -> RepRow {
         engine_label: meta.engine_label(&cell.engine),
         workload: cell.workload.name.clone(),
         kind: cell.workload.params.kind().to_string(),
-        target: cell.target.to_string(),
-        phase: cell.phase.to_string(),
+        target: cell.target,
+        phase: cell.phase,
         metric,
         rep: step.rep,
         warmup: step.warmup,
@@ -202,7 +201,7 @@ pub(crate) fn failed_reps(reps: &[RepRow]) -> Vec<String> {
             format!(
                 "{}/{}/{} {kind} {}: {}",
                 r.workload,
-                crate::cell::place(&r.engine, &r.target),
+                r.place(),
                 r.phase,
                 r.rep,
                 r.error
@@ -285,7 +284,7 @@ chunk_size = "1MiB"
             (2, Some(0.25), Some(0.5))
         );
         assert_eq!(
-            (save.run_id.as_str(), save.target.as_str()),
+            (save.run_id.as_str(), save.target.to_string().as_str()),
             ("r1", "tmpfs")
         );
         assert!(recorded.histograms.is_some());

@@ -8,42 +8,17 @@ use std::path::Path;
 use super::out_dir::OutDir;
 use super::start::{
     check_agent_binaries, check_drop_caches, check_shared_folders, run_meta, Connect, Start,
+    StepKey,
 };
 use super::RunOptions;
 use crate::datadir::DataDir;
+use crate::engine::address::{EngineAddress, Via};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::plan::WorkloadFile;
 use crate::plan::{Overrides, Plan, Step};
-use crate::results::{CellKey, RepRow, Results};
-use crate::targets::address::{EngineAddress, Via};
+use crate::results::Results;
 use crate::targets::spec::TargetSpec;
-
-/// A step as result rows name it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct StepKey {
-    cell: CellKey,
-    rep: u32,
-    warmup: bool,
-}
-
-impl StepKey {
-    pub(crate) fn of_row(r: &RepRow) -> StepKey {
-        StepKey {
-            cell: r.cell(),
-            rep: r.rep,
-            warmup: r.warmup,
-        }
-    }
-
-    pub(crate) fn of_step(plan: &Plan, s: &Step) -> StepKey {
-        StepKey {
-            cell: plan.cells[s.cell].key(),
-            rep: s.rep,
-            warmup: s.warmup,
-        }
-    }
-}
 
 impl Start {
     /// Reopen the run in `dir`; its plan, and the options it ran with.

@@ -15,7 +15,7 @@ fn with_goal() -> String {
 fn statuses(summary: &RunSummary) -> Vec<(String, Option<CiStatus>, usize)> {
     let rows = &summary.analysis.summary;
     rows.iter()
-        .map(|r| (r.target.clone(), r.ci_status, r.reps))
+        .map(|r| (r.target.to_string(), r.ci_status, r.reps))
         .collect()
 }
 

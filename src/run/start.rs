@@ -7,16 +7,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::out_dir::OutDir;
-use super::resume::StepKey;
 use super::RunOptions;
 use crate::datadir::DataDir;
+use crate::engine::address::{DockerEnv, EngineAddress};
+use crate::engine::Engine;
 use crate::env::{Env, HostFacts};
 use crate::error::{Error, Result};
-use crate::plan::Plan;
-use crate::results::{Results, RunMeta};
-use crate::targets::address::{DockerEnv, EngineAddress};
+use crate::plan::{Plan, Step};
+use crate::results::{CellKey, RepRow, Results, RunMeta};
 use crate::targets::agent_binary::EngineKind;
-use crate::targets::engine::Engine;
 use crate::targets::folder_probe;
 use crate::targets::hosts::HostFactory;
 use crate::targets::spec::Place;
@@ -34,6 +33,32 @@ pub(crate) struct Start {
     pub(crate) done: BTreeSet<StepKey>,
     /// Reps already run, warm-ups and failures included.
     pub(crate) seq: u64,
+}
+
+/// A step as result rows name it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct StepKey {
+    cell: CellKey,
+    rep: u32,
+    warmup: bool,
+}
+
+impl StepKey {
+    pub(crate) fn of_row(r: &RepRow) -> StepKey {
+        StepKey {
+            cell: r.cell(),
+            rep: r.rep,
+            warmup: r.warmup,
+        }
+    }
+
+    pub(crate) fn of_step(plan: &Plan, s: &Step) -> StepKey {
+        StepKey {
+            cell: plan.cells[s.cell].key(),
+            rep: s.rep,
+            warmup: s.warmup,
+        }
+    }
 }
 
 impl Start {
@@ -83,10 +108,7 @@ impl Start {
 pub(crate) fn skip_unserved(mut plan: Plan, hosts: &dyn HostFactory) -> Result<Plan> {
     for engine in plan.engines.clone() {
         for target in plan.targets.clone() {
-            let place = Place {
-                engine: engine.clone(),
-                target,
-            };
+            let place = Place::new(engine.as_str(), target);
             if let Some(why) = hosts.cannot_serve(&place) {
                 plan.skip_place(&place, &why)?;
             }

@@ -7,14 +7,14 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::engine::identity::EngineFacts;
 use crate::error::Error;
 use crate::targets::elf::{self, Arch, ElfError, Linkage};
-use crate::targets::facts::EngineFacts;
 
 /// The environment variable that names agent binaries (several separated like PATH).
-pub const ENV: &str = "MOUNTBENCH_AGENT_BINARY";
+pub(crate) const ENV: &str = "MOUNTBENCH_AGENT_BINARY";
 /// The script that cross-builds a static agent, and where it leaves it under the target dir.
-pub const CROSS_SCRIPT: &str = "scripts/agent/cross.sh";
+pub(crate) const CROSS_SCRIPT: &str = "scripts/agent/cross.sh";
 
 /// Where an agent binary came from (the place an error about it names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +37,11 @@ impl Origin {
 
 /// A Linux agent binary whose ELF header was read and judged packable.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentBinary {
-    pub path: PathBuf,
-    pub arch: Arch,
-    pub linkage: Linkage,
-    pub origin: Origin,
+pub(crate) struct AgentBinary {
+    pub(crate) path: PathBuf,
+    pub(crate) arch: Arch,
+    pub(crate) linkage: Linkage,
+    pub(crate) origin: Origin,
 }
 
 /// Why a given agent binary cannot be used. Each is the user's to fix (exit code 2).
@@ -102,10 +102,10 @@ impl From<AgentBinaryError> for Error {
 /// What an engine is, as far as choosing its agent goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EngineKind {
-    pub linux: bool,
-    pub arch: Option<Arch>,
+    pub(crate) linux: bool,
+    pub(crate) arch: Option<Arch>,
     /// A Linux engine of the host's architecture with a Linux host: the host's binary runs.
-    pub runs_host_binaries: bool,
+    pub(crate) runs_host_binaries: bool,
 }
 
 impl EngineKind {
@@ -229,7 +229,7 @@ impl AgentBinaries {
     }
 
     /// The host's own binary (the `native` target's agent).
-    pub fn host(&self) -> &Path {
+    pub(crate) fn host(&self) -> &Path {
         &self.host
     }
 

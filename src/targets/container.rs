@@ -7,17 +7,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use bollard::models::{ContainerCreateBody, VolumeCreateRequest};
-use bollard::query_parameters::CreateContainerOptionsBuilder;
-
 use super::data_pack::Packed;
 use super::dataset_volume::{self, DatasetVolume};
-use super::engine::Engine;
 use super::image::{AGENT_PATH, BACKUP_POINT, IMAGE_POINT, MOUNT_POINT, PREP_POINT};
-use super::removal::{self, Made};
-use super::session::{ContainerSession, Session};
-use super::{recipe, volume_copy, volume_opts, AgentHost, ExecOutput};
+use super::recipe::{self, Recipe};
+use super::session::{AgentSession, Session};
+use super::{volume_copy, volume_opts, AgentHost, ExecOutput};
 use crate::cancel::CancelToken;
+use crate::engine::containers::{ContainerEngine, ContainerSpec, VolumeSpec};
+use crate::engine::removal::Made;
+use crate::engine::Engine;
 use crate::env::{CopyFacts, TargetFacts};
 use crate::error::{Error, Result};
 use crate::targets::settings::TargetSettings;
@@ -43,13 +42,13 @@ pub struct ContainerConfig<'a> {
 }
 
 pub struct ContainerHost {
-    engine: Arc<Engine>,
+    engine: Arc<dyn ContainerEngine>,
     spec: TargetSpec,
     container: Option<String>,
     volume: Option<String>,
     image: String,
     /// What the container was created from, so a peer on the same storage can be made.
-    body: Option<(String, ContainerCreateBody)>,
+    made_from: Option<ContainerSpec>,
     cancel: CancelToken,
     /// Persistent dataset volumes mounted (never removed here).
     datasets: Vec<DatasetVolume>,
@@ -64,13 +63,22 @@ impl ContainerHost {
         spec: TargetSpec,
         config: &ContainerConfig,
     ) -> Result<ContainerHost> {
+        ContainerHost::start_on(engine, spec, config)
+    }
+
+    /// The same on any engine.
+    pub(crate) fn start_on(
+        engine: Arc<dyn ContainerEngine>,
+        spec: TargetSpec,
+        config: &ContainerConfig,
+    ) -> Result<ContainerHost> {
         let mut host = ContainerHost {
             engine,
             spec,
             container: None,
             volume: None,
             image: config.image.to_string(),
-            body: None,
+            made_from: None,
             cancel: config.cancel.clone(),
             datasets: DatasetVolume::of(spec, config.datasets),
             copy: None,
@@ -100,26 +108,25 @@ impl ContainerHost {
         if volume {
             self.create_volume(&name, config)?;
         }
-        let mut mounts = recipe::mounts(self.spec, config, &name);
+        let recipe = config.recipe();
+        let mut mounts = recipe::mounts(self.spec, &recipe, &name);
         for dataset in &self.datasets {
-            dataset.ensure(&self.engine)?;
+            dataset.ensure(self.engine.as_ref())?;
             mounts.extend(dataset.mounts(self.spec.ro));
         }
-        let user = self.engine.facts.container_user();
-        let body = recipe::body(self.spec, config, mounts, user);
-        self.body = Some((name.clone(), body.clone()));
+        let user = self.engine.facts().container_user();
+        let container = recipe::container(&name, self.spec, &recipe, mounts, user);
+        self.made_from = Some(container.clone());
         let packed = config
             .packed
             .filter(|_| self.spec.kind == TargetKind::VolumeFromImage);
         let id = match packed {
             Some(packed) => {
-                let labels = recipe::labels(config.run_id, &self.spec);
-                let (id, copy) =
-                    volume_copy::start_timed(&self.engine, &name, body, labels, packed)?;
+                let (id, copy) = volume_copy::start_timed(self.engine.as_ref(), container, packed)?;
                 self.copy = Some(copy);
                 id
             }
-            None => create_and_start(&self.engine, &name, body)?,
+            None => self.engine.start(&container)?,
         };
         self.container = Some(id);
         Ok(())
@@ -127,20 +134,17 @@ impl ContainerHost {
 
     /// The volume of a volume target, named like its container.
     fn create_volume(&mut self, name: &str, config: &ContainerConfig) -> Result<()> {
-        let mut request = VolumeCreateRequest {
-            name: Some(name.to_string()),
-            labels: Some(recipe::labels(config.run_id, &self.spec)),
-            ..Default::default()
+        let mut volume = VolumeSpec {
+            name: name.to_string(),
+            labels: recipe::labels(config.run_id, &self.spec),
+            driver_opts: None,
         };
         if self.spec.kind == TargetKind::VolumeOpts {
             let opts = &config.settings.volume_opts.driver_opts;
-            let opts = volume_opts::for_facts(opts, &self.engine.facts).map_err(Error::Docker)?;
-            request.driver = Some("local".into());
-            request.driver_opts = Some(opts.into_iter().collect());
+            let opts = volume_opts::for_facts(opts, self.engine.facts()).map_err(Error::Docker)?;
+            volume.driver_opts = Some(opts.into_iter().collect());
         }
-        self.engine
-            .block_on(self.engine.docker.create_volume(request))
-            .map_err(|e| Error::Docker(format!("creating volume {name}: {}", Error::from(e))))?;
+        self.engine.create_volume(&volume)?;
         self.volume = Some(name.to_string());
         Ok(())
     }
@@ -150,66 +154,35 @@ impl ContainerHost {
     }
 }
 
-/// Create and start a container; on a failed start it is removed again.
-pub(super) fn create_and_start(
-    engine: &Engine,
-    name: &str,
-    body: ContainerCreateBody,
-) -> Result<String> {
-    let options = CreateContainerOptionsBuilder::default().name(name).build();
-    let created = engine
-        .block_on(engine.docker.create_container(Some(options), body))
-        .map_err(|e| Error::Docker(format!("creating container {name}: {}", Error::from(e))))?;
-    engine
-        .block_on(engine.docker.start_container(&created.id, None))
-        .map_err(|e| {
-            let _ = removal::remove(engine, Made::Container(created.id.clone()));
-            Error::Docker(format!("starting container {name}: {}", Error::from(e)))
-        })?;
-    Ok(created.id)
+impl ContainerConfig<'_> {
+    fn recipe(&self) -> Recipe<'_> {
+        Recipe {
+            run_id: self.run_id,
+            image: self.image,
+            bind_source: self.bind_source,
+            backup_source: self.backup_source,
+            settings: self.settings,
+        }
+    }
 }
 
 impl AgentHost for ContainerHost {
     fn exec(&mut self, args: &[String]) -> Result<ExecOutput> {
         let (id, cmd) = self.agent_call(args)?;
-        let docker = &self.engine.docker;
         let start = Instant::now();
-        let run = super::exec::run_attached(docker, &id, cmd);
-        // The Engine API cannot stop one exec, so an interrupt stops the container; the
-        // run tears it down next anyway.
-        let outcome = self.engine.block_on(async {
-            tokio::select! {
-                done = run => Some(done),
-                _ = self.cancel.cancelled() => {
-                    let _ = docker.kill_container(&id, None::<bollard::query_parameters::KillContainerOptions>).await;
-                    None
-                }
-            }
-        });
-        let super::exec::Attached {
-            stdout,
-            stderr,
-            exit_code,
-        } = match outcome {
-            Some(done) => done?,
-            None => {
-                return Err(Error::Docker(
-                    "interrupted: the rep in flight was stopped".into(),
-                ))
-            }
-        };
+        let out = self.engine.run(&id, cmd, &self.cancel)?;
         Ok(ExecOutput {
-            stdout,
-            stderr,
-            exit_code,
+            stdout: out.stdout,
+            stderr: out.stderr,
+            exit_code: out.exit_code,
             seconds: start.elapsed().as_secs_f64(),
         })
     }
 
     fn open(&mut self, args: &[String]) -> Result<Box<dyn Session>> {
         let (id, cmd) = self.agent_call(args)?;
-        let session = ContainerSession::open(self.engine.clone(), &id, cmd, self.cancel.clone())?;
-        Ok(Box::new(session))
+        let held = self.engine.open(&id, cmd)?;
+        Ok(Box::new(AgentSession::new(held, self.cancel.clone())))
     }
 
     fn root(&self) -> PathBuf {
@@ -261,7 +234,7 @@ impl AgentHost for ContainerHost {
     /// layer belongs to one container and cannot be shared). The peer never removes the
     /// volume, and a volume-from-image's is filled already: the engine copies nothing again.
     fn peer(&self) -> Result<Box<dyn AgentHost>> {
-        let (name, body) = self.body.clone().ok_or_else(gone)?;
+        let mut container = self.made_from.clone().ok_or_else(gone)?;
         if matches!(
             self.spec.kind,
             TargetKind::Tmpfs | TargetKind::Layer | TargetKind::Image
@@ -277,16 +250,13 @@ impl AgentHost for ContainerHost {
             container: None,
             volume: None,
             image: self.image.clone(),
-            body: None,
+            made_from: None,
             cancel: self.cancel.clone(),
             datasets: self.datasets.clone(),
             copy: None,
         };
-        peer.container = Some(create_and_start(
-            &self.engine,
-            &format!("{name}-peer"),
-            body,
-        )?);
+        container.name = format!("{}-peer", container.name);
+        peer.container = Some(self.engine.start(&container)?);
         Ok(Box::new(peer))
     }
 
@@ -299,7 +269,7 @@ impl AgentHost for ContainerHost {
         let left: Vec<String> = made
             .into_iter()
             .flatten()
-            .filter_map(|m| removal::remove(&self.engine, m).err())
+            .filter_map(|m| self.engine.remove(m).err())
             .map(|e| e.to_string())
             .collect();
         match left.is_empty() {
@@ -320,13 +290,10 @@ impl ContainerHost {
     }
 
     fn running(&self) -> bool {
-        let Some(id) = &self.container else {
-            return false;
-        };
-        let inspect = self
-            .engine
-            .block_on(self.engine.docker.inspect_container(id, None));
-        matches!(inspect, Ok(i) if i.state.as_ref().and_then(|s| s.running) == Some(true))
+        match &self.container {
+            Some(id) => self.engine.running(id),
+            None => false,
+        }
     }
 }
 
@@ -339,4 +306,94 @@ impl Drop for ContainerHost {
 /// What a host whose container was torn down answers.
 fn gone() -> Error {
     Error::Docker("the target's container is gone".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::engine::containers::{MountSpec, Source};
+    use crate::engine::fake::{Call, FakeEngine};
+    use crate::targets::Target;
+
+    /// The agent's answer to `agent mountinfo`: the storage under test is a volume.
+    fn answer(cmd: &[String]) -> String {
+        assert_eq!(cmd[..3], [AGENT_PATH, "agent", "mountinfo"]);
+        serde_json::json!({"mount_point": "/mb", "fs_type": "ext4", "source": "/dev/vda1",
+                           "options": "rw"})
+        .to_string()
+    }
+
+    fn start(engine: Arc<FakeEngine>, target: &str) -> Result<ContainerHost> {
+        let settings = TargetSettings::default();
+        let cancel = CancelToken::new();
+        let config = ContainerConfig {
+            run_id: "r1",
+            image: "mountbench-agent:t",
+            packed: None,
+            bind_source: Path::new("/data/host"),
+            backup_source: Path::new("/data/backup"),
+            settings: &settings,
+            cancel: &cancel,
+            datasets: &[],
+        };
+        ContainerHost::start_on(engine, target.parse().unwrap(), &config)
+    }
+
+    #[test]
+    fn a_volume_target_runs_its_agent_through_the_engine_and_leaves_nothing() {
+        let engine = Arc::new(FakeEngine::new(answer));
+        let host = start(engine.clone(), "volume:ro").unwrap();
+        let mut target = Target::new("volume:ro".parse().unwrap(), Box::new(host));
+        assert_eq!(target.mount_facts().unwrap().fs_type, "ext4");
+        assert!(target.alive());
+        target.teardown().unwrap();
+        assert!(!target.alive());
+
+        let name = "mountbench-r1-volume-ro";
+        let volume = Source::Volume {
+            name: name.into(),
+            nocopy: false,
+        };
+        let calls = engine.calls();
+        let [Call::CreateVolume(v), Call::Start(c), Call::Run { id, cmd }, Call::Remove(gone), Call::Remove(vol)] =
+            &calls[..]
+        else {
+            panic!("unexpected calls {calls:?}");
+        };
+        assert_eq!((v.name.as_str(), v.driver_opts.as_ref()), (name, None));
+        assert_eq!(v.labels["io.mountbench.run"], "r1");
+        assert_eq!(c.name, name);
+        let at = |m: &MountSpec| (m.source.clone(), m.target.clone(), m.read_only);
+        assert_eq!(at(&c.mounts[0]), (volume.clone(), "/mb".into(), true));
+        assert_eq!(at(&c.mounts[1]), (volume, "/mb-prep".into(), false));
+        assert_eq!(c.mounts[2].source, Source::Bind("/data/backup".into()));
+        assert!(c.read_only_root);
+        assert_eq!(cmd[3..], ["--path", "/mb"]);
+        assert_eq!(gone, &Made::Container(id.clone()));
+        assert_eq!(vol, &Made::Volume(name.into()));
+    }
+
+    #[test]
+    fn a_peer_shares_a_bind_folder_but_not_a_tmpfs() {
+        let engine = Arc::new(FakeEngine::new(answer));
+        let bind = start(engine.clone(), "bind").unwrap();
+        let mut peer = bind.peer().unwrap();
+        assert!(peer.alive());
+        peer.teardown().unwrap();
+        let tmpfs = start(engine.clone(), "tmpfs").unwrap();
+        let refused = tmpfs.peer().err().unwrap().to_string();
+        assert!(refused.contains("cannot be shared"), "{refused}");
+        let started: Vec<String> = engine
+            .calls()
+            .into_iter()
+            .filter_map(|c| match c {
+                Call::Start(c) => Some(c.name),
+                _ => None,
+            })
+            .collect();
+        let names = ["bind", "bind-peer", "tmpfs"].map(|n| format!("mountbench-r1-{n}"));
+        assert_eq!(started, names);
+    }
 }

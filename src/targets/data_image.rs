@@ -9,16 +9,17 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
-use super::cleanup;
 use super::data_pack::{self, ChannelWriter, Packed};
-use super::engine::{Engine, AGENT_LABEL, RUN_LABEL};
 use super::image::{self, AGENT_PATH};
 use crate::agent::PrepareSpec;
 use crate::cancel::CancelToken;
+use crate::engine::client::{AGENT_LABEL, RUN_LABEL};
+use crate::engine::containers::{ContainerEngine, ImageImport};
+use crate::engine::Engine;
 use crate::error::{Error, IoContext, Result};
 use crate::workload::dataset::DatasetSpec;
 
-pub const REPO: &str = "mountbench-data";
+pub(crate) const REPO: &str = "mountbench-data";
 
 /// A data image on one engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +47,11 @@ pub fn name(run_id: &str) -> String {
 
 /// Prepare the datasets on the host, then pack and import the image.
 pub fn build(engine: &Engine, recipe: &Recipe) -> Result<DataImage> {
+    build_on(engine, recipe)
+}
+
+/// The same on any engine.
+pub(crate) fn build_on(engine: &dyn ContainerEngine, recipe: &Recipe) -> Result<DataImage> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     for dataset in recipe.datasets {
         if recipe.cancel.is_cancelled() {
@@ -65,7 +71,7 @@ pub fn build(engine: &Engine, recipe: &Recipe) -> Result<DataImage> {
 
 /// Pack on a thread of its own, chunk by chunk into the import request's body. A packing
 /// error is sent down the body too, so the engine never takes a cut tar for an image.
-fn import(engine: &Engine, name: &str, recipe: &Recipe) -> Result<Packed> {
+fn import(engine: &dyn ContainerEngine, name: &str, recipe: &Recipe) -> Result<Packed> {
     let binary = std::fs::read(recipe.agent_exe).at(recipe.agent_exe)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(8);
     let (exe, host_root): (PathBuf, PathBuf) = (recipe.agent_exe.into(), recipe.host_root.into());
@@ -83,16 +89,21 @@ fn import(engine: &Engine, name: &str, recipe: &Recipe) -> Result<Packed> {
         }
         packed
     });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+    let body = Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|chunk| (chunk, rx))
-    });
+    }));
     let changes = vec![
         format!("LABEL {RUN_LABEL}={}", recipe.run_id),
         format!("LABEL {AGENT_LABEL}=data"),
         format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
     ];
-    let label = (RUN_LABEL, recipe.run_id);
-    let imported = image::import(engine, name, body, changes, label, Some(recipe.cancel));
+    let image = ImageImport {
+        name,
+        changes,
+        label: (RUN_LABEL, recipe.run_id),
+        cancel: Some(recipe.cancel),
+    };
+    let imported = engine.import_image(image, body);
     let packed = packer
         .join()
         .map_err(|_| Error::Docker("the data image's packer panicked".into()))?;
@@ -108,7 +119,12 @@ fn import(engine: &Engine, name: &str, recipe: &Recipe) -> Result<Packed> {
 /// them); the names removed, or an error naming those a container still uses. Never forced:
 /// Podman's force would remove containers using them.
 pub fn remove(engine: &Engine, run_id: &str) -> Result<Vec<String>> {
-    let cleaned = cleanup::remove_run_images(engine, run_id)?;
+    remove_on(engine, run_id)
+}
+
+/// The same on any engine.
+pub(crate) fn remove_on(engine: &dyn ContainerEngine, run_id: &str) -> Result<Vec<String>> {
+    let cleaned = engine.remove_run_images(run_id)?;
     match cleaned.kept_images.is_empty() {
         true => Ok(cleaned.images),
         false => Err(Error::Docker(format!(

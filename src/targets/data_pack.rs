@@ -18,8 +18,8 @@ use crate::error::{Error, IoContext, Result};
 use crate::workload::dataset::{datasets_dir, manifest_files, Dataset, DatasetSpec, MANIFEST_TSV};
 
 /// Mode of the datasets' folders and files in the image: readable by every container user.
-pub const DIR_MODE: u32 = 0o755;
-pub const FILE_MODE: u32 = 0o644;
+pub(crate) const DIR_MODE: u32 = 0o755;
+pub(crate) const FILE_MODE: u32 = 0o644;
 
 /// What the image's /mb-image holds.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct Packed {
 
 /// The whole data image: the agent's rootfs (`binary` is the agent at `agent_exe`), then
 /// the datasets, each prepared under `host_root`.
-pub fn pack<W: Write>(
+pub(crate) fn pack<W: Write>(
     tar: &mut tar::Builder<W>,
     agent_exe: &Path,
     binary: &[u8],
@@ -42,7 +42,7 @@ pub fn pack<W: Write>(
 }
 
 /// /mb-image/datasets/ and every dataset in it.
-pub fn append_datasets<W: Write>(
+pub(crate) fn append_datasets<W: Write>(
     tar: &mut tar::Builder<W>,
     host_root: &Path,
     datasets: &[DatasetSpec],
@@ -142,13 +142,13 @@ const CHUNK: usize = 1 << 20;
 
 /// A `Write` that hands the tar to the import request chunk by chunk; the request's body
 /// reads them from the other end. Fails once the engine stopped reading.
-pub struct ChannelWriter {
+pub(crate) struct ChannelWriter {
     tx: Sender<std::io::Result<Bytes>>,
     buf: Vec<u8>,
 }
 
 impl ChannelWriter {
-    pub fn new(tx: Sender<std::io::Result<Bytes>>) -> ChannelWriter {
+    pub(crate) fn new(tx: Sender<std::io::Result<Bytes>>) -> ChannelWriter {
         ChannelWriter {
             tx,
             buf: Vec::with_capacity(CHUNK),

@@ -9,33 +9,30 @@
 //! own volume at /mb. Datasets past the last slot are generated on the run's volume, as
 //! before.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use bollard::errors::Error::DockerResponseServerError;
-use bollard::models::{Mount, MountType, VolumeCreateRequest};
-use bollard::query_parameters::{ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder};
-
-use super::engine::Engine;
 use super::image::{DATA_POINT, DATA_PREP_POINT, DATA_SLOTS};
-use crate::error::{Error, Result};
+use crate::engine::containers::{ContainerEngine, MountSpec, Source, VolumeSpec};
+use crate::engine::Engine;
+use crate::error::Result;
 use crate::targets::spec::{TargetKind, TargetSpec};
 
 /// Label of a persistent dataset volume; its value is the dataset's id.
-pub const DATASET_LABEL: &str = "io.mountbench.dataset";
+pub(crate) const DATASET_LABEL: &str = "io.mountbench.dataset";
 
 /// One dataset's persistent volume and the slot it is mounted at.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DatasetVolume {
-    pub id: String,
-    pub name: String,
-    pub slot: usize,
+pub(crate) struct DatasetVolume {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) slot: usize,
 }
 
 impl DatasetVolume {
     /// The volumes of a target's datasets (`ids` in the plan's order): only the `volume`
     /// target has them, one per slot.
-    pub fn of(spec: TargetSpec, ids: &[String]) -> Vec<DatasetVolume> {
+    pub(crate) fn of(spec: TargetSpec, ids: &[String]) -> Vec<DatasetVolume> {
         if spec.kind != TargetKind::Volume {
             return Vec::new();
         }
@@ -51,12 +48,12 @@ impl DatasetVolume {
     }
 
     /// Where the agent reads the dataset.
-    pub fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         PathBuf::from(format!("{DATA_POINT}/{}", self.slot))
     }
 
     /// Where the agent generates it: writable on `:ro` targets too.
-    pub fn prep_root(&self, ro: bool) -> PathBuf {
+    pub(crate) fn prep_root(&self, ro: bool) -> PathBuf {
         match ro {
             true => PathBuf::from(format!("{DATA_PREP_POINT}/{}", self.slot)),
             false => self.root(),
@@ -64,13 +61,14 @@ impl DatasetVolume {
     }
 
     /// Its mounts: at its slot, and writable at the prep slot on `:ro` targets.
-    pub fn mounts(&self, ro: bool) -> Vec<Mount> {
-        let mount = |target: PathBuf, read_only: bool| Mount {
-            typ: Some(MountType::VOLUME),
-            source: Some(self.name.clone()),
-            target: Some(target.display().to_string()),
-            read_only: Some(read_only),
-            ..Default::default()
+    pub(crate) fn mounts(&self, ro: bool) -> Vec<MountSpec> {
+        let mount = |target: PathBuf, read_only: bool| MountSpec {
+            source: Source::Volume {
+                name: self.name.clone(),
+                nocopy: false,
+            },
+            target: target.display().to_string(),
+            read_only,
         };
         let mut mounts = vec![mount(self.root(), ro)];
         if ro {
@@ -80,26 +78,17 @@ impl DatasetVolume {
     }
 
     /// Create it, or find it from an earlier run (creating an existing volume returns it).
-    pub fn ensure(&self, engine: &Engine) -> Result<()> {
-        let request = VolumeCreateRequest {
-            name: Some(self.name.clone()),
-            labels: Some(HashMap::from([(
-                DATASET_LABEL.to_string(),
-                self.id.clone(),
-            )])),
-            ..Default::default()
-        };
-        engine
-            .block_on(engine.docker.create_volume(request))
-            .map_err(|e| {
-                Error::Docker(format!("creating volume {}: {}", self.name, Error::from(e)))
-            })?;
-        Ok(())
+    pub(crate) fn ensure(&self, engine: &dyn ContainerEngine) -> Result<()> {
+        engine.create_volume(&VolumeSpec {
+            name: self.name.clone(),
+            labels: BTreeMap::from([(DATASET_LABEL.to_string(), self.id.clone())]),
+            driver_opts: None,
+        })
     }
 }
 
 /// The dataset's volume among `volumes`.
-pub fn find<'a>(volumes: &'a [DatasetVolume], id: &str) -> Option<&'a DatasetVolume> {
+pub(crate) fn find<'a>(volumes: &'a [DatasetVolume], id: &str) -> Option<&'a DatasetVolume> {
     volumes.iter().find(|v| v.id == id)
 }
 
@@ -114,30 +103,8 @@ pub struct Removed {
 /// Remove every persistent dataset volume no container uses (`mountbench clean
 /// --datasets`).
 pub fn remove_all(engine: &Engine) -> Result<Removed> {
-    let filters: HashMap<String, Vec<String>> =
-        HashMap::from([("label".to_string(), vec![DATASET_LABEL.to_string()])]);
-    let docker = &engine.docker;
-    engine.block_on(async {
-        let list = docker
-            .list_volumes(Some(
-                ListVolumesOptionsBuilder::default()
-                    .filters(&filters)
-                    .build(),
-            ))
-            .await?;
-        let mut removed = Removed::default();
-        for v in list.volumes.unwrap_or_default() {
-            let options = RemoveVolumeOptionsBuilder::default().build();
-            match docker.remove_volume(&v.name, Some(options)).await {
-                Ok(()) => removed.volumes.push(v.name),
-                Err(DockerResponseServerError {
-                    status_code: 409, ..
-                }) => removed.in_use.push(v.name),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(removed)
-    })
+    let (volumes, in_use) = engine.remove_volumes_labelled(DATASET_LABEL)?;
+    Ok(Removed { volumes, in_use })
 }
 
 #[cfg(test)]
@@ -156,9 +123,9 @@ mod tests {
         assert_eq!(vols[1].root(), PathBuf::from("/mb-data/1"));
         assert_eq!(vols[1].mounts(false).len(), 1);
         let ro = vols[1].mounts(true);
-        assert_eq!(ro[0].read_only, Some(true));
-        assert_eq!(ro[1].target.as_deref(), Some("/mb-data-prep/1"));
-        assert_eq!(ro[1].read_only, Some(false));
+        assert!(ro[0].read_only);
+        assert_eq!(ro[1].target, "/mb-data-prep/1");
+        assert!(!ro[1].read_only);
         assert_eq!(find(&vols, &ids[2]).map(|v| v.slot), Some(2));
         for other in ["bind", "volume-opts", "tmpfs", "layer"] {
             assert!(

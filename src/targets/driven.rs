@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::session::Session;
-use super::{agent_args, AgentHost, Target};
+use super::{agent_args, party, AgentHost, Target};
 use crate::agent::{RepResult, RepSpec, Role};
 use crate::error::{Error, Result};
 use crate::workload::party::{self, Driven, Sides};
@@ -21,12 +21,8 @@ impl Target {
         let mut changer = open(changer, spec, Role::Writer)?;
         let mut checker = open(checker, spec, Role::Reader)?;
         let conducted = party::conduct(driven, changer.as_mut(), checker.as_mut())?;
-        changer
-            .finish()
-            .map_err(|e| Error::Agent(format!("changer: {e}")))?;
-        checker
-            .finish()
-            .map_err(|e| Error::Agent(format!("checker: {e}")))?;
+        changer.finish().map_err(|e| party("changer", e))?;
+        checker.finish().map_err(|e| party("checker", e))?;
         let measured = conducted.measured(spec.workload.params.metrics());
         let result = RepResult {
             metrics: measured.metrics,
@@ -42,7 +38,7 @@ impl Target {
     /// The changing agent and the checking one.
     fn sides(&mut self, sides: Sides) -> Result<(&mut dyn AgentHost, &mut dyn AgentHost)> {
         let no_host_side = || {
-            Error::Agent(format!(
+            Error::Session(format!(
                 "target {} has no folder on the host to change or check",
                 self.spec
             ))
@@ -71,7 +67,11 @@ impl Target {
 }
 
 /// Start `role`'s agent on `host`, over its own root.
-fn open(host: &mut dyn AgentHost, spec: &RepSpec, role: Role) -> Result<Box<dyn Session>> {
+pub(super) fn open(
+    host: &mut dyn AgentHost,
+    spec: &RepSpec,
+    role: Role,
+) -> Result<Box<dyn Session>> {
     let spec = RepSpec {
         role,
         root: host.root(),

@@ -16,7 +16,7 @@ impl Arch {
     pub const ALL: [Arch; 2] = [Arch::X86_64, Arch::Aarch64];
 
     /// The Linux/Rust name, also the folder name under `target/agent/`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Arch::X86_64 => "x86_64",
             Arch::Aarch64 => "aarch64",
@@ -24,7 +24,7 @@ impl Arch {
     }
 
     /// From an engine's or Rust's name (`x86_64`, `amd64`, `aarch64`, `arm64`).
-    pub fn parse(name: &str) -> Option<Arch> {
+    pub(crate) fn parse(name: &str) -> Option<Arch> {
         match name {
             "x86_64" | "amd64" => Some(Arch::X86_64),
             "aarch64" | "arm64" => Some(Arch::Aarch64),
@@ -59,8 +59,8 @@ pub enum Linkage {
 /// The facts of an ELF executable that decide where it can be the agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ElfFacts {
-    pub arch: Arch,
-    pub linkage: Linkage,
+    pub(crate) arch: Arch,
+    pub(crate) linkage: Linkage,
 }
 
 /// Why bytes are not an agent binary mountbench can pack.
@@ -96,7 +96,7 @@ pub fn read(elf: &[u8]) -> Result<ElfFacts, ElfError> {
 }
 
 /// The dynamic loader a 64-bit little-endian ELF asks for (its PT_INTERP), if any.
-pub fn interpreter(elf: &[u8]) -> Result<Option<PathBuf>, ElfError> {
+pub(crate) fn interpreter(elf: &[u8]) -> Result<Option<PathBuf>, ElfError> {
     let t = ElfError::Truncated;
     let phoff = u64_at(elf, 0x20).ok_or(t.clone())? as usize;
     let phentsize = u16_at(elf, 0x36).ok_or(t.clone())? as usize;

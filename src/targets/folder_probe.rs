@@ -3,19 +3,19 @@
 //! container removed. It carries the run's label, so `mountbench clean` finds it if the
 //! process dies in between.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
-use bollard::query_parameters::CreateContainerOptionsBuilder;
-
 use super::agent_binary::AgentBinaries;
-use super::engine::{Engine, RUN_LABEL};
 use super::image::{self, AGENT_PATH};
-use super::removal::{self, Made};
 use super::shared_folder::{self, is_mount_refusal, FolderProbe, ProbeAnswer, PROBE_LABEL};
 use crate::datadir::DataDir;
+use crate::engine::client::RUN_LABEL;
+use crate::engine::containers::{ContainerEngine, ContainerSpec, MountSpec, Source};
+use crate::engine::docker::Once;
+use crate::engine::removal::Made;
+use crate::engine::Engine;
 use crate::error::{one_line, Error, Result};
 
 /// The probe's whole life (create, start, exec, remove) on a slow VM engine stays far below.
@@ -52,26 +52,28 @@ impl FolderProbe for ContainerProbe<'_> {
             self.run_id,
             rand::random::<u16>()
         );
-        let docker = &self.engine.docker;
-        let options = CreateContainerOptionsBuilder::default().name(&name).build();
-        let body = self.body(folder);
-        let created = self
-            .engine
-            .block_on(docker.create_container(Some(options), body));
-        let id = match created {
-            Ok(created) => created.id,
-            Err(e) => return refusal_or_error(&e.to_string()),
+        let container = self.container(&name, folder);
+        let id = match self.engine.create(&container) {
+            Ok(id) => id,
+            Err(refusal) => return refusal_or_error(&refusal),
         };
-        let answer = self.engine.block_on(async {
-            match tokio::time::timeout(PROBE_TIMEOUT, self.start_and_read(&id, marker)).await {
-                Ok(answer) => answer,
-                Err(_) => Err(Error::Docker(format!(
-                    "probing the data dir: no answer within {} s",
-                    PROBE_TIMEOUT.as_secs()
-                ))),
-            }
-        });
-        let removed = removal::remove(self.engine, Made::Container(id));
+        let cmd = vec![
+            AGENT_PATH.to_string(),
+            "agent".into(),
+            "checksum".into(),
+            "--path".into(),
+            marker.display().to_string(),
+        ];
+        let answer = match self.engine.start_and_run(&id, cmd, PROBE_TIMEOUT) {
+            Ok(Once::Done(out)) => answer(out.exit_code, &out.stdout, &out.stderr),
+            Ok(Once::Refused(refusal)) => refusal_or_error(&refusal),
+            Ok(Once::TimedOut) => Err(Error::Docker(format!(
+                "probing the data dir: no answer within {} s",
+                PROBE_TIMEOUT.as_secs()
+            ))),
+            Err(e) => Err(e),
+        };
+        let removed = self.engine.remove(Made::Container(id));
         let answer = answer?;
         removed.map_err(|e| Error::Docker(format!("the probe container {name}: {e}")))?;
         Ok(answer)
@@ -81,52 +83,27 @@ impl FolderProbe for ContainerProbe<'_> {
 impl ContainerProbe<'_> {
     /// Hardened like the targets' containers: the invoking user, no network, no
     /// capabilities, a read-only root, small limits.
-    fn body(&self, folder: &Path) -> ContainerCreateBody {
+    fn container(&self, name: &str, folder: &Path) -> ContainerSpec {
         let path = folder.display().to_string();
-        let mount = Mount {
-            typ: Some(MountType::BIND),
-            source: Some(path.clone()),
-            target: Some(path),
-            read_only: Some(true),
-            ..Default::default()
-        };
-        ContainerCreateBody {
-            image: Some(self.image.clone()),
-            cmd: Some(vec![AGENT_PATH.into(), "agent".into(), "idle".into()]),
-            user: Some(self.engine.facts.container_user()),
-            labels: Some(HashMap::from([
+        ContainerSpec {
+            name: name.to_string(),
+            image: self.image.clone(),
+            cmd: vec![AGENT_PATH.into(), "agent".into(), "idle".into()],
+            user: self.engine.facts.container_user(),
+            labels: BTreeMap::from([
                 (RUN_LABEL.to_string(), self.run_id.clone()),
                 (PROBE_LABEL.to_string(), "shared-folder".to_string()),
-            ])),
-            network_disabled: Some(true),
-            host_config: Some(HostConfig {
-                mounts: Some(vec![mount]),
-                cap_drop: Some(vec!["ALL".into()]),
-                security_opt: Some(vec!["no-new-privileges".into()]),
-                network_mode: Some("none".into()),
-                readonly_rootfs: Some(true),
-                memory: Some(256 << 20),
-                pids_limit: Some(64),
-                ..Default::default()
-            }),
-            ..Default::default()
+            ]),
+            mounts: vec![MountSpec {
+                source: Source::Bind(path.clone()),
+                target: path,
+                read_only: true,
+            }],
+            read_only_root: true,
+            memory_bytes: 256 << 20,
+            pids: 64,
+            seccomp_unconfined: false,
         }
-    }
-
-    async fn start_and_read(&self, id: &str, marker: &Path) -> Result<ProbeAnswer> {
-        let docker = &self.engine.docker;
-        if let Err(e) = docker.start_container(id, None).await {
-            return refusal_or_error(&e.to_string());
-        }
-        let cmd = vec![
-            AGENT_PATH.to_string(),
-            "agent".into(),
-            "checksum".into(),
-            "--path".into(),
-            marker.display().to_string(),
-        ];
-        let done = super::exec::run_attached(docker, id, cmd).await?;
-        answer(done.exit_code, &done.stdout, &done.stderr)
     }
 }
 

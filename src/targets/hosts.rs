@@ -8,18 +8,19 @@ use std::sync::Arc;
 use super::agent_binary::{AgentBinaries, AgentChoice, EngineKind};
 use super::container::{ContainerConfig, ContainerHost};
 use super::data_image::{self, DataImage};
-use super::engine::Engine;
 use super::native::NativeHost;
 use super::{image, volume_opts, AgentHost};
 use crate::cancel::CancelToken;
 use crate::datadir::DataDir;
+use crate::engine::containers::ContainerEngine;
+use crate::engine::Engine;
 use crate::error::{Error, IoContext, Result};
 use crate::targets::settings::TargetSettings;
 use crate::targets::spec::{Place, TargetKind};
 use crate::workload::dataset::DatasetSpec;
 
 /// Starts the agent host of one target on one engine.
-pub trait HostFactory {
+pub(crate) trait HostFactory {
     /// A running host (a container created and started); on failure nothing is left behind.
     fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>>;
 
@@ -55,11 +56,11 @@ pub trait HostFactory {
 
 /// The real hosts: a child process for `native`, a hardened container on its engine for the
 /// others.
-pub struct Hosts {
+pub(crate) struct Hosts {
     agents: AgentBinaries,
     data: DataDir,
     /// The engines of the plan's container targets, by name.
-    engines: BTreeMap<String, Arc<Engine>>,
+    engines: BTreeMap<String, Arc<dyn ContainerEngine>>,
     run_id: String,
     settings: TargetSettings,
     cancel: CancelToken,
@@ -74,10 +75,26 @@ pub struct Hosts {
 }
 
 impl Hosts {
-    pub fn new(
+    pub(crate) fn new(
         agents: AgentBinaries,
         data: DataDir,
         engines: Vec<Arc<Engine>>,
+        run_id: String,
+        settings: TargetSettings,
+        cancel: CancelToken,
+    ) -> Hosts {
+        let engines = engines
+            .into_iter()
+            .map(|e| e as Arc<dyn ContainerEngine>)
+            .collect();
+        Hosts::on_engines(agents, data, engines, run_id, settings, cancel)
+    }
+
+    /// The same on engines of any kind.
+    pub(crate) fn on_engines(
+        agents: AgentBinaries,
+        data: DataDir,
+        engines: Vec<Arc<dyn ContainerEngine>>,
         run_id: String,
         settings: TargetSettings,
         cancel: CancelToken,
@@ -87,7 +104,7 @@ impl Hosts {
             data,
             engines: engines
                 .into_iter()
-                .map(|e| (e.address.name.clone(), e))
+                .map(|e| (e.facts().name.clone(), e))
                 .collect(),
             run_id,
             settings,
@@ -100,23 +117,23 @@ impl Hosts {
     }
 
     /// The same, with the ids of the datasets the plan reads.
-    pub fn with_datasets(mut self, datasets: Vec<String>) -> Hosts {
+    pub(crate) fn with_datasets(mut self, datasets: Vec<String>) -> Hosts {
         self.datasets = datasets;
         self
     }
 
     /// The same, with the datasets the image targets read.
-    pub fn with_image_datasets(mut self, image_datasets: Vec<DatasetSpec>) -> Hosts {
+    pub(crate) fn with_image_datasets(mut self, image_datasets: Vec<DatasetSpec>) -> Hosts {
         self.image_datasets = image_datasets;
         self
     }
 
-    fn data_image(&mut self, engine: &Engine) -> Result<DataImage> {
-        let name = &engine.address.name;
+    fn data_image(&mut self, engine: &dyn ContainerEngine) -> Result<DataImage> {
+        let name = &engine.facts().name;
         if let Some(image) = self.data_images.get(name) {
             return Ok(image.clone());
         }
-        let agent_exe = match self.agents.choose(EngineKind::of(&engine.facts)) {
+        let agent_exe = match self.agents.choose(EngineKind::of(engine.facts())) {
             AgentChoice::Pack(path) => path,
             AgentChoice::Build { why } => return Err(Error::Docker(why)),
         };
@@ -127,10 +144,10 @@ impl Hosts {
             run_id: &self.run_id,
             cancel: &self.cancel,
         };
-        let built = data_image::build(engine, &recipe);
+        let built = data_image::build_on(engine, &recipe);
         // A failed import may leave an untagged layer labelled with the run.
         let image = built.inspect_err(|_| {
-            let _ = data_image::remove(engine, &self.run_id);
+            let _ = data_image::remove_on(engine, &self.run_id);
         })?;
         self.data_images.insert(name.clone(), image.clone());
         Ok(image)
@@ -139,16 +156,17 @@ impl Hosts {
     /// A container host of `place`; with `data`, on the run's data image where the target
     /// reads one.
     fn start_container(&mut self, place: &Place, data: bool) -> Result<Box<dyn AgentHost>> {
-        let engine =
-            self.engines.get(&place.engine).cloned().ok_or_else(|| {
-                Error::Docker(format!("engine `{}` is not connected", place.engine))
-            })?;
+        let engine = self
+            .engines
+            .get(place.engine.as_str())
+            .cloned()
+            .ok_or_else(|| Error::Docker(format!("engine `{}` is not connected", place.engine)))?;
         let (image, packed) = match data && place.target.kind.from_image() {
             true => {
-                let data = self.data_image(&engine)?;
+                let data = self.data_image(engine.as_ref())?;
                 (data.name, Some(data.packed))
             }
-            false => (self.image(&engine)?, None),
+            false => (self.image(engine.as_ref())?, None),
         };
         let (host_root, backup_root) = self.roots()?;
         let config = ContainerConfig {
@@ -161,11 +179,8 @@ impl Hosts {
             cancel: &self.cancel,
             datasets: &self.datasets,
         };
-        Ok(Box::new(ContainerHost::start(
-            engine,
-            place.target,
-            &config,
-        )?))
+        let host = ContainerHost::start_on(engine, place.target, &config)?;
+        Ok(Box::new(host))
     }
 
     /// The data dir's host root and backup folder, created when missing.
@@ -177,12 +192,12 @@ impl Hosts {
         Ok(roots)
     }
 
-    fn image(&mut self, engine: &Engine) -> Result<String> {
-        let name = &engine.address.name;
+    fn image(&mut self, engine: &dyn ContainerEngine) -> Result<String> {
+        let name = &engine.facts().name;
         if let Some(image) = self.images.get(name) {
             return Ok(image.clone());
         }
-        let image = image::ensure(engine, &self.agents)?;
+        let image = image::agent_image(engine, &self.agents)?;
         self.images.insert(name.clone(), image.clone());
         Ok(image)
     }
@@ -190,14 +205,14 @@ impl Hosts {
 
 impl HostFactory for Hosts {
     fn cannot_serve(&self, place: &Place) -> Option<String> {
-        let engine = self.engines.get(&place.engine)?;
+        let engine = self.engines.get(place.engine.as_str())?;
         match place.target.kind {
             TargetKind::VolumeOpts => {
                 let opts = &self.settings.volume_opts.driver_opts;
-                volume_opts::for_facts(opts, &engine.facts).err()
+                volume_opts::for_facts(opts, engine.facts()).err()
             }
             TargetKind::Image | TargetKind::VolumeFromImage => {
-                match self.agents.choose(EngineKind::of(&engine.facts)) {
+                match self.agents.choose(EngineKind::of(engine.facts())) {
                     AgentChoice::Pack(_) => None,
                     AgentChoice::Build { why } => Some(format!(
                         "the data image is packed from an agent binary: {why}"
@@ -244,7 +259,7 @@ impl HostFactory for Hosts {
             let Some(engine) = self.engines.get(&name) else {
                 continue;
             };
-            if let Err(e) = data_image::remove(engine, &self.run_id) {
+            if let Err(e) = data_image::remove_on(engine.as_ref(), &self.run_id) {
                 errors.push(format!("data image of run {} on {name}: {e}", self.run_id));
             }
         }

@@ -3,44 +3,45 @@
 //! packed `FROM scratch`, tagged with a hash of the binary. Engines no binary fits (macOS,
 //! Windows, another architecture with no cross-built agent) build docker/agent.Dockerfile.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
-use bollard::query_parameters::{BuildImageOptionsBuilder, CreateImageOptionsBuilder};
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
 
-use crate::cancel::CancelToken;
+use crate::engine::client::AGENT_LABEL;
+use crate::engine::containers::{ContainerEngine, ImageBuild, ImageImport};
+use crate::engine::Engine;
 use crate::error::{one_line, Error, IoContext, Result};
 use crate::targets::agent_binary::{AgentBinaries, AgentChoice, EngineKind};
 use crate::targets::elf;
-use crate::targets::engine::{Engine, AGENT_LABEL};
 
-pub const REPO: &str = "mountbench-agent";
+pub(crate) const REPO: &str = "mountbench-agent";
 /// Mount point of the storage under test inside the agent container.
-pub const MOUNT_POINT: &str = "/mb";
+pub(crate) const MOUNT_POINT: &str = "/mb";
 /// Second, writable mount of the same storage for `:ro` targets, used only to prepare data.
-pub const PREP_POINT: &str = "/mb-prep";
+pub(crate) const PREP_POINT: &str = "/mb-prep";
 /// A host folder under the data dir, bind-mounted into every agent container for archives.
-pub const BACKUP_POINT: &str = "/mb-backup";
+pub(crate) const BACKUP_POINT: &str = "/mb-backup";
 /// Numbered mount points of the `volume` target's persistent dataset volumes
 /// (targets/dataset_volume.rs), and their writable twins for `:ro` targets.
-pub const DATA_POINT: &str = "/mb-data";
-pub const DATA_PREP_POINT: &str = "/mb-data-prep";
-pub const DATA_SLOTS: usize = 8;
+pub(crate) const DATA_POINT: &str = "/mb-data";
+pub(crate) const DATA_PREP_POINT: &str = "/mb-data-prep";
+pub(crate) const DATA_SLOTS: usize = 8;
 pub const AGENT_PATH: &str = "/mountbench";
 /// Where the data image holds its datasets (`datasets/<id>/`, as `Dataset::prepare` lays
 /// them out), and where the `volume-from-image` target mounts its volume over them.
-pub const IMAGE_POINT: &str = "/mb-image";
-/// How long an image import may take: a data image carries whole datasets.
-const IMPORT_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
+pub(crate) const IMAGE_POINT: &str = "/mb-image";
 
 /// Make sure the agent image exists; returns its tag.
 pub fn ensure(engine: &Engine, agents: &AgentBinaries) -> Result<String> {
-    match agents.choose(EngineKind::of(&engine.facts)) {
+    agent_image(engine, agents)
+}
+
+/// The same on any engine.
+pub(crate) fn agent_image(engine: &dyn ContainerEngine, agents: &AgentBinaries) -> Result<String> {
+    match agents.choose(EngineKind::of(engine.facts())) {
         AgentChoice::Pack(agent_exe) => pack(engine, &agent_exe),
         AgentChoice::Build { why } => build_from_source(engine).map_err(|e| {
             let e = match e {
@@ -55,22 +56,28 @@ pub fn ensure(engine: &Engine, agents: &AgentBinaries) -> Result<String> {
 }
 
 /// The agent image of the Linux binary at `agent_exe`, packed `FROM scratch`.
-fn pack(engine: &Engine, agent_exe: &Path) -> Result<String> {
+fn pack(engine: &dyn ContainerEngine, agent_exe: &Path) -> Result<String> {
     let binary = std::fs::read(agent_exe).at(agent_exe)?;
     let tag = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&binary));
     let name = format!("{REPO}:{tag}");
-    if engine.block_on(engine.docker.inspect_image(&name)).is_ok() {
+    if engine.has_image(&name) {
         return Ok(name);
     }
     let mut tar = tar::Builder::new(Vec::new());
     append_rootfs(&mut tar, agent_exe, &binary)?;
     let rootfs = tar.into_inner().map_err(packing)?;
-    let body = futures_util::stream::iter([Ok(Bytes::from(rootfs))]);
+    let body = Box::pin(futures_util::stream::iter([Ok(Bytes::from(rootfs))]));
     let changes = vec![
         format!("LABEL {AGENT_LABEL}=agent"),
         format!("CMD [\"{AGENT_PATH}\", \"agent\", \"idle\"]"),
     ];
-    import(engine, &name, body, changes, (AGENT_LABEL, "agent"), None)?;
+    let image = ImageImport {
+        name: &name,
+        changes,
+        label: (AGENT_LABEL, "agent"),
+        cancel: None,
+    };
+    engine.import_image(image, body)?;
     Ok(name)
 }
 
@@ -171,7 +178,7 @@ fn agent_libraries(agent_exe: &Path) -> Result<Vec<PathBuf>> {
         .output()
         .at(agent_exe)?;
     if !out.status.success() {
-        return Err(Error::Agent(format!(
+        return Err(Error::AgentExit(format!(
             "{} agent libs failed: {}",
             agent_exe.display(),
             one_line(&String::from_utf8_lossy(&out.stderr))
@@ -184,124 +191,30 @@ fn agent_libraries(agent_exe: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-/// Import the rootfs streamed by `body` as `name` (REPO:TAG) with `changes`, the first a
-/// LABEL. The tag goes in `repo`: Podman ignores a separate `tag` (and tags `latest`), and
-/// gets the first change alone (see `Dialect::import_changes`). The name and `label` are
-/// checked afterwards, so an engine that files the image under another name fails here and
-/// not at the first container.
-pub(super) fn import<S>(
-    engine: &Engine,
-    name: &str,
-    body: S,
-    changes: Vec<String>,
-    label: (&str, &str),
-    cancel: Option<&CancelToken>,
-) -> Result<()>
-where
-    S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
-{
-    let changes = engine.facts.dialect().import_changes(changes);
-    let options = CreateImageOptionsBuilder::default()
-        .from_src("-")
-        .repo(name)
-        .changes(changes)
-        .build();
-    // A data image carries whole datasets: more than the usual request timeout.
-    let docker = engine.docker.clone().with_timeout(IMPORT_TIMEOUT);
-    let imported = async {
-        let mut stream =
-            docker.create_image(Some(options), Some(bollard::body_try_stream(body)), None);
-        while let Some(item) = stream.next().await {
-            let info = item?;
-            if let Some(detail) = info.error_detail {
-                return Err(Error::Docker(format!(
-                    "importing image {name}: {}",
-                    detail.message.unwrap_or_default()
-                )));
-            }
-        }
-        Ok(())
-    };
-    let interrupted = async {
-        match cancel {
-            Some(cancel) => cancel.cancelled().await,
-            None => std::future::pending().await,
-        }
-    };
-    // Dropping the request on an interrupt ends the upload and the packing behind it.
-    engine.block_on(async {
-        tokio::select! {
-            done = imported => done,
-            _ = interrupted => Err(Error::Docker(format!("importing image {name}: interrupted"))),
-        }
-    })?;
-    let (key, value) = label;
-    let found = engine.block_on(engine.docker.inspect_image(name));
-    let labelled = found
-        .as_ref()
-        .ok()
-        .and_then(|i| i.config.as_ref()?.labels.as_ref()?.get(key).cloned());
-    match (found, labelled.as_deref()) {
-        (Ok(_), Some(v)) if v == value => Ok(()),
-        (Ok(_), other) => Err(Error::Docker(format!(
-            "the engine imported image {name} with label {key}={other:?}, not {value:?}"
-        ))),
-        (Err(e), _) => Err(Error::Docker(format!(
-            "the engine imported an image but not as {name}: {}",
-            Error::from(e)
-        ))),
-    }
-}
-
 /// Build the agent from this crate's source inside Linux with docker/agent.Dockerfile.
-fn build_from_source(engine: &Engine) -> Result<String> {
+fn build_from_source(engine: &dyn ContainerEngine) -> Result<String> {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dockerfile = source.join("docker/agent.Dockerfile");
     if !dockerfile.is_file() {
         return Err(Error::Docker(format!(
             "this engine ({} on {}) cannot run the host's binary, and the source tree with docker/agent.Dockerfile is not at {}: run mountbench from a checkout",
-            engine.facts.flavour,
-            engine.facts.arch,
+            engine.facts().flavour,
+            engine.facts().arch,
             source.display()
         )));
     }
     let context = source_context(source)?;
     let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&context));
     let name = format!("{REPO}:src-{hash}");
-    if engine.block_on(engine.docker.inspect_image(&name)).is_ok() {
+    if engine.has_image(&name) {
         return Ok(name);
     }
-    let mut labels = HashMap::new();
-    labels.insert(AGENT_LABEL.to_string(), "agent".to_string());
-    let options = BuildImageOptionsBuilder::default()
-        .dockerfile("docker/agent.Dockerfile")
-        .t(&name)
-        .labels(&labels)
-        .rm(true)
-        // A failed step leaves its container without this (Docker's legacy builder).
-        .forcerm(true)
-        .build();
-    engine.block_on(async {
-        let mut stream =
-            engine
-                .docker
-                .build_image(options, None, Some(bollard::body_full(context.into())));
-        while let Some(item) = stream.next().await {
-            // Podman reports a failed step as a stream error, Docker in `error_detail`.
-            let info = item.map_err(|e| {
-                Error::Docker(format!(
-                    "building the agent image from docker/agent.Dockerfile: {}",
-                    one_line(&e.to_string())
-                ))
-            })?;
-            if let Some(detail) = info.error_detail {
-                return Err(Error::Docker(format!(
-                    "building the agent image from docker/agent.Dockerfile: {}",
-                    one_line(&detail.message.unwrap_or_default())
-                )));
-            }
-        }
-        Ok(())
+    engine.build_image(ImageBuild {
+        name: &name,
+        dockerfile: "docker/agent.Dockerfile",
+        context,
+        labels: BTreeMap::from([(AGENT_LABEL.to_string(), "agent".to_string())]),
+        what: "the agent image from docker/agent.Dockerfile",
     })?;
     Ok(name)
 }

@@ -1,39 +1,26 @@
 //! Targets: where a workload runs. Every target runs the same agent, natively as a child
 //! process or inside a long-lived container through `exec`.
 
-pub mod address;
 pub mod agent_binary;
-pub mod cleanup;
 pub mod container;
-pub mod context;
 pub mod data_image;
 pub mod data_pack;
 pub mod dataset_volume;
-pub mod dialect;
 mod driven;
+mod duet;
 pub mod elf;
-pub mod endpoint;
-pub mod engine;
-pub mod engine_error;
-mod exec;
-pub mod facts;
-pub mod flavour;
+mod exit;
 pub mod folder_probe;
 pub mod hosts;
-pub mod identity;
 pub mod image;
-pub mod local_sockets;
 pub mod native;
 pub mod recipe;
-pub(crate) mod removal;
 pub mod session;
 pub mod settings;
 pub mod shared_folder;
 pub mod spec;
-pub mod via;
 pub mod volume_copy;
 pub mod volume_opts;
-mod volume_removal;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -45,14 +32,15 @@ use crate::env::TargetFacts;
 use crate::error::{one_line, Error, Result};
 use crate::targets::spec::TargetSpec;
 use crate::workload::dataset::{DatasetSpec, PrepareReport};
+use exit::exit_error;
 
 /// What one agent invocation produced.
 pub struct ExecOutput {
-    pub stdout: Vec<u8>,
+    pub(crate) stdout: Vec<u8>,
     pub stderr: Vec<u8>,
     pub exit_code: Option<i64>,
     /// Wall time of the whole invocation as seen from the host.
-    pub seconds: f64,
+    pub(crate) seconds: f64,
 }
 
 /// Runs agent commands where the storage under test is.
@@ -83,25 +71,25 @@ pub trait AgentHost: Send {
     fn peer(&self) -> Result<Box<dyn AgentHost>>;
     /// An agent command held open, for driven reps (coherence, watch).
     fn open(&mut self, _args: &[String]) -> Result<Box<dyn session::Session>> {
-        Err(Error::Agent("this host cannot hold an agent open".into()))
+        Err(Error::Session("this host cannot hold an agent open".into()))
     }
 }
 
-pub struct Target {
-    pub spec: TargetSpec,
+pub(crate) struct Target {
+    pub(crate) spec: TargetSpec,
     host: Box<dyn AgentHost>,
     /// The second agent of two-party workloads, started on first use.
     peer: Option<Box<dyn AgentHost>>,
     /// The agent on the host over the same folder (native, and bind's source), if any.
     host_side: Option<Box<dyn AgentHost>>,
     prepared: BTreeSet<String>,
-    pub mount: Option<MountFacts>,
+    pub(crate) mount: Option<MountFacts>,
     /// The CPU kernel timed where the agent runs.
-    pub cpu: Option<CpuCalibration>,
+    pub(crate) cpu: Option<CpuCalibration>,
 }
 
 impl Target {
-    pub fn new(spec: TargetSpec, host: Box<dyn AgentHost>) -> Self {
+    pub(crate) fn new(spec: TargetSpec, host: Box<dyn AgentHost>) -> Self {
         Target {
             spec,
             host,
@@ -114,21 +102,21 @@ impl Target {
     }
 
     /// The same, with the agent on the host over the same folder.
-    pub fn with_host_side(self, host_side: Option<Box<dyn AgentHost>>) -> Self {
+    pub(crate) fn with_host_side(self, host_side: Option<Box<dyn AgentHost>>) -> Self {
         Target { host_side, ..self }
     }
 
-    pub fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.host.root()
     }
 
-    pub fn backup_root(&self) -> PathBuf {
+    pub(crate) fn backup_root(&self) -> PathBuf {
         self.host.backup_root()
     }
 
     /// Generate or reuse a dataset once per run on this target; on the image targets only
     /// check the copy the data image brought (its manifest and every file's size).
-    pub fn prepare_dataset(
+    pub(crate) fn prepare_dataset(
         &mut self,
         dataset: &DatasetSpec,
         threads: usize,
@@ -148,7 +136,7 @@ impl Target {
     }
 
     /// Run one rep; returns the agent's result and the overhead outside its own timing.
-    pub fn run_rep(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
+    pub(crate) fn run_rep(&mut self, spec: &RepSpec) -> Result<(RepResult, f64)> {
         let spec = &RepSpec {
             data_root: DatasetSpec::of(&spec.workload).map(|d| self.host.data_root(&d.id())),
             ..spec.clone()
@@ -158,6 +146,9 @@ impl Target {
         }
         if spec.workload.params.needs_peer() {
             return self.run_pair(spec);
+        }
+        if let Some(duet) = spec.workload.params.duet() {
+            return self.run_duet(spec, duet);
         }
         let (result, wall): (RepResult, f64) = self.call("run", spec)?;
         let overhead = (wall - result.agent_seconds).max(0.0);
@@ -191,18 +182,17 @@ impl Target {
             let w = call(host.as_mut(), "run", &writer);
             let r = r
                 .join()
-                .unwrap_or_else(|_| Err(Error::Agent("reader thread panicked".into())));
+                .unwrap_or(Err(Error::Panicked { thread: "reader" }));
             (r, w)
         });
-        let (_, _): (RepResult, f64) = wrote.map_err(|e| Error::Agent(format!("writer: {e}")))?;
-        let (result, wall): (RepResult, f64) =
-            read.map_err(|e| Error::Agent(format!("reader: {e}")))?;
+        let (_, _): (RepResult, f64) = wrote.map_err(|e| party("writer", e))?;
+        let (result, wall): (RepResult, f64) = read.map_err(|e| party("reader", e))?;
         let overhead = (wall - result.agent_seconds).max(0.0);
         Ok((result, overhead))
     }
 
     /// The mount holding the root as the agent sees it.
-    pub fn mount_facts(&mut self) -> Result<MountFacts> {
+    pub(crate) fn mount_facts(&mut self) -> Result<MountFacts> {
         if let Some(m) = &self.mount {
             return Ok(m.clone());
         }
@@ -219,7 +209,7 @@ impl Target {
     }
 
     /// Time the CPU kernel where the agent runs, once.
-    pub fn calibrate(&mut self) -> Result<CpuCalibration> {
+    pub(crate) fn calibrate(&mut self) -> Result<CpuCalibration> {
         if let Some(c) = &self.cpu {
             return Ok(c.clone());
         }
@@ -230,7 +220,7 @@ impl Target {
     }
 
     /// Size and free space of the filesystem where datasets go, as the agent sees it.
-    pub fn space(&mut self) -> Result<FsSpace> {
+    pub(crate) fn space(&mut self) -> Result<FsSpace> {
         let args = vec![
             "agent".into(),
             "statfs".into(),
@@ -240,17 +230,17 @@ impl Target {
         parse_output(&self.host.exec(&args)?)
     }
 
-    pub fn facts(&self) -> TargetFacts {
+    pub(crate) fn facts(&self) -> TargetFacts {
         let mut f = self.host.facts();
         f.mount = self.mount.clone();
         f
     }
 
-    pub fn alive(&self) -> bool {
+    pub(crate) fn alive(&self) -> bool {
         self.host.alive()
     }
 
-    pub fn teardown(&mut self) -> Result<()> {
+    pub(crate) fn teardown(&mut self) -> Result<()> {
         let peer = match self.peer.take() {
             Some(mut p) => p.teardown(),
             None => Ok(()),
@@ -264,6 +254,14 @@ impl Target {
         spec: &S,
     ) -> Result<(T, f64)> {
         call(self.host.as_mut(), command, spec)
+    }
+}
+
+/// One party of a two-party or driven rep failed.
+fn party(party: &'static str, e: Error) -> Error {
+    Error::Party {
+        party,
+        source: Box::new(e),
     }
 }
 
@@ -296,44 +294,4 @@ fn parse_output<T: DeserializeOwned>(out: &ExecOutput) -> Result<T> {
         }),
         code => Err(exit_error(code, &out.stderr)),
     }
-}
-
-/// The last line an agent wrote to stderr, or "no message".
-pub(crate) fn last_line(stderr: &[u8]) -> String {
-    String::from_utf8_lossy(stderr)
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .map_or_else(|| "no message".into(), one_line)
-}
-
-/// Why an agent that did not exit 0 ended: killed, crashed on a signal or failed, with the
-/// last line it wrote to stderr.
-pub(crate) fn exit_error(code: Option<i64>, stderr: &[u8]) -> Error {
-    let last = last_line(stderr);
-    Error::Agent(match code {
-        Some(137) => "killed (exit 137, SIGKILL: container killed or out of memory)".into(),
-        Some(code @ 129..=159) => {
-            format!("crashed (exit {code}, {}): {last}", signal_name(code - 128))
-        }
-        Some(code) => format!("exit {code}: {last}"),
-        None => format!("ended without an exit code (killed?): {last}"),
-    })
-}
-
-fn signal_name(signal: i64) -> String {
-    let name = match signal {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        4 => "SIGILL",
-        6 => "SIGABRT",
-        7 => "SIGBUS",
-        8 => "SIGFPE",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        13 => "SIGPIPE",
-        15 => "SIGTERM",
-        _ => return format!("signal {signal}"),
-    };
-    name.to_string()
 }

@@ -1,28 +1,22 @@
 //! The `native` target: the agent as a child process on the host, no container.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use super::session::{NativeSession, Session};
+use super::exit::exit_code;
+use super::session::{AgentSession, Session};
 use super::{AgentHost, ExecOutput};
 use crate::cancel::CancelToken;
+use crate::engine::containers::{Held, HeldInput};
 use crate::env::TargetFacts;
-use crate::error::{IoContext, Result};
-
-/// A child's exit code as a shell gives it: 128 + the signal that ended it.
-pub(super) fn exit_code(status: std::process::ExitStatus) -> Option<i64> {
-    use std::os::unix::process::ExitStatusExt;
-    status
-        .code()
-        .map(i64::from)
-        .or_else(|| status.signal().map(|s| 128 + s as i64))
-}
+use crate::error::{Error, IoContext, Result};
 
 #[derive(Clone)]
-pub struct NativeHost {
+pub(crate) struct NativeHost {
     agent_exe: PathBuf,
     root: PathBuf,
     backup: PathBuf,
@@ -31,7 +25,7 @@ pub struct NativeHost {
 }
 
 impl NativeHost {
-    pub fn new(agent_exe: &Path, root: &Path, backup: &Path, cancel: CancelToken) -> Self {
+    pub(crate) fn new(agent_exe: &Path, root: &Path, backup: &Path, cancel: CancelToken) -> Self {
         NativeHost {
             agent_exe: agent_exe.to_path_buf(),
             root: root.to_path_buf(),
@@ -101,8 +95,8 @@ impl AgentHost for NativeHost {
     }
 
     fn open(&mut self, args: &[String]) -> Result<Box<dyn Session>> {
-        let session = NativeSession::open(&self.agent_exe, args, self.cancel.clone())?;
-        Ok(Box::new(session))
+        let held = open(&self.agent_exe, args)?;
+        Ok(Box::new(AgentSession::new(held, self.cancel.clone())))
     }
 
     fn facts(&self) -> TargetFacts {
@@ -121,5 +115,86 @@ impl AgentHost for NativeHost {
 
     fn teardown(&mut self) -> Result<()> {
         Ok(())
+    }
+}
+
+/// The agent as a child process held open: stdout read line by line, stderr kept.
+fn open(exe: &Path, args: &[String]) -> Result<Held> {
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .at(exe)?;
+    let (tx, lines) = mpsc::channel();
+    let stdout = child.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let sink = stderr.clone();
+    let mut err = child.stderr.take().expect("piped");
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err.read_to_end(&mut buf);
+        if let Ok(mut s) = sink.lock() {
+            s.extend(buf);
+        }
+    });
+    let input = ChildInput {
+        stdin: child.stdin.take(),
+        child,
+    };
+    Ok(Held {
+        input: Box::new(input),
+        lines,
+        stderr,
+    })
+}
+
+/// The input of the agent as a child process; dropping it kills the agent if it runs.
+struct ChildInput {
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl HeldInput for ChildInput {
+    fn write_line(&mut self, line: &str) -> std::io::Result<()> {
+        let stdin = self.stdin.as_mut().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "its input is closed")
+        })?;
+        writeln!(stdin, "{line}").and_then(|()| stdin.flush())
+    }
+
+    fn finish(&mut self, within: Duration) -> Result<Option<i64>> {
+        self.stdin = None;
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().at("agent")? {
+                if !status.success() {
+                    // Let the stderr reader take the agent's last words.
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                return Ok(exit_code(status));
+            }
+            if Instant::now() > deadline {
+                return Err(Error::Session("the agent did not exit".into()));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for ChildInput {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }

@@ -53,17 +53,17 @@ impl Default for ContainerSettings {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TargetSettings {
     #[serde(default)]
-    pub tmpfs: TmpfsSettings,
+    pub(crate) tmpfs: TmpfsSettings,
     #[serde(default)]
-    pub volume_opts: VolumeOptsSettings,
+    pub(crate) volume_opts: VolumeOptsSettings,
     #[serde(default)]
     pub container: ContainerSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TmpfsSettings {
-    pub size: ByteSize,
+pub(crate) struct TmpfsSettings {
+    pub(crate) size: ByteSize,
 }
 
 impl Default for TmpfsSettings {
@@ -76,8 +76,8 @@ impl Default for TmpfsSettings {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VolumeOptsSettings {
-    pub driver_opts: BTreeMap<String, String>,
+pub(crate) struct VolumeOptsSettings {
+    pub(crate) driver_opts: BTreeMap<String, String>,
 }
 
 impl Default for VolumeOptsSettings {
@@ -92,7 +92,7 @@ impl Default for VolumeOptsSettings {
 
 /// The local volume driver accepts `type`, `device` and `o`; anything else fails at
 /// `docker volume create` time with a vague message, so refuse it here.
-pub fn check_driver_opts(file: &str, opts: &BTreeMap<String, String>) -> Result<()> {
+pub(crate) fn check_driver_opts(file: &str, opts: &BTreeMap<String, String>) -> Result<()> {
     let place = format!("{file}: [targets.volume-opts] driver_opts");
     for key in opts.keys() {
         if !matches!(key.as_str(), "type" | "device" | "o") {

@@ -6,14 +6,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::facts::EngineFacts;
-use super::flavour::Flavour;
-use super::identity::{EngineIdentity, EngineKind};
 use crate::datadir::DataDir;
+use crate::engine::identity::flavour::Flavour;
+use crate::engine::identity::kind::{EngineIdentity, EngineKind};
+use crate::engine::identity::EngineFacts;
 use crate::error::{one_line, Error, IoContext, Result};
 
 /// Label of the probe container (besides the run's own label).
-pub const PROBE_LABEL: &str = "io.mountbench.probe";
+pub(crate) const PROBE_LABEL: &str = "io.mountbench.probe";
 
 /// What the probe container saw at the marker's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub fn checksum(bytes: &[u8]) -> String {
 }
 
 /// Probe the data dir of a run; an `Input` error (exit 2) when the engine cannot see it.
-pub fn check(
+pub(crate) fn check(
     data: &DataDir,
     run_id: &str,
     facts: &EngineFacts,

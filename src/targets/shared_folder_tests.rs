@@ -3,8 +3,8 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::*;
-use crate::targets::address::{EngineAddress, Via};
-use crate::targets::identity::HostView;
+use crate::engine::address::{EngineAddress, Via};
+use crate::engine::identity::kind::HostView;
 
 /// Answers like a container would: reads the marker on the host (everything is shared) and
 /// turns its content into the answer under test.

@@ -8,34 +8,28 @@
 //! engine path; the only difference is the copy. What is timed is what the engine waits
 //! for: the copied data may still be in the page cache, not yet written back.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
-use bollard::models::{ContainerCreateBody, MountVolumeOptions, VolumeCreateRequest};
-
-use super::container::create_and_start;
 use super::data_pack::Packed;
-use super::engine::Engine;
 use super::image::IMAGE_POINT;
-use super::removal::{self, Made};
+use crate::engine::containers::{ContainerEngine, ContainerSpec, Source, VolumeSpec};
+use crate::engine::removal::Made;
 use crate::env::CopyFacts;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Baseline containers started; the fastest counts.
 const BASELINE_STARTS: usize = 3;
 
-/// Create and start the target's container `name` from `body` (its fresh volume mounted at
-/// the image point), timing the engine's copy against a baseline; its id and the copy.
+/// Create and start the target's `container` (its fresh volume mounted at the image
+/// point), timing the engine's copy against a baseline; its id and the copy.
 pub(super) fn start_timed(
-    engine: &Engine,
-    name: &str,
-    body: ContainerCreateBody,
-    labels: HashMap<String, String>,
+    engine: &dyn ContainerEngine,
+    container: ContainerSpec,
     packed: Packed,
 ) -> Result<(String, CopyFacts)> {
-    let baseline = baseline(engine, name, &body, labels)?;
+    let baseline = baseline(engine, &container)?;
     let started = Instant::now();
-    let id = create_and_start(engine, name, body)?;
+    let id = engine.start(&container)?;
     let with_copy = started.elapsed().as_secs_f64();
     let copy = CopyFacts {
         seconds: (with_copy - baseline).max(0.0),
@@ -47,94 +41,89 @@ pub(super) fn start_timed(
     Ok((id, copy))
 }
 
-/// The fastest create and start of `body` with a throwaway empty volume mounted `nocopy`
-/// in place of the target's; container and volume removed again.
-fn baseline(
-    engine: &Engine,
-    name: &str,
-    body: &ContainerCreateBody,
-    labels: HashMap<String, String>,
-) -> Result<f64> {
-    let volume = format!("{name}-nocopy");
-    let request = VolumeCreateRequest {
-        name: Some(volume.clone()),
-        labels: Some(labels),
-        ..Default::default()
+/// The fastest create and start of `container` with a throwaway empty volume mounted
+/// `nocopy` in place of the target's; container and volume removed again.
+fn baseline(engine: &dyn ContainerEngine, container: &ContainerSpec) -> Result<f64> {
+    let volume = VolumeSpec {
+        name: format!("{}-nocopy", container.name),
+        labels: container.labels.clone(),
+        driver_opts: None,
     };
-    engine
-        .block_on(engine.docker.create_volume(request))
-        .map_err(|e| Error::Docker(format!("creating volume {volume}: {}", Error::from(e))))?;
-    let timed = time_starts(engine, &volume, nocopy(body, &volume));
-    let removed = removal::remove(engine, Made::Volume(volume));
+    engine.create_volume(&volume)?;
+    let timed = time_starts(engine, nocopy(container, &volume.name));
+    let removed = engine.remove(Made::Volume(volume.name));
     let best = timed?;
     removed?;
     Ok(best)
 }
 
 /// Each baseline container created, started, timed and removed; the fastest time.
-fn time_starts(engine: &Engine, name: &str, body: ContainerCreateBody) -> Result<f64> {
+fn time_starts(engine: &dyn ContainerEngine, container: ContainerSpec) -> Result<f64> {
     let mut best = f64::INFINITY;
     for _ in 0..BASELINE_STARTS {
         let started = Instant::now();
-        let id = create_and_start(engine, name, body.clone())?;
+        let id = engine.start(&container)?;
         best = best.min(started.elapsed().as_secs_f64());
-        removal::remove(engine, Made::Container(id))?;
+        engine.remove(Made::Container(id))?;
     }
     Ok(best)
 }
 
-/// `body` with the volume at the image point replaced by `volume`, mounted `nocopy`.
-fn nocopy(body: &ContainerCreateBody, volume: &str) -> ContainerCreateBody {
-    let mut body = body.clone();
-    let mounts = body
-        .host_config
+/// `container` named `volume` with the volume at the image point replaced by `volume`,
+/// mounted `nocopy`.
+fn nocopy(container: &ContainerSpec, volume: &str) -> ContainerSpec {
+    let mut container = container.clone();
+    container.name = volume.to_string();
+    let at_image = container
+        .mounts
         .iter_mut()
-        .flat_map(|hc| hc.mounts.iter_mut().flatten());
-    for mount in mounts.filter(|m| m.target.as_deref() == Some(IMAGE_POINT)) {
-        mount.source = Some(volume.to_string());
-        mount.volume_options = Some(MountVolumeOptions {
-            no_copy: Some(true),
-            ..Default::default()
-        });
+        .filter(|m| m.target == IMAGE_POINT);
+    for mount in at_image {
+        mount.source = Source::Volume {
+            name: volume.to_string(),
+            nocopy: true,
+        };
     }
-    body
+    container
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bollard::models::{HostConfig, Mount, MountType};
+    use crate::engine::containers::MountSpec;
 
     #[test]
     fn the_baseline_differs_only_in_its_nocopy_volume() {
-        let mount = |target: &str, source: &str| Mount {
-            typ: Some(MountType::VOLUME),
-            source: Some(source.into()),
-            target: Some(target.into()),
-            ..Default::default()
+        let mount = |target: &str, source: Source| MountSpec {
+            source,
+            target: target.into(),
+            read_only: false,
         };
-        let body = ContainerCreateBody {
-            image: Some("mountbench-data:r".into()),
-            host_config: Some(HostConfig {
-                mounts: Some(vec![mount(IMAGE_POINT, "v"), mount("/mb-backup", "b")]),
-                ..Default::default()
-            }),
-            ..Default::default()
+        let volume = |name: &str| Source::Volume {
+            name: name.into(),
+            nocopy: false,
         };
-        let baseline = nocopy(&body, "v-nocopy");
-        let mounts = baseline
-            .host_config
-            .as_ref()
-            .unwrap()
-            .mounts
-            .clone()
-            .unwrap();
-        assert_eq!(mounts[0].source.as_deref(), Some("v-nocopy"));
-        assert_eq!(
-            mounts[0].volume_options.as_ref().unwrap().no_copy,
-            Some(true)
-        );
-        assert_eq!(mounts[1], mount("/mb-backup", "b"));
-        assert_eq!(baseline.image, body.image);
+        let backup = mount("/mb-backup", Source::Bind("b".into()));
+        let container = ContainerSpec {
+            name: "v".into(),
+            image: "mountbench-data:r".into(),
+            cmd: Vec::new(),
+            user: "0:0".into(),
+            labels: Default::default(),
+            mounts: vec![mount(IMAGE_POINT, volume("v")), backup.clone()],
+            read_only_root: true,
+            memory_bytes: 1,
+            pids: 1,
+            seccomp_unconfined: false,
+        };
+        let baseline = nocopy(&container, "v-nocopy");
+        let nocopy_volume = Source::Volume {
+            name: "v-nocopy".into(),
+            nocopy: true,
+        };
+        assert_eq!(baseline.mounts[0].source, nocopy_volume);
+        assert_eq!(baseline.mounts[1], backup);
+        assert_eq!(baseline.image, container.image);
+        assert_eq!(baseline.name, "v-nocopy");
     }
 }

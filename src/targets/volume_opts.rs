@@ -6,12 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use super::dialect::Dialect;
-use super::facts::EngineFacts;
-use super::identity::EngineKind;
+use crate::engine::identity::dialect::Dialect;
+use crate::engine::identity::kind::EngineKind;
+use crate::engine::identity::EngineFacts;
 
 /// The volume-opts target's options for the engine of `facts`, or why it cannot make them.
-pub fn for_facts(
+pub(crate) fn for_facts(
     opts: &BTreeMap<String, String>,
     facts: &EngineFacts,
 ) -> Result<BTreeMap<String, String>, String> {
@@ -26,7 +26,7 @@ pub fn for_facts(
 
 /// The options to create the volume with on an engine speaking `dialect`, or why that engine
 /// cannot make this volume. `page_size` is the engine kernel's page size.
-pub fn for_engine(
+pub(crate) fn for_engine(
     opts: &BTreeMap<String, String>,
     dialect: Dialect,
     page_size: u64,
@@ -98,7 +98,7 @@ fn tmpfs_bytes(value: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::dialect::Version;
+    use crate::engine::identity::dialect::Version;
 
     fn opts(o: &str, typ: &str) -> BTreeMap<String, String> {
         BTreeMap::from([

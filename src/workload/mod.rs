@@ -8,6 +8,7 @@ pub mod dataset;
 pub(crate) mod kinds;
 pub(crate) mod parse;
 pub mod party;
+pub(crate) mod probe;
 pub(crate) mod read;
 pub(crate) mod rep;
 pub(crate) mod spec;

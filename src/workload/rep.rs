@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::measure::OpHistograms;
 use crate::metric::Metric;
 use crate::workload::dataset::Dataset;
-use crate::workload::kinds::semantics::Observation;
+use crate::workload::probe::Observation;
 use crate::workload::{Phase, Timed, Workload};
 
 /// One rep to measure, as the agent receives it.

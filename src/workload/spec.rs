@@ -1,9 +1,6 @@
 //! What every workload has, whatever its kind: a name, phases, threads, O_DIRECT, a seed and
 //! passes per warm rep; and their checks.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -11,38 +8,7 @@ use crate::workload::check::Check;
 use crate::workload::kinds::registry::field_names;
 use crate::workload::kinds::{Params, NAMES};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Phase {
-    Cold,
-    Warm,
-}
-
-impl Phase {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Phase::Cold => "cold",
-            Phase::Warm => "warm",
-        }
-    }
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Phase {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "cold" => Ok(Phase::Cold),
-            "warm" => Ok(Phase::Warm),
-            _ => Err(format!("unknown phase \"{s}\" (expected cold or warm)")),
-        }
-    }
-}
+pub use crate::cell::Phase;
 
 /// One validated workload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

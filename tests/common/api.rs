@@ -8,7 +8,7 @@ use bollard::query_parameters::{
     CreateContainerOptionsBuilder, KillContainerOptions, ListContainersOptionsBuilder,
     ListVolumesOptionsBuilder,
 };
-use mountbench::targets::engine::Engine;
+use mountbench::engine::Engine;
 
 /// Labelled containers and volumes of one run still on an engine, asked through its API
 /// (any engine; a listing bollard cannot read while Podman stops a container is asked again).

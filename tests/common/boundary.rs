@@ -5,11 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
+use mountbench::engine::identity::EngineFacts;
 use mountbench::env::Env;
 use mountbench::measure::OpHistograms;
 use mountbench::metric::Metric;
 use mountbench::results::{RepRow, Results};
-use mountbench::targets::flavour::EngineFacts;
 
 /// 12 changes a rep, 2 measured reps and a warm-up: 24 changes a cell. The limits are long:
 /// nothing native is lost, however loaded the machine, and they cost nothing when seen.
@@ -92,7 +92,7 @@ pub fn engines_fixture(native: &Path, dir: &Path) -> PathBuf {
             .filter(|r| workloads.contains(&r.workload.as_str()))
         {
             let mut r = row.clone();
-            (r.engine, r.target) = (engine.into(), target.into());
+            (r.engine, r.target) = (engine.into(), target.parse().unwrap());
             r.seconds *= slowdown;
             r.mib_s /= slowdown;
             r.ops_s /= slowdown;
@@ -104,11 +104,11 @@ pub fn engines_fixture(native: &Path, dir: &Path) -> PathBuf {
         let cells: Vec<_> = results
             .histograms
             .iter()
-            .filter(|(k, _)| k.target == "native" && workloads.contains(&k.workload.as_str()))
+            .filter(|(k, _)| k.target.is_native() && workloads.contains(&k.workload.as_str()))
             .map(|(k, h)| (k.clone(), slowed(h, slowdown)))
             .collect();
         for (mut key, hist) in cells {
-            (key.engine, key.target) = (engine.into(), target.into());
+            (key.engine, key.target) = (engine.into(), target.parse().unwrap());
             results.histograms.insert(key, hist);
         }
     }

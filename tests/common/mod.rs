@@ -1,9 +1,10 @@
-#![allow(dead_code)]
-
 pub mod api;
 pub mod boundary;
 pub mod hardening;
+pub mod harness;
+pub mod import_graph;
 pub mod podman;
+pub mod source;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Stdio};
@@ -11,22 +12,21 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
+pub use harness::{missing, Ran, Skip};
+
 pub fn mountbench() -> Command {
     Command::cargo_bin("mountbench").expect("the mountbench binary is built")
 }
 
-/// Whether a Docker engine answers. Without one, Docker tests skip loudly, except when
-/// MOUNTBENCH_REQUIRE_DOCKER=1 (CI), where a missing engine fails them.
-pub fn docker_available(test: &str) -> bool {
-    match mountbench::targets::engine::Engine::connect_default() {
-        Ok(_) => true,
-        Err(e) => {
-            if std::env::var("MOUNTBENCH_REQUIRE_DOCKER").as_deref() == Ok("1") {
-                panic!("{test}: MOUNTBENCH_REQUIRE_DOCKER=1 but no engine answers: {e}");
-            }
-            eprintln!("\n!!!!!!!! {test}: SKIPPED — no Docker engine: {e} !!!!!!!!\n");
-            false
-        }
+/// Whether a Docker engine answers: a skip without one, a failure with
+/// MOUNTBENCH_REQUIRE_DOCKER=1 (CI).
+pub fn docker_available() -> Ran {
+    match mountbench::engine::Engine::connect_default() {
+        Ok(_) => Ok(()),
+        Err(e) => Err(missing(
+            "MOUNTBENCH_REQUIRE_DOCKER",
+            format!("no Docker engine: {e}"),
+        )),
     }
 }
 
@@ -258,19 +258,16 @@ pub fn only_bind_failed(out: &Path, rounds: usize) {
 }
 
 /// The test VM engine: its endpoint and the host folder it shares (MOUNTBENCH_VM_DOCKER_HOST,
-/// MOUNTBENCH_VM_SHARE; scripts/vm/engine.sh start --share DIR). Without them the test skips
-/// loudly, or fails when MOUNTBENCH_REQUIRE_VM_ENGINE=1 (CI).
-pub fn vm_engine(test: &str) -> Option<(String, PathBuf)> {
+/// MOUNTBENCH_VM_SHARE; scripts/vm/engine.sh start --share DIR). Without them a skip, or a
+/// failure with MOUNTBENCH_REQUIRE_VM_ENGINE=1 (CI).
+pub fn vm_engine() -> Result<(String, PathBuf), Skip> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     match (var("MOUNTBENCH_VM_DOCKER_HOST"), var("MOUNTBENCH_VM_SHARE")) {
-        (Some(host), Some(share)) => Some((host, PathBuf::from(share))),
-        _ => {
-            if var("MOUNTBENCH_REQUIRE_VM_ENGINE").as_deref() == Some("1") {
-                panic!("{test}: MOUNTBENCH_REQUIRE_VM_ENGINE=1 but MOUNTBENCH_VM_DOCKER_HOST or MOUNTBENCH_VM_SHARE is not set");
-            }
-            eprintln!("\n!!!!!!!! {test}: SKIPPED — MOUNTBENCH_VM_DOCKER_HOST and MOUNTBENCH_VM_SHARE are not set (scripts/vm/engine.sh start --share DIR) !!!!!!!!\n");
-            None
-        }
+        (Some(host), Some(share)) => Ok((host, PathBuf::from(share))),
+        _ => Err(missing(
+            "MOUNTBENCH_REQUIRE_VM_ENGINE",
+            "no test VM engine: MOUNTBENCH_VM_DOCKER_HOST and MOUNTBENCH_VM_SHARE are not set; scripts/vm/engine.sh start --share DIR starts one",
+        )),
     }
 }
 
@@ -337,9 +334,9 @@ pub fn agents() -> mountbench::targets::agent_binary::AgentBinaries {
 /// The arm64 test VM engine (scripts/vm/engine.sh start --arch arm64 --share DIR): its
 /// endpoint, the folder it shares and the static aarch64 agent to give it
 /// (MOUNTBENCH_ARM64_DOCKER_HOST, MOUNTBENCH_ARM64_SHARE, MOUNTBENCH_ARM64_AGENT, default the
-/// cross script's target/agent/aarch64/mountbench). Without them the test skips loudly, or
-/// fails when MOUNTBENCH_REQUIRE_ARM64_ENGINE=1.
-pub fn arm64_engine(test: &str) -> Option<(String, PathBuf, PathBuf)> {
+/// cross script's target/agent/aarch64/mountbench). Without them a skip, or a failure with
+/// MOUNTBENCH_REQUIRE_ARM64_ENGINE=1.
+pub fn arm64_engine() -> Result<(String, PathBuf, PathBuf), Skip> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let cross_built = agent_exe()
         .parent()
@@ -354,14 +351,10 @@ pub fn arm64_engine(test: &str) -> Option<(String, PathBuf, PathBuf)> {
         var("MOUNTBENCH_ARM64_SHARE"),
         agent,
     ) {
-        (Some(host), Some(share), Some(agent)) => Some((host, PathBuf::from(share), agent)),
-        _ => {
-            let why = "MOUNTBENCH_ARM64_DOCKER_HOST and MOUNTBENCH_ARM64_SHARE (scripts/vm/engine.sh start --arch arm64 --share DIR) and an aarch64 agent (scripts/agent/cross.sh aarch64, or MOUNTBENCH_ARM64_AGENT)";
-            if var("MOUNTBENCH_REQUIRE_ARM64_ENGINE").as_deref() == Some("1") {
-                panic!("{test}: MOUNTBENCH_REQUIRE_ARM64_ENGINE=1 but not all of {why} are there");
-            }
-            eprintln!("\n!!!!!!!! {test}: SKIPPED — needs {why} !!!!!!!!\n");
-            None
-        }
+        (Some(host), Some(share), Some(agent)) => Ok((host, PathBuf::from(share), agent)),
+        _ => Err(missing(
+            "MOUNTBENCH_REQUIRE_ARM64_ENGINE",
+            "no arm64 test engine: needs MOUNTBENCH_ARM64_DOCKER_HOST and MOUNTBENCH_ARM64_SHARE (scripts/vm/engine.sh start --arch arm64 --share DIR) and an aarch64 agent (scripts/agent/cross.sh aarch64, or MOUNTBENCH_ARM64_AGENT)",
+        )),
     }
 }

@@ -5,30 +5,31 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use mountbench::targets::address::{EngineAddress, Via};
-use mountbench::targets::engine::Engine;
+use mountbench::engine::address::{EngineAddress, Via};
+use mountbench::engine::Engine;
 
-/// The Podman endpoint and a connection to it, or None (after a loud note) when the tests
-/// are not asked for.
-pub fn podman(test: &str) -> Option<(String, Arc<Engine>)> {
+use super::{missing, Skip};
+
+/// The Podman endpoint and a connection to it: without MOUNTBENCH_PODMAN_HOST a skip, or a
+/// failure with MOUNTBENCH_REQUIRE_PODMAN=1 (CI).
+pub fn podman() -> Result<(String, Arc<Engine>), Skip> {
     let host = std::env::var("MOUNTBENCH_PODMAN_HOST").unwrap_or_default();
     if host.is_empty() {
-        if std::env::var("MOUNTBENCH_REQUIRE_PODMAN").as_deref() == Ok("1") {
-            panic!("{test}: MOUNTBENCH_REQUIRE_PODMAN=1 but MOUNTBENCH_PODMAN_HOST is not set");
-        }
-        eprintln!("\n!!!!!!!! {test}: SKIPPED — MOUNTBENCH_PODMAN_HOST is not set (scripts/podman/service.sh start) !!!!!!!!\n");
-        return None;
+        return Err(missing(
+            "MOUNTBENCH_REQUIRE_PODMAN",
+            "no Podman: MOUNTBENCH_PODMAN_HOST is not set; scripts/podman/service.sh start gives one",
+        ));
     }
     let address = EngineAddress {
         name: "podman".into(),
         endpoint: host.parse().unwrap_or_else(|e| panic!("{host}: {e}")),
         via: Via::EngineFlag,
     };
-    let engine = Engine::connect(&address)
-        .unwrap_or_else(|e| panic!("{test}: MOUNTBENCH_PODMAN_HOST={host}: {e}"));
+    let engine =
+        Engine::connect(&address).unwrap_or_else(|e| panic!("MOUNTBENCH_PODMAN_HOST={host}: {e}"));
     let software = engine.facts.software();
     assert!(engine.facts.dialect().is_podman(), "{host} runs {software}");
-    Some((host, Arc::new(engine)))
+    Ok((host, Arc::new(engine)))
 }
 
 /// A `mountbench` command that talks to the engine at `host`.

@@ -1,6 +1,7 @@
 //! Bars from summary rows, and the two bar panel layouts the charts share: cache phases as
 //! groups (one host), hosts as groups (across hosts).
 
+use crate::cell::Place;
 use crate::report::figure::{Bar, BarPanel, BarSeries, Caveat, Panel, Scale};
 use crate::report::flags::{flags, Flag};
 use crate::report::palette::place_color;
@@ -39,11 +40,11 @@ pub(super) fn ratio_bar(r: &SummaryRow) -> Option<Bar> {
 pub(super) fn ratio_panel(
     rows: &[&SummaryRow],
     bar: fn(&SummaryRow) -> Option<Bar>,
-    label: impl Fn(&str) -> String,
+    label: impl Fn(&Place) -> String,
     (title, y_label): (&str, &str),
 ) -> BarPanel {
     let comparisons = select::comparisons(rows.iter().copied());
-    let places = select::targets(rows.iter().copied());
+    let places = select::places(rows.iter().copied());
     let series = places
         .iter()
         .map(|t| BarSeries {
@@ -114,17 +115,16 @@ pub(super) fn phase_panel(
     reference: Option<f64>,
 ) -> Panel {
     let phases = select::phases(rows.iter().copied());
-    let targets = select::targets(rows.iter().copied());
-    let series = targets
-        .clone()
-        .into_iter()
-        .map(|t| BarSeries {
-            color: place_color(&t, &targets),
+    let places = select::places(rows.iter().copied());
+    let series = places
+        .iter()
+        .map(|p| BarSeries {
+            color: place_color(p, &places),
             bars: phases
                 .iter()
-                .map(|ph| select::row_in(rows, &t, ph).and_then(bar))
+                .map(|ph| select::row_in(rows, p, *ph).and_then(bar))
                 .collect(),
-            label: t,
+            label: p.to_string(),
         })
         .collect();
     Panel::Bars(BarPanel {
@@ -158,17 +158,16 @@ pub(super) fn host_panels(
         .iter()
         .take(MAX_PANELS)
         .map(|cmp| {
-            let targets = select::targets(all.iter().copied().filter(|r| cmp.holds(r)));
-            let series = targets
-                .clone()
-                .into_iter()
-                .map(|t| BarSeries {
-                    color: place_color(&t, &targets),
+            let places = select::places(all.iter().copied().filter(|r| cmp.holds(r)));
+            let series = places
+                .iter()
+                .map(|p| BarSeries {
+                    color: place_color(p, &places),
                     bars: runs
                         .iter()
-                        .map(|run| cmp.row(&run.analysis.summary, &t).and_then(bar))
+                        .map(|run| cmp.row(&run.analysis.summary, p).and_then(bar))
                         .collect(),
-                    label: t,
+                    label: p.to_string(),
                 })
                 .collect();
             Panel::Bars(BarPanel {

@@ -3,6 +3,7 @@
 //! many changes it saw stale, lost or missed.
 
 use super::{name, title, MAX_PANELS};
+use crate::cell::Place;
 use crate::report::boundary::{Cell, Look};
 use crate::report::figure::{Figure, Note, Panel, SpanColumn, SpanPanel};
 use crate::report::palette::place_color;
@@ -45,8 +46,8 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
 
 /// One workload (and phase): a column per place, engine by engine.
 fn panel(cells: &[&Cell], phased: bool) -> Panel {
-    let places: Vec<String> = cells.iter().map(|c| c.place.clone()).collect();
-    let grouped = select::ordered(cells.iter().map(|c| &c.engine)).len() > 1;
+    let places: Vec<Place> = cells.iter().map(|c| c.place.clone()).collect();
+    let grouped = select::ordered(cells.iter().map(|c| c.engine())).len() > 1;
     let first = cells[0];
     let workload = match phased {
         true => format!("{} {}", first.workload, first.phase),
@@ -55,7 +56,7 @@ fn panel(cells: &[&Cell], phased: bool) -> Panel {
     let paths = select::ordered(
         cells
             .iter()
-            .filter(|c| !select::is_native_place(&c.place))
+            .filter(|c| !c.place.is_native())
             .map(|c| c.path()),
     );
     let path = match paths.as_slice() {
@@ -74,14 +75,14 @@ fn panel(cells: &[&Cell], phased: bool) -> Panel {
             .map(|c| SpanColumn {
                 // Grouped columns have their engine named above them.
                 label: match grouped {
-                    true => select::target_of(&c.place).to_string(),
-                    false => c.place.clone(),
+                    true => c.place.target.to_string(),
+                    false => c.place.to_string(),
                 },
                 color: place_color(&c.place, &places),
-                group: if c.engine.is_empty() {
+                group: if c.engine().is_none() {
                     "host".into()
                 } else {
-                    format!("engine {}", c.engine)
+                    format!("engine {}", c.engine())
                 },
                 low: c.p50_us,
                 high: c.p99_us,

@@ -1,6 +1,7 @@
 //! checkpoint: milliseconds per checkpoint spent writing, in fsync and restoring, side by side.
 
 use super::{name, title};
+use crate::cell::Phase;
 use crate::measure::Op;
 use crate::metric::Metric;
 use crate::report::figure::{Bar, BarPanel, BarSeries, Figure, Panel, Scale};
@@ -25,7 +26,7 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
     }
     let panels = select::workload_phases(&rows)
         .iter()
-        .map(|(w, ph)| panel(run, &select::of_workload_phase(&rows, w, ph), w, ph))
+        .map(|(w, ph)| panel(run, &select::of_workload_phase(&rows, w, *ph), w, *ph))
         .collect();
     Some(Figure {
         name: name(run, "checkpoint"),
@@ -38,28 +39,27 @@ pub(super) fn figure(run: &HostRun) -> Option<Figure> {
 }
 
 /// One workload and phase: the parts as groups, a bar per target.
-fn panel(run: &HostRun, rows: &[&SummaryRow], workload: &str, phase: &str) -> Panel {
-    let targets = select::targets(rows.iter().copied());
-    let series = targets
-        .clone()
-        .into_iter()
-        .map(|t| {
-            let reps = select::row_in(rows, &t, phase)
+fn panel(run: &HostRun, rows: &[&SummaryRow], workload: &str, phase: Phase) -> Panel {
+    let places = select::places(rows.iter().copied());
+    let series = places
+        .iter()
+        .map(|p| {
+            let reps = select::row_in(rows, p, phase)
                 .map(|r| r.reps)
                 .unwrap_or(0)
                 .max(1);
             let bars = PARTS
                 .iter()
                 .map(|(op, _)| {
-                    let h = select::histogram(run, workload, &t, phase, *op)?;
+                    let h = select::histogram(run, workload, p, phase, *op)?;
                     let total_ms = h.mean() * h.len() as f64 / 1e6;
                     Some(Bar::plain(total_ms / reps as f64))
                 })
                 .collect();
             BarSeries {
-                color: place_color(&t, &targets),
+                color: place_color(p, &places),
                 bars,
-                label: t,
+                label: p.to_string(),
             }
         })
         .collect();

@@ -1,21 +1,15 @@
-//! One file per chart, each building a figure model from loaded runs; `all` lists them in
-//! the order report.md shows them.
+//! One file per kind of chart (ratios, rates, AU, latency, checkpoint, boundary, semantics),
+//! each building figure models from loaded runs; `all` lists them in the order report.md
+//! shows them.
 
 mod au;
 mod bars;
 mod boundary;
 mod checkpoint;
-mod data_wait;
-mod hosts_au;
-mod hosts_cdf;
-mod hosts_ratio;
 mod latency;
-mod lines;
-mod ratio;
+mod ratios;
 mod semantics;
-mod small_files;
 mod throughput;
-mod volume;
 
 use super::figure::Figure;
 use super::HostRun;
@@ -27,21 +21,21 @@ pub(crate) fn all(runs: &[HostRun]) -> Vec<Figure> {
         if run.analysis.summary.is_empty() {
             continue;
         }
-        figures.extend(ratio::figure(run));
-        figures.extend(volume::figure(run));
+        figures.extend(ratios::figure(run));
+        figures.extend(ratios::volume_figure(run));
         figures.extend(throughput::figure(run));
-        figures.extend(small_files::figure(run));
+        figures.extend(throughput::small_files_figure(run));
         figures.extend(checkpoint::figure(run));
         figures.extend(au::figure(run));
-        figures.extend(data_wait::figure(run));
+        figures.extend(latency::data_wait_figure(run));
         figures.extend(latency::figure(run));
         figures.extend(boundary::figure(run));
         figures.extend(semantics::figure(run));
     }
     if runs.len() > 1 {
-        figures.extend(hosts_ratio::figure(runs));
-        figures.extend(hosts_au::figure(runs));
-        figures.extend(hosts_cdf::figure(runs));
+        figures.extend(ratios::hosts_figure(runs));
+        figures.extend(au::hosts_figure(runs));
+        figures.extend(latency::hosts_figure(runs));
     }
     figures
 }
@@ -60,8 +54,6 @@ pub(crate) fn semantics_chart(run: &HostRun) -> String {
 const MAX_PANELS: usize = 9;
 
 const NOISY_NOTE: &str = "bars: median of reps, whiskers: bootstrap 95% CI of the median";
-
-const AU_CAPTION: &str = "AU = emulated compute time / step time; bars: median over reps, whiskers: bootstrap 95% CI; line: the MLPerf Storage pass mark (90%)";
 
 /// A per-host figure's file name: the host name as a slug, then `what`.
 fn name(run: &HostRun, what: &str) -> String {

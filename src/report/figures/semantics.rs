@@ -2,8 +2,8 @@
 //! native reference, as native, differs, fails (with its errno) or skipped.
 
 use super::{name, title, MAX_PANELS};
+use crate::cell::Place;
 use crate::report::figure::{Figure, GridCell, GridPanel, Panel, Rgb};
-use crate::report::select;
 use crate::report::semantics::{matrices, Cell, Matrix};
 use crate::report::HostRun;
 use crate::workload::kinds::semantics::Verdict;
@@ -54,19 +54,15 @@ fn panel(m: &Matrix) -> Panel {
     Panel::Grid(GridPanel {
         title: format!("{}: probes × places", m.workload),
         rows: m.probes.iter().map(|p| p.name().to_string()).collect(),
-        columns: m
-            .places
-            .iter()
-            .map(|p| select::target_of(p).to_string())
-            .collect(),
-        groups: m.places.iter().map(|p| group(p)).collect(),
+        columns: m.places.iter().map(|p| p.target.to_string()).collect(),
+        groups: m.places.iter().map(group).collect(),
         cells,
         legend,
     })
 }
 
-fn tile(place: &str, c: &Cell) -> GridCell {
-    if select::is_native_place(place) && c.verdict == Verdict::AsNative {
+fn tile(place: &Place, c: &Cell) -> GridCell {
+    if place.is_native() && c.verdict == Verdict::AsNative {
         return GridCell {
             color: REFERENCE,
             text: "reference".into(),
@@ -83,10 +79,9 @@ fn tile(place: &str, c: &Cell) -> GridCell {
 }
 
 /// "host" for native, "engine NAME" for the rest (the default engine too).
-fn group(place: &str) -> String {
-    match place.split_once('@') {
-        Some((_, engine)) => format!("engine {engine}"),
-        None if select::is_native_place(place) => "host".into(),
-        None => "engine default".into(),
+fn group(place: &Place) -> String {
+    match place.is_native() {
+        true => "host".into(),
+        false => format!("engine {}", place.engine),
     }
 }

@@ -74,10 +74,7 @@ impl Session {
     fn engine_entries(&mut self, needs: &Needs, engine: &str) -> Result<Vec<Entry>> {
         let mut entries = Vec::new();
         let mut probed = BTreeMap::new();
-        let place = |target| Place {
-            engine: engine.to_string(),
-            target,
-        };
+        let place = |target| Place::new(engine, target);
         for spec in self.plan.targets.clone() {
             let dedicated = match spec.kind {
                 TargetKind::VolumeOpts => memory::tmpfs_volume(&self.plan),

@@ -23,7 +23,7 @@ use crate::metric::Metric;
 use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
-use crate::workload::party::Driven;
+use crate::workload::party::{Driven, Duet};
 use crate::workload::rep::{Measured, Rep};
 
 pub(crate) use file_set::FileSet;
@@ -92,6 +92,11 @@ pub(crate) trait Kind {
     fn driven(&self) -> Option<&dyn Driven> {
         None
     }
+
+    /// Whether some of its probes are played by two agents, one on each side.
+    fn duet(&self) -> Option<&dyn Duet> {
+        None
+    }
 }
 
 /// `--scale`: the number of files, shards, reads and samples and checkpoint sizes times a
@@ -128,6 +133,11 @@ impl Params {
     /// The changer and checker of a driven kind (coherence, watch).
     pub(crate) fn driven(&self) -> Option<&dyn Driven> {
         self.as_kind().driven()
+    }
+
+    /// The two-sided part of a kind whose probes need both sides (semantics).
+    pub fn duet(&self) -> Option<&dyn Duet> {
+        self.as_kind().duet()
     }
 
     /// Whether the workload reads a pre-generated dataset (and so can run on a `:ro` target).

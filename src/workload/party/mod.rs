@@ -12,6 +12,7 @@
 mod change;
 mod clock;
 mod conduct;
+mod duet;
 mod poll;
 mod serve;
 
@@ -29,6 +30,7 @@ use crate::workload::rep::Rep;
 pub use change::Change;
 pub use clock::{boot_id, now_ns};
 pub use conduct::{conduct, Conducted};
+pub use duet::{Duet, There};
 pub use poll::Poller;
 pub use serve::{serve, Party};
 

@@ -1,20 +1,35 @@
 //! `semantics`: what a mount does, not how fast. Each probe checks one behaviour users trip
 //! over (an O_DIRECT open, a hole, a hard link, an xattr, a 255-byte name…) in a folder of
 //! its own on the target and reports what it saw; the run judges that against what native
-//! saw on the same host ([`evidence::judge`]). Two timed probes also give rates: `fsync`
+//! saw on the same host ([`judge`], in [`crate::workload::probe`]). Two timed probes also give rates: `fsync`
 //! (many small write + fsync pairs, their latency histogram) and `delete-200`.
 //!
 //! One file per probe family: [`files`] (O_DIRECT, fallocate, holes, big files, long
 //! names), [`names`] (case, NFC, hard links, symlinks, tar's mode-0000 create), [`attrs`]
 //! (xattrs, timestamps), [`timed`] (fsync latency, deleting tiny files).
+//!
+//! Two-sided probes need the target and another agent on the same files at once (the host
+//! for bind and native, a second container for volumes): [`locks`] (flock, fcntl),
+//! [`mmap`] (a MAP_SHARED write seen across), [`phantom`] (lstat and readdir after the
+//! other side unlinks), [`held`] (unlink and rename over a file held open), [`owner`]
+//! (owner, chmod, chown). mountbench conducts them act by act ([`duo`]) between two agents
+//! that obey ([`sides`]); the run's single agent does the rest.
 
 mod attrs;
-pub mod evidence;
+mod duo;
 mod files;
+mod held;
+mod locks;
+mod looks;
+mod mmap;
 mod names;
+mod owner;
+mod phantom;
+mod sides;
 mod timed;
 
 use std::fs;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -27,96 +42,10 @@ use crate::size::ByteSize;
 use crate::workload::check::Check;
 use crate::workload::dataset::DatasetSpec;
 use crate::workload::kinds::{Kind, Scale};
+use crate::workload::party::{self, Duet, Line, There};
 use crate::workload::rep::{Measured, MetricResult, Rep};
 
-pub use evidence::{judge, Outcome, Verdict};
-
-/// The probes, a closed set; `probes = [...]` in a workload names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Probe {
-    ODirect,
-    Fallocate,
-    Sparse,
-    #[serde(rename = "sparse-4g")]
-    Sparse4G,
-    LongName,
-    Case,
-    Nfc,
-    HardLink,
-    Symlink,
-    #[serde(rename = "openat-0000")]
-    OpenatMode0,
-    Xattr,
-    Mtime,
-    Fsync,
-    #[serde(rename = "delete-200")]
-    Delete200,
-}
-
-impl Probe {
-    pub const ALL: [Probe; 14] = [
-        Probe::ODirect,
-        Probe::Fallocate,
-        Probe::Sparse,
-        Probe::Sparse4G,
-        Probe::LongName,
-        Probe::Case,
-        Probe::Nfc,
-        Probe::HardLink,
-        Probe::Symlink,
-        Probe::OpenatMode0,
-        Probe::Xattr,
-        Probe::Mtime,
-        Probe::Fsync,
-        Probe::Delete200,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Probe::ODirect => "o-direct",
-            Probe::Fallocate => "fallocate",
-            Probe::Sparse => "sparse",
-            Probe::Sparse4G => "sparse-4g",
-            Probe::LongName => "long-name",
-            Probe::Case => "case",
-            Probe::Nfc => "nfc",
-            Probe::HardLink => "hard-link",
-            Probe::Symlink => "symlink",
-            Probe::OpenatMode0 => "openat-0000",
-            Probe::Xattr => "xattr",
-            Probe::Mtime => "mtime",
-            Probe::Fsync => "fsync",
-            Probe::Delete200 => "delete-200",
-        }
-    }
-
-    /// Every probe's name, for messages.
-    pub fn known() -> String {
-        Probe::ALL.map(Probe::name).join(", ")
-    }
-}
-
-impl std::str::FromStr for Probe {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Probe, String> {
-        Probe::ALL
-            .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| format!("unknown probe '{s}' (known: {})", Probe::known()))
-    }
-}
-
-/// One probe's answer on one side: what a rep reports for each probe it ran.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Observation {
-    pub probe: Probe,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-    /// Wall time of the whole probe, µs.
-    pub micros: f64,
-}
+pub use crate::workload::probe::{evidence, judge, Observation, Outcome, Probe, Verdict};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -192,7 +121,7 @@ impl Kind for Semantics {
         fs::create_dir_all(&root).at(&root)?;
         let mut sheet = Sheet::default();
         let started = Instant::now();
-        for probe in self.chosen() {
+        for probe in self.chosen().into_iter().filter(|p| !p.two_sided()) {
             let dir = root.join(probe.name());
             fs::create_dir(&dir).at(&dir)?;
             sheet.run(probe, &dir, self.fsyncs);
@@ -203,11 +132,34 @@ impl Kind for Semantics {
         Ok(sheet.measured(self.metrics(), seconds))
     }
 
+    fn duet(&self) -> Option<&dyn Duet> {
+        Some(self)
+    }
+
     fn scaled(&self, scale: Scale) -> Self {
         Semantics {
             fsyncs: scale.count(self.fsyncs),
             ..self.clone()
         }
+    }
+}
+
+impl Duet for Semantics {
+    fn two_sided(&self) -> bool {
+        self.chosen().iter().any(|p| p.two_sided())
+    }
+
+    fn one_sided(&self) -> bool {
+        self.chosen().iter().any(|p| !p.two_sided())
+    }
+
+    fn serve(&self, rep: &Rep, input: &mut dyn BufRead, output: &mut dyn Write) -> Result<()> {
+        let base = party::folder(rep)?;
+        sides::serve(&base, input, output)
+    }
+
+    fn conduct(&self, here: &mut dyn Line, there: There) -> Result<Vec<Observation>> {
+        duo::conduct(&self.chosen(), here, there)
     }
 }
 
@@ -237,6 +189,12 @@ impl Sheet {
             Probe::Mtime => attrs::mtime(dir),
             Probe::Fsync => self.timed(Metric::Fsync, timed::fsync(dir, fsyncs)),
             Probe::Delete200 => self.timed(Metric::Unlink, timed::delete_tiny(dir, 200)),
+            two_sided => Outcome::Skipped {
+                note: format!(
+                    "{} needs two sides; one agent alone cannot play it",
+                    two_sided.name()
+                ),
+            },
         };
         let elapsed = started.elapsed();
         self.histograms
@@ -299,3 +257,7 @@ fn at(dir: &Path, name: &str) -> PathBuf {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "duet_tests.rs"]
+mod duet_tests;
