@@ -217,6 +217,35 @@ fn a_fleet_run_on_a_three_node_swarm() -> Ran {
     assert_eq!(fleet_json(&one)["nodes"].as_array().unwrap().len(), 1);
     nodes_sh(&["load"]);
 
+    // A data dir missing on a node: only the node can say, by refusing the task; exit 2,
+    // the job removed.
+    let out = mountbench()
+        .args(["run", "--swarm", swarm.manager(), "-w"])
+        .arg(&workload)
+        .args([
+            "--data-dir",
+            "/var/lib/mountbench-no-such-dir",
+            "--nodes",
+            "mountbench.node=1",
+        ])
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("missing"))
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("node mb-node-1") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+    let services = swarm.docker(
+        0,
+        &["service", "ls", "-q", "--filter", "label=io.mountbench.run"],
+    );
+    assert_eq!(services.trim(), "", "the job removed");
+    swarm.wait_clean(0, "label=io.mountbench=fleet", "after a missing data dir");
+
     all_nodes(&swarm, &workload, dir.path());
     interrupted(&swarm, &workload, dir.path());
     node_dies(&swarm, &workload, dir.path());

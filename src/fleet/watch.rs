@@ -61,12 +61,14 @@ pub fn watch(
             }
             let task = tasks.iter().find(|t| t.node_id == node.id);
             if let Some(task) = task {
-                if seen.get(&node.id) != Some(&task.state_name) {
-                    seen.insert(node.id.clone(), task.state_name.clone());
-                    note(node, &describe(task));
-                }
                 if let Some(why) = bad_input(task) {
                     return Err(Error::input(format!("node {}", node.hostname), why));
+                }
+                // Waiting states (new, pending, preparing…) pass in a moment: not worth a line.
+                let changed = seen.get(&node.id) != Some(&task.state_name);
+                if changed && task.state != TaskState::Waiting {
+                    seen.insert(node.id.clone(), task.state_name.clone());
+                    note(node, &describe(task));
                 }
             }
             if let Some(fate) = fate(node, task, &states, started.elapsed()) {
