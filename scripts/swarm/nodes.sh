@@ -171,7 +171,7 @@ stop_node() { # K
   done
   ip netns del "$(ns "$k")" 2>/dev/null || true
   ip link del "mbs$k-h" 2>/dev/null || true
-  rm -rf "$dir" "${STATE_DIR:?}/node$k"
+  rm -rf "$dir" "${STATE_DIR:?}/node$k" "$(sock "$k")"
 }
 
 stop() {
