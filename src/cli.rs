@@ -182,8 +182,9 @@ pub struct CleanArgs {
     /// Also remove the cached agent images (labelled io.mountbench=agent).
     #[arg(long)]
     pub images: bool,
-    /// Remove the datasets in the data dir instead (only mountbench's, checked against
-    /// their manifests; those a run is using stay). The engine is not touched.
+    /// Remove the datasets instead: those in the data dir (only mountbench's, checked
+    /// against their manifests; those a run is using stay) and each engine's dataset
+    /// volumes (those a container uses stay).
     #[arg(long, conflicts_with_all = ["run", "images"])]
     pub datasets: bool,
     /// With --datasets: only those not used for this long (e.g. 30d, 12h).

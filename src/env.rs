@@ -220,38 +220,6 @@ pub struct DatasetFacts {
 }
 
 impl Env {
-    pub fn new(run_id: &str, host: HostFacts, plan: &crate::plan::Plan, drop_caches: bool) -> Self {
-        let file = &plan.file;
-        Env {
-            schema: SCHEMA,
-            run_id: run_id.to_string(),
-            mountbench_version: env!("CARGO_PKG_VERSION").to_string(),
-            started: now(),
-            finished: None,
-            host,
-            engines: BTreeMap::new(),
-            engine: None,
-            targets: Vec::new(),
-            workload_file: WorkloadFileFacts {
-                path: file.path.display().to_string(),
-                hash: file.hash.clone(),
-                text: file.text.clone(),
-            },
-            reps: plan.reps,
-            warmup: plan.warmup,
-            seed: plan.seed,
-            drop_caches,
-            datasets: Vec::new(),
-            plan_targets: plan.targets.iter().map(|t| t.to_string()).collect(),
-            plan_engines: plan.engines.clone(),
-            only: plan.only.clone(),
-            scale: plan.scale,
-            resumed: Vec::new(),
-            target_ci: plan.target_ci,
-            max_reps: Some(plan.max_reps),
-        }
-    }
-
     /// Each engine's short label used in result rows by name: "native Linux 20.10.24",
     /// "Docker Desktop 27.3.1", "test VM 20.10.24".
     pub fn engine_labels(&self) -> BTreeMap<String, String> {

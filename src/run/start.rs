@@ -2,7 +2,7 @@
 //! created, then every engine connected (when a container target is planned) and checked to
 //! see the data dir, the data dir opened and the environment collected.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,10 +11,10 @@ use super::RunOptions;
 use crate::datadir::DataDir;
 use crate::engine::address::{DockerEnv, EngineAddress};
 use crate::engine::Engine;
-use crate::env::{Env, HostFacts};
+use crate::env::{now, Env, HostFacts, WorkloadFileFacts};
 use crate::error::{Error, Result};
 use crate::plan::{Plan, Step};
-use crate::results::{CellKey, RepRow, Results, RunMeta};
+use crate::results::{CellKey, RepRow, Results, RunMeta, SCHEMA};
 use crate::targets::agent_binary::EngineKind;
 use crate::targets::folder_probe;
 use crate::targets::hosts::HostFactory;
@@ -86,7 +86,7 @@ impl Start {
         check_shared_folders(&engines, &data, &id, options)?;
         let mut host = HostFacts::collect(&data.path);
         host.data_dir = data.path.display().to_string();
-        let mut env = Env::new(&id, host, plan, options.drop_caches);
+        let mut env = env_of(&id, host, plan, options.drop_caches);
         env.engines = engines
             .iter()
             .map(|e| (e.address.name.clone(), e.facts.clone()))
@@ -195,4 +195,37 @@ pub(crate) fn run_id() -> String {
         chrono::Utc::now().format("%Y%m%d-%H%M%S"),
         rand::random::<u16>()
     )
+}
+
+/// The run's environment record, before any engine or target is up.
+fn env_of(run_id: &str, host: HostFacts, plan: &Plan, drop_caches: bool) -> Env {
+    let file = &plan.file;
+    Env {
+        schema: SCHEMA,
+        run_id: run_id.to_string(),
+        mountbench_version: env!("CARGO_PKG_VERSION").to_string(),
+        started: now(),
+        finished: None,
+        host,
+        engines: BTreeMap::new(),
+        engine: None,
+        targets: Vec::new(),
+        workload_file: WorkloadFileFacts {
+            path: file.path.display().to_string(),
+            hash: file.hash.clone(),
+            text: file.text.clone(),
+        },
+        reps: plan.reps,
+        warmup: plan.warmup,
+        seed: plan.seed,
+        drop_caches,
+        datasets: Vec::new(),
+        plan_targets: plan.targets.iter().map(|t| t.to_string()).collect(),
+        plan_engines: plan.engines.clone(),
+        only: plan.only.clone(),
+        scale: plan.scale,
+        resumed: Vec::new(),
+        target_ci: plan.target_ci,
+        max_reps: Some(plan.max_reps),
+    }
 }

@@ -11,8 +11,8 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::atomic::write_atomic;
 use crate::error::{Error, IoContext, Result};
-use crate::results::write_atomic;
 use crate::workload::dataset::{
     DatasetSpec, Manifest, PrepareReport, MANIFEST_SCHEMA, MANIFEST_TSV,
 };
