@@ -28,6 +28,7 @@ const SCRIPTS: &[(&str, RunBy)] = &[
     ("apple-check.sh", RunBy::Ci),
     ("vm/engine.sh", RunBy::Ci),
     ("podman/service.sh", RunBy::Ci),
+    ("swarm/nodes.sh", RunBy::Ci),
     (
         "fio-compare.sh",
         RunBy::Test("fio_compare_s_tmpfs_part_runs_on_a_tmpfs_it_sizes"),
