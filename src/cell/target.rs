@@ -47,6 +47,15 @@ impl TargetKind {
         }
     }
 
+    /// The names of the kinds `pick` picks, in order.
+    pub fn names(pick: fn(TargetKind) -> bool) -> Vec<&'static str> {
+        TargetKind::ALL
+            .into_iter()
+            .filter(|k| pick(*k))
+            .map(TargetKind::as_str)
+            .collect()
+    }
+
     pub fn in_container(self) -> bool {
         self != TargetKind::Native
     }
@@ -198,13 +207,7 @@ impl FromStr for TargetSpec {
             Some(name) => (name, true),
             None => (s.trim(), false),
         };
-        let names = |pick: fn(TargetKind) -> bool| -> Vec<&str> {
-            TargetKind::ALL
-                .into_iter()
-                .filter(|k| pick(*k))
-                .map(TargetKind::as_str)
-                .collect()
-        };
+        let names = TargetKind::names;
         let kind = TargetKind::ALL
             .into_iter()
             .find(|k| k.as_str() == name)
@@ -262,6 +265,8 @@ mod tests {
         ];
         let kinds: Vec<TargetKind> = table.iter().map(|row| row.0).collect();
         assert_eq!(kinds, TargetKind::ALL);
+        let read_only = table.iter().filter(|row| row.8).count();
+        assert_eq!(TargetSpec::all().count(), table.len() + read_only);
         for (kind, name, store, datasets, container, host, shared, image, ro) in table {
             let answers = (
                 kind.as_str(),
