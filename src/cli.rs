@@ -25,7 +25,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  mountbench run -w workloads/quick.toml\n  mountbench run -w workloads/quick.toml --targets native,bind,volume,tmpfs --reps 5 --out /tmp/mb\n  mountbench run -w workloads/imagenet-like.toml --targets native,bind:ro --drop-caches\n  mountbench run --resume results/linux-box/20261123-101500-ab12"
     )]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Render charts and report.md from one or more result folders (many hosts merge).
     #[command(
         after_help = "Example:\n  mountbench report results/linux-box/RUN results/macbook/RUN --out compare"
@@ -48,6 +48,7 @@ pub enum Command {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("fleet").args(["swarm", "k8s_manifests"])))]
 pub struct RunArgs {
     /// Workload file (TOML).
     #[arg(short, long, default_value = "workloads/quick.toml")]
@@ -112,6 +113,25 @@ pub struct RunArgs {
     /// successful reps are kept, failed and missing ones are run.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["workload", "targets", "engines", "reps", "warmup", "seed", "only", "scale", "target_ci", "max_reps", "out", "drop_caches"])]
     pub resume: Option<PathBuf>,
+    /// Run on every node of the Docker Swarm whose manager this is (an endpoint or a Docker
+    /// context, as --engine takes): one global job of the agent image, each node's task
+    /// running the whole matrix there; results/<node>/<run-id>/ per node (docs/fleet.md).
+    /// --data-dir is then the data dir on every node (an absolute path that exists there).
+    #[arg(long, value_name = "ENDPOINT", conflicts_with_all = ["engines", "resume", "drop_caches"])]
+    pub swarm: Option<String>,
+    /// Print the Kubernetes manifests of this fleet run (a DaemonSet; docs/fleet.md) as JSON
+    /// instead of running anything; needs --agent-image. Untested against a cluster.
+    #[arg(long, conflicts_with_all = ["swarm", "engines", "resume", "drop_caches"])]
+    pub k8s_manifests: bool,
+    /// With --swarm or --k8s-manifests: only the nodes with this label, LABEL=VALUE;
+    /// repeatable (all must match).
+    #[arg(long = "nodes", value_name = "LABEL=VALUE", requires = "fleet")]
+    pub nodes: Vec<mountbench::fleet::nodes::NodeFilter>,
+    /// With --swarm or --k8s-manifests: the agent image every node has or can pull (e.g. from
+    /// a registry you name); with --swarm the default is the agent image packed on the
+    /// manager, which the other nodes must have been given (docker save | docker load).
+    #[arg(long, value_name = "IMAGE", requires = "fleet")]
+    pub agent_image: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -159,8 +179,9 @@ pub struct CleanArgs {
     /// Also remove the cached agent images (labelled io.mountbench=agent).
     #[arg(long)]
     pub images: bool,
-    /// Remove the datasets in the data dir instead (only mountbench's, checked against
-    /// their manifests; those a run is using stay). The engine is not touched.
+    /// Remove the datasets instead: those in the data dir (only mountbench's, checked
+    /// against their manifests; those a run is using stay) and each engine's dataset
+    /// volumes (those a container uses stay).
     #[arg(long, conflicts_with_all = ["run", "images"])]
     pub datasets: bool,
     /// With --datasets: only those not used for this long (e.g. 30d, 12h).
@@ -168,6 +189,10 @@ pub struct CleanArgs {
     pub older_than: Option<HumanDuration>,
     #[arg(long, env = "MOUNTBENCH_DATA")]
     pub data_dir: Option<PathBuf>,
+    /// Remove the fleet jobs (services labelled io.mountbench.run) of this swarm manager
+    /// instead; their tasks' containers and volumes go with them on every node.
+    #[arg(long, value_name = "ENDPOINT", conflicts_with_all = ["engines", "datasets", "images"])]
+    pub swarm: Option<String>,
     /// Clean this engine, NAME=ENDPOINT or NAME=CONTEXT; repeatable. Default: DOCKER_HOST, else
     /// the current Docker context, else the local socket.
     #[arg(long = "engine", value_name = "NAME=ENDPOINT")]
@@ -184,6 +209,12 @@ pub enum AgentCommand {
     /// Play one side of a driven rep (JSON spec; its role says which): orders on stdin,
     /// answers on stdout, one JSON object a line.
     Party {
+        #[arg(long)]
+        spec: String,
+    },
+    /// Run a fleet node's whole matrix inside its task (JSON task plan); the result files
+    /// come back framed on stdout.
+    FleetTask {
         #[arg(long)]
         spec: String,
     },

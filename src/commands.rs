@@ -25,7 +25,7 @@ use crate::summary_table;
 
 pub fn dispatch(command: Command) -> Result<i32> {
     match command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::Report(args) => {
             let written = mountbench::report::render_dirs(&args.dirs, &args.out)?;
             println!("report: {}", written.display());
@@ -65,6 +65,9 @@ fn run(args: RunArgs) -> Result<i32> {
             keep_free: args.keep_free,
         };
         return finish_run(run::resume(dir, options)?);
+    }
+    if args.swarm.is_some() || args.k8s_manifests {
+        return crate::fleet_commands::run(args, agents, cancel);
     }
     let file = WorkloadFile::load(&args.workload)?;
     let names: Vec<String> = args.engines.iter().map(|e| e.name.clone()).collect();
@@ -327,6 +330,9 @@ fn clean_dataset_volumes(args: &CleanArgs) -> Result<()> {
 }
 
 fn clean(args: CleanArgs) -> Result<i32> {
+    if let Some(swarm) = &args.swarm {
+        return crate::fleet_commands::clean(swarm, args.run.as_deref());
+    }
     if args.datasets {
         let code = data_commands::clean_datasets(&args)?;
         clean_dataset_volumes(&args)?;
@@ -362,6 +368,7 @@ fn agent_command(command: AgentCommand) -> Result<i32> {
             let spec: RepSpec = serde_json::from_str(&spec).context("bad rep spec")?;
             agent::party(&spec)?;
         }
+        AgentCommand::FleetTask { spec } => crate::fleet_commands::task(&spec)?,
         AgentCommand::Prepare { spec } => {
             let spec: PrepareSpec = serde_json::from_str(&spec).context("bad prepare spec")?;
             println!("{}", serde_json::to_string(&agent::prepare(&spec)?)?);

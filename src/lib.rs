@@ -33,6 +33,7 @@ pub mod targets;
 
 // Running it.
 pub mod agent;
+pub mod fleet;
 pub mod run;
 
 // What it measured, and what a person reads.

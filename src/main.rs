@@ -1,6 +1,7 @@
 mod cli;
 mod commands;
 mod data_commands;
+mod fleet_commands;
 mod summary_table;
 
 use clap::error::ErrorKind;

@@ -57,14 +57,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("export", &["measure", "metric", "cell", "workload", "results", "analysis"]),
     ("report", &["measure", "metric", "cell", "workload", "plan", "env", "results",
                  "analysis"]),
+    // A fleet run: the run on every node of a swarm, through the engine's Swarm seam.
+    ("fleet", &["platform", "measure", "metric", "cell", "workload", "agent", "datadir", "engine",
+                "targets", "plan", "env", "run", "results"]),
     // The binary: src/main.rs and the modules it declares.
-    ("main", &["cli", "commands", "data_commands", "summary_table"]),
-    ("cli", &["workload", "datadir", "engine", "targets", "plan"]),
+    ("main", &["cli", "commands", "data_commands", "fleet_commands", "summary_table"]),
+    ("cli", &["workload", "datadir", "engine", "targets", "plan", "fleet"]),
+    ("fleet_commands", &["engine", "targets", "plan", "run", "fleet", "report", "cli"]),
     ("summary_table", &["cell", "env", "results", "analysis", "report"]),
     ("data_commands", &["workload", "datadir", "engine", "targets", "plan", "run", "cli"]),
     ("commands", &["platform", "measure", "metric", "cell", "workload", "agent", "datadir",
                    "engine", "targets", "plan", "env", "run", "results", "analysis",
-                   "export", "report", "cli", "data_commands", "summary_table"]),
+                   "export", "report", "cli", "data_commands", "fleet_commands",
+                   "summary_table"]),
 ];
 
 fn graphs() -> (Graph, Graph) {

@@ -18,7 +18,7 @@ trials!(
 enum RunBy {
     /// .ci/run calls it.
     Ci,
-    /// A test in this file runs it.
+    /// An integration test runs it.
     Test(&'static str),
     /// Neither can: what it needs.
     Needs(&'static str),
@@ -39,6 +39,10 @@ const SCRIPTS: &[(&str, RunBy)] = &[
     (
         "replication.py",
         RunBy::Test("replication_compares_two_result_folders"),
+    ),
+    (
+        "vm/durability.sh",
+        RunBy::Test("what_fsync_promised_survives_a_killed_vm"),
     ),
     (
         "vm/smoke.sh",
@@ -77,7 +81,7 @@ fn every_script_is_run_somewhere() {
     scripts_under(&root().join("scripts"), &mut found);
     found.sort();
     let ci = std::fs::read_to_string(root().join(".ci/run")).expect(".ci/run readable");
-    let this = std::fs::read_to_string(root().join("tests/scripts.rs")).expect("readable");
+    let tests = test_sources();
     for script in &found {
         let Some((_, by)) = SCRIPTS.iter().find(|(name, _)| name == script) else {
             panic!("scripts/{script} is in no row of SCRIPTS");
@@ -88,7 +92,7 @@ fn every_script_is_run_somewhere() {
                 "scripts/{script} is not in .ci/run"
             ),
             RunBy::Test(test) => assert!(
-                this.contains(&format!("fn {test}()")),
+                tests.contains(&format!("fn {test}()")),
                 "scripts/{script}: no test {test}"
             ),
             RunBy::Needs(what) => assert!(!what.is_empty(), "scripts/{script}: needs what?"),
@@ -97,6 +101,16 @@ fn every_script_is_run_somewhere() {
     for (name, _) in SCRIPTS {
         assert!(found.iter().any(|f| f == name), "scripts/{name} is gone");
     }
+}
+
+/// Every integration test module's text, one string.
+fn test_sources() -> String {
+    let dir = std::fs::read_dir(root().join("tests")).expect("tests/ readable");
+    dir.flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .map(|p| std::fs::read_to_string(p).expect("readable"))
+        .collect()
 }
 
 /// The script at `scripts/NAME` with ARGS, given the binary under test.

@@ -36,6 +36,7 @@ mod podman;
 mod report;
 mod scripts;
 mod semantics;
+mod swarm;
 mod vm_engine;
 
 fn main() -> ExitCode {
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
         report::trials(),
         scripts::trials(),
         semantics::trials(),
+        swarm::trials(),
         vm_engine::trials(),
     ];
     common::harness::run(areas.into_iter().flatten().collect())

@@ -17,6 +17,7 @@ pub mod identity;
 pub mod image;
 pub mod local_sockets;
 pub mod removal;
+pub mod swarm;
 pub mod via;
 
 pub use client::Engine;

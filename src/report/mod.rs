@@ -14,6 +14,7 @@ mod engines;
 mod figure;
 mod figures;
 pub(crate) mod flags;
+pub mod fleet;
 mod human;
 mod markdown;
 mod palette;
@@ -189,11 +190,12 @@ fn check_same_workloads(first: &HostRun, base: &WorkloadFile, other: &HostRun) -
     Ok(())
 }
 
-/// No run given twice (under two folder names).
+/// No run given twice (under two folder names). A fleet run is one run id on many hosts.
 fn check_distinct(runs: &[HostRun]) -> Result<()> {
     let mut seen = BTreeMap::new();
     for run in runs {
-        if let Some(prev) = seen.insert(run.env.run_id.clone(), run.dir.clone()) {
+        let key = (run.env.run_id.clone(), run.env.host.hostname.clone());
+        if let Some(prev) = seen.insert(key, run.dir.clone()) {
             return Err(Error::input(
                 run.dir.display().to_string(),
                 format!("is the same run ({}) as {}", run.env.run_id, prev.display()),

@@ -291,7 +291,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(load(dir.path()).unwrap().is_empty());
         let mut text = String::from_utf8(to_csv(&rows()).unwrap()).unwrap();
-        text.push_str("2,r1,a,Linux,,none,semantics,native,0,flock,,,saw,,,,,1\n");
+        text.push_str("2,r1,a,Linux,,none,semantics,native,0,flok,,,saw,,,,,1\n");
         std::fs::write(dir.path().join(FILE), text).unwrap();
         let err = load(dir.path()).unwrap_err().to_string();
         assert!(

@@ -5,6 +5,7 @@
 mod engine_tests;
 #[cfg(test)]
 mod fake;
+mod hosted;
 mod out_dir;
 mod pool;
 pub mod preflight;
@@ -36,6 +37,8 @@ use crate::targets::hosts::{HostFactory, Hosts};
 use crate::targets::spec::Place;
 use crate::workload::dataset::{self, DatasetSpec};
 use crate::workload::Phase;
+pub use hosted::new_run_id;
+pub(crate) use hosted::run_on_hosts;
 use out_dir::OutDir;
 use pool::Pool;
 use progress::{Done, Progress};

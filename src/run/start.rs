@@ -64,8 +64,17 @@ impl StepKey {
 impl Start {
     /// A new run of `plan`.
     pub(crate) fn fresh(plan: &Plan, options: &RunOptions, connect: Connect) -> Result<Start> {
+        Start::fresh_as(run_id(), plan, options, connect)
+    }
+
+    /// A new run of `plan` under the run id `id` (a fleet node's, shared by every node).
+    pub(crate) fn fresh_as(
+        id: String,
+        plan: &Plan,
+        options: &RunOptions,
+        connect: Connect,
+    ) -> Result<Start> {
         DataDir::check(&options.data_dir)?;
-        let id = run_id();
         let out = OutDir::check(options.out.clone().unwrap_or_else(|| {
             let hostname = HostFacts::collect(Path::new("/")).hostname;
             PathBuf::from("results").join(hostname).join(&id)
@@ -180,7 +189,7 @@ pub(crate) fn run_meta(env: &Env) -> RunMeta {
     }
 }
 
-fn run_id() -> String {
+pub(crate) fn run_id() -> String {
     format!(
         "{}-{:04x}",
         chrono::Utc::now().format("%Y%m%d-%H%M%S"),

@@ -131,6 +131,19 @@ pub(super) fn append_rootfs<W: Write>(
             paths.push(interp);
         }
     }
+    // Every folder above a library, once: an engine makes a missing one itself, and some
+    // (the vfs storage driver) make it 0600, which a container without capabilities cannot
+    // walk through.
+    let mut parents: Vec<PathBuf> = paths
+        .iter()
+        .flat_map(|lib| lib.ancestors().skip(1).map(Path::to_path_buf))
+        .filter(|dir| dir.parent().is_some())
+        .collect();
+    parents.sort();
+    parents.dedup();
+    for dir in parents {
+        append_dir(tar, &dir.to_string_lossy(), 0o755)?;
+    }
     for lib in paths {
         let bytes = std::fs::read(&lib).at(&lib)?;
         append_file(tar, &lib.to_string_lossy(), 0o755, &bytes)?;

@@ -105,7 +105,7 @@ fn tmpfs_entries(plan: &Plan, needs: &Needs) -> Vec<Entry> {
 }
 
 /// One line per storage the plan writes to: what it needs, counting every dataset (for
-/// `mountbench info -w FILE` and the README's table).
+/// `mountbench info -w FILE` and the table in docs/disk-space.md).
 pub fn footprints(plan: &Plan) -> Vec<(Storage, Total)> {
     let needs = Needs::of(plan);
     needs

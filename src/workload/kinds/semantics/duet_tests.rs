@@ -5,7 +5,8 @@ use std::io::{BufRead, BufReader, PipeReader, PipeWriter, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use super::sides::{self, Act, Reply};
+use super::acts::{Act, Reply};
+use super::sides;
 use super::*;
 use crate::workload::party::Line;
 
@@ -61,7 +62,7 @@ fn two_host_processes_agree_on_every_two_sided_probe() {
     std::fs::create_dir(&base).unwrap();
     let mut here = PipeLine::serve(&base);
     let mut there = PipeLine::serve(&base);
-    let seen = duo::conduct(&Probe::ALL, &mut here, Ok(&mut there)).unwrap();
+    let seen = two_sided::conduct(&Probe::ALL, &mut here, Ok(&mut there)).unwrap();
     here.ended().unwrap();
     there.ended().unwrap();
     let probes: Vec<Probe> = seen.iter().map(|o| o.probe).collect();
@@ -116,7 +117,7 @@ fn without_a_second_side_the_two_sided_probes_are_skipped_with_the_reason() {
     let root = tempfile::tempdir().unwrap();
     let mut here = PipeLine::serve(root.path());
     let why = "tmpfs storage belongs to one container".to_string();
-    let seen = duo::conduct(&[Probe::Case, Probe::Flock], &mut here, Err(why)).unwrap();
+    let seen = two_sided::conduct(&[Probe::Case, Probe::Flock], &mut here, Err(why)).unwrap();
     here.ended().unwrap();
     assert_eq!(seen.len(), 1);
     assert_eq!(

@@ -1,16 +1,15 @@
-//! mountbench's part in the two-sided probes: each probe's script played act by act between
-//! the target (here) and its other side (there), one folder per probe, and its outcome.
+//! What the two-sided probes' scripts stand on: the two sides' lines ([`Duo`]), an act asked
+//! of one side and its answer, and how a script stops.
 //!
 //! A refusal by the OS ends the probe with the side, the step and the errno; a broken line
 //! or a side's own failure ends the rep (the next probes could not be trusted either).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::sides::{Act, Reply};
-use super::{held, locks, mmap, owner, phantom};
+use super::acts::{Act, Reply};
 use crate::error::{Error, Result};
-use crate::workload::party::{Line, There};
-use crate::workload::probe::{Observation, Outcome, Probe};
+use crate::workload::party::Line;
+use crate::workload::probe::Outcome;
 
 /// How long a side may take to answer an act, beyond the act's own bound.
 const ANSWER: Duration = Duration::from_secs(60);
@@ -77,7 +76,22 @@ pub struct Duo<'a> {
     pub dir: String,
 }
 
-impl Duo<'_> {
+impl<'a> Duo<'a> {
+    /// Both sides' lines, before any probe's folder.
+    pub fn new(here: &'a mut dyn Line, there: &'a mut dyn Line) -> Duo<'a> {
+        Duo {
+            here,
+            there,
+            dir: String::new(),
+        }
+    }
+
+    /// End the other side, then the target.
+    pub fn end(self) -> Result<()> {
+        end(self.there, "other side")?;
+        end(self.here, "target")
+    }
+
     /// `dir/name`.
     pub fn at(&self, name: &str) -> String {
         format!("{}/{name}", self.dir)
@@ -110,90 +124,8 @@ impl Duo<'_> {
     }
 }
 
-/// Play every two-sided probe of `probes` (in order) and end both sides.
-pub fn conduct(probes: &[Probe], here: &mut dyn Line, there: There) -> Result<Vec<Observation>> {
-    let two: Vec<Probe> = probes.iter().copied().filter(|p| p.two_sided()).collect();
-    let mut seen = Vec::with_capacity(two.len());
-    let there = match there {
-        Ok(there) => there,
-        Err(why) => {
-            for probe in two {
-                let note = format!("no second side: {why}");
-                seen.push(observation(probe, Outcome::Skipped { note }, 0.0));
-            }
-            end(here, "target")?;
-            return Ok(seen);
-        }
-    };
-    let mut duo = Duo {
-        here,
-        there,
-        dir: String::new(),
-    };
-    for probe in two {
-        let started = Instant::now();
-        duo.dir = probe.name().to_string();
-        let mkdir = Act::Mkdir {
-            name: probe.name().into(),
-        };
-        let outcome = match duo.ask(Who::Here, &mkdir)? {
-            Reply::Did { .. } => match play(probe, &mut duo) {
-                Ok(o) | Err(Stop::Probe(o)) => o,
-                Err(Stop::Rep(e)) => return Err(e),
-            },
-            Reply::Refused { errno, .. } => Outcome::Failed {
-                step: "target: mkdir".into(),
-                errno,
-            },
-            other => return Err(unexpected("target", &other)),
-        };
-        tidy(&mut duo)?;
-        seen.push(observation(
-            probe,
-            outcome,
-            started.elapsed().as_secs_f64() * 1e6,
-        ));
-    }
-    end(duo.there, "other side")?;
-    end(duo.here, "target")?;
-    Ok(seen)
-}
-
-fn play(probe: Probe, d: &mut Duo) -> Play<Outcome> {
-    match probe {
-        Probe::Flock => locks::exclusive(d, super::sides::LockKind::Flock),
-        Probe::Fcntl => locks::exclusive(d, super::sides::LockKind::Fcntl),
-        Probe::MmapShared => mmap::shared_write(d),
-        Probe::Phantom => phantom::after_unlink(d),
-        Probe::UnlinkHeld => held::unlink(d),
-        Probe::RenameHeld => held::rename_over(d),
-        Probe::Owner => owner::owner_and_mode(d),
-        Probe::Chown => owner::chown(d),
-        other => Ok(Outcome::Skipped {
-            note: format!("{} is a one-sided probe", other.name()),
-        }),
-    }
-}
-
-/// Close what both sides hold and clear the probe's folder.
-fn tidy(d: &mut Duo) -> Result<()> {
-    d.ask(Who::There, &Act::CloseAll)?;
-    d.ask(Who::Here, &Act::CloseAll)?;
-    let clear = Act::Clear {
-        name: d.dir.clone(),
-    };
-    d.ask(Who::Here, &clear).map(drop)
-}
-
-fn observation(probe: Probe, outcome: Outcome, micros: f64) -> Observation {
-    Observation {
-        probe,
-        outcome,
-        micros,
-    }
-}
-
-fn end(line: &mut dyn Line, who: &str) -> Result<()> {
+/// Tell one side it is done; it must say it ended.
+pub fn end(line: &mut dyn Line, who: &str) -> Result<()> {
     match ask(line, &Act::End, who)? {
         Reply::Ended => Ok(()),
         other => Err(unexpected(who, &other)),
@@ -218,6 +150,7 @@ fn ask(line: &mut dyn Line, act: &Act, who: &str) -> Result<Reply> {
     }
 }
 
-fn unexpected(who: &str, reply: &Reply) -> Error {
+/// A reply that makes no sense here, as the rep's error.
+pub fn unexpected(who: &str, reply: &Reply) -> Error {
     Error::Protocol(format!("{who}: unexpected reply {reply:?}"))
 }

@@ -3,8 +3,8 @@
 //! content readable) and nothing is left in the folder; network and FUSE filesystems leave
 //! silly-renamed names (`.nfs…`, `.fuse_hidden…`) or answer ESTALE.
 
+use super::acts::{Act, Reply};
 use super::duo::{Duo, Play, Said, Who, BOUND_MS};
-use super::sides::{Act, Reply};
 use crate::workload::probe::Outcome;
 
 const OLD: &str = "the old content";

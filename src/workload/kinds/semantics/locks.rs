@@ -7,8 +7,8 @@ use std::os::fd::AsRawFd;
 
 use rustix::fs::FlockOperation;
 
+use super::acts::{Act, LockKind, Reply};
 use super::duo::{Duo, Play, Who, BOUND_MS};
-use super::sides::{Act, LockKind, Reply};
 use crate::workload::probe::Outcome;
 
 /// Take `kind` of exclusive lock on `file` without waiting.

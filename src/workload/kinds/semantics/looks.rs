@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::sides::Done;
+use super::acts::Done;
 use crate::workload::probe::evidence::errno_name;
 
 /// Looks are back to back this long, then spaced by `PAUSE`.

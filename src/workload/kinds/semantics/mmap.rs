@@ -7,8 +7,8 @@ use std::ptr::NonNull;
 
 use rustix::mm::{MapFlags, MsyncFlags, ProtFlags};
 
+use super::acts::{Act, Reply};
 use super::duo::{took, Duo, Play, Who, BOUND_MS};
-use super::sides::{Act, Reply};
 use crate::workload::probe::Outcome;
 
 /// The file the probe maps: one page.

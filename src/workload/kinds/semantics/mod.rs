@@ -12,9 +12,11 @@
 //! for bind and native, a second container for volumes): [`locks`] (flock, fcntl),
 //! [`mmap`] (a MAP_SHARED write seen across), [`phantom`] (lstat and readdir after the
 //! other side unlinks), [`held`] (unlink and rename over a file held open), [`owner`]
-//! (owner, chmod, chown). mountbench conducts them act by act ([`duo`]) between two agents
-//! that obey ([`sides`]); the run's single agent does the rest.
+//! (owner, chmod, chown). mountbench conducts them act by act ([`two_sided`], on [`duo`])
+//! between two agents that obey ([`sides`]), in the words of [`acts`]; the run's single
+//! agent does the rest.
 
+mod acts;
 mod attrs;
 mod duo;
 mod files;
@@ -27,6 +29,7 @@ mod owner;
 mod phantom;
 mod sides;
 mod timed;
+mod two_sided;
 
 use std::fs;
 use std::io::{BufRead, Write};
@@ -159,7 +162,7 @@ impl Duet for Semantics {
     }
 
     fn conduct(&self, here: &mut dyn Line, there: There) -> Result<Vec<Observation>> {
-        duo::conduct(&self.chosen(), here, there)
+        two_sided::conduct(&self.chosen(), here, there)
     }
 }
 

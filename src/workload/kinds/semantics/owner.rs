@@ -6,8 +6,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use super::acts::{Act, Reply};
 use super::duo::{Duo, Play, Said, Who, BOUND_MS};
-use super::sides::{Act, Reply};
 use crate::workload::probe::Outcome;
 
 /// A uid and gid no side runs as.

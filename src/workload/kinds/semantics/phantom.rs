@@ -6,9 +6,9 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use super::acts::{Act, Done, Reply};
 use super::duo::{took, Duo, Play, Who, BOUND_MS};
 use super::looks::pause;
-use super::sides::{Act, Done, Reply};
 use crate::workload::probe::evidence::errno_name;
 use crate::workload::probe::Outcome;
 

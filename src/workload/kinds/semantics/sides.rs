@@ -1,7 +1,9 @@
-//! One side of a two-sided probe: the acts mountbench orders, one JSON object a line, and
-//! the agent that does them in the rep's folder on its own root (the same folder the other
-//! side sees through its own root). Held files stay open across acts by name, with their
-//! locks and their maps.
+//! One side of a two-sided probe: the agent that does the acts mountbench orders ([`acts`],
+//! one a line) in the rep's folder on its own root (the same folder the other side sees
+//! through its own root). Held files stay open across acts by name, with their locks and
+//! their maps.
+//!
+//! [`acts`]: super::acts
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -10,145 +12,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
+use super::acts::{Act, Done, Reply};
 use super::looks::{await_ok, look_until};
 use super::mmap::Map;
 use super::owner::owner_mode;
 use super::phantom::Presence;
 use crate::error::{Error, Result};
 use crate::workload::probe::evidence::errno_name;
-
-/// What mountbench asks one side to do. Names are relative to the rep's folder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "act", rename_all = "kebab-case")]
-pub enum Act {
-    /// Make folder `name` (and its parents).
-    Mkdir {
-        name: String,
-    },
-    /// Remove folder `name` and everything in it; gone already is fine.
-    Clear {
-        name: String,
-    },
-    /// Create or truncate `name`, write `text`, fsync.
-    Write {
-        name: String,
-        text: String,
-    },
-    /// Open `name` read-write and keep it open.
-    Hold {
-        name: String,
-    },
-    /// What held `name` reads from its start.
-    ReadHeld {
-        name: String,
-    },
-    /// Lock held `name` exclusively without blocking, retrying for `wait_ms`.
-    Lock {
-        name: String,
-        kind: LockKind,
-        wait_ms: u64,
-    },
-    /// Close held `name`, dropping its locks and its map.
-    Close {
-        name: String,
-    },
-    /// Close every held file.
-    CloseAll,
-    /// Map held `name` MAP_SHARED and write `text` at its start through the map.
-    MapWrite {
-        name: String,
-        text: String,
-    },
-    /// msync the map of held `name`.
-    Msync {
-        name: String,
-    },
-    /// Look (a fresh open and read each time) until `name` starts with `text`.
-    AwaitText {
-        name: String,
-        text: String,
-        bound_ms: u64,
-    },
-    /// Look until `name` is there to `lstat` and listed by `readdir`.
-    AwaitListed {
-        name: String,
-        bound_ms: u64,
-    },
-    /// Look until `name` is gone to both `lstat` and `readdir`; says whether they disagreed.
-    AwaitGone {
-        name: String,
-        bound_ms: u64,
-    },
-    /// Look until `name`'s `uid:gid mode` reads `want`.
-    AwaitStat {
-        name: String,
-        want: String,
-        bound_ms: u64,
-    },
-    Unlink {
-        name: String,
-    },
-    Rename {
-        from: String,
-        to: String,
-    },
-    /// `uid:gid mode` of `name`.
-    Stat {
-        name: String,
-    },
-    Chmod {
-        name: String,
-        mode: u32,
-    },
-    Chown {
-        name: String,
-        uid: u32,
-        gid: u32,
-    },
-    /// The names in folder `name`, sorted, comma-separated.
-    List {
-        name: String,
-    },
-    /// This side is done: close everything and exit.
-    End,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LockKind {
-    /// `flock(LOCK_EX | LOCK_NB)`.
-    Flock,
-    /// `fcntl(F_SETLK, F_WRLCK)` over the whole file (POSIX record lock).
-    Fcntl,
-}
-
-/// A side's answer to one act.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "kebab-case")]
-pub enum Reply {
-    /// Done; what it found, and how long the act took (for an await: until it saw it).
-    Did {
-        said: String,
-        micros: f64,
-    },
-    /// An await that did not see what it looked for within its bound; the last look.
-    Missed {
-        last: String,
-        micros: f64,
-    },
-    /// The OS refused the act: its errno.
-    Refused {
-        errno: String,
-        micros: f64,
-    },
-    /// The act could not be carried out at all (unknown name, unreadable order).
-    Broke {
-        message: String,
-    },
-    Ended,
-}
 
 /// Obey acts from `input` in `base` until `End`; a broken act is answered and ends it.
 pub fn serve(base: &Path, input: &mut dyn BufRead, output: &mut dyn Write) -> Result<()> {
@@ -353,12 +223,6 @@ impl Side {
     fn held(&self, name: &str) -> std::result::Result<&Held, Fault> {
         self.held.get(name).ok_or_else(|| unknown(name))
     }
-}
-
-/// What an act came to short of a reply.
-pub(super) enum Done {
-    Said(String),
-    Missed(String),
 }
 
 /// Why an act did not get done: the OS said no, or the order made no sense.
