@@ -5,7 +5,7 @@ use mountbench::duration::HumanDuration;
 use mountbench::engine::endpoint::EngineArg;
 use mountbench::percent::Percent;
 use mountbench::size::ByteSize;
-use mountbench::targets::spec::TargetSpec;
+use mountbench::targets::spec::{TargetKind, TargetSpec};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -53,10 +53,7 @@ pub struct RunArgs {
     /// Workload file (TOML).
     #[arg(short, long, default_value = "workloads/quick.toml")]
     pub workload: PathBuf,
-    /// Targets, comma separated: native, bind, volume, volume-opts, tmpfs, layer, image,
-    /// volume-from-image (bind/volume/volume-opts with :ro for read-only). Default: the
-    /// workload file's [run] targets.
-    #[arg(short, long, value_delimiter = ',')]
+    #[arg(short, long, value_delimiter = ',', help = targets_help())]
     pub targets: Option<Vec<TargetSpec>>,
     /// Measured reps per cell (default: the file's, else 5).
     #[arg(short, long)]
@@ -247,6 +244,16 @@ pub enum AgentCommand {
     },
     /// Sleep until killed (the long-lived container's main process).
     Idle,
+}
+
+/// `--targets`' help, naming every target kind.
+fn targets_help() -> String {
+    let names = TargetKind::names;
+    format!(
+        "Targets, comma separated: {} ({} with :ro for read-only). Default: the workload file's [run] targets",
+        names(|_| true).join(", "),
+        names(TargetKind::can_be_read_only).join("/")
+    )
 }
 
 fn parse_size(text: &str) -> Result<ByteSize, String> {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use mountbench::datadir::DataDir;
 use mountbench::plan::{Overrides, Plan, WorkloadFile};
 use mountbench::run::preflight::{self, human, Storage, Total};
-use mountbench::targets::spec::TargetKind;
+use mountbench::targets::spec::Store;
 use mountbench::workload::dataset::listing::{self, Listed, ListedState};
 use serde_json::{json, Value};
 
@@ -121,7 +121,7 @@ pub fn print_footprint(path: &Path, scale: Option<f64>) -> Result<()> {
     );
     let (mut data_dir, mut engine) = (0u64, 0u64);
     for (storage, total) in &footprints {
-        let in_memory = matches!(storage, Storage::Target(t) if t.kind == TargetKind::Tmpfs);
+        let in_memory = matches!(storage, Storage::Target(t) if t.kind.store() == Store::Tmpfs);
         let note = if in_memory { "  (in memory)" } else { "" };
         println!(
             "  {:<34} {:>10}{note}",

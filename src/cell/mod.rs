@@ -17,7 +17,7 @@ use crate::metric::Metric;
 pub use engine_name::{EngineName, DEFAULT_ENGINE};
 pub use phase::Phase;
 pub use place::Place;
-pub use target::{TargetKind, TargetSpec};
+pub use target::{Datasets, Store, TargetKind, TargetSpec};
 
 /// One workload on one target of one engine in one phase. Ordered as result files name them
 /// (summary.csv's and latency.csv's row order).
@@ -200,7 +200,6 @@ mod tests {
         for target in TargetSpec::all() {
             assert_eq!(target.to_string().parse::<TargetSpec>(), Ok(target));
         }
-        assert_eq!(TargetSpec::all().count(), TargetKind::ALL.len() + 3);
         for phase in Phase::ALL {
             assert_eq!(phase.to_string().parse::<Phase>(), Ok(phase));
         }

@@ -170,10 +170,8 @@ impl TaskHosts {
             TargetKind::Volume => Some(PathBuf::from(VOLUME_MOUNT)),
             TargetKind::VolumeOpts => Some(PathBuf::from(VOLUME_OPTS_MOUNT)),
             TargetKind::Tmpfs => Some(PathBuf::from(TMPFS_MOUNT)),
-            TargetKind::Native
-            | TargetKind::Layer
-            | TargetKind::Image
-            | TargetKind::VolumeFromImage => None,
+            // Not in FLEET_TARGETS: a kind runs on a fleet node only once added there.
+            _ => None,
         }
     }
 }

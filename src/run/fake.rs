@@ -245,15 +245,10 @@ pub(super) const FAKE_HOST_CPU_SECONDS: f64 = 0.08;
 /// How much slower the fake's CPU is on a target than on the host: `volume` plays an
 /// emulated engine.
 pub(super) fn cpu_slowdown(kind: TargetKind) -> f64 {
-    match kind {
-        TargetKind::Volume => 4.0,
-        TargetKind::Native
-        | TargetKind::Bind
-        | TargetKind::VolumeOpts
-        | TargetKind::Tmpfs
-        | TargetKind::Layer
-        | TargetKind::Image
-        | TargetKind::VolumeFromImage => 1.0,
+    if kind == TargetKind::Volume {
+        4.0
+    } else {
+        1.0
     }
 }
 

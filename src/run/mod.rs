@@ -34,7 +34,7 @@ use crate::plan::{Plan, Step};
 use crate::results::Results;
 use crate::size::ByteSize;
 use crate::targets::hosts::{HostFactory, Hosts};
-use crate::targets::spec::{Place, TargetKind};
+use crate::targets::spec::Place;
 use crate::workload::dataset::{self, DatasetSpec};
 use crate::workload::Phase;
 pub use hosted::new_run_id;
@@ -305,7 +305,7 @@ impl Session {
     /// and bind write the data dir) may leave a partial folder, removed now.
     fn dataset_failed(&mut self, key: (Place, String), e: Error) -> Error {
         let (place, id) = &key;
-        if matches!(place.target.kind, TargetKind::Native | TargetKind::Bind) {
+        if place.target.kind.has_host_side() {
             let base = dataset::datasets_dir(&self.data.host_root());
             let _ = dataset::remove_stale_partials(&base, None);
         }
@@ -360,7 +360,7 @@ impl Session {
         for place in &places {
             let scratch = self.scratch(place);
             let mut leftovers = vec![self.data.backup_root().join(&scratch)];
-            if matches!(place.target.kind, TargetKind::Native | TargetKind::Bind) {
+            if place.target.kind.has_host_side() {
                 leftovers.push(self.data.host_root().join("scratch").join(&scratch));
             }
             for dir in leftovers.into_iter().filter(|d| d.exists()) {

@@ -20,7 +20,7 @@ use crate::engine::Engine;
 use crate::env::{CopyFacts, TargetFacts};
 use crate::error::{Error, Result};
 use crate::targets::settings::TargetSettings;
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Datasets, Store, TargetSpec};
 
 /// Everything a container target needs from the run.
 pub struct ContainerConfig<'a> {
@@ -93,7 +93,7 @@ impl ContainerHost {
     }
 
     fn create(&mut self, config: &ContainerConfig) -> Result<()> {
-        if self.spec.kind == TargetKind::Native {
+        if !self.spec.kind.in_container() {
             return Err(Error::Docker("a native target has no container".into()));
         }
         let name = format!(
@@ -101,11 +101,7 @@ impl ContainerHost {
             config.run_id,
             self.spec.to_string().replace(':', "-")
         );
-        let volume = matches!(
-            self.spec.kind,
-            TargetKind::Volume | TargetKind::VolumeOpts | TargetKind::VolumeFromImage
-        );
-        if volume {
+        if matches!(self.spec.kind.store(), Store::Volume { .. }) {
             self.create_volume(&name, config)?;
         }
         let recipe = config.recipe();
@@ -119,7 +115,7 @@ impl ContainerHost {
         self.made_from = Some(container.clone());
         let packed = config
             .packed
-            .filter(|_| self.spec.kind == TargetKind::VolumeFromImage);
+            .filter(|_| self.spec.kind.datasets() == Datasets::CopiedFromImage);
         let id = match packed {
             Some(packed) => {
                 let (id, copy) = volume_copy::start_timed(self.engine.as_ref(), container, packed)?;
@@ -139,7 +135,7 @@ impl ContainerHost {
             labels: recipe::labels(config.run_id, &self.spec),
             driver_opts: None,
         };
-        if self.spec.kind == TargetKind::VolumeOpts {
+        if matches!(self.spec.kind.store(), Store::Volume { driver_opts: true }) {
             let opts = &config.settings.volume_opts.driver_opts;
             let opts = volume_opts::for_facts(opts, self.engine.facts()).map_err(Error::Docker)?;
             volume.driver_opts = Some(opts.into_iter().collect());
@@ -235,10 +231,7 @@ impl AgentHost for ContainerHost {
     /// volume, and a volume-from-image's is filled already: the engine copies nothing again.
     fn peer(&self) -> Result<Box<dyn AgentHost>> {
         let mut container = self.made_from.clone().ok_or_else(gone)?;
-        if matches!(
-            self.spec.kind,
-            TargetKind::Tmpfs | TargetKind::Layer | TargetKind::Image
-        ) {
+        if !self.spec.kind.shareable() {
             return Err(Error::Docker(format!(
                 "{} storage belongs to one container and cannot be shared",
                 self.spec

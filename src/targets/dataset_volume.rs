@@ -16,7 +16,7 @@ use super::image::{DATA_POINT, DATA_PREP_POINT, DATA_SLOTS};
 use crate::engine::containers::{ContainerEngine, MountSpec, Source, VolumeSpec};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Datasets, TargetSpec};
 
 /// Label of a persistent dataset volume; its value is the dataset's id.
 pub(crate) const DATASET_LABEL: &str = "io.mountbench.dataset";
@@ -33,7 +33,7 @@ impl DatasetVolume {
     /// The volumes of a target's datasets (`ids` in the plan's order): only the `volume`
     /// target has them, one per slot.
     pub(crate) fn of(spec: TargetSpec, ids: &[String]) -> Vec<DatasetVolume> {
-        if spec.kind != TargetKind::Volume {
+        if spec.kind.datasets() != Datasets::OwnVolumes {
             return Vec::new();
         }
         ids.iter()

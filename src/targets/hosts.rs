@@ -16,7 +16,7 @@ use crate::engine::containers::ContainerEngine;
 use crate::engine::Engine;
 use crate::error::{Error, IoContext, Result};
 use crate::targets::settings::TargetSettings;
-use crate::targets::spec::{Place, TargetKind};
+use crate::targets::spec::{Place, Store};
 use crate::workload::dataset::DatasetSpec;
 
 /// Starts the agent host of one target on one engine.
@@ -206,24 +206,19 @@ impl Hosts {
 impl HostFactory for Hosts {
     fn cannot_serve(&self, place: &Place) -> Option<String> {
         let engine = self.engines.get(place.engine.as_str())?;
-        match place.target.kind {
-            TargetKind::VolumeOpts => {
-                let opts = &self.settings.volume_opts.driver_opts;
-                volume_opts::for_facts(opts, engine.facts()).err()
-            }
-            TargetKind::Image | TargetKind::VolumeFromImage => {
-                match self.agents.choose(EngineKind::of(engine.facts())) {
-                    AgentChoice::Pack(_) => None,
-                    AgentChoice::Build { why } => Some(format!(
-                        "the data image is packed from an agent binary: {why}"
-                    )),
-                }
-            }
-            TargetKind::Native
-            | TargetKind::Bind
-            | TargetKind::Volume
-            | TargetKind::Tmpfs
-            | TargetKind::Layer => None,
+        let kind = place.target.kind;
+        if matches!(kind.store(), Store::Volume { driver_opts: true }) {
+            let opts = &self.settings.volume_opts.driver_opts;
+            return volume_opts::for_facts(opts, engine.facts()).err();
+        }
+        if !kind.from_image() {
+            return None;
+        }
+        match self.agents.choose(EngineKind::of(engine.facts())) {
+            AgentChoice::Pack(_) => None,
+            AgentChoice::Build { why } => Some(format!(
+                "the data image is packed from an agent binary: {why}"
+            )),
         }
     }
 
@@ -237,7 +232,7 @@ impl HostFactory for Hosts {
     }
 
     fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
-        if place.target.kind == TargetKind::Native {
+        if !place.target.kind.in_container() {
             let (host_root, backup_root) = self.roots()?;
             let cancel = self.cancel.clone();
             let host = NativeHost::new(self.agents.host(), &host_root, &backup_root, cancel);
@@ -247,9 +242,9 @@ impl HostFactory for Hosts {
     }
 
     fn start_probe(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
-        match place.target.kind {
-            TargetKind::Native => self.start(place),
-            _ => self.start_container(place, false),
+        match place.target.kind.in_container() {
+            false => self.start(place),
+            true => self.start_container(place, false),
         }
     }
 

@@ -8,7 +8,7 @@ use super::image::{AGENT_PATH, BACKUP_POINT, IMAGE_POINT, MOUNT_POINT, PREP_POIN
 use crate::engine::client::RUN_LABEL;
 use crate::engine::containers::{ContainerSpec, MountSpec, Source};
 use crate::targets::settings::{Seccomp, TargetSettings};
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Store, TargetKind, TargetSpec};
 
 /// What a target's container is made from, besides its target.
 pub(crate) struct Recipe<'a> {
@@ -98,7 +98,7 @@ pub(crate) fn container(
         labels: labels(recipe.run_id, &spec),
         mounts,
         // The layer and image targets write their writable layer, and only they may.
-        read_only_root: !matches!(spec.kind, TargetKind::Layer | TargetKind::Image),
+        read_only_root: spec.kind.store() != Store::Layer,
         memory_bytes: container.memory.0,
         pids: container.pids,
         seccomp_unconfined: container.seccomp == Seccomp::Unconfined,

@@ -12,7 +12,7 @@ use mountbench::engine::Engine;
 use mountbench::targets::container::{ContainerConfig, ContainerHost};
 use mountbench::targets::image::{self, AGENT_PATH};
 use mountbench::targets::settings::{Seccomp, TargetSettings};
-use mountbench::targets::spec::{TargetKind, TargetSpec};
+use mountbench::targets::spec::{Store, TargetKind, TargetSpec};
 use mountbench::targets::AgentHost;
 
 /// A process's credentials and confinement.
@@ -186,7 +186,7 @@ pub fn assert_every_target_hardened(engine: &Arc<Engine>, run_id: &str) {
         let spec = TargetSpec::new(kind);
         let mut host = ContainerHost::start(engine.clone(), spec, &config).unwrap();
         let id = host.container_id().unwrap().to_string();
-        let layer = matches!(kind, TargetKind::Layer | TargetKind::Image);
+        let layer = kind.store() == Store::Layer;
         Applied::of_container(engine, &id).assert_hardened(&format!("{spec}"), layer, true);
         Applied::of_exec(engine, &id).assert_hardened(&format!("{spec} exec"), layer, true);
         let inspect = engine

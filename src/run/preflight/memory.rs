@@ -5,7 +5,7 @@ use super::need::{Needs, Storage};
 use super::space::{human, KeepFree};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Store, TargetSpec};
 
 /// Memory the agent needs in its container besides tmpfs pages.
 pub(crate) const AGENT_HEADROOM: u64 = 256 << 20;
@@ -41,8 +41,8 @@ fn tmpfs_memory(plan: &Plan, needs: &Needs, target: TargetSpec) -> Option<(u64, 
             human(tmpfs_margin(bytes))
         )
     };
-    match target.kind {
-        TargetKind::Tmpfs => {
+    match target.kind.store() {
+        Store::Tmpfs => {
             let size = plan.file.targets.tmpfs.size;
             let bytes = written();
             let pages = with_margin(bytes);
@@ -51,17 +51,11 @@ fn tmpfs_memory(plan: &Plan, needs: &Needs, target: TargetSpec) -> Option<(u64, 
             }
             Some((pages, describe(bytes)))
         }
-        TargetKind::VolumeOpts if tmpfs_volume(plan) => {
+        Store::Volume { driver_opts: true } if tmpfs_volume(plan) => {
             let bytes = written();
             Some((with_margin(bytes), describe(bytes)))
         }
-        TargetKind::VolumeOpts
-        | TargetKind::Native
-        | TargetKind::Bind
-        | TargetKind::Volume
-        | TargetKind::Layer
-        | TargetKind::Image
-        | TargetKind::VolumeFromImage => None,
+        Store::Volume { .. } | Store::HostDir | Store::Layer => None,
     }
 }
 

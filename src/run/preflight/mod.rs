@@ -17,7 +17,7 @@ use crate::datadir::DataDir;
 use crate::error::Result;
 use crate::plan::Plan;
 use crate::size::ByteSize;
-use crate::targets::spec::TargetKind;
+use crate::targets::spec::Store;
 use crate::workload::dataset::Dataset;
 
 pub(crate) use need::Needs;
@@ -80,7 +80,10 @@ fn host_entries(needs: &Needs, data_dir: &Path) -> Result<Vec<Entry>> {
 /// The tmpfs target: a filesystem of its own, as large as its configured size.
 fn tmpfs_entries(plan: &Plan, needs: &Needs) -> Vec<Entry> {
     let size = plan.file.targets.tmpfs.size;
-    let tmpfs = plan.targets.iter().filter(|t| t.kind == TargetKind::Tmpfs);
+    let tmpfs = plan
+        .targets
+        .iter()
+        .filter(|t| t.kind.store() == Store::Tmpfs);
     tmpfs
         .map(|&target| {
             let storage = Storage::Target(target);

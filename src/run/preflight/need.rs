@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plan::Plan;
-use crate::targets::spec::{TargetKind, TargetSpec};
+use crate::targets::spec::{Datasets, Store, TargetSpec};
 use crate::workload::dataset::DatasetSpec;
 
 /// Where bytes land.
@@ -22,14 +22,9 @@ pub enum Storage {
 
 impl Storage {
     pub(crate) fn of(target: TargetSpec) -> Storage {
-        match target.kind {
-            TargetKind::Native | TargetKind::Bind => Storage::HostRoot,
-            TargetKind::Volume
-            | TargetKind::VolumeOpts
-            | TargetKind::Tmpfs
-            | TargetKind::Layer
-            | TargetKind::Image
-            | TargetKind::VolumeFromImage => Storage::Target(target),
+        match target.kind.store() {
+            Store::HostDir => Storage::HostRoot,
+            Store::Volume { .. } | Store::Tmpfs | Store::Layer => Storage::Target(target),
         }
     }
 }
@@ -84,7 +79,7 @@ impl Needs {
                     needs.add(Storage::HostRoot, item(bytes, Some(ds.clone())));
                     needs.add(Storage::DataImage, item(bytes, Some(ds.clone())));
                 }
-                if cell.target.kind != TargetKind::Image {
+                if cell.target.kind.datasets() != Datasets::InImage {
                     needs.add(storage, item(bytes, Some(ds)));
                 }
             }
@@ -156,6 +151,7 @@ impl Needs {
 mod tests {
     use super::*;
     use crate::plan::{Overrides, WorkloadFile};
+    use crate::targets::spec::TargetKind;
     use std::path::Path;
 
     const FILE: &str = r#"

@@ -10,7 +10,7 @@ use super::{host_entries, keep_free, memory, space, Entry, Needs, Storage};
 use crate::agent::FsSpace;
 use crate::error::{Error, Result};
 use crate::run::Session;
-use crate::targets::spec::{Place, TargetKind, TargetSpec};
+use crate::targets::spec::{Place, Store, TargetKind, TargetSpec};
 
 impl Session {
     /// Refuse (exit 2) when the engine cannot hold what the plan puts there; the containers
@@ -76,13 +76,10 @@ impl Session {
         let mut probed = BTreeMap::new();
         let place = |target| Place::new(engine, target);
         for spec in self.plan.targets.clone() {
-            let dedicated = match spec.kind {
-                TargetKind::VolumeOpts => memory::tmpfs_volume(&self.plan),
-                TargetKind::Volume
-                | TargetKind::Layer
-                | TargetKind::Image
-                | TargetKind::VolumeFromImage => false,
-                TargetKind::Native | TargetKind::Bind | TargetKind::Tmpfs => continue,
+            let dedicated = match spec.kind.store() {
+                Store::Volume { driver_opts: true } => memory::tmpfs_volume(&self.plan),
+                Store::Volume { driver_opts: false } | Store::Layer => false,
+                Store::HostDir | Store::Tmpfs => continue,
             };
             let total = needs.total(Storage::Target(spec), &|_| false);
             if total.bytes == 0 {
