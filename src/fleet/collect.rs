@@ -74,21 +74,21 @@ fn read_back(client: &dyn SwarmEngine, task: &str, dir: &Path) -> Result<(TaskSt
     let text = client.task_stdout(task)?;
     let records = frame::Records::read(&text)?;
     let status = records.get(frame::STATUS).ok_or_else(|| {
-        Error::Agent("its output ended before its status (the task was cut short)".into())
+        Error::Protocol("its output ended before its status (the task was cut short)".into())
     })??;
     let status: TaskStatus =
-        serde_json::from_slice(&status).map_err(|e| Error::Agent(format!("its status: {e}")))?;
+        serde_json::from_slice(&status).map_err(|e| Error::Protocol(format!("its status: {e}")))?;
     if status.files.is_empty() {
         return Ok((status, false));
     }
     std::fs::create_dir_all(dir).at(dir)?;
     for name in &status.files {
         if name.contains('/') || name.starts_with('.') {
-            return Err(Error::Agent(format!("a result file named {name:?}")));
+            return Err(Error::Protocol(format!("a result file named {name:?}")));
         }
         let bytes = records
             .get(name)
-            .ok_or_else(|| Error::Agent(format!("result file {name} did not arrive")))??;
+            .ok_or_else(|| Error::Protocol(format!("result file {name} did not arrive")))??;
         write_atomic(&dir.join(name), &bytes)?;
     }
     Ok((status, true))

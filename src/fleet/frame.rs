@@ -74,7 +74,7 @@ impl Records {
 
     fn add(&mut self, frame: &str) -> Result<()> {
         let bad =
-            |why: &str| Error::Agent(format!("a result frame is damaged ({why}): {frame:.80}"));
+            |why: &str| Error::Protocol(format!("a result frame is damaged ({why}): {frame:.80}"));
         let mut fields = frame.splitn(4, ' ');
         let (Some(name), Some(place), Some(digest)) = (fields.next(), fields.next(), fields.next())
         else {
@@ -113,7 +113,7 @@ impl Records {
 impl Parts {
     fn assemble(&self, name: &str) -> Result<Vec<u8>> {
         if self.chunks.len() != self.count {
-            return Err(Error::Agent(format!(
+            return Err(Error::Protocol(format!(
                 "record {name}: {} of {} frames arrived",
                 self.chunks.len(),
                 self.count
@@ -122,9 +122,9 @@ impl Parts {
         let text: String = self.chunks.values().map(String::as_str).collect();
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(text)
-            .map_err(|e| Error::Agent(format!("record {name}: not base64: {e}")))?;
+            .map_err(|e| Error::Protocol(format!("record {name}: not base64: {e}")))?;
         if hash(&bytes) != self.digest {
-            return Err(Error::Agent(format!(
+            return Err(Error::Protocol(format!(
                 "record {name}: its hash does not match"
             )));
         }

@@ -67,7 +67,7 @@ pub fn manifests(req: &K8sRequest) -> Result<Value> {
         mounts.push(json!({"name": volume["name"], "mountPath": path}));
         volumes.push(volume);
     }
-    let spec = serde_json::to_string(req.task).map_err(|e| Error::Agent(e.to_string()))?;
+    let spec = serde_json::to_string(req.task).map_err(|e| Error::Protocol(e.to_string()))?;
     let node_selector: BTreeMap<&str, &str> = req
         .filters
         .iter()

@@ -259,7 +259,7 @@ fn job_spec(
             _ => continue,
         });
     }
-    let spec = serde_json::to_string(&request.task).map_err(|e| Error::Agent(e.to_string()))?;
+    let spec = serde_json::to_string(&request.task).map_err(|e| Error::Protocol(e.to_string()))?;
     let run_id = &request.task.run_id;
     let mut constraints: Vec<String> = request.filters.iter().map(NodeFilter::constraint).collect();
     constraints.push("node.platform.os==linux".into());

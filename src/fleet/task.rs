@@ -125,7 +125,7 @@ pub fn run_task(task: &TaskPlan, cancel: CancelToken) -> Result<()> {
             files,
         },
     };
-    let json = serde_json::to_vec(&status).map_err(|e| Error::Agent(e.to_string()))?;
+    let json = serde_json::to_vec(&status).map_err(|e| Error::Protocol(e.to_string()))?;
     frame::write_record(&mut stdout, frame::STATUS, &json).map_err(stdout_error)
 }
 
@@ -179,7 +179,7 @@ impl TaskHosts {
 impl HostFactory for TaskHosts {
     fn start(&mut self, place: &Place) -> Result<Box<dyn AgentHost>> {
         let root = self.root(place.target.kind).ok_or_else(|| {
-            Error::Agent(format!("{} is not a target of a fleet node", place.target))
+            Error::Protocol(format!("{} is not a target of a fleet node", place.target))
         })?;
         let backup = self.data.backup_root();
         for dir in [&root, &backup] {

@@ -76,9 +76,9 @@ pub(crate) fn record(meta: &RunMeta, cell: &Cell, step: Step, answer: Answer) ->
 fn decode(answer: Answer) -> Result<(RepResult, f64, OpHistograms)> {
     let (result, overhead) = answer?;
     if result.metrics.is_empty() {
-        return Err(Error::Agent("the answer has no metrics".into()));
+        return Err(Error::Protocol("the answer has no metrics".into()));
     }
-    let histograms = OpHistograms::decode(&result.histograms).map_err(Error::Agent)?;
+    let histograms = OpHistograms::decode(&result.histograms).map_err(Error::Protocol)?;
     Ok((result, overhead, histograms))
 }
 

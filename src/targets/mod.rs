@@ -284,7 +284,7 @@ fn call<S: serde::Serialize, T: DeserializeOwned>(
 fn parse_output<T: DeserializeOwned>(out: &ExecOutput) -> Result<T> {
     match out.exit_code {
         Some(0) => serde_json::from_slice(&out.stdout).map_err(|e| {
-            Error::Agent(format!(
+            Error::Protocol(format!(
                 "unreadable agent answer ({e}): {}",
                 one_line(&String::from_utf8_lossy(&out.stdout))
                     .chars()

@@ -77,7 +77,7 @@ impl<'a> Rep<'a> {
     /// The kind's dataset; an error for kinds without one.
     pub fn dataset(&self) -> Result<&Dataset> {
         self.dataset
-            .ok_or_else(|| Error::Agent("this workload kind has no dataset".into()))
+            .ok_or_else(|| Error::Protocol("this workload kind has no dataset".into()))
     }
 
     /// Make the rep's passes over the data (`Workload::passes`), summed.

@@ -152,7 +152,7 @@ fn answer(line: &mut dyn Line, within: Duration, who: &str) -> Result<Answer> {
     match serde_json::from_str::<Answer>(&answer) {
         Ok(Answer::Failed { message }) => Err(Error::Agent(format!("{who}: {message}"))),
         Ok(answer) => Ok(answer),
-        Err(e) => Err(Error::Agent(format!(
+        Err(e) => Err(Error::Protocol(format!(
             "{who}: unreadable answer ({e}): {}",
             answer.chars().take(200).collect::<String>()
         ))),
@@ -160,7 +160,7 @@ fn answer(line: &mut dyn Line, within: Duration, who: &str) -> Result<Answer> {
 }
 
 fn unexpected(who: &str, answer: &Answer) -> Error {
-    Error::Agent(format!("{who}: unexpected answer {answer:?}"))
+    Error::Protocol(format!("{who}: unexpected answer {answer:?}"))
 }
 
 /// A side's clock against ours: its reading minus ours, how far off that may be, and the

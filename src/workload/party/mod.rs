@@ -187,7 +187,7 @@ pub(crate) fn check(c: &Check, changes: u32, limit: HumanDuration) -> Result<()>
 
 /// What a driven kind answers when asked to run as one rep.
 pub fn not_one_rep(kind: &str) -> Error {
-    Error::Agent(format!(
+    Error::Protocol(format!(
         "{kind} runs as two parties (`agent party`), not as one rep"
     ))
 }

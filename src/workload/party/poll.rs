@@ -68,7 +68,7 @@ impl Poller {
         let looks = self
             .thread
             .join()
-            .map_err(|_| Error::Agent("the looking thread panicked".into()))??;
+            .map_err(|_| Error::Panicked { thread: "looking" })??;
         Ok(judge(&looks, window))
     }
 }

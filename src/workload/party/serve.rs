@@ -17,12 +17,12 @@ pub enum Party {
 pub fn serve(mut party: Party, input: impl BufRead, mut output: impl Write) -> Result<()> {
     let boot = boot_id();
     for line in input.lines() {
-        let line = line.map_err(|e| Error::Agent(format!("reading orders: {e}")))?;
+        let line = line.map_err(|e| Error::Protocol(format!("reading orders: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
         let answer = serde_json::from_str::<Order>(&line)
-            .map_err(|e| Error::Agent(format!("unreadable order ({e}): {line}")))
+            .map_err(|e| Error::Protocol(format!("unreadable order ({e}): {line}")))
             .and_then(|order| obey(&mut party, order, &boot));
         let (answer, outcome) = match answer {
             Ok(a) => (a, Ok(())),
@@ -37,7 +37,7 @@ pub fn serve(mut party: Party, input: impl BufRead, mut output: impl Write) -> R
         let text = serde_json::to_string(&answer).expect("answers serialize");
         writeln!(output, "{text}")
             .and_then(|()| output.flush())
-            .map_err(|e| Error::Agent(format!("writing answers: {e}")))?;
+            .map_err(|e| Error::Protocol(format!("writing answers: {e}")))?;
         if ended || outcome.is_err() {
             return outcome;
         }
@@ -45,7 +45,7 @@ pub fn serve(mut party: Party, input: impl BufRead, mut output: impl Write) -> R
     if let Party::Changer(changer) = &mut party {
         changer.clean()?;
     }
-    Err(Error::Agent("the orders ended before `end`".into()))
+    Err(Error::Protocol("the orders ended before `end`".into()))
 }
 
 fn obey(party: &mut Party, order: Order, boot: &str) -> Result<Answer> {
@@ -86,6 +86,6 @@ fn obey(party: &mut Party, order: Order, boot: &str) -> Result<Answer> {
             let outcome = checker.judge(change, window)?;
             Ok(Answer::Judged { change, outcome })
         }
-        (order, _) => Err(Error::Agent(format!("{order:?} is not for this party"))),
+        (order, _) => Err(Error::Protocol(format!("{order:?} is not for this party"))),
     }
 }

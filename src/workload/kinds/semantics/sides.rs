@@ -31,8 +31,8 @@ pub fn serve(base: &Path, input: &mut dyn BufRead, output: &mut dyn Write) -> Re
         line.clear();
         let read = input.read_line(&mut line);
         match read {
-            Ok(0) => return Err(Error::Agent("the acts ended before `end`".into())),
-            Err(e) => return Err(Error::Agent(format!("reading acts: {e}"))),
+            Ok(0) => return Err(Error::Protocol("the acts ended before `end`".into())),
+            Err(e) => return Err(Error::Protocol(format!("reading acts: {e}"))),
             Ok(_) if line.trim().is_empty() => continue,
             Ok(_) => {}
         }
@@ -46,7 +46,7 @@ pub fn serve(base: &Path, input: &mut dyn BufRead, output: &mut dyn Write) -> Re
         let text = serde_json::to_string(&reply).expect("replies serialize");
         writeln!(output, "{text}")
             .and_then(|()| output.flush())
-            .map_err(|e| Error::Agent(format!("writing replies: {e}")))?;
+            .map_err(|e| Error::Protocol(format!("writing replies: {e}")))?;
         match reply {
             Reply::Ended => {
                 // The rep's folder, once the last side leaves it empty.
