@@ -19,6 +19,7 @@ trials!(
     a_slow_engine_cpu_and_a_blind_bind_are_called_out,
     boundary_workloads_get_a_section_and_a_chart_engine_by_engine,
     committed_result_folders_re_render_byte_identical,
+    the_committed_two_host_report_re_renders_byte_identical,
     committed_result_folders_re_export_byte_identical,
     a_result_file_with_an_unknown_target_or_phase_is_refused_by_name,
     every_target_kind_gets_its_own_column_colour_and_legend_entry
@@ -470,6 +471,28 @@ fn committed_result_folders_re_render_byte_identical() {
                 dir.display()
             );
         }
+    }
+}
+
+/// results/hosts/xeon-vs-epyc is `mountbench report` of two committed runs (its README).
+fn the_committed_two_host_report_re_renders_byte_identical() {
+    let runs = [
+        Path::new("results/vm/20261125-023354-363c").to_path_buf(),
+        Path::new("results/vm/20261124-011219-db7b").to_path_buf(),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    mountbench::report::render_dirs(&runs, tmp.path()).unwrap();
+    let rendered = files(tmp.path());
+    let committed = files(Path::new("results/hosts/xeon-vs-epyc"));
+    assert_eq!(
+        rendered.keys().collect::<Vec<_>>(),
+        committed.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &rendered {
+        assert!(
+            committed[name] == *bytes,
+            "xeon-vs-epyc/{name} re-renders differently"
+        );
     }
 }
 
