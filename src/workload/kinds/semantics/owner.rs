@@ -19,17 +19,19 @@ pub(super) fn owner_mode(path: &Path) -> std::io::Result<String> {
     Ok(format!("{}:{} {:04o}", m.uid(), m.gid(), m.mode() & 0o7777))
 }
 
+/// A file `stem` with `text`, created on this side; its name.
+fn create_here(d: &mut Duo, stem: &str, text: &str) -> Play<String> {
+    let name = d.at(stem);
+    let write = Act::Write {
+        name: name.clone(),
+        text: text.to_string(),
+    };
+    d.must(Who::Here, "create", &write)?;
+    Ok(name)
+}
+
 pub fn owner_and_mode(d: &mut Duo) -> Play<Outcome> {
-    let name = d.at("owned");
-    let text = "whose".to_string();
-    d.must(
-        Who::Here,
-        "create",
-        &Act::Write {
-            name: name.clone(),
-            text,
-        },
-    )?;
+    let name = create_here(d, "owned", "whose")?;
     let written = d.must(Who::Here, "stat", &Act::Stat { name: name.clone() })?;
     let owner = match seen_there(d, &name, &written.said)? {
         Ok(_) => "the other side sees the writer's owner".to_string(),
@@ -56,16 +58,7 @@ pub fn owner_and_mode(d: &mut Duo) -> Play<Outcome> {
 }
 
 pub fn chown(d: &mut Duo) -> Play<Outcome> {
-    let name = d.at("given");
-    let text = "given away".to_string();
-    d.must(
-        Who::Here,
-        "create",
-        &Act::Write {
-            name: name.clone(),
-            text,
-        },
-    )?;
+    let name = create_here(d, "given", "given away")?;
     let give = Act::Chown {
         name: name.clone(),
         uid: OTHER_ID,
